@@ -1,0 +1,12 @@
+import { chromium } from '@playwright/test';
+const [url, out, width, js] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu','--disable-quic','--no-first-run','--disable-background-networking','--disable-component-update','--disable-sync'] });
+const page = await browser.newPage({ viewport: { width: Number(width||1280), height: 900 }, javaScriptEnabled: js !== 'nojs' });
+const logs = [];
+page.on('console', m => logs.push(m.type() + ': ' + m.text()));
+page.on('pageerror', e => logs.push('pageerror: ' + e.message));
+await page.goto(url);
+await page.waitForTimeout(2500);
+await page.screenshot({ path: out, fullPage: false });
+console.log(logs.join('\n'));
+await browser.close();

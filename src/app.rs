@@ -1,0 +1,53 @@
+//! The HTML shell and the routes.
+
+use crate::{
+    components::{Header, NotFound},
+    pages::{BookPage, LibraryPage, SettingsPage},
+};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Pages render whole on the server (`SsrMode::Async`): complete HTML without JavaScript.
+    view! {
+        <Stylesheet id="leptos" href="/pkg/kobo-shelf.css"/>
+        <Title formatter=|title: String| format!("{title} · kobo-shelf")/>
+        <Router>
+            <Header/>
+            <main id="content">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=LibraryPage ssr=SsrMode::Async/>
+                    <Route path=path!("/book") view=BookPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

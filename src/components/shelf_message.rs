@@ -1,0 +1,41 @@
+//! How a page says that the library cannot be shown, and the 404 page.
+
+use crate::model::ShelfError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// A full-page message for a library that is not there yet, cannot be read, or lacks the item.
+#[component]
+pub fn ShelfMessage(error: ShelfError) -> impl IntoView {
+    let (heading, class) = match &error {
+        ShelfError::NotYetFetched => ("Fetching your library", "notice fetching"),
+        ShelfError::Unreadable(_) => ("The library cannot be shown", "notice problem"),
+        ShelfError::NotFound => ("Not found", "notice problem"),
+        ShelfError::Request(_) => ("Something went wrong", "notice problem"),
+    };
+    if error == ShelfError::NotFound {
+        set_not_found_status();
+    }
+    view! {
+        <Title text=heading/>
+        <section class=class>
+            <h1>{heading}</h1>
+            <p>{error.to_string()}</p>
+            <p><a href="/">"Back to the library"</a></p>
+        </section>
+    }
+}
+
+/// The page for any unknown address.
+#[component]
+pub fn NotFound() -> impl IntoView {
+    view! { <ShelfMessage error=ShelfError::NotFound/> }
+}
+
+/// Makes the server answer this page with HTTP 404.
+fn set_not_found_status() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+}

@@ -1,0 +1,22 @@
+//! kobo-shelf: a personal reading library for Kobo e-readers.
+//!
+//! One crate, two builds: `ssr` (the axum server, with everything server-only in `server`)
+//! and `hydrate` (the WASM that takes over the server-rendered page).
+
+// Leptos view types nest deeply; the default limit is too low for the book page.
+#![recursion_limit = "256"]
+
+pub mod app;
+pub mod components;
+pub mod format;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

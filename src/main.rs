@@ -1,0 +1,12 @@
+//! The kobo-shelf server binary; everything it does lives in `kobo_shelf::server`.
+
+#[cfg(feature = "ssr")]
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    kobo_shelf::server::cli::main().await
+}
+
+#[cfg(not(feature = "ssr"))]
+fn main() {
+    // The browser side is a library (`hydrate`); this binary only exists with `ssr`.
+}

@@ -1,0 +1,497 @@
+//! Types shared by the server and the browser: what a page shows of the library and of sync.
+//!
+//! Everything here derives serde once and is used on both sides (server functions carry these
+//! types; the hydrated page decodes them).
+
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+
+/// What a top-level `content` row is, decided by its `MimeType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    Book,
+    Article,
+    Pdf,
+    Notebook,
+    Other,
+}
+
+impl ItemKind {
+    pub const ALL: [ItemKind; 5] = [
+        ItemKind::Book,
+        ItemKind::Article,
+        ItemKind::Pdf,
+        ItemKind::Notebook,
+        ItemKind::Other,
+    ];
+
+    /// The single place where a Kobo `MimeType` becomes a kind (see kobo-format.md).
+    pub fn from_mime_type(mime: &str) -> ItemKind {
+        let mime = mime.to_ascii_lowercase();
+        if mime.contains("instapaper") || mime.contains("pocket") {
+            ItemKind::Article
+        } else if mime.contains("epub") {
+            ItemKind::Book
+        } else if mime.contains("pdf") {
+            ItemKind::Pdf
+        } else if mime.contains("nebo") {
+            ItemKind::Notebook
+        } else {
+            ItemKind::Other
+        }
+    }
+
+    /// The value used in URLs (`?kind=article`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            ItemKind::Book => "book",
+            ItemKind::Article => "article",
+            ItemKind::Pdf => "pdf",
+            ItemKind::Notebook => "notebook",
+            ItemKind::Other => "other",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<ItemKind> {
+        ItemKind::ALL.into_iter().find(|kind| kind.slug() == slug)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemKind::Book => "Book",
+            ItemKind::Article => "Article",
+            ItemKind::Pdf => "PDF",
+            ItemKind::Notebook => "Notebook",
+            ItemKind::Other => "Other",
+        }
+    }
+}
+
+/// `content.ReadStatus`: 0 unread, 1 reading, 2 finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadStatus {
+    Unread,
+    Reading,
+    Finished,
+}
+
+impl ReadStatus {
+    pub fn from_code(code: i64) -> ReadStatus {
+        match code {
+            1 => ReadStatus::Reading,
+            2 => ReadStatus::Finished,
+            _ => ReadStatus::Unread,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReadStatus::Unread => "Unread",
+            ReadStatus::Reading => "Reading",
+            ReadStatus::Finished => "Finished",
+        }
+    }
+}
+
+/// Orders of the library list, as named in URLs (`?sort=title`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LibrarySort {
+    #[default]
+    Recent,
+    Title,
+    Author,
+    Highlights,
+}
+
+impl LibrarySort {
+    pub const ALL: [LibrarySort; 4] = [
+        LibrarySort::Recent,
+        LibrarySort::Title,
+        LibrarySort::Author,
+        LibrarySort::Highlights,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            LibrarySort::Recent => "recent",
+            LibrarySort::Title => "title",
+            LibrarySort::Author => "author",
+            LibrarySort::Highlights => "highlights",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<LibrarySort> {
+        LibrarySort::ALL.into_iter().find(|sort| sort.slug() == slug)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LibrarySort::Recent => "Recently read",
+            LibrarySort::Title => "Title",
+            LibrarySort::Author => "Author",
+            LibrarySort::Highlights => "Most highlights",
+        }
+    }
+}
+
+/// What the library page asks for: the URL's `q`, `kind`, `sort` and `page`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryQuery {
+    pub q: String,
+    pub kind: Option<ItemKind>,
+    pub sort: LibrarySort,
+    /// 1-based page number.
+    pub page: usize,
+}
+
+impl LibraryQuery {
+    /// Builds the query from URL parameters, ignoring values it does not know.
+    pub fn from_params(
+        q: Option<String>,
+        kind: Option<String>,
+        sort: Option<String>,
+        page: Option<String>,
+    ) -> LibraryQuery {
+        LibraryQuery {
+            q: q.unwrap_or_default().trim().to_string(),
+            kind: kind.as_deref().and_then(ItemKind::from_slug),
+            sort: sort
+                .as_deref()
+                .and_then(LibrarySort::from_slug)
+                .unwrap_or_default(),
+            page: page.and_then(|p| p.parse().ok()).unwrap_or(1).max(1),
+        }
+    }
+
+    /// The URL of this query on the library page, with only the parameters that differ from
+    /// the defaults.
+    pub fn href(&self) -> String {
+        let mut params = Vec::new();
+        if !self.q.is_empty() {
+            params.push(format!("q={}", encode_url_component(&self.q)));
+        }
+        if let Some(kind) = self.kind {
+            params.push(format!("kind={}", kind.slug()));
+        }
+        if self.sort != LibrarySort::default() {
+            params.push(format!("sort={}", self.sort.slug()));
+        }
+        if self.page > 1 {
+            params.push(format!("page={}", self.page));
+        }
+        if params.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/?{}", params.join("&"))
+        }
+    }
+}
+
+/// One entry of the library list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookSummary {
+    /// `content.ContentID` of the copy shown (the one with most progress among duplicates).
+    pub id: String,
+    pub title: String,
+    pub author: Option<String>,
+    pub kind: ItemKind,
+    /// 0–100.
+    pub percent_read: u8,
+    pub read_status: ReadStatus,
+    /// Highlights and notes (not bookmarks), over every copy of the item.
+    pub highlight_count: u32,
+    /// ISO-8601 `YYYY-MM-DDTHH:MM:SS`, normalised from Kobo's several shapes.
+    pub last_read: Option<String>,
+}
+
+/// One page of the library list plus the counts the page shows around it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LibraryListing {
+    pub items: Vec<BookSummary>,
+    /// Items matching the query (before paging).
+    pub matching: usize,
+    /// Items in the whole library.
+    pub total: usize,
+    pub page: usize,
+    pub page_count: usize,
+    /// How many items of each kind the whole library holds (kinds with none left out).
+    pub kind_counts: Vec<(ItemKind, usize)>,
+}
+
+/// Highlight colour on colour devices (`Bookmark.Color`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HighlightColor {
+    #[default]
+    Yellow,
+    Pink,
+    Blue,
+    Green,
+}
+
+impl HighlightColor {
+    /// Unknown and NULL values show as yellow, the device default.
+    pub fn from_code(code: Option<i64>) -> HighlightColor {
+        match code {
+            Some(1) => HighlightColor::Pink,
+            Some(2) => HighlightColor::Blue,
+            Some(3) => HighlightColor::Green,
+            _ => HighlightColor::Yellow,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            HighlightColor::Yellow => "Yellow",
+            HighlightColor::Pink => "Pink",
+            HighlightColor::Blue => "Blue",
+            HighlightColor::Green => "Green",
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            HighlightColor::Yellow => "yellow",
+            HighlightColor::Pink => "pink",
+            HighlightColor::Blue => "blue",
+            HighlightColor::Green => "green",
+        }
+    }
+}
+
+/// A highlight (possibly with a note) or a handwritten markup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Highlight {
+    /// `Bookmark.BookmarkID`.
+    pub id: String,
+    pub text: Option<String>,
+    /// The reader's note; `None` when empty.
+    pub note: Option<String>,
+    pub color: HighlightColor,
+    pub is_markup: bool,
+    /// ISO-8601 `YYYY-MM-DDTHH:MM:SS`.
+    pub created: Option<String>,
+}
+
+/// Highlights of one chapter, in reading order. `title` is `None` for the group of highlights
+/// whose section matches no table-of-contents entry.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Chapter {
+    pub title: Option<String>,
+    pub highlights: Vec<Highlight>,
+}
+
+/// Everything the book page shows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookDetail {
+    pub summary: BookSummary,
+    pub publisher: Option<String>,
+    pub series: Option<String>,
+    pub series_number: Option<String>,
+    pub language: Option<String>,
+    pub isbn: Option<String>,
+    /// The description with its HTML reduced to plain text.
+    pub description: Option<String>,
+    pub date_added: Option<String>,
+    pub time_spent_reading_secs: Option<u64>,
+    pub chapters: Vec<Chapter>,
+}
+
+/// Why the library cannot be shown; travels from server functions to pages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum ShelfError {
+    #[error("The library is being fetched. This page reloads when it is ready.")]
+    NotYetFetched,
+    #[error("The library file cannot be read: {0}")]
+    Unreadable(String),
+    #[error("No such book in this library.")]
+    NotFound,
+    #[error("The server could not be reached: {0}")]
+    Request(String),
+}
+
+impl FromServerFnError for ShelfError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        ShelfError::Request(value.to_string())
+    }
+}
+
+/// Phase of the database sync, as named by the sync API.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncPhase {
+    #[default]
+    Idle,
+    Checking,
+    Downloading,
+    Completed,
+    UpToDate,
+    Error,
+}
+
+impl SyncPhase {
+    /// A sync task is running in this phase.
+    pub fn is_syncing(self) -> bool {
+        matches!(self, SyncPhase::Checking | SyncPhase::Downloading)
+    }
+}
+
+/// `GET /api/sync-status`: the contract's fields plus bytes and the served database version.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SyncStatus {
+    pub status: SyncPhase,
+    pub message: String,
+    /// Percent of the download received, 0–100.
+    pub progress: f64,
+    pub is_syncing: bool,
+    pub needs_reload: bool,
+    pub file_size_mb: Option<f64>,
+    pub error: Option<String>,
+    /// ISO-8601 (UTC) time of the last sync that replaced the database.
+    pub last_sync_time: Option<String>,
+    /// ISO-8601 (UTC) time the bucket was last asked.
+    pub last_check_time: Option<String>,
+    pub bytes_received: u64,
+    pub bytes_total: Option<u64>,
+    /// Version of the database now served; changes with every swap. `None` before the first.
+    pub db_version: Option<String>,
+}
+
+/// `POST /api/check-and-sync`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SyncStart {
+    pub initiated: bool,
+    pub message: String,
+    pub status: SyncPhase,
+}
+
+/// How the header badge polls; set on the server so tests can shorten it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BadgeSettings {
+    pub poll_interval_ms: u32,
+    pub max_attempts: u32,
+}
+
+impl Default for BadgeSettings {
+    fn default() -> Self {
+        BadgeSettings { poll_interval_ms: 1000, max_attempts: 120 }
+    }
+}
+
+/// Where a setting's value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SettingOrigin {
+    Default,
+    File,
+    Environment,
+}
+
+/// One line of the settings page; secrets arrive here already masked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingRow {
+    pub env: String,
+    pub file_key: Option<String>,
+    pub value: String,
+    pub origin: SettingOrigin,
+}
+
+/// The settings page: every setting and the state of the served database.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SettingsInfo {
+    pub rows: Vec<SettingRow>,
+    pub config_file: Option<String>,
+    pub database_path: String,
+    pub db_version: Option<String>,
+    pub items: Option<usize>,
+    /// Why the database cannot be served, when it cannot.
+    pub library_problem: Option<String>,
+    pub app_version: String,
+}
+
+/// What the header needs from the server when the page is rendered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeaderInfo {
+    /// Version of the database this page was rendered from.
+    pub db_version: Option<String>,
+    pub badge: BadgeSettings,
+}
+
+/// Characters left as they are in a URL component: RFC 3986 unreserved.
+const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// Percent-encodes any text (a ContentID with `/ # ? %`, spaces, Unicode) for a URL query.
+pub fn encode_url_component(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, URL_COMPONENT).to_string()
+}
+
+/// The book page's URL for a ContentID.
+pub fn book_href(id: &str) -> String {
+    format!("/book?id={}", encode_url_component(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mime_types_map_to_kinds() {
+        let cases = [
+            ("application/x-kobo-html+instapaper", ItemKind::Article),
+            ("application/x-kobo-html+pocket", ItemKind::Article),
+            ("application/x-kobo-epub+zip", ItemKind::Book),
+            ("application/epub+zip", ItemKind::Book),
+            ("application/x-kobo-kepub+zip", ItemKind::Book),
+            ("application/pdf", ItemKind::Pdf),
+            ("application/vnd.myscript.nebo+raw", ItemKind::Notebook),
+            ("application/octet-stream", ItemKind::Other),
+            ("image/png", ItemKind::Other),
+            ("", ItemKind::Other),
+        ];
+        for (mime, kind) in cases {
+            assert_eq!(ItemKind::from_mime_type(mime), kind, "{mime}");
+        }
+    }
+
+    #[test]
+    fn query_href_round_trips_the_parameters() {
+        let query = LibraryQuery::from_params(
+            Some(" Tolstoy & co ".into()),
+            Some("book".into()),
+            Some("title".into()),
+            Some("3".into()),
+        );
+        assert_eq!(query.href(), "/?q=Tolstoy%20%26%20co&kind=book&sort=title&page=3");
+        assert_eq!(LibraryQuery::default().href(), "/");
+        let odd = LibraryQuery::from_params(None, Some("nope".into()), Some("x".into()), Some("-1".into()));
+        assert_eq!(odd, LibraryQuery { page: 1, ..LibraryQuery::default() });
+    }
+
+    #[test]
+    fn book_href_escapes_every_reserved_character() {
+        let href = book_href("file:///mnt/onboard/a b/../c#d?e%f é.epub");
+        assert_eq!(
+            href,
+            "/book?id=file%3A%2F%2F%2Fmnt%2Fonboard%2Fa%20b%2F..%2Fc%23d%3Fe%25f%20%C3%A9.epub"
+        );
+    }
+
+    #[test]
+    fn unknown_colours_are_yellow() {
+        assert_eq!(HighlightColor::from_code(None), HighlightColor::Yellow);
+        assert_eq!(HighlightColor::from_code(Some(7)), HighlightColor::Yellow);
+        assert_eq!(HighlightColor::from_code(Some(3)), HighlightColor::Green);
+    }
+}

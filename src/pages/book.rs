@@ -1,0 +1,132 @@
+//! The book page `/book?id=<ContentID>`: what the library knows of one item and its highlights
+//! grouped by chapter in reading order.
+
+use crate::{
+    components::ShelfMessage,
+    format,
+    model::{BookDetail, Chapter, Highlight, ShelfError},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[server]
+pub async fn get_book(id: String) -> Result<BookDetail, ShelfError> {
+    let state = crate::server::app_state()?;
+    let snapshot = crate::server::request_snapshot()?;
+    tokio::task::spawn_blocking(move || state.library.book(snapshot, &id))
+        .await
+        .map_err(|err| ShelfError::Request(err.to_string()))?
+}
+
+#[component]
+pub fn BookPage() -> impl IntoView {
+    let params = use_query_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let book = Resource::new(id, get_book);
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading the book…"</p> }>
+            {move || Suspend::new(async move {
+                match book.await {
+                    Ok(book) => view! { <Book book/> }.into_any(),
+                    Err(error) => view! { <ShelfMessage error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Book(book: BookDetail) -> impl IntoView {
+    let summary = &book.summary;
+    let annotations = book.chapters.iter().flat_map(|chapter| &chapter.highlights);
+    let markups = annotations.clone().filter(|h| h.is_markup).count();
+    let highlight_total = annotations.count() - markups;
+    let heading = match markups {
+        0 => format::count(highlight_total, "Highlight", "Highlights"),
+        _ => format!("{} · {}", format::count(highlight_total, "Highlight", "Highlights"), format::count(markups, "markup", "markups")),
+    };
+    let series = book.series.as_ref().map(|series| match &book.series_number {
+        Some(number) => format!("{series} #{number}"),
+        None => series.clone(),
+    });
+    let facts: Vec<(&'static str, Option<String>)> = vec![
+        ("Kind", Some(summary.kind.label().to_string())),
+        ("Status", Some(format!("{} · {} %", summary.read_status.label(), summary.percent_read))),
+        ("Publisher", book.publisher.clone()),
+        ("Series", series),
+        ("Language", book.language.clone()),
+        ("ISBN", book.isbn.clone()),
+        ("Added", book.date_added.as_deref().map(format::date)),
+        ("Last read", summary.last_read.as_deref().map(format::date)),
+        ("Time spent reading", book.time_spent_reading_secs.map(format::duration)),
+    ];
+    let description = book.description.clone().map(|text| {
+        view! {
+            <section class="description">
+                <h2>"Description"</h2>
+                {text.split("\n\n").map(|paragraph| view! { <p>{paragraph.to_string()}</p> }).collect_view()}
+            </section>
+        }
+    });
+    view! {
+        <Title text=summary.title.clone()/>
+        <article class="book">
+            <p class="back"><a href="/">"← Library"</a></p>
+            <h1>{summary.title.clone()}</h1>
+            <p class="book-author">{summary.author.clone().map(|author| format!("by {author}"))}</p>
+            <div class="progress big" title=summary.read_status.label()>
+                <span class="bar" role="progressbar" aria-label="Reading progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=summary.percent_read>
+                    <span class="fill" style=format!("width: {}%", summary.percent_read)></span>
+                </span>
+            </div>
+            <dl class="facts">
+                {facts.into_iter().filter_map(|(label, value)| value.map(|value| view! {
+                    <div><dt>{label}</dt><dd>{value}</dd></div>
+                })).collect_view()}
+            </dl>
+            {description}
+            <section class="annotations">
+                <h2>{heading}</h2>
+                {(highlight_total + markups == 0).then(|| view! { <p class="empty">"No highlights in this book yet."</p> })}
+                {book.chapters.into_iter().map(|chapter| view! { <ChapterSection chapter/> }).collect_view()}
+            </section>
+        </article>
+    }
+}
+
+#[component]
+fn ChapterSection(chapter: Chapter) -> impl IntoView {
+    let title = chapter.title.unwrap_or_else(|| "Other highlights".to_string());
+    view! {
+        <section class="chapter">
+            <h3>{title}</h3>
+            <ol class="highlights">
+                {chapter.highlights.into_iter().map(|highlight| view! { <HighlightItem highlight/> }).collect_view()}
+            </ol>
+        </section>
+    }
+}
+
+#[component]
+fn HighlightItem(highlight: Highlight) -> impl IntoView {
+    let colour = highlight.color;
+    let body = if highlight.is_markup {
+        view! { <p class="markup">"✍ Handwritten markup"</p> }.into_any()
+    } else {
+        view! { <blockquote>{highlight.text.clone().unwrap_or_default()}</blockquote> }.into_any()
+    };
+    view! {
+        <li class=format!("highlight color-{}", colour.slug()) id=format!("h-{}", highlight.id)>
+            {body}
+            {highlight.note.clone().map(|note| view! {
+                <p class="note"><span class="note-label">"Note: "</span>{note}</p>
+            })}
+            <p class="highlight-meta">
+                <span class="swatch" aria-hidden="true"></span>
+                {colour.label()}
+                {highlight.created.as_deref().map(|date| format!(" · {}", format::date(date)))}
+            </p>
+        </li>
+    }
+}

@@ -1,0 +1,140 @@
+//! The library page `/`: every item with its progress and highlights; search (`q`), kind filter
+//! (`kind`), sort (`sort`) and paging (`page`) through a plain GET form, so it works without
+//! JavaScript and navigates in place once hydrated.
+
+use crate::{
+    components::ShelfMessage,
+    format,
+    model::{book_href, BookSummary, ItemKind, LibraryListing, LibraryQuery, LibrarySort, ShelfError},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+#[server]
+pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, ShelfError> {
+    let snapshot = crate::server::request_snapshot()?;
+    Ok(snapshot.library_listing(&query))
+}
+
+#[component]
+pub fn LibraryPage() -> impl IntoView {
+    let params = use_query_map();
+    let query = move || {
+        params.with(|p| LibraryQuery::from_params(p.get("q"), p.get("kind"), p.get("sort"), p.get("page")))
+    };
+    let listing = Resource::new(query, get_library);
+    view! {
+        <Title text="Library"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading the library…"</p> }>
+            {move || Suspend::new(async move {
+                match listing.await {
+                    Ok(listing) => view! { <Library listing query=query()/> }.into_any(),
+                    Err(error) => view! { <ShelfMessage error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
+    let summary = if listing.matching == listing.total {
+        format::count(listing.total, "item", "items")
+    } else {
+        format!("{} of {}", format::count(listing.matching, "match", "matches"), format::count(listing.total, "item", "items"))
+    };
+    let empty = listing.items.is_empty();
+    view! {
+        <section class="library">
+            <div class="library-head">
+                <h1>"Library"</h1>
+                <p class="library-count">{summary}</p>
+            </div>
+            <Controls query=query.clone() kind_counts=listing.kind_counts.clone()/>
+            {empty.then(|| view! { <p class="empty">"Nothing in the library matches this search."</p> })}
+            <ol class="items">
+                {listing.items.into_iter().map(|item| view! { <Item item/> }).collect_view()}
+            </ol>
+            <Pager query page=listing.page page_count=listing.page_count/>
+        </section>
+    }
+}
+
+/// The search form: text, kind and order. A GET form, so the URL says what is shown.
+#[component]
+fn Controls(query: LibraryQuery, kind_counts: Vec<(ItemKind, usize)>) -> impl IntoView {
+    let kind_options = kind_counts
+        .into_iter()
+        .map(|(kind, count)| {
+            let selected = query.kind == Some(kind);
+            view! { <option value=kind.slug() selected=selected>{format!("{} ({count})", kind.label())}</option> }
+        })
+        .collect_view();
+    let sort_options = LibrarySort::ALL
+        .into_iter()
+        .map(|sort| view! { <option value=sort.slug() selected=query.sort == sort>{sort.label()}</option> })
+        .collect_view();
+    view! {
+        <Form method="GET" action="/" attr:class="library-controls" attr:role="search">
+            <label class="search">
+                <span class="visually-hidden">"Search title or author"</span>
+                <input type="search" name="q" value=query.q.clone() placeholder="Search title or author"/>
+            </label>
+            <label>
+                <span class="visually-hidden">"Kind"</span>
+                <select name="kind">
+                    <option value="" selected=query.kind.is_none()>"All kinds"</option>
+                    {kind_options}
+                </select>
+            </label>
+            <label>
+                <span class="visually-hidden">"Sort by"</span>
+                <select name="sort">{sort_options}</select>
+            </label>
+            <button type="submit">"Search"</button>
+        </Form>
+    }
+}
+
+#[component]
+fn Item(item: BookSummary) -> impl IntoView {
+    let percent = item.percent_read;
+    let author = item.author.clone().unwrap_or_else(|| "Unknown author".to_string());
+    let highlights = format::count(item.highlight_count as usize, "highlight", "highlights");
+    view! {
+        <li class="item">
+            <div class="item-main">
+                <a class="item-title" href=book_href(&item.id)>{item.title.clone()}</a>
+                <span class="item-author">{author}</span>
+            </div>
+            <div class="item-meta">
+                <span class=format!("kind kind-{}", item.kind.slug())>{item.kind.label()}</span>
+                <span class="progress" title=item.read_status.label()>
+                    <span class="bar" role="progressbar" aria-label="Reading progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
+                        <span class="fill" style=format!("width: {percent}%")></span>
+                    </span>
+                    <span class="percent">{format!("{percent} %")}</span>
+                </span>
+                <span class="highlight-count">{highlights}</span>
+                <span class="last-read">
+                    {item.last_read.as_deref().map(|date| format!("Read {}", format::date(date)))}
+                </span>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+fn Pager(query: LibraryQuery, page: usize, page_count: usize) -> impl IntoView {
+    (page_count > 1).then(|| {
+        let link = |page: usize| LibraryQuery { page, ..query.clone() }.href();
+        view! {
+            <nav class="pager" aria-label="Pages">
+                {(page > 1).then(|| view! { <a href=link(page - 1) rel="prev">"← Previous"</a> })}
+                <span>{format!("Page {page} of {page_count}")}</span>
+                {(page < page_count).then(|| view! { <a href=link(page + 1) rel="next">"Next →"</a> })}
+            </nav>
+        }
+    })
+}

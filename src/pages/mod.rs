@@ -1,0 +1,9 @@
+//! One module per page, each with the server functions it calls.
+
+pub mod book;
+pub mod library;
+pub mod settings;
+
+pub use book::BookPage;
+pub use library::LibraryPage;
+pub use settings::SettingsPage;

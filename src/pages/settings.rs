@@ -1,0 +1,85 @@
+//! The settings page `/settings`: every setting with where its value came from (secrets masked)
+//! and the state of the served database.
+
+use crate::{
+    components::ShelfMessage,
+    model::{SettingOrigin, SettingsInfo, ShelfError},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[server]
+pub async fn get_settings() -> Result<SettingsInfo, ShelfError> {
+    let state = crate::server::app_state()?;
+    let settings = &state.settings;
+    let snapshot = crate::server::request_snapshot();
+    Ok(SettingsInfo {
+        rows: settings.rows(),
+        config_file: settings.config_file.as_ref().map(|path| path.display().to_string()),
+        database_path: settings.database_path().display().to_string(),
+        db_version: snapshot.as_ref().ok().map(|s| s.version.clone()),
+        items: snapshot.as_ref().ok().map(|s| s.item_count()),
+        library_problem: snapshot.err().map(|err| err.to_string()),
+        app_version: env!("CARGO_PKG_VERSION").to_string(),
+    })
+}
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let info = Resource::new(|| (), |_| get_settings());
+    view! {
+        <Title text="Settings"/>
+        <Suspense fallback=|| view! { <p class="loading">"Loading the settings…"</p> }>
+            {move || Suspend::new(async move {
+                match info.await {
+                    Ok(info) => view! { <Settings info/> }.into_any(),
+                    Err(error) => view! { <ShelfMessage error/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Settings(info: SettingsInfo) -> impl IntoView {
+    let file = info.config_file.clone().unwrap_or_else(|| "none (defaults and environment only)".to_string());
+    view! {
+        <section class="settings">
+            <h1>"Settings"</h1>
+            <h2>"Database"</h2>
+            <dl class="facts">
+                <div><dt>"Local copy"</dt><dd><code>{info.database_path.clone()}</code></dd></div>
+                <div><dt>"Version served"</dt><dd>{info.db_version.clone().unwrap_or_else(|| "none yet".into())}</dd></div>
+                <div><dt>"Items"</dt><dd>{info.items.map(|n| n.to_string()).unwrap_or_else(|| "–".into())}</dd></div>
+                {info.library_problem.clone().map(|problem| view! { <div><dt>"Problem"</dt><dd class="problem">{problem}</dd></div> })}
+                <div><dt>"Settings file"</dt><dd><code>{file}</code></dd></div>
+                <div><dt>"kobo-shelf"</dt><dd>{info.app_version.clone()}</dd></div>
+            </dl>
+            <h2>"Settings"</h2>
+            <p>"Each value comes from " <code>"Leptos.toml"</code> ", overridden by its environment variable. Secrets are read only from the environment and never shown."</p>
+            <div class="table-scroll">
+                <table class="settings-table">
+                    <thead><tr><th scope="col">"Variable"</th><th scope="col">"Leptos.toml"</th><th scope="col">"Value"</th><th scope="col">"From"</th></tr></thead>
+                    <tbody>
+                        {info.rows.into_iter().map(|row| view! {
+                            <tr>
+                                <td><code>{row.env}</code></td>
+                                <td><code>{row.file_key.unwrap_or_else(|| "(environment only)".into())}</code></td>
+                                <td>{row.value}</td>
+                                <td>{origin_label(row.origin)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+fn origin_label(origin: SettingOrigin) -> &'static str {
+    match origin {
+        SettingOrigin::Default => "default",
+        SettingOrigin::File => "Leptos.toml",
+        SettingOrigin::Environment => "environment",
+    }
+}

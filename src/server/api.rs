@@ -1,0 +1,20 @@
+//! The sync API of the contract, as plain JSON endpoints under `/api`.
+
+use super::app_state::AppState;
+use crate::model::{SyncStart, SyncStatus};
+use axum::{extract::State, routing, Json, Router};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/check-and-sync", routing::post(check_and_sync))
+        .route("/api/sync-status", routing::get(sync_status))
+}
+
+/// Starts a sync check in the background and returns at once.
+async fn check_and_sync(State(state): State<AppState>) -> Json<SyncStart> {
+    Json(state.sync.start())
+}
+
+async fn sync_status(State(state): State<AppState>) -> Json<SyncStatus> {
+    Json(state.sync.status())
+}

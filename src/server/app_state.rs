@@ -1,0 +1,42 @@
+//! What every request can reach: settings, the library store and the sync engine.
+
+use super::{
+    kobo::{LibraryStore, Snapshot},
+    settings::Settings,
+    sync::SyncService,
+};
+use crate::model::ShelfError;
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use std::sync::{Arc, OnceLock};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub settings: Arc<Settings>,
+    pub library: Arc<LibraryStore>,
+    pub sync: Arc<SyncService>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The library version one request reads, fixed at its first use, so every part of a page
+/// (list, header, book) comes from the same file even while a sync swaps in the next one.
+#[derive(Clone, Default)]
+pub struct RequestLibrary(Arc<OnceLock<Result<Arc<Snapshot>, ShelfError>>>);
+
+/// The app state, inside a server function or a server-rendered component.
+pub fn app_state() -> Result<AppState, ShelfError> {
+    use_context::<AppState>().ok_or_else(|| ShelfError::Request("the app state is missing".into()))
+}
+
+/// This request's library snapshot.
+pub fn request_snapshot() -> Result<Arc<Snapshot>, ShelfError> {
+    let state = app_state()?;
+    let pinned = use_context::<RequestLibrary>().unwrap_or_default();
+    pinned.0.get_or_init(|| state.library.current()).clone()
+}

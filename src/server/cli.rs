@@ -1,0 +1,71 @@
+//! The binary's commands: `serve` (the default), `demo-db` (write a generated library).
+
+use super::{
+    demo::{self, DemoOptions},
+    serve::serve,
+    settings::Settings,
+};
+use std::{io::Write, path::PathBuf, process::ExitCode};
+
+const USAGE: &str = "\
+kobo-shelf: a reading library for Kobo e-readers
+
+Usage:
+  kobo-shelf [serve]             run the web server (settings: Leptos.toml and KOBO_SHELF_* variables)
+  kobo-shelf demo-db --out PATH [--seed N] [--books N] [--highlights N]
+                                 write a generated KoboReader.sqlite (books: items in all;
+                                 highlights: average per generated book)
+";
+
+pub async fn main() -> ExitCode {
+    init_logging();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        None | Some("serve") => match Settings::from_environment() {
+            Ok(settings) => serve(settings).await,
+            Err(err) => Err(err.to_string()),
+        },
+        Some("demo-db") => demo_db(&args[1..]),
+        Some("help" | "--help" | "-h") => {
+            let _ = std::io::stdout().write_all(USAGE.as_bytes());
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            tracing::error!("{message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn demo_db(args: &[String]) -> Result<(), String> {
+    let mut options = DemoOptions::default();
+    let mut out: Option<PathBuf> = None;
+    let mut pairs = args.iter();
+    while let Some(flag) = pairs.next() {
+        let value = pairs.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        let number = || value.parse::<usize>().map_err(|_| format!("{flag} expects a whole number, got `{value}`"));
+        match flag.as_str() {
+            "--out" => out = Some(PathBuf::from(value)),
+            "--seed" => options.seed = number()? as u64,
+            "--books" => options.books = number()?,
+            "--highlights" => options.highlights_per_book = number()?,
+            _ => return Err(format!("unknown option `{flag}`\n{USAGE}")),
+        }
+    }
+    let out = out.ok_or_else(|| format!("--out is required\n{USAGE}"))?;
+    let stats = demo::write_library(&out, &options).map_err(|err| err.to_string())?;
+    tracing::info!(path = %out.display(), items = stats.items, bookmarks = stats.bookmarks, "library written");
+    Ok(())
+}
+
+/// Logs to stderr, one line per event; `RUST_LOG` adjusts the levels.
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,hyper=warn,reqwest=warn,rustls=warn,leptos=warn,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}

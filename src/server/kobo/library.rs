@@ -1,0 +1,245 @@
+//! The library list: top-level items, duplicates merged, loaded once per file version and then
+//! searched, filtered, sorted and paged in memory (5,000 items take well under a millisecond).
+
+use super::{
+    schema::{number_at, text_at, Columns},
+    text::normalize_date,
+};
+use crate::model::{BookSummary, ItemKind, LibraryListing, LibraryQuery, LibrarySort, ReadStatus};
+use rusqlite::Connection;
+use std::{
+    cmp::Ordering,
+    collections::{hash_map::Entry, HashMap},
+};
+use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+
+/// Items per library page.
+pub const PAGE_SIZE: usize = 100;
+
+/// One entry of the list with what searching and sorting need, computed once.
+struct IndexedItem {
+    summary: BookSummary,
+    /// Folded title and author, for search.
+    search_text: String,
+    title_key: String,
+    author_key: Option<String>,
+    /// ContentIDs of every copy of this item (the shown one first).
+    copies: Vec<String>,
+}
+
+/// The library of one file version.
+pub struct LibraryIndex {
+    items: Vec<IndexedItem>,
+    /// Any copy's ContentID → position in `items`.
+    by_id: HashMap<String, usize>,
+    /// Positions of `items` in each order of `LibrarySort::ALL`.
+    orders: Vec<Vec<usize>>,
+    kind_counts: Vec<(ItemKind, usize)>,
+}
+
+/// A top-level `content` row as read.
+struct ContentRow {
+    id: String,
+    title: Option<String>,
+    author: Option<String>,
+    kind: ItemKind,
+    percent_read: u8,
+    read_status: ReadStatus,
+    last_read: Option<String>,
+}
+
+impl ContentRow {
+    /// How far the reader got: finished counts as 100 %, whatever the percentage says.
+    fn progress_rank(&self) -> (u8, Option<&String>) {
+        let percent = if self.read_status == ReadStatus::Finished { 100 } else { self.percent_read };
+        (percent, self.last_read.as_ref())
+    }
+}
+
+impl LibraryIndex {
+    pub fn load(conn: &Connection, columns: &Columns) -> rusqlite::Result<LibraryIndex> {
+        let rows = top_level_rows(conn, columns)?;
+        let counts = highlight_counts(conn, columns)?;
+        let mut groups: Vec<Vec<ContentRow>> = Vec::new();
+        let mut group_of_key: HashMap<(String, String), usize> = HashMap::new();
+        for row in rows {
+            let Some(title) = row.title.as_deref() else {
+                groups.push(vec![row]);
+                continue;
+            };
+            let key = (fold(title), fold(row.author.as_deref().unwrap_or("")));
+            match group_of_key.entry(key) {
+                Entry::Occupied(entry) => groups[*entry.get()].push(row),
+                Entry::Vacant(entry) => {
+                    entry.insert(groups.len());
+                    groups.push(vec![row]);
+                }
+            }
+        }
+        let items: Vec<IndexedItem> = groups.into_iter().map(|copies| merge_copies(copies, &counts)).collect();
+        Ok(LibraryIndex::from_items(items))
+    }
+
+    fn from_items(items: Vec<IndexedItem>) -> LibraryIndex {
+        let by_id = items
+            .iter()
+            .enumerate()
+            .flat_map(|(position, item)| item.copies.iter().map(move |id| (id.clone(), position)))
+            .collect();
+        let orders = LibrarySort::ALL.iter().map(|&sort| sorted_positions(&items, sort)).collect();
+        let kind_counts = ItemKind::ALL
+            .into_iter()
+            .map(|kind| (kind, items.iter().filter(|item| item.summary.kind == kind).count()))
+            .filter(|(_, count)| *count > 0)
+            .collect();
+        LibraryIndex { items, by_id, orders, kind_counts }
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// One page of the items matching the query, in the query's order.
+    pub fn query(&self, query: &LibraryQuery) -> LibraryListing {
+        let words: Vec<String> = fold(&query.q).split_whitespace().map(str::to_string).collect();
+        let order = &self.orders[LibrarySort::ALL.iter().position(|&s| s == query.sort).unwrap_or(0)];
+        let matching: Vec<&IndexedItem> = order
+            .iter()
+            .map(|&position| &self.items[position])
+            .filter(|item| query.kind.is_none_or(|kind| item.summary.kind == kind))
+            .filter(|item| words.iter().all(|word| item.search_text.contains(word.as_str())))
+            .collect();
+        let page_count = matching.len().div_ceil(PAGE_SIZE).max(1);
+        let page = query.page.clamp(1, page_count);
+        let items = matching
+            .iter()
+            .skip((page - 1) * PAGE_SIZE)
+            .take(PAGE_SIZE)
+            .map(|item| item.summary.clone())
+            .collect();
+        LibraryListing {
+            items,
+            matching: matching.len(),
+            total: self.items.len(),
+            page,
+            page_count,
+            kind_counts: self.kind_counts.clone(),
+        }
+    }
+
+    /// The entry a ContentID belongs to (any copy's id finds it) and the ids of all its copies.
+    pub fn entry(&self, id: &str) -> Option<(&BookSummary, &[String])> {
+        let item = &self.items[*self.by_id.get(id)?];
+        Some((&item.summary, &item.copies))
+    }
+}
+
+/// Lower-case without diacritics, so `miserables` finds "Les Misérables".
+pub fn fold(text: &str) -> String {
+    text.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+}
+
+fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<ContentRow>> {
+    let sql = format!(
+        "SELECT ContentID, {title}, {author}, {mime}, {percent}, {status}, {last_read}
+         FROM content
+         WHERE CAST(ContentType AS TEXT) = '6' AND COALESCE({book_id}, '') = ''",
+        title = columns.content("Title"),
+        author = columns.content("Attribution"),
+        mime = columns.content("MimeType"),
+        percent = columns.content("___PercentRead"),
+        status = columns.content("ReadStatus"),
+        last_read = columns.content("DateLastRead"),
+        book_id = columns.content("BookID"),
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement.query_map([], |row| {
+        let Some(id) = text_at(row, 0)? else { return Ok(None) };
+        Ok(Some(ContentRow {
+            title: text_at(row, 1)?.map(|t| t.trim().to_string()),
+            author: text_at(row, 2)?.map(|a| a.trim().to_string()),
+            kind: ItemKind::from_mime_type(&text_at(row, 3)?.unwrap_or_default()),
+            percent_read: number_at(row, 4)?.unwrap_or(0.0).clamp(0.0, 100.0) as u8,
+            read_status: ReadStatus::from_code(number_at(row, 5)?.unwrap_or(0.0) as i64),
+            last_read: text_at(row, 6)?.as_deref().and_then(normalize_date),
+            id,
+        }))
+    })?;
+    rows.filter_map(Result::transpose).collect()
+}
+
+/// Highlights and notes per `VolumeID` (bookmarks, markups and deleted ones not counted).
+fn highlight_counts(conn: &Connection, columns: &Columns) -> rusqlite::Result<HashMap<String, u32>> {
+    let sql = format!(
+        "SELECT VolumeID, COUNT(*) FROM Bookmark
+         WHERE {visible} AND {kind} IN ('highlight', 'note')
+         GROUP BY VolumeID",
+        visible = columns.visible_bookmark(),
+        kind = columns.bookmark_type(),
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement.query_map([], |row| Ok((text_at(row, 0)?, row.get::<_, u32>(1)?)))?;
+    let mut counts = HashMap::new();
+    for row in rows {
+        if let (Some(volume), count) = row? {
+            counts.insert(volume, count);
+        }
+    }
+    Ok(counts)
+}
+
+/// One list entry from all copies of an item: the copy with most progress is shown, the
+/// highlights of every copy are counted.
+fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> IndexedItem {
+    copies.sort_by(|a, b| b.progress_rank().cmp(&a.progress_rank()));
+    let highlight_count = copies.iter().map(|copy| counts.get(&copy.id).copied().unwrap_or(0)).sum();
+    let ids: Vec<String> = copies.iter().map(|copy| copy.id.clone()).collect();
+    let shown = copies.swap_remove(0);
+    let title = shown.title.clone().unwrap_or_else(|| title_from_id(&shown.id));
+    let author_key = shown.author.as_deref().map(fold);
+    IndexedItem {
+        search_text: format!("{} {}", fold(&title), author_key.as_deref().unwrap_or("")),
+        title_key: fold(&title),
+        author_key,
+        copies: ids,
+        summary: BookSummary {
+            id: shown.id,
+            title,
+            author: shown.author,
+            kind: shown.kind,
+            percent_read: shown.percent_read,
+            read_status: shown.read_status,
+            highlight_count,
+            last_read: shown.last_read,
+        },
+    }
+}
+
+/// A readable name for an item without a title: its file name without extensions.
+fn title_from_id(id: &str) -> String {
+    let name = id.rsplit('/').next().unwrap_or(id);
+    let stem = name.split('.').next().unwrap_or(name).trim();
+    if stem.is_empty() { "Untitled".to_string() } else { stem.to_string() }
+}
+
+fn sorted_positions(items: &[IndexedItem], sort: LibrarySort) -> Vec<usize> {
+    let by_title = |a: &IndexedItem, b: &IndexedItem| a.title_key.cmp(&b.title_key);
+    let mut positions: Vec<usize> = (0..items.len()).collect();
+    positions.sort_by(|&a, &b| {
+        let (a, b) = (&items[a], &items[b]);
+        let primary = match sort {
+            // Most recent first; never-read items after all read ones.
+            LibrarySort::Recent => b.summary.last_read.cmp(&a.summary.last_read),
+            LibrarySort::Title => Ordering::Equal,
+            LibrarySort::Author => match (&a.author_key, &b.author_key) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            },
+            LibrarySort::Highlights => b.summary.highlight_count.cmp(&a.summary.highlight_count),
+        };
+        primary.then_with(|| by_title(a, b)).then_with(|| a.summary.id.cmp(&b.summary.id))
+    });
+    positions
+}

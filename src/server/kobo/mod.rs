@@ -1,0 +1,59 @@
+//! Reading a Kobo `KoboReader.sqlite`: the library list and book pages, tolerant of old
+//! firmwares, odd values and foreign files (see `shared/reference/kobo-format.md`).
+
+mod book;
+mod chapters;
+mod library;
+mod schema;
+mod store;
+mod text;
+
+pub use library::PAGE_SIZE;
+pub use store::{describe_sqlite_error, open_read_only, FileIdentity, LibraryStore, Snapshot};
+
+use crate::model::{BookDetail, LibraryListing, LibraryQuery, ShelfError};
+use std::sync::Arc;
+
+/// What makes an open database no Kobo library (a missing table or column), if anything.
+pub fn kobo_schema_problem(conn: &rusqlite::Connection) -> Option<String> {
+    schema::Columns::detect(conn).err()
+}
+
+impl Snapshot {
+    /// Items in the library (duplicates counted once).
+    pub fn item_count(&self) -> usize {
+        self.index.len()
+    }
+
+    /// One page of the library list.
+    pub fn library_listing(&self, query: &LibraryQuery) -> LibraryListing {
+        self.index.query(query)
+    }
+
+    /// The book page of any copy's ContentID: `None` if this file has no such item, `Some(None)`
+    /// if the file was swapped and no connection to this version is left.
+    fn book(&self, id: &str) -> Option<Option<Result<BookDetail, ShelfError>>> {
+        let (summary, copies) = self.index.entry(id)?;
+        let detail = self.with_connection(|conn| {
+            book::book_detail(conn, &self.columns, summary, copies)
+                .map_err(|err| ShelfError::Unreadable(format!("this book cannot be read ({err})")))
+        });
+        Some(detail)
+    }
+}
+
+impl LibraryStore {
+    /// The book page for a ContentID, read from `snapshot` (the request's file version) or, if
+    /// that file has been swapped meanwhile, from the current one.
+    pub fn book(&self, snapshot: Arc<Snapshot>, id: &str) -> Result<BookDetail, ShelfError> {
+        match snapshot.book(id).ok_or(ShelfError::NotFound)? {
+            Some(detail) => detail,
+            None => {
+                let current = self.current()?;
+                current.book(id).ok_or(ShelfError::NotFound)?.unwrap_or_else(|| {
+                    Err(ShelfError::Unreadable("the library file changed while it was read; reload the page".into()))
+                })
+            }
+        }
+    }
+}

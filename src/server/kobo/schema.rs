@@ -1,0 +1,114 @@
+//! Which of the columns the app reads a given `KoboReader.sqlite` has. Firmwares differ, so
+//! every optional column is looked up once per file and queries select `NULL` for the missing.
+
+use rusqlite::Connection;
+use std::collections::HashSet;
+
+/// Columns without which a file is not a Kobo library.
+const REQUIRED_CONTENT: [&str; 2] = ["ContentID", "ContentType"];
+const REQUIRED_BOOKMARK: [&str; 2] = ["BookmarkID", "VolumeID"];
+
+/// The columns present in `content` and `Bookmark`.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    content: HashSet<String>,
+    bookmark: HashSet<String>,
+}
+
+impl Columns {
+    /// Reads the two tables' columns, or says what makes the file no Kobo library.
+    pub fn detect(conn: &Connection) -> Result<Columns, String> {
+        let content = table_columns(conn, "content")?;
+        let bookmark = table_columns(conn, "Bookmark")?;
+        if content.is_empty() || bookmark.is_empty() {
+            let missing = if content.is_empty() { "content" } else { "Bookmark" };
+            return Err(format!("no `{missing}` table"));
+        }
+        let lacks = |set: &HashSet<String>, required: &[&str], table: &str| {
+            required
+                .iter()
+                .find(|column| !set.contains(&column.to_ascii_lowercase()))
+                .map(|column| format!("`{table}` has no `{column}` column"))
+        };
+        if let Some(problem) = lacks(&content, &REQUIRED_CONTENT, "content")
+            .or_else(|| lacks(&bookmark, &REQUIRED_BOOKMARK, "Bookmark"))
+        {
+            return Err(problem);
+        }
+        Ok(Columns { content, bookmark })
+    }
+
+    /// `content.<column>` if the file has it, else `NULL`, for use in a SELECT list.
+    pub fn content(&self, column: &'static str) -> &'static str {
+        pick(&self.content, column)
+    }
+
+    /// `Bookmark.<column>` if the file has it, else `NULL`.
+    pub fn bookmark(&self, column: &'static str) -> &'static str {
+        pick(&self.bookmark, column)
+    }
+
+    /// SQL condition (over `Bookmark`) true for annotations that are shown: not deleted on the
+    /// device (`Hidden` is stored as 1 or as 'true'). Written once for every query.
+    pub fn visible_bookmark(&self) -> &'static str {
+        if self.bookmark.contains("hidden") {
+            "COALESCE(LOWER(CAST(Hidden AS TEXT)), '0') NOT IN ('1', 'true')"
+        } else {
+            "1"
+        }
+    }
+
+    /// SQL expression of an annotation's kind: `Type`, or on old firmware `highlight` when it
+    /// has text and `dogear` otherwise.
+    pub fn bookmark_type(&self) -> &'static str {
+        if self.bookmark.contains("type") {
+            "COALESCE(NULLIF(Type, ''), CASE WHEN COALESCE(Text, '') <> '' THEN 'highlight' ELSE 'dogear' END)"
+        } else {
+            "CASE WHEN COALESCE(Text, '') <> '' THEN 'highlight' ELSE 'dogear' END"
+        }
+    }
+}
+
+fn pick(set: &HashSet<String>, column: &'static str) -> &'static str {
+    if set.contains(&column.to_ascii_lowercase()) {
+        column
+    } else {
+        "NULL"
+    }
+}
+
+/// Lower-cased column names of a table; empty when the table does not exist.
+fn table_columns(conn: &Connection, table: &str) -> Result<HashSet<String>, String> {
+    let mut statement = conn
+        .prepare("SELECT name FROM pragma_table_info(?1)")
+        .map_err(|err| format!("its schema cannot be read ({err})"))?;
+    let names = statement
+        .query_map([table], |row| row.get::<_, String>(0))
+        .and_then(|rows| rows.collect::<Result<HashSet<_>, _>>())
+        .map_err(|err| format!("its schema cannot be read ({err})"))?;
+    Ok(names.into_iter().map(|name| name.to_ascii_lowercase()).collect())
+}
+
+/// A text cell, whatever SQLite stored there: integers and reals as their text, invalid UTF-8
+/// repaired, blobs and empty or blank text as `None`.
+pub fn text_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<String>> {
+    use rusqlite::types::ValueRef;
+    let text = match row.get_ref(index)? {
+        ValueRef::Text(bytes) => String::from_utf8_lossy(bytes).into_owned(),
+        ValueRef::Integer(n) => n.to_string(),
+        ValueRef::Real(x) => x.to_string(),
+        ValueRef::Null | ValueRef::Blob(_) => return Ok(None),
+    };
+    Ok(Some(text).filter(|text| !text.trim().is_empty()))
+}
+
+/// A numeric cell, also when stored as text; `None` when absent or not a number.
+pub fn number_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<f64>> {
+    use rusqlite::types::ValueRef;
+    Ok(match row.get_ref(index)? {
+        ValueRef::Integer(n) => Some(n as f64),
+        ValueRef::Real(x) => Some(x),
+        ValueRef::Text(bytes) => std::str::from_utf8(bytes).ok().and_then(|t| t.trim().parse().ok()),
+        ValueRef::Null | ValueRef::Blob(_) => None,
+    })
+}

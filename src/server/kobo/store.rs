@@ -1,0 +1,181 @@
+//! The served database as a series of immutable snapshots, one per file version.
+//!
+//! The local copy is only ever replaced by an atomic rename, so a file version is identified by
+//! its inode, size and mtime. A snapshot opens its file read-only and `immutable` (the bytes of an
+//! inode never change here), preloads the library list, and keeps a small pool of connections.
+//! A request takes one snapshot and uses it throughout, so it sees one consistent file even
+//! while a sync swaps in the next one; the next request sees the new file.
+
+use super::{library::LibraryIndex, schema::Columns};
+use crate::model::ShelfError;
+use rusqlite::{Connection, OpenFlags};
+use std::{
+    os::unix::fs::MetadataExt,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+/// What distinguishes one version of the file at a path from the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileIdentity {
+    device: u64,
+    inode: u64,
+    size: u64,
+    mtime_ns: i128,
+}
+
+impl FileIdentity {
+    pub fn of(path: &Path) -> std::io::Result<FileIdentity> {
+        let meta = std::fs::metadata(path)?;
+        let mtime_ns = meta.mtime() as i128 * 1_000_000_000 + meta.mtime_nsec() as i128;
+        Ok(FileIdentity { device: meta.dev(), inode: meta.ino(), size: meta.len(), mtime_ns })
+    }
+
+    /// A short text that changes with every swap and survives restarts: mtime and size.
+    pub fn version(&self) -> String {
+        format!("{}-{}", self.mtime_ns, self.size)
+    }
+}
+
+/// Opens a SQLite file read-only as an immutable file: no locks, no journal, no `-wal`/`-shm`
+/// side files, nothing ever written.
+pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let uri = format!("file:{}?mode=ro&immutable=1", escape_uri_path(path));
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags)?;
+    conn.execute_batch("PRAGMA query_only = 1;")?;
+    Ok(conn)
+}
+
+/// Escapes the characters that have a meaning in a SQLite URI.
+fn escape_uri_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '%' => escaped.push_str("%25"),
+            '?' => escaped.push_str("%3f"),
+            '#' => escaped.push_str("%23"),
+            _ => escaped.push(c),
+        }
+    }
+    escaped
+}
+
+/// One version of the library file, loaded and ready to serve.
+pub struct Snapshot {
+    pub version: String,
+    identity: FileIdentity,
+    path: PathBuf,
+    pub(super) columns: Columns,
+    pub(super) index: LibraryIndex,
+    idle_connections: Mutex<Vec<Connection>>,
+}
+
+impl Snapshot {
+    fn load(path: &Path, identity: FileIdentity) -> Result<Snapshot, ShelfError> {
+        let unreadable = |detail: String| ShelfError::Unreadable(detail);
+        let conn = open_read_only(path).map_err(|err| unreadable(describe_sqlite_error(&err)))?;
+        let columns = Columns::detect(&conn)
+            .map_err(|problem| unreadable(format!("it is not a Kobo database ({problem})")))?;
+        let index = LibraryIndex::load(&conn, &columns)
+            .map_err(|err| unreadable(format!("its library cannot be read ({err})")))?;
+        Ok(Snapshot {
+            version: identity.version(),
+            identity,
+            path: path.to_path_buf(),
+            columns,
+            index,
+            idle_connections: Mutex::new(vec![conn]),
+        })
+    }
+
+    /// Runs `work` on a connection to this snapshot's file. Returns `None` when the file has
+    /// been swapped since and no open connection to this version is idle; the caller then
+    /// retries on the current snapshot.
+    pub fn with_connection<T>(&self, work: impl FnOnce(&Connection) -> T) -> Option<T> {
+        let idle = self.idle_connections.lock().expect("connection pool lock").pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.open_same_version()?,
+        };
+        let result = work(&conn);
+        self.idle_connections.lock().expect("connection pool lock").push(conn);
+        Some(result)
+    }
+
+    /// A new connection, only if the path still holds this snapshot's inode before and after
+    /// opening it (an inode never returns to the path once renamed over).
+    fn open_same_version(&self) -> Option<Connection> {
+        let unchanged = || FileIdentity::of(&self.path).ok() == Some(self.identity);
+        if !unchanged() {
+            return None;
+        }
+        let conn = open_read_only(&self.path).ok()?;
+        unchanged().then_some(conn)
+    }
+}
+
+/// Turns SQLite's open/read errors into what a reader of the page understands.
+pub fn describe_sqlite_error(err: &rusqlite::Error) -> String {
+    match err.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase) => "it is not a SQLite database".to_string(),
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => "the SQLite file is corrupt".to_string(),
+        Some(rusqlite::ErrorCode::CannotOpen) => "it cannot be opened".to_string(),
+        _ => format!("SQLite says: {err}"),
+    }
+}
+
+struct Loaded {
+    identity: FileIdentity,
+    snapshot: Result<Arc<Snapshot>, ShelfError>,
+}
+
+/// The library file at a path, reloaded whenever the file there is replaced.
+pub struct LibraryStore {
+    path: PathBuf,
+    loaded: Mutex<Option<Loaded>>,
+}
+
+impl LibraryStore {
+    pub fn new(path: PathBuf) -> LibraryStore {
+        LibraryStore { path, loaded: Mutex::new(None) }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The snapshot of the file now at the path, loading it on first use of a new version.
+    /// A file that cannot be read is remembered per version, so it is not reopened per request.
+    pub fn current(&self) -> Result<Arc<Snapshot>, ShelfError> {
+        let identity = match FileIdentity::of(&self.path) {
+            Ok(identity) => identity,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Err(ShelfError::NotYetFetched),
+            Err(err) => return Err(ShelfError::Unreadable(format!("it cannot be opened ({err})"))),
+        };
+        let mut loaded = self.loaded.lock().expect("library store lock");
+        if let Some(current) = loaded.as_ref().filter(|l| l.identity == identity) {
+            return current.snapshot.clone();
+        }
+        let started = Instant::now();
+        let snapshot = Snapshot::load(&self.path, identity).map(Arc::new);
+        match &snapshot {
+            Ok(snapshot) => tracing::info!(
+                version = %snapshot.version,
+                items = snapshot.index.len(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "library loaded"
+            ),
+            Err(err) => tracing::warn!(path = %self.path.display(), error = %err, "library cannot be served"),
+        }
+        *loaded = Some(Loaded { identity, snapshot: snapshot.clone() });
+        snapshot
+    }
+
+    /// Version of the file now at the path, without loading it.
+    pub fn version(&self) -> Option<String> {
+        FileIdentity::of(&self.path).ok().map(|identity| identity.version())
+    }
+}

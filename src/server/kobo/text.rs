@@ -1,0 +1,157 @@
+//! Cleaning of the text fields Kobo stores: dates in several shapes, descriptions in HTML.
+
+/// Normalises Kobo's date shapes (`2024-03-01T18:22:05.000`, `2024-03-01T18:22:05Z`,
+/// `2024-03-01 18:22:05.000+00:00`, `2024-03-01`) to `YYYY-MM-DDTHH:MM:SS`. Placeholders such
+/// as `0000-00-00T00:00:00.000` and anything unparseable give `None`.
+pub fn normalize_date(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    let date = raw.get(..10)?;
+    let bytes = date.as_bytes();
+    let digits_at = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
+    if !(digits_at(0..4) && bytes[4] == b'-' && digits_at(5..7) && bytes[7] == b'-' && digits_at(8..10)) {
+        return None;
+    }
+    let (year, month, day) = (&date[..4], &date[5..7], &date[8..10]);
+    if year == "0000" || !("01"..="12").contains(&month) || !("01"..="31").contains(&day) {
+        return None;
+    }
+    let time = raw
+        .get(10..19)
+        .filter(|t| {
+            let t = t.as_bytes();
+            (t[0] == b'T' || t[0] == b' ') && t[3] == b':' && t[6] == b':'
+                && [1, 2, 4, 5, 7, 8].iter().all(|&i| t[i].is_ascii_digit())
+        })
+        .map(|t| &t[1..])
+        .unwrap_or("00:00:00");
+    Some(format!("{date}T{time}"))
+}
+
+/// Reduces an HTML description to plain text: tags dropped, block ends turned into line breaks,
+/// entities decoded, runs of blank space collapsed. The result is still escaped when rendered.
+pub fn html_to_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        text.push_str(&decode_entities(&rest[..start]));
+        let after = &rest[start..];
+        let starts_tag = after[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
+        let Some(end) = after.find('>').filter(|_| starts_tag) else {
+            // A `<` that opens no tag is text.
+            text.push('<');
+            rest = &after[1..];
+            continue;
+        };
+        let closing = after[1..].starts_with('/');
+        let tag = after[1..end].trim_start_matches('/').to_ascii_lowercase();
+        let name = tag.split(|c: char| !c.is_ascii_alphanumeric()).next().unwrap_or("");
+        rest = &after[end + 1..];
+        if !closing && matches!(name, "script" | "style") {
+            // Their content is code, not text.
+            let close = format!("</{name}");
+            let skip = rest.to_ascii_lowercase().find(&close).unwrap_or(rest.len());
+            rest = &rest[skip..];
+        } else if matches!(name, "p" | "br" | "div" | "li" | "h1" | "h2" | "h3" | "h4" | "tr" | "blockquote") {
+            text.push('\n');
+        }
+    }
+    text.push_str(&decode_entities(rest));
+    collapse_whitespace(&text)
+}
+
+fn collapse_whitespace(text: &str) -> String {
+    let paragraphs: Vec<String> = text
+        .split('\n')
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|line| !line.is_empty())
+        .collect();
+    paragraphs.join("\n\n")
+}
+
+fn decode_entities(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp..];
+        let decoded = after
+            .find(';')
+            .filter(|&semi| semi <= 10)
+            .and_then(|semi| decode_entity(&after[1..semi]).map(|c| (c, semi)));
+        match decoded {
+            Some((c, semi)) => {
+                out.push(c);
+                rest = &after[semi + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &after[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_entity(name: &str) -> Option<char> {
+    let numeric = |digits: &str, radix| u32::from_str_radix(digits, radix).ok().and_then(char::from_u32);
+    match name {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        "nbsp" => Some(' '),
+        "mdash" => Some('—'),
+        "ndash" => Some('–'),
+        "hellip" => Some('…'),
+        "rsquo" => Some('’'),
+        "lsquo" => Some('‘'),
+        "rdquo" => Some('”'),
+        "ldquo" => Some('“'),
+        _ => {
+            let digits = name.strip_prefix('#')?;
+            match digits.strip_prefix(['x', 'X']) {
+                Some(hex) => numeric(hex, 16),
+                None => numeric(digits, 10),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kobo_date_shape_normalises() {
+        let cases = [
+            ("2024-03-01T18:22:05.000", Some("2024-03-01T18:22:05")),
+            ("2024-03-01T18:22:05Z", Some("2024-03-01T18:22:05")),
+            ("2024-03-01 18:22:05.000+00:00", Some("2024-03-01T18:22:05")),
+            ("2024-03-01", Some("2024-03-01T00:00:00")),
+            (" 2024-03-01T18:22 ", Some("2024-03-01T00:00:00")),
+            ("0000-00-00T00:00:00.000", None),
+            ("2024-13-01T00:00:00", None),
+            ("yesterday", None),
+            ("", None),
+            ("2024-03-0", None),
+            ("２０２４-03-01", None),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(normalize_date(raw).as_deref(), expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn html_descriptions_become_plain_text() {
+        let html = "<p>A <b>tale</b> of &lt;two&gt; cities&nbsp;&amp; more.</p><p>Second&#x2019;s para &#8212; end</p><script>alert(1)</script>";
+        assert_eq!(
+            html_to_text(html),
+            "A tale of <two> cities & more.\n\nSecond’s para — end"
+        );
+        assert_eq!(html_to_text("3 < 4 & 5 > 2"), "3 < 4 & 5 > 2");
+        assert_eq!(html_to_text("unterminated <b"), "unterminated <b");
+        assert_eq!(html_to_text("&bogus; &#xZZ;"), "&bogus; &#xZZ;");
+    }
+}

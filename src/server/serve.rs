@@ -1,0 +1,108 @@
+//! Starting the web server: data directory, library, sync engine, routes.
+
+use super::{
+    api,
+    app_state::{AppState, RequestLibrary},
+    demo::{self, DemoOptions},
+    kobo::LibraryStore,
+    settings::Settings,
+    sync::{open_source, remove_leftover_temp_files, SyncService},
+};
+use crate::app::{shell, App};
+use axum::{http::HeaderValue, response::Response, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::sync::Arc;
+
+/// Runs the server until SIGINT or SIGTERM. Errors are one line for the operator.
+pub async fn serve(settings: Settings) -> Result<(), String> {
+    ignore_file_size_signal();
+    let settings = Arc::new(settings);
+    prepare_data_dir(&settings)?;
+    let library = Arc::new(LibraryStore::new(settings.database_path()));
+    let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
+    let sync = Arc::new(SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone()));
+    let mut leptos_options = get_configuration(None)
+        .map_err(|err| format!("invalid Leptos setting: {err}"))?
+        .leptos_options;
+    if leptos_options.output_name.is_empty() {
+        leptos_options.output_name = env!("CARGO_PKG_NAME").into();
+    }
+    let address = leptos_options.site_addr;
+    let state = AppState { leptos_options, settings: settings.clone(), library, sync: sync.clone() };
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(address)
+        .await
+        .map_err(|err| format!("invalid setting LEPTOS_SITE_ADDR: cannot listen on {address}: {err}"))?;
+    let local = listener.local_addr().map_err(|err| err.to_string())?;
+    tracing::info!(
+        source = %settings.source,
+        database = %settings.database_path().display(),
+        "kobo-shelf listening on http://{local}"
+    );
+    // The first check runs at once, so a fresh start fetches the library without a visitor.
+    sync.start();
+    axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|err| format!("the server stopped: {err}"))
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    let per_request = || provide_context(RequestLibrary::default());
+    api::routes()
+        .leptos_routes_with_context(&state, routes, per_request, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(per_request, shell))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Headers every response carries: no MIME sniffing, no framing, no referrer leaks.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    response
+}
+
+/// Creates the data directory, removes temp files a crash left, and writes the demo library
+/// where the embedded default source expects it.
+fn prepare_data_dir(settings: &Settings) -> Result<(), String> {
+    let dir = &settings.data_dir;
+    std::fs::create_dir_all(dir)
+        .map_err(|err| format!("invalid setting KOBO_SHELF_DATA_DIR: cannot create {}: {err}", dir.display()))?;
+    let removed = remove_leftover_temp_files(dir);
+    if removed > 0 {
+        tracing::info!(count = removed, dir = %dir.display(), "removed temp files left by an interrupted sync");
+    }
+    if let (true, super::settings::SourceLocation::File(path)) = (settings.source_is_default, &settings.source) {
+        if !path.exists() {
+            let stats = demo::write_library(path, &DemoOptions::default()).map_err(|err| err.to_string())?;
+            tracing::info!(path = %path.display(), items = stats.items, bookmarks = stats.bookmarks, "wrote the demo library (no source configured)");
+        }
+    }
+    Ok(())
+}
+
+/// A file-size limit (RLIMIT_FSIZE) must make a write fail with EFBIG, which the sync reports
+/// as a full disk, instead of killing the server.
+fn ignore_file_size_signal() {
+    // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("install the SIGTERM handler");
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate.recv() => {},
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,183 @@
+//! The sync engine: keeps the local copy of `KoboReader.sqlite` in step with its source without
+//! ever blocking a request or losing the database being served.
+//!
+//! One background task at a time: check the source (`source`), download to a temp file
+//! (`download`), verify it (`verify`), swap it in atomically (`swap`). Progress and outcome
+//! live in the process's one `state`.
+
+mod download;
+mod error;
+mod source;
+mod state;
+mod swap;
+mod verify;
+
+pub use error::SyncError;
+pub use source::{open_source, ObjectSource, RemoteObject};
+pub use swap::remove_leftover_temp_files;
+pub use verify::verify_database;
+
+use crate::{
+    model::{SyncPhase, SyncStart, SyncStatus},
+    server::{kobo::LibraryStore, settings::SyncSettings},
+};
+use state::{NotStarted, RunningSync, SyncState};
+use std::{
+    path::Path,
+    sync::Arc,
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+};
+
+/// Slack allowed between the source's timestamp and the local mtime (S3 has 1 s resolution).
+const FRESHNESS_SLACK: Duration = Duration::from_secs(1);
+
+pub struct SyncService {
+    source: Box<dyn ObjectSource>,
+    /// `s3://bucket/key` or `file:///path`, for logs (never contains secrets).
+    source_label: String,
+    library: Arc<LibraryStore>,
+    limits: SyncSettings,
+    state: Arc<SyncState>,
+}
+
+/// What a finished sync did.
+enum Outcome {
+    UpToDate,
+    Replaced { bytes: u64 },
+}
+
+impl SyncService {
+    pub fn new(
+        source: Box<dyn ObjectSource>,
+        source_label: String,
+        library: Arc<LibraryStore>,
+        limits: SyncSettings,
+    ) -> SyncService {
+        SyncService { source, source_label, library, limits, state: Arc::default() }
+    }
+
+    /// The status `/api/sync-status` reports, with the version of the database now served.
+    pub fn status(&self) -> SyncStatus {
+        self.state.status(self.library.version())
+    }
+
+    /// Starts a check in the background and returns at once. At most one runs at a time, and
+    /// within the check interval after a check that found the copy current, the answer comes
+    /// from memory without asking the source.
+    pub fn start(self: &Arc<Self>) -> SyncStart {
+        match self.state.try_start() {
+            Ok(running) => {
+                tokio::spawn(self.clone().run(running));
+                SyncStart {
+                    initiated: true,
+                    message: "Sync initiated in background".into(),
+                    status: SyncPhase::Checking,
+                }
+            }
+            Err(NotStarted::AlreadyRunning) => {
+                let status = self.state.status(None);
+                SyncStart { initiated: false, message: "A sync is already running".into(), status: status.status }
+            }
+            Err(NotStarted::RecentlyChecked) => SyncStart {
+                initiated: false,
+                message: "Library is up to date".into(),
+                status: SyncPhase::UpToDate,
+            },
+        }
+    }
+
+    async fn run(self: Arc<Self>, _running: RunningSync) {
+        let started = Instant::now();
+        let elapsed_ms = || started.elapsed().as_millis() as u64;
+        match self.sync_once().await {
+            Ok(Outcome::UpToDate) => {
+                self.state.up_to_date(self.limits.check_interval);
+                tracing::info!(source = %self.source_label, elapsed_ms = elapsed_ms(), "sync: library is up to date");
+            }
+            Ok(Outcome::Replaced { bytes }) => {
+                self.state.completed(self.limits.check_interval);
+                tracing::info!(source = %self.source_label, bytes, elapsed_ms = elapsed_ms(), "sync: library replaced");
+            }
+            Err(err) => {
+                self.state.failed(&err);
+                tracing::warn!(source = %self.source_label, kind = err.kind(), error = %err, elapsed_ms = elapsed_ms(), "sync failed");
+            }
+        }
+    }
+
+    async fn sync_once(&self) -> Result<Outcome, SyncError> {
+        let started = Instant::now();
+        let remote = self.source.stat().await?;
+        self.state.checked();
+        let local = self.servable_local_mtime().await;
+        tracing::info!(
+            source = %self.source_label,
+            remote_bytes = remote.size,
+            remote_modified = unix_seconds(remote.modified),
+            local_modified = local.map(unix_seconds),
+            etag = remote.etag.as_deref().unwrap_or("-"),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "sync: checked the source"
+        );
+        if !is_newer(remote.modified, local) {
+            return Ok(Outcome::UpToDate);
+        }
+        self.state.downloading(remote.size);
+        let database = self.library.path().to_path_buf();
+        let dir = database.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
+        let temp = download::download(self.source.as_ref(), &remote, &dir, &self.state, &self.limits).await?;
+        self.state.verifying();
+        let library = self.library.clone();
+        let modified = remote.modified;
+        tokio::task::spawn_blocking(move || {
+            let started = Instant::now();
+            verify_database(temp.path())?;
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "sync: download verified");
+            let started = Instant::now();
+            swap::swap_into_place(temp, &database, modified)?;
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, path = %database.display(), "sync: swapped in");
+            // Load the new version now, so the first page after the reload does not wait.
+            let _ = library.current();
+            Ok(Outcome::Replaced { bytes: remote.size })
+        })
+        .await
+        .map_err(|err| SyncError::LocalIo(format!("the verify task failed: {err}")))?
+    }
+
+    /// The local copy's mtime, or `None` when there is none or it cannot be served (then any
+    /// source version replaces it).
+    async fn servable_local_mtime(&self) -> Option<SystemTime> {
+        let library = self.library.clone();
+        tokio::task::spawn_blocking(move || {
+            library.current().ok()?;
+            std::fs::metadata(library.path()).and_then(|meta| meta.modified()).ok()
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+}
+
+/// The source is newer than the local copy by more than the slack, or there is no local copy.
+fn is_newer(remote: SystemTime, local: Option<SystemTime>) -> bool {
+    local.is_none_or(|local| remote > local + FRESHNESS_SLACK)
+}
+
+fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn newer_means_more_than_one_second_newer() {
+        let local = UNIX_EPOCH + Duration::from_secs(1_000);
+        assert!(is_newer(local, None));
+        assert!(!is_newer(local, Some(local)));
+        assert!(!is_newer(local + Duration::from_millis(1_000), Some(local)));
+        assert!(is_newer(local + Duration::from_millis(1_001), Some(local)));
+        assert!(!is_newer(local - Duration::from_secs(60), Some(local)));
+    }
+}

@@ -1,0 +1,222 @@
+//! The process's one sync state: what the badge and `/api/sync-status` report.
+//!
+//! Starting a sync is an atomic test-and-set, so any number of simultaneous requests start at
+//! most one background task. Bytes received are an atomic counter updated per chunk without a
+//! lock; everything else sits behind one short-held mutex.
+
+use super::error::SyncError;
+use crate::model::{SyncPhase, SyncStatus};
+use std::{
+    sync::{
+        atomic::{AtomicBool, AtomicU64, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, Instant, SystemTime},
+};
+
+#[derive(Default)]
+struct Fields {
+    phase: SyncPhase,
+    message: String,
+    error: Option<String>,
+    bytes_total: Option<u64>,
+    last_sync_time: Option<SystemTime>,
+    last_check_time: Option<SystemTime>,
+    /// Until then the copy counts as current without asking the bucket.
+    fresh_until: Option<Instant>,
+}
+
+#[derive(Default)]
+pub struct SyncState {
+    running: AtomicBool,
+    bytes_received: AtomicU64,
+    fields: Mutex<Fields>,
+}
+
+/// Held by the one running sync; lets the next one start when dropped, even after a panic.
+pub struct RunningSync(Arc<SyncState>);
+
+impl Drop for RunningSync {
+    fn drop(&mut self) {
+        self.0.running.store(false, Ordering::Release);
+    }
+}
+
+/// Why no new sync started.
+pub enum NotStarted {
+    AlreadyRunning,
+    /// A check within the interval found the copy current.
+    RecentlyChecked,
+}
+
+impl SyncState {
+    fn fields(&self) -> std::sync::MutexGuard<'_, Fields> {
+        self.fields.lock().expect("sync state lock")
+    }
+
+    /// Claims the right to run a sync, unless one runs or the copy was found current recently.
+    pub fn try_start(self: &Arc<Self>) -> Result<RunningSync, NotStarted> {
+        if self.running.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            return Err(NotStarted::AlreadyRunning);
+        }
+        let running = RunningSync(self.clone());
+        let mut fields = self.fields();
+        if fields.fresh_until.is_some_and(|until| Instant::now() < until) {
+            fields.phase = SyncPhase::UpToDate;
+            fields.message = "Library is up to date".into();
+            return Err(NotStarted::RecentlyChecked);
+        }
+        fields.phase = SyncPhase::Checking;
+        fields.message = "Checking for a newer library…".into();
+        fields.error = None;
+        fields.bytes_total = None;
+        self.bytes_received.store(0, Ordering::Relaxed);
+        drop(fields);
+        Ok(running)
+    }
+
+    pub fn checked(&self) {
+        self.fields().last_check_time = Some(SystemTime::now());
+    }
+
+    pub fn downloading(&self, total: u64) {
+        let mut fields = self.fields();
+        fields.phase = SyncPhase::Downloading;
+        fields.message = "Downloading database…".into();
+        fields.bytes_total = Some(total);
+    }
+
+    pub fn add_bytes(&self, count: u64) -> u64 {
+        self.bytes_received.fetch_add(count, Ordering::Relaxed) + count
+    }
+
+    pub fn verifying(&self) {
+        self.fields().message = "Verifying the download…".into();
+    }
+
+    /// The copy is current; further checks within `interval` need not ask the bucket.
+    pub fn up_to_date(&self, interval: Duration) {
+        let mut fields = self.fields();
+        fields.phase = SyncPhase::UpToDate;
+        fields.message = "Library is up to date".into();
+        fields.fresh_until = Some(Instant::now() + interval);
+    }
+
+    /// A new database is in place.
+    pub fn completed(&self, interval: Duration) {
+        let mut fields = self.fields();
+        fields.phase = SyncPhase::Completed;
+        fields.message = "Library updated".into();
+        fields.last_sync_time = Some(SystemTime::now());
+        fields.fresh_until = Some(Instant::now() + interval);
+    }
+
+    pub fn failed(&self, error: &SyncError) {
+        let mut fields = self.fields();
+        fields.phase = SyncPhase::Error;
+        fields.message = "Sync failed".into();
+        fields.error = Some(error.to_string());
+        fields.fresh_until = None;
+    }
+
+    /// What `/api/sync-status` answers. `db_version` is the version now served.
+    pub fn status(&self, db_version: Option<String>) -> SyncStatus {
+        let fields = self.fields();
+        let received = self.bytes_received.load(Ordering::Relaxed);
+        let progress = match fields.bytes_total {
+            Some(0) if fields.phase == SyncPhase::Completed => 100.0,
+            Some(total) if total > 0 => (received as f64 * 100.0 / total as f64).min(100.0),
+            _ => 0.0,
+        };
+        SyncStatus {
+            status: fields.phase,
+            message: fields.message.clone(),
+            progress: (progress * 10.0).round() / 10.0,
+            is_syncing: fields.phase.is_syncing(),
+            needs_reload: fields.phase == SyncPhase::Completed,
+            file_size_mb: fields.bytes_total.map(|total| (total as f64 / 10_000.0).round() / 100.0),
+            error: fields.error.clone(),
+            last_sync_time: fields.last_sync_time.map(iso8601),
+            last_check_time: fields.last_check_time.map(iso8601),
+            bytes_received: received,
+            bytes_total: fields.bytes_total,
+            db_version,
+        }
+    }
+}
+
+/// `2026-11-25T13:49:13Z`.
+fn iso8601(time: SystemTime) -> String {
+    let secs = time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    let (days, rest) = (secs / 86_400, secs % 86_400);
+    let (year, month, day) = civil_from_days(days as i64);
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
+}
+
+/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_one_sync_runs_at_a_time() {
+        let state = Arc::new(SyncState::default());
+        let first = state.try_start().ok().expect("first start");
+        assert!(matches!(state.try_start(), Err(NotStarted::AlreadyRunning)));
+        drop(first);
+        assert!(state.try_start().is_ok());
+    }
+
+    #[test]
+    fn a_recent_up_to_date_check_answers_without_a_new_sync() {
+        let state = Arc::new(SyncState::default());
+        let run = state.try_start().ok().unwrap();
+        state.up_to_date(Duration::from_secs(60));
+        drop(run);
+        assert!(matches!(state.try_start(), Err(NotStarted::RecentlyChecked)));
+        assert_eq!(state.status(None).status, SyncPhase::UpToDate);
+    }
+
+    #[test]
+    fn an_error_is_never_throttled() {
+        let state = Arc::new(SyncState::default());
+        let run = state.try_start().ok().unwrap();
+        state.up_to_date(Duration::from_secs(60));
+        state.failed(&SyncError::NotSqlite);
+        drop(run);
+        assert!(state.try_start().is_ok());
+    }
+
+    #[test]
+    fn progress_is_the_share_of_bytes_received() {
+        let state = Arc::new(SyncState::default());
+        let _run = state.try_start().ok().unwrap();
+        state.downloading(2_000_000);
+        state.add_bytes(500_000);
+        let status = state.status(Some("v1".into()));
+        assert_eq!(status.progress, 25.0);
+        assert_eq!(status.file_size_mb, Some(2.0));
+        assert!(status.is_syncing);
+        assert_eq!(status.bytes_received, 500_000);
+    }
+
+    #[test]
+    fn timestamps_are_iso8601() {
+        assert_eq!(iso8601(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_078_553);
+        assert_eq!(iso8601(time), "2025-11-25T13:49:13Z");
+    }
+}

@@ -1,0 +1,41 @@
+//! Puts a verified download in place of the database, atomically and durably.
+
+use super::error::SyncError;
+use std::{fs::File, path::Path, time::SystemTime};
+use tempfile::NamedTempFile;
+
+/// Prefix and suffix of download temp files (`.tmp_kobo_<random>.sqlite`).
+pub(super) const TEMP_PREFIX: &str = ".tmp_kobo_";
+pub(super) const TEMP_SUFFIX: &str = ".sqlite";
+
+/// fsyncs the temp file, sets its mtime to the source's timestamp (so the same object is never
+/// downloaded twice), renames it over `target` and fsyncs the directory. Runs on a blocking
+/// thread. Readers holding the old file keep reading it; new opens get the new one.
+pub fn swap_into_place(temp: NamedTempFile, target: &Path, modified: SystemTime) -> Result<(), SyncError> {
+    let io_error = |err: std::io::Error| SyncError::from_local_io(&err);
+    temp.as_file().set_modified(modified).map_err(io_error)?;
+    temp.as_file().sync_all().map_err(io_error)?;
+    temp.persist(target).map_err(|err| io_error(err.error))?;
+    let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    File::open(dir).and_then(|dir| dir.sync_all()).map_err(io_error)
+}
+
+/// Removes `.tmp_kobo_*.sqlite` files left in `dir` by a crash. Returns how many.
+pub fn remove_leftover_temp_files(dir: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else { return 0 };
+    entries
+        .flatten()
+        .filter(|entry| {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
+        })
+        .filter(|entry| {
+            let removed = std::fs::remove_file(entry.path());
+            if let Err(err) = &removed {
+                tracing::warn!(path = %entry.path().display(), error = %err, "cannot remove a leftover temp file");
+            }
+            removed.is_ok()
+        })
+        .count()
+}
