@@ -9,6 +9,8 @@
 mod curated;
 mod writer;
 
+pub use curated::WAR_AND_PEACE_ID;
+
 use std::path::{Path, PathBuf};
 use writer::LibraryWriter;
 

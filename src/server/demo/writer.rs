@@ -199,8 +199,9 @@ impl LibraryWriter {
     /// Book `number` of a generated library: a title and author from word lists, six chapters
     /// (one split in two) and about `highlights` annotations.
     pub fn generated_book(&mut self, number: usize, highlights: usize) -> rusqlite::Result<()> {
+        // The number keeps generated titles distinct, so no two generated books merge.
         let title = format!(
-            "{} {} {}",
+            "{} {} {}, Vol. {number}",
             self.pick(&["The", "A", "Our", "Their", "No"]),
             self.pick(&ADJECTIVES),
             self.pick(&NOUNS)

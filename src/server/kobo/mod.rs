@@ -9,7 +9,7 @@ mod store;
 mod text;
 
 pub use library::PAGE_SIZE;
-pub use store::{describe_sqlite_error, open_read_only, FileIdentity, LibraryStore, Snapshot};
+pub use store::{describe_sqlite_error, open_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
 use crate::model::{BookDetail, LibraryListing, LibraryQuery, ShelfError};
 use std::sync::Arc;

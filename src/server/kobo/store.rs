@@ -38,6 +38,19 @@ impl FileIdentity {
     }
 }
 
+/// The 100-byte header of a SQLite file, or `None` when the file is not one.
+pub fn sqlite_header(path: &Path) -> std::io::Result<Option<[u8; 100]>> {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    let mut file = std::fs::File::open(path)?;
+    match file.read_exact(&mut header) {
+        Ok(()) if header.starts_with(b"SQLite format 3\0") => Ok(Some(header)),
+        Ok(()) => Ok(None),
+        Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
 /// Opens a SQLite file read-only as an immutable file: no locks, no journal, no `-wal`/`-shm`
 /// side files, nothing ever written.
 pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
@@ -76,6 +89,11 @@ pub struct Snapshot {
 impl Snapshot {
     fn load(path: &Path, identity: FileIdentity) -> Result<Snapshot, ShelfError> {
         let unreadable = |detail: String| ShelfError::Unreadable(detail);
+        match sqlite_header(path) {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(unreadable("it is not a SQLite database".into())),
+            Err(err) => return Err(unreadable(format!("it cannot be opened ({err})"))),
+        }
         let conn = open_read_only(path).map_err(|err| unreadable(describe_sqlite_error(&err)))?;
         let columns = Columns::detect(&conn)
             .map_err(|problem| unreadable(format!("it is not a Kobo database ({problem})")))?;

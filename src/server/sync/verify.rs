@@ -2,20 +2,14 @@
 //! `PRAGMA quick_check`, with the Kobo tables.
 
 use super::error::SyncError;
-use crate::server::kobo::{describe_sqlite_error, kobo_schema_problem, open_read_only};
-use std::{fs::File, io::Read, path::Path};
-
-const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+use crate::server::kobo::{describe_sqlite_error, kobo_schema_problem, open_read_only, sqlite_header};
+use std::path::Path;
 
 /// Verifies the file at `path` (opened read-only). Runs on a blocking thread.
 pub fn verify_database(path: &Path) -> Result<(), SyncError> {
     let io_error = |err: std::io::Error| SyncError::LocalIo(err.to_string());
-    let mut header = [0u8; 100];
-    let mut file = File::open(path).map_err(io_error)?;
-    let length = file.metadata().map_err(io_error)?.len();
-    if file.read_exact(&mut header).is_err() || &header[..16] != SQLITE_MAGIC {
-        return Err(SyncError::NotSqlite);
-    }
+    let header = sqlite_header(path).map_err(io_error)?.ok_or(SyncError::NotSqlite)?;
+    let length = std::fs::metadata(path).map_err(io_error)?.len();
     check_declared_size(&header, length)?;
     let conn = open_read_only(path).map_err(|err| SyncError::Corrupt(describe_sqlite_error(&err)))?;
     let problems: Vec<String> = conn

@@ -1,0 +1,243 @@
+//! The Kobo reader against generated and hand-made databases: what the library and book pages
+//! get from a file, and the clear message for a file that is not a Kobo library.
+
+mod support;
+
+use kobo_shelf::{
+    model::{HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
+    server::{demo::WAR_AND_PEACE_ID, kobo::LibraryStore},
+};
+use std::{path::Path, sync::Arc};
+use support::generated_library;
+
+fn demo_store(dir: &Path) -> LibraryStore {
+    LibraryStore::new(generated_library(&dir.join("KoboReader.sqlite"), 1, 15))
+}
+
+fn query(q: &str, kind: Option<ItemKind>, sort: LibrarySort) -> LibraryQuery {
+    LibraryQuery { q: q.into(), kind, sort, page: 1 }
+}
+
+fn titles(store: &LibraryStore, query: &LibraryQuery) -> Vec<String> {
+    let snapshot = store.current().expect("a readable library");
+    snapshot.library_listing(query).items.into_iter().map(|item| item.title).collect()
+}
+
+#[test]
+fn duplicates_show_once_as_the_copy_with_most_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let listing = store.current().unwrap().library_listing(&query("pride", None, LibrarySort::Title));
+    assert_eq!(listing.items.len(), 1, "{:?}", listing.items);
+    let pride = &listing.items[0];
+    assert_eq!(pride.id, "8f3c2a4e-1d2b-4c5a-9e7f-0a1b2c3d4e5f", "the finished store copy wins");
+    assert_eq!(pride.read_status, ReadStatus::Finished);
+    assert_eq!(pride.percent_read, 100);
+    assert_eq!(pride.highlight_count, 3, "highlights of both copies count");
+    // Either copy's id opens the merged book page, with the highlights of both.
+    let sideloaded = "file:///mnt/onboard/Austen, Jane/Pride and Prejudice.epub";
+    let book = store.book(store.current().unwrap(), sideloaded).unwrap();
+    let texts: Vec<_> = book.chapters.iter().flat_map(|c| &c.highlights).filter_map(|h| h.text.clone()).collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+}
+
+#[test]
+fn kinds_come_from_the_mime_type_and_filter_the_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let listing = store.current().unwrap().library_listing(&LibraryQuery::default());
+    assert_eq!(listing.total, 14);
+    assert_eq!(
+        listing.kind_counts,
+        vec![(ItemKind::Book, 9), (ItemKind::Article, 2), (ItemKind::Pdf, 1), (ItemKind::Notebook, 1), (ItemKind::Other, 1)]
+    );
+    assert_eq!(
+        titles(&store, &query("", Some(ItemKind::Article), LibrarySort::Title)),
+        ["The Slow Reading Movement", "Why We Underline"]
+    );
+    assert_eq!(titles(&store, &query("", Some(ItemKind::Notebook), LibrarySort::Title)), ["Ideas for the Garden"]);
+}
+
+#[test]
+fn search_matches_title_and_author_ignoring_case_and_accents() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    assert_eq!(titles(&store, &query("TOLSTOY", None, LibrarySort::Title)), ["War and Peace"]);
+    assert_eq!(titles(&store, &query("miserables hugo", None, LibrarySort::Title)), ["Les Misérables – Tome I : Fantine"]);
+    assert_eq!(titles(&store, &query("罪", None, LibrarySort::Title)), ["罪と罰"]);
+    assert!(titles(&store, &query("no such book anywhere", None, LibrarySort::Title)).is_empty());
+}
+
+#[test]
+fn sorts_order_the_whole_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let recent = store.current().unwrap().library_listing(&query("", None, LibrarySort::Recent)).items;
+    assert_eq!(recent[0].title, "War and Peace", "read on 20 Nov 2026, the latest");
+    let dates: Vec<_> = recent.iter().map(|item| item.last_read.clone()).collect();
+    let first_unread = dates.iter().position(Option::is_none).unwrap();
+    assert!(dates[first_unread..].iter().all(Option::is_none), "never-read items come last: {dates:?}");
+    assert!(dates[..first_unread].windows(2).all(|w| w[0] >= w[1]), "most recent first: {dates:?}");
+    let by_title = titles(&store, &query("", None, LibrarySort::Title));
+    let mut sorted = by_title.clone();
+    sorted.sort_by_key(|t| t.to_lowercase());
+    assert_eq!(by_title, sorted);
+    let by_highlights = titles(&store, &query("", None, LibrarySort::Highlights));
+    assert_eq!(by_highlights[0], "War and Peace");
+    let by_author = store.current().unwrap().library_listing(&query("", None, LibrarySort::Author)).items;
+    let authors: Vec<_> = by_author.iter().map(|i| i.author.clone()).collect();
+    let first_unknown = authors.iter().position(Option::is_none).unwrap();
+    assert!(authors[first_unknown..].iter().all(Option::is_none), "items without author come last: {authors:?}");
+}
+
+#[test]
+fn book_page_groups_highlights_by_chapter_in_reading_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
+    let chapters: Vec<(Option<&str>, Vec<String>)> = book
+        .chapters
+        .iter()
+        .map(|c| {
+            let marks = c.highlights.iter().map(|h| h.text.clone().unwrap_or_else(|| "(markup)".into())).collect();
+            (c.title.as_deref(), marks)
+        })
+        .collect();
+    let first_words = |marks: &Vec<String>| marks.iter().map(|m| m.split(' ').take(3).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>();
+    let shape: Vec<_> = chapters.iter().map(|(title, marks)| (*title, first_words(marks))).collect();
+    assert_eq!(
+        shape,
+        vec![
+            (Some("Book One: 1805"), vec!["Well, Prince, so".to_string(), "We can know".into()]),
+            (Some("Book Two: 1805"), vec!["If everyone fought".into(), "The strongest of".into(), "Nothing is so".into()]),
+            (Some("First Epilogue: 1813 – 20"), vec!["(markup)".into(), "Pure and complete".into()]),
+            (None, vec!["Everything comes in".into()]),
+        ],
+        "split files join their chapter, the chapter without TOC entry falls in the last group; \
+         the deleted highlight and the bookmark are not shown"
+    );
+    let all: Vec<_> = book.chapters.iter().flat_map(|c| &c.highlights).collect();
+    let note = all.iter().find(|h| h.note.is_some()).unwrap();
+    assert!(note.note.as_ref().unwrap().contains("Montaigne"));
+    assert_eq!(note.color, HighlightColor::Pink);
+    assert_eq!(note.created.as_deref(), Some("2025-01-09T21:40:12"));
+    let old_firmware = all.iter().find(|h| h.text.as_deref().is_some_and(|t| t.starts_with("Nothing is so"))).unwrap();
+    assert_eq!(old_firmware.color, HighlightColor::Yellow, "NULL colour shows yellow");
+    let unknown_colour = all.iter().find(|h| h.text.as_deref().is_some_and(|t| t.starts_with("Pure and"))).unwrap();
+    assert_eq!(unknown_colour.color, HighlightColor::Yellow, "colour 7 shows yellow");
+    assert_eq!(book.description.as_deref(), Some("Tolstoy’s epic of Russia during the Napoleonic wars.\n\nTranslated by Louise and Aylmer Maude."));
+    assert_eq!(book.time_spent_reading_secs, Some(98_400));
+}
+
+#[test]
+fn unknown_books_are_not_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let snapshot = store.current().unwrap();
+    assert_eq!(store.book(snapshot.clone(), "no such id").unwrap_err(), ShelfError::NotFound);
+    let chapter_id = format!("{WAR_AND_PEACE_ID}!OEBPS!Text/part0001.xhtml");
+    assert_eq!(store.book(snapshot, &chapter_id).unwrap_err(), ShelfError::NotFound, "sections are not items");
+}
+
+/// A file from old firmware: no `Bookmark.Type`, no `Bookmark.Color`, few `content` columns,
+/// and NULLs wherever a column allows them.
+#[test]
+fn old_firmware_files_without_type_and_color_columns_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("KoboReader.sqlite");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE content (ContentID TEXT NOT NULL, ContentType TEXT NOT NULL, MimeType TEXT, BookID TEXT,
+           Title TEXT, Attribution TEXT, ___PercentRead INTEGER, ReadStatus INTEGER, DateLastRead TEXT, VolumeIndex INTEGER);
+         CREATE TABLE Bookmark (BookmarkID TEXT NOT NULL, VolumeID TEXT NOT NULL, ContentID TEXT NOT NULL,
+           Text TEXT, Annotation TEXT, DateCreated TEXT, ChapterProgress REAL, Hidden BOOL);
+         INSERT INTO content VALUES ('old-book', '6', 'application/epub+zip', NULL, 'Old Book', NULL, NULL, NULL, 'garbage', NULL);
+         INSERT INTO content VALUES ('nulls', '6', NULL, '', NULL, NULL, '45', '1', NULL, NULL);
+         INSERT INTO content VALUES ('old-book!OEBPS!ch1.xhtml', '9', 'application/xhtml+xml', 'old-book', NULL, NULL, NULL, NULL, NULL, 0);
+         INSERT INTO Bookmark VALUES ('b1', 'old-book', 'old-book!OEBPS!ch1.xhtml', 'A highlight', NULL, '2019-01-01T00:00:00', 0.5, 0);
+         INSERT INTO Bookmark VALUES ('b2', 'old-book', 'old-book!OEBPS!ch1.xhtml', 'With a note', 'My note', NULL, NULL, 'false');
+         INSERT INTO Bookmark VALUES ('b3', 'old-book', 'old-book!OEBPS!ch1.xhtml', NULL, NULL, NULL, 0.1, 0);
+         INSERT INTO Bookmark VALUES ('b4', 'old-book', 'old-book!OEBPS!ch1.xhtml', 'Deleted', NULL, NULL, 0.2, 'true');",
+    )
+    .unwrap();
+    drop(conn);
+    let store = LibraryStore::new(path);
+    let snapshot = store.current().expect("old files are readable");
+    let listing = snapshot.library_listing(&query("", None, LibrarySort::Title));
+    assert_eq!(listing.total, 2);
+    let old = listing.items.iter().find(|i| i.id == "old-book").unwrap();
+    assert_eq!(old.highlight_count, 2, "text means highlight; no text means bookmark; deleted not counted");
+    assert_eq!(old.author, None);
+    assert_eq!(old.last_read, None, "an unparseable date is no date");
+    let untitled = listing.items.iter().find(|i| i.id == "nulls").unwrap();
+    assert_eq!(untitled.title, "nulls", "an item without title is named after its id");
+    assert_eq!(untitled.kind, ItemKind::Other);
+    assert_eq!(untitled.percent_read, 45, "numbers stored as text are read");
+    let book = store.book(snapshot, "old-book").unwrap();
+    let marks: Vec<_> = book.chapters.iter().flat_map(|c| &c.highlights).collect();
+    assert_eq!(marks.len(), 2);
+    assert!(marks.iter().all(|h| h.color == HighlightColor::Yellow));
+    assert_eq!(marks.iter().find(|h| h.id == "b2").unwrap().note.as_deref(), Some("My note"));
+}
+
+#[test]
+fn a_sqlite_file_without_kobo_tables_gives_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("KoboReader.sqlite");
+    rusqlite::Connection::open(&path).unwrap().execute_batch("CREATE TABLE notes (id INTEGER, body TEXT);").unwrap();
+    let err = LibraryStore::new(path).current().err().unwrap();
+    assert_eq!(err, ShelfError::Unreadable("it is not a Kobo database (no `content` table)".into()));
+    assert_eq!(err.to_string(), "The library file cannot be read: it is not a Kobo database (no `content` table)");
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_gives_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("KoboReader.sqlite");
+    std::fs::write(&path, "<!DOCTYPE html><html><body>Not a database</body></html>".repeat(100)).unwrap();
+    let err = LibraryStore::new(path).current().err().unwrap();
+    assert_eq!(err, ShelfError::Unreadable("it is not a SQLite database".into()));
+}
+
+#[test]
+fn a_missing_file_is_being_fetched() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = LibraryStore::new(dir.path().join("KoboReader.sqlite")).current().err().unwrap();
+    assert_eq!(err, ShelfError::NotYetFetched);
+}
+
+#[test]
+fn a_swapped_file_is_picked_up_while_old_snapshots_keep_their_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("KoboReader.sqlite");
+    support::tagged_library(&path, "Old", 20);
+    let store = LibraryStore::new(path.clone());
+    let old = store.current().unwrap();
+    let new_file = support::tagged_library(&dir.path().join("next.sqlite"), "New", 20);
+    std::fs::rename(&new_file, &path).unwrap();
+    let new = store.current().unwrap();
+    assert!(!Arc::ptr_eq(&old, &new));
+    assert_ne!(old.version, new.version);
+    let first = |snapshot: &kobo_shelf::server::kobo::Snapshot| snapshot.library_listing(&query("", None, LibrarySort::Title)).items[0].title.clone();
+    assert!(first(&old).starts_with("Old "));
+    assert!(first(&new).starts_with("New "));
+    // A book page asked of the old snapshot still answers, from one file.
+    let id = old.library_listing(&query("", None, LibrarySort::Title)).items[0].id.clone();
+    let book = store.book(old, &id).unwrap();
+    assert!(book.summary.title.starts_with("Old "));
+}
+
+#[test]
+fn generated_libraries_reach_thousands_of_books() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = LibraryStore::new(generated_library(&dir.path().join("KoboReader.sqlite"), 42, 2_000));
+    let listing = store.current().unwrap().library_listing(&LibraryQuery::default());
+    assert_eq!(listing.total, 2_000 - 1, "the two Pride and Prejudice copies are one item");
+    assert_eq!(listing.items.len(), 100, "one page");
+    assert_eq!(listing.page_count, 20);
+    let highlights: u32 = (1..=20)
+        .flat_map(|page| store.current().unwrap().library_listing(&LibraryQuery { page, ..LibraryQuery::default() }).items)
+        .map(|item| item.highlight_count)
+        .sum();
+    assert!((30_000..=50_000).contains(&highlights), "about 20 highlights per generated book: {highlights}");
+}

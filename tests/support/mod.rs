@@ -1,0 +1,196 @@
+//! Shared by the integration tests: generated libraries, the real server binary as a child
+//! process, and its HTTP API.
+
+#![allow(dead_code)] // Each test file uses a different part of this module.
+
+use kobo_shelf::{
+    model::{SyncPhase, SyncStart, SyncStatus},
+    server::demo::{write_library, DemoOptions},
+};
+use kobo_shelf_testkit::{Testkit, ACCESS_KEY, BUCKET, DATABASE_KEY, SECRET_KEY};
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{mpsc, Arc, Mutex},
+    time::{Duration, Instant},
+};
+
+/// Writes a generated library of `books` items (the curated demo items first).
+pub fn generated_library(path: &Path, seed: u64, books: usize) -> PathBuf {
+    let options = DemoOptions { seed, books, highlights_per_book: 20 };
+    write_library(path, &options).expect("generate a library");
+    path.to_path_buf()
+}
+
+/// A library whose every title starts with `tag`, so a page shows which version it came from.
+pub fn tagged_library(path: &Path, tag: &str, books: usize) -> PathBuf {
+    generated_library(path, 7, books);
+    let conn = rusqlite::Connection::open(path).expect("open the generated library");
+    conn.execute("UPDATE content SET Title = ?1 || ' ' || Title WHERE ContentType = '6'", [tag])
+        .expect("tag the titles");
+    path.to_path_buf()
+}
+
+/// The server binary, running as a child process with its own data directory.
+pub struct App {
+    child: Child,
+    pub base: String,
+    pub data_dir: PathBuf,
+    log: Arc<Mutex<String>>,
+}
+
+/// Settings for an app that syncs from the test kit's bucket through its fault proxy.
+pub fn s3_env(kit: &Testkit) -> Vec<(&'static str, String)> {
+    vec![
+        ("KOBO_SHELF_SOURCE", format!("s3://{BUCKET}/{DATABASE_KEY}")),
+        ("KOBO_SHELF_S3_ENDPOINT", kit.endpoint()),
+        ("KOBO_SHELF_S3_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
+        ("KOBO_SHELF_S3_SECRET_ACCESS_KEY", SECRET_KEY.to_string()),
+        ("KOBO_SHELF_CHECK_INTERVAL_SECS", "0".to_string()),
+        ("KOBO_SHELF_STALL_TIMEOUT_SECS", "5".to_string()),
+    ]
+}
+
+impl App {
+    /// Starts the server on a free port and waits until it listens.
+    pub fn start(data_dir: &Path, env: &[(&str, String)]) -> App {
+        App::start_with(data_dir, env, |_| {})
+    }
+
+    /// Like [`App::start`], with a hook to adjust the command (e.g. resource limits).
+    pub fn start_with(data_dir: &Path, env: &[(&str, String)], adjust: impl FnOnce(&mut Command)) -> App {
+        std::fs::create_dir_all(data_dir).expect("create the data dir");
+        let empty_config = data_dir.join("no-settings.toml");
+        std::fs::write(&empty_config, "").expect("write an empty settings file");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_kobo-shelf"));
+        command
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+            .env("KOBO_SHELF_CONFIG", &empty_config)
+            .env("KOBO_SHELF_DATA_DIR", data_dir)
+            .env("RUST_LOG", "info")
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        adjust(&mut command);
+        let mut child = command.spawn().expect("start the server");
+        let log = Arc::new(Mutex::new(String::new()));
+        let (address_tx, address_rx) = mpsc::channel();
+        let stderr = child.stderr.take().expect("server stderr");
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(at) = line.find("listening on http://") {
+                    let address = line[at + 20..].split_whitespace().next().unwrap_or("").to_string();
+                    let _ = address_tx.send(address);
+                }
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let address = address_rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
+            panic!("the server did not start:\n{}", log.lock().unwrap());
+        });
+        App { child, base: format!("http://{address}"), data_dir: data_dir.to_path_buf(), log }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.data_dir.join("KoboReader.sqlite")
+    }
+
+    /// Ends the process at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    pub async fn check_and_sync(&self) -> SyncStart {
+        client()
+            .post(self.url("/api/check-and-sync"))
+            .send()
+            .await
+            .expect("POST /api/check-and-sync")
+            .json()
+            .await
+            .expect("check-and-sync JSON")
+    }
+
+    pub async fn status(&self) -> SyncStatus {
+        client()
+            .get(self.url("/api/sync-status"))
+            .send()
+            .await
+            .expect("GET /api/sync-status")
+            .json()
+            .await
+            .expect("sync-status JSON")
+    }
+
+    /// Polls the status until `done` holds, or fails after `timeout` with the server log.
+    pub async fn wait_for(&self, timeout: Duration, done: impl Fn(&SyncStatus) -> bool) -> SyncStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let status = self.status().await;
+            if done(&status) {
+                return status;
+            }
+            if Instant::now() > deadline {
+                panic!("gave up waiting; last status {status:?}\nserver log:\n{}", self.log());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until no sync runs and the last one ended in `phase`.
+    pub async fn wait_for_end(&self, phase: SyncPhase) -> SyncStatus {
+        let status = self.wait_for(Duration::from_secs(30), |s| !s.is_syncing && s.status != SyncPhase::Idle).await;
+        assert_eq!(status.status, phase, "unexpected end of sync: {status:?}\nserver log:\n{}", self.log());
+        status
+    }
+
+    pub async fn page(&self, path: &str) -> (u16, String) {
+        let response = client().get(self.url(path)).send().await.expect("GET a page");
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("page text"))
+    }
+
+    /// No secret reached the log.
+    pub fn assert_no_secrets_logged(&self) {
+        let log = self.log();
+        assert!(!log.contains(SECRET_KEY), "the secret key was logged:\n{log}");
+        assert!(!log.contains(ACCESS_KEY), "the access key id was logged:\n{log}");
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(30)).build().expect("HTTP client")
+}
+
+/// `.tmp_kobo_*.sqlite` files in a directory.
+pub fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.starts_with(".tmp_kobo_"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
