@@ -58,8 +58,12 @@ async fn copy_stream(
     state: &SyncState,
     limits: &SyncSettings,
 ) -> Result<(), SyncError> {
-    let mut stream = source.read().await?;
     let expected = remote.size;
+    // A connection that breaks before the first byte is a download cut off, not an outage.
+    let mut stream = source.read().await.map_err(|err| match err {
+        SyncError::Network(detail) => SyncError::Interrupted { received: 0, expected, detail },
+        other => other,
+    })?;
     let mut received = 0u64;
     let mut next_milestone = 25;
     loop {
