@@ -1,0 +1,26 @@
+import { defineConfig, devices } from '@playwright/test';
+
+// Every test starts the servers it needs (the real kobo-shelf binary, and for sync tests a
+// real S3 server behind a fault proxy) on free loopback ports; see tests/support/servers.ts.
+export default defineConfig({
+  testDir: './tests',
+  timeout: 90_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: true,
+  workers: 2,
+  retries: 0,
+  reporter: [['list']],
+  outputDir: './test-results',
+  use: {
+    ...devices['Desktop Chrome'],
+    trace: 'retain-on-failure',
+    launchOptions: {
+      // Debian's Chromium: no browser download on these machines.
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      ],
+    },
+  },
+});

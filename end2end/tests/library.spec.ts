@@ -1,0 +1,153 @@
+// The library and book pages in Chromium against the real server and its embedded demo library.
+
+import { expect, Page, test } from '@playwright/test';
+import { App, startApp, waitForSync } from './support/servers';
+
+let app: App;
+
+test.beforeAll(async () => {
+  // No settings: the embedded default writes and syncs the demo library.
+  app = await startApp();
+  await waitForSync(app, (s) => s.status === 'completed');
+});
+
+test.afterAll(() => app?.stop());
+
+/** Console errors and uncaught exceptions of a page. */
+function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  return errors;
+}
+
+test.describe('without JavaScript', () => {
+  test.use({ javaScriptEnabled: false });
+
+  test('the library renders and the GET form searches', async ({ page }) => {
+    await page.goto(app.url);
+    await expect(page.getByRole('heading', { name: 'Library' })).toBeVisible();
+    await expect(page.locator('.item')).toHaveCount(14);
+    await expect(page.getByRole('link', { name: 'War and Peace' })).toBeVisible();
+    await expect(page.locator('.sync-badge')).toHaveCount(0);
+    await page.getByPlaceholder('Search title or author').fill('austen');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect(page).toHaveURL(/[?&]q=austen/);
+    await expect(page.locator('.item')).toHaveCount(1);
+    await expect(page.locator('.item-title')).toHaveText('Pride and Prejudice');
+  });
+
+  test('a book page shows its highlights', async ({ page }) => {
+    await page.goto(app.url);
+    await page.getByRole('link', { name: 'War and Peace' }).click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('War and Peace');
+    await expect(page.locator('.chapter h3')).toHaveText([
+      'Book One: 1805', 'Book Two: 1805', 'First Epilogue: 1813 – 20', 'Other highlights',
+    ]);
+  });
+});
+
+test('hydration completes without console errors', async ({ page }) => {
+  const errors = collectErrors(page);
+  const hydrated = page.waitForRequest((request) => request.url().includes('/api/check_and_sync'));
+  await page.goto(app.url);
+  await hydrated;
+  await page.getByRole('link', { name: 'War and Peace' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('War and Peace');
+  await page.goto(`${app.url}/settings`);
+  await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('search and the kind filter narrow the list', async ({ page }) => {
+  await page.goto(app.url);
+  await page.waitForRequest((request) => request.url().includes('/api/check_and_sync'));
+  await page.getByPlaceholder('Search title or author').fill('TOLSTOY');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/q=TOLSTOY/);
+  await expect(page.locator('.item-title')).toHaveText(['War and Peace']);
+
+  await page.getByPlaceholder('Search title or author').fill('');
+  await page.locator('select[name=kind]').selectOption('article');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/kind=article/);
+  await expect(page.locator('.item-title')).toHaveText(['The Slow Reading Movement', 'Why We Underline']);
+
+  await page.locator('select[name=kind]').selectOption('');
+  await page.locator('select[name=sort]').selectOption('title');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/sort=title/);
+  const titles = await page.locator('.item-title').allTextContents();
+  expect(titles).toHaveLength(14);
+  expect(titles).toEqual([...titles].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase(), 'en')));
+
+  await page.goto(`${app.url}/?q=mis%C3%A9rables`);
+  await expect(page.locator('.item-title')).toHaveText(['Les Misérables – Tome I : Fantine']);
+});
+
+test('a book page groups highlights by chapter with colours and notes', async ({ page }) => {
+  await page.goto(app.url);
+  await page.getByRole('link', { name: 'War and Peace' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('War and Peace');
+  await expect(page.getByText('by Leo Tolstoy')).toBeVisible();
+  await expect(page.getByRole('heading', { level: 2, name: '7 Highlights · 1 markup' })).toBeVisible();
+  const chapters = page.locator('.chapter');
+  await expect(chapters.locator('h3')).toHaveText([
+    'Book One: 1805', 'Book Two: 1805', 'First Epilogue: 1813 – 20', 'Other highlights',
+  ]);
+  const bookTwo = chapters.nth(1).locator('.highlight blockquote');
+  await expect(bookTwo).toHaveText([/^If everyone fought/, /^The strongest of all warriors/, /^Nothing is so necessary/]);
+  const noted = page.locator('.highlight', { hasText: 'We can know only' });
+  await expect(noted).toHaveClass(/color-pink/);
+  await expect(noted.locator('.note')).toContainText("Montaigne's « Que sais-je ? »");
+  await expect(noted.locator('.highlight-meta')).toContainText('9 Jan 2025');
+  await expect(page.getByText('This highlight was deleted on the device.')).toHaveCount(0);
+  await expect(page.getByText('Time spent reading')).toBeVisible();
+  await expect(page.locator('.description')).toContainText('Napoleonic wars');
+});
+
+test('hostile text shows as text and never runs', async ({ page }) => {
+  const errors = collectErrors(page);
+  await page.goto(app.url);
+  await expect(page.getByText("O'Brien <script>window.__kobo_pwned = 'author'</script>")).toBeVisible();
+  await page.getByRole('link', { name: 'Escaping <Everything> & Other "Stories"' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Escaping <Everything> & Other "Stories"');
+  await expect(page.locator('blockquote', { hasText: "<script>window.__kobo_pwned = 'highlight'</script>" })).toBeVisible();
+  await expect(page.locator('.note', { hasText: `<img src=x onerror="window.__kobo_pwned='note'">` })).toBeVisible();
+  await expect(page.getByRole('heading', { name: `<img src=x onerror="window.__kobo_pwned='chapter'">` })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { __kobo_pwned?: unknown }).__kobo_pwned)).toBeUndefined();
+  expect(await page.locator('main img, main script').count()).toBe(0);
+  expect(errors).toEqual([]);
+});
+
+test('any ContentID round-trips through the book URL', async ({ page }) => {
+  await page.goto(app.url);
+  await page.getByRole('link', { name: 'A Book With an Odd Path' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('A Book With an Odd Path');
+  expect(page.url()).toContain('id=file%3A%2F%2F%2Fmnt%2Fonboard%2FOdd%2Fa%20b%23c%3Fd%25e%26f%3Dg%2F..%2F');
+  await expect(page.locator('blockquote')).toHaveText('Paths with # and ? and % survive the round trip.');
+  await page.reload();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('A Book With an Odd Path');
+});
+
+test('an unknown book and an unknown page answer 404', async ({ page }) => {
+  const book = await page.goto(`${app.url}/book?id=${encodeURIComponent('file:///nowhere.epub')}`);
+  expect(book?.status()).toBe(404);
+  await expect(page.getByText('No such book in this library.')).toBeVisible();
+  const other = await page.goto(`${app.url}/no/such/page`);
+  expect(other?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Not found' })).toBeVisible();
+});
+
+test('the settings page shows where each value came from, without secrets', async ({ page }) => {
+  await page.goto(`${app.url}/settings`);
+  const row = page.locator('tr', { hasText: 'KOBO_SHELF_SOURCE' });
+  await expect(row).toContainText(`file://${app.dataDir}/source/KoboReader.sqlite`);
+  await expect(row).toContainText('default');
+  await expect(page.locator('tr', { hasText: 'KOBO_SHELF_DATA_DIR' })).toContainText('environment');
+  await expect(page.getByText('Version served')).toBeVisible();
+});
