@@ -160,17 +160,12 @@ impl ObjectSource for S3Source {
     }
 }
 
-/// An HTTP client error with its causes ("error sending request …: connection refused").
+/// The root cause of an HTTP client error ("Connection refused (os error 111)"): the layers
+/// above it only repeat the URL, which the settings page already shows.
 fn describe_error(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
+    let mut root = err;
+    while let Some(cause) = root.source() {
+        root = cause;
     }
-    text
+    root.to_string()
 }
