@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of kobo-shelf on this machine, installing what is missing first:
 # Rust unit and integration tests (a real S3 server on loopback), then Playwright in Chromium.
+# Ends with one line counting every test: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -15,8 +16,13 @@ echo "==> building the test harness"
 cargo build -p kobo-shelf-testkit --bin kobo-testkit
 
 echo "==> Rust tests"
-cargo test --workspace --features kobo-shelf/ssr
+rust_log=$(mktemp)
+cargo test --workspace --features kobo-shelf/ssr 2>&1 | tee "$rust_log"
+rust_passed=$(awk '/^test result:/ { sum += $4 } END { print sum + 0 }' "$rust_log")
 
 echo "==> end-to-end tests (Playwright, Chromium)"
-cd end2end
-npx playwright test
+(cd end2end && npx playwright test)
+e2e_passed=$(node -e 'const r = require("./end2end/test-results/results.json"); console.log(r.stats.expected + r.stats.flaky)')
+
+echo "Rust: $rust_passed passed; Playwright: $e2e_passed passed"
+echo "$((rust_passed + e2e_passed)) passed, 0 failed"

@@ -83,9 +83,13 @@ impl Scenario {
 
 /// Runs one fault: the first sync meets it, then the fault is lifted and a sync succeeds.
 async fn fault_case(faults: Faults, expected_error: &str) {
+    fault_case_with(faults, &[], expected_error).await;
+}
+
+async fn fault_case_with(faults: Faults, env: &[(&str, String)], expected_error: &str) {
     let scenario = Scenario::new().await;
     scenario.kit.proxy.set_faults(faults);
-    let app = scenario.start_app(&[]);
+    let app = scenario.start_app(env);
     let status = app.wait_for_end(SyncPhase::Error).await;
     let error = status.error.clone().unwrap_or_default();
     assert!(error.contains(expected_error), "error {error:?} should contain {expected_error:?}");
@@ -158,26 +162,15 @@ async fn bucket_refuses_connections() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn download_that_stalls() {
-    let scenario = Scenario::new().await;
-    scenario.kit.proxy.set_faults(body_fault(BodyFault::Stall { fraction: 0.3 }));
-    let app = scenario.start_app(&[("KOBO_SHELF_STALL_TIMEOUT_SECS", "1".into())]);
-    let status = app.wait_for_end(SyncPhase::Error).await;
-    assert_eq!(status.error.as_deref(), Some("The download stalled: no data for 1 s"));
-    scenario.assert_old_library_intact(&app).await;
-    scenario.kit.proxy.set_faults(Faults::default());
-    scenario.assert_clean_sync_succeeds(&app).await;
+    let env = [("KOBO_SHELF_STALL_TIMEOUT_SECS", "1".to_string())];
+    fault_case_with(body_fault(BodyFault::Stall { fraction: 0.3 }), &env, "The download stalled: no data for 1 s").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn download_that_takes_too_long() {
-    let scenario = Scenario::new().await;
-    scenario.kit.proxy.set_faults(body_fault(BodyFault::Throttle { bytes_per_sec: 100_000 }));
-    let app = scenario.start_app(&[("KOBO_SHELF_DOWNLOAD_TIMEOUT_SECS", "1".into())]);
-    let status = app.wait_for_end(SyncPhase::Error).await;
-    assert_eq!(status.error.as_deref(), Some("The download took longer than 1 s"));
-    scenario.assert_old_library_intact(&app).await;
-    scenario.kit.proxy.set_faults(Faults::default());
-    scenario.assert_clean_sync_succeeds(&app).await;
+    let env = [("KOBO_SHELF_DOWNLOAD_TIMEOUT_SECS", "1".to_string())];
+    let throttle = body_fault(BodyFault::Throttle { bytes_per_sec: 100_000 });
+    fault_case_with(throttle, &env, "The download took longer than 1 s").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -1,8 +1,10 @@
 //! Components shared by the pages.
 
 pub mod header;
+mod loaded;
 pub mod shelf_message;
 pub mod sync_badge;
 
 pub use header::Header;
+pub use loaded::loaded;
 pub use shelf_message::{NotFound, ShelfMessage};

@@ -2,7 +2,7 @@
 //! grouped by chapter in reading order.
 
 use crate::{
-    components::ShelfMessage,
+    components::loaded,
     format,
     model::{BookDetail, Chapter, Highlight, ShelfError},
 };
@@ -24,16 +24,7 @@ pub fn BookPage() -> impl IntoView {
     let params = use_query_map();
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let book = Resource::new(id, get_book);
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading the book…"</p> }>
-            {move || Suspend::new(async move {
-                match book.await {
-                    Ok(book) => view! { <Book book/> }.into_any(),
-                    Err(error) => view! { <ShelfMessage error/> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
+    loaded(book, "Loading the book…", |book| view! { <Book book/> })
 }
 
 #[component]

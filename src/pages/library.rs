@@ -3,7 +3,7 @@
 //! JavaScript and navigates in place once hydrated.
 
 use crate::{
-    components::ShelfMessage,
+    components::loaded,
     format,
     model::{book_href, BookSummary, ItemKind, LibraryListing, LibraryQuery, LibrarySort, ShelfError},
 };
@@ -26,14 +26,7 @@ pub fn LibraryPage() -> impl IntoView {
     let listing = Resource::new(query, get_library);
     view! {
         <Title text="Library"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading the library…"</p> }>
-            {move || Suspend::new(async move {
-                match listing.await {
-                    Ok(listing) => view! { <Library listing query=query()/> }.into_any(),
-                    Err(error) => view! { <ShelfMessage error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {loaded(listing, "Loading the library…", move |listing| view! { <Library listing query=query()/> })}
     }
 }
 

@@ -2,7 +2,7 @@
 //! and the state of the served database.
 
 use crate::{
-    components::ShelfMessage,
+    components::loaded,
     model::{SettingOrigin, SettingsInfo, ShelfError},
 };
 use leptos::prelude::*;
@@ -29,14 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
     let info = Resource::new(|| (), |_| get_settings());
     view! {
         <Title text="Settings"/>
-        <Suspense fallback=|| view! { <p class="loading">"Loading the settings…"</p> }>
-            {move || Suspend::new(async move {
-                match info.await {
-                    Ok(info) => view! { <Settings info/> }.into_any(),
-                    Err(error) => view! { <ShelfMessage error/> }.into_any(),
-                }
-            })}
-        </Suspense>
+        {loaded(info, "Loading the settings…", |info| view! { <Settings info/> })}
     }
 }
 

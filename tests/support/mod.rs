@@ -115,25 +115,11 @@ impl App {
     }
 
     pub async fn check_and_sync(&self) -> SyncStart {
-        client()
-            .post(self.url("/api/check-and-sync"))
-            .send()
-            .await
-            .expect("POST /api/check-and-sync")
-            .json()
-            .await
-            .expect("check-and-sync JSON")
+        json(client().post(self.url("/api/check-and-sync"))).await
     }
 
     pub async fn status(&self) -> SyncStatus {
-        client()
-            .get(self.url("/api/sync-status"))
-            .send()
-            .await
-            .expect("GET /api/sync-status")
-            .json()
-            .await
-            .expect("sync-status JSON")
+        json(client().get(self.url("/api/sync-status"))).await
     }
 
     /// Polls the status until `done` holds, or fails after `timeout` with the server log.
@@ -176,6 +162,13 @@ impl Drop for App {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// Sends a request and decodes its JSON answer.
+async fn json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    let response = request.send().await.expect("an answer from the server");
+    let url = response.url().clone();
+    response.json().await.unwrap_or_else(|err| panic!("JSON from {url}: {err}"))
 }
 
 pub fn client() -> reqwest::Client {
