@@ -312,6 +312,8 @@ pub enum ShelfError {
     Unreadable(String),
     #[error("No such book in this library.")]
     NotFound,
+    #[error("Your session has ended. Please log in again.")]
+    LoginRequired,
     #[error("The server could not be reached: {0}")]
     Request(String),
 }
@@ -414,6 +416,8 @@ pub struct SettingsInfo {
     pub items: Option<usize>,
     /// Why the database cannot be served, when it cannot.
     pub library_problem: Option<String>,
+    /// The login user, or `None` when login is off.
+    pub login_user: Option<String>,
     pub app_version: String,
 }
 
@@ -423,6 +427,16 @@ pub struct HeaderInfo {
     /// Version of the database this page was rendered from.
     pub db_version: Option<String>,
     pub badge: BadgeSettings,
+    pub login_enabled: bool,
+    /// The signed-in user, when login is on.
+    pub user: Option<String>,
+}
+
+/// What the login page needs to know.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginState {
+    pub enabled: bool,
+    pub user: Option<String>,
 }
 
 /// Characters left as they are in a URL component: RFC 3986 unreserved.
@@ -435,6 +449,23 @@ const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHAN
 /// Percent-encodes any text (a ContentID with `/ # ? %`, spaces, Unicode) for a URL query.
 pub fn encode_url_component(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, URL_COMPONENT).to_string()
+}
+
+/// The value of `name` in a URL query string (`a=1&b=2`, with or without `?`), percent-decoded
+/// exactly once and with `+` read as a space, as a GET form sends it. (leptos_router's query
+/// map decodes twice, which corrupts ids containing `%`.)
+pub fn query_value(query: &str, name: &str) -> Option<String> {
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
+    };
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .filter(|(key, _)| decode(key) == name)
+        .map(|(_, value)| decode(value))
+        .next_back()
 }
 
 /// The book page's URL for a ContentID.
@@ -486,6 +517,19 @@ mod tests {
             href,
             "/book?id=file%3A%2F%2F%2Fmnt%2Fonboard%2Fa%20b%2F..%2Fc%23d%3Fe%25f%20%C3%A9.epub"
         );
+    }
+
+    #[test]
+    fn query_values_are_decoded_exactly_once() {
+        let id = "file:///a b#c?d%41e&f=g+h/Ünï.epub";
+        let href = book_href(id);
+        let query = href.split_once('?').unwrap().1;
+        assert_eq!(query_value(query, "id").as_deref(), Some(id));
+        assert_eq!(query_value("?q=two+words&kind=", "q").as_deref(), Some("two words"));
+        assert_eq!(query_value("q=a&q=b", "q").as_deref(), Some("b"));
+        assert_eq!(query_value("kind=", "kind").as_deref(), Some(""));
+        assert_eq!(query_value("flag", "flag").as_deref(), Some(""));
+        assert_eq!(query_value("", "q"), None);
     }
 
     #[test]

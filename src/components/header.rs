@@ -1,16 +1,21 @@
 //! The header on every page: name, navigation and the sync badge.
 
 use super::sync_badge::SyncBadge;
-use crate::model::HeaderInfo;
+use crate::model::{HeaderInfo, ShelfError};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
 /// The database version this page is rendered from, and how the badge polls.
 #[server]
-pub async fn get_header_info() -> Result<HeaderInfo, ServerFnError> {
-    let state = crate::server::app_state().map_err(|err| ServerFnError::new(err.to_string()))?;
+pub async fn get_header_info() -> Result<HeaderInfo, ShelfError> {
+    let state = crate::server::app_state()?;
     let db_version = crate::server::request_snapshot().ok().map(|snapshot| snapshot.version.clone());
-    Ok(HeaderInfo { db_version, badge: state.settings.badge })
+    Ok(HeaderInfo {
+        db_version,
+        badge: state.settings.badge,
+        login_enabled: state.auth.is_some(),
+        user: crate::server::signed_in_user(),
+    })
 }
 
 #[component]
@@ -28,11 +33,25 @@ pub fn Header() -> impl IntoView {
             </nav>
             <Suspense>
                 {move || Suspend::new(async move {
-                    info.await.ok().map(|info| view! {
+                    // Signed-out visitors (on the login page) see no sync controls.
+                    let info = info.await.ok().filter(|info| !info.login_enabled || info.user.is_some())?;
+                    Some(view! {
                         <SyncBadge rendered_version=info.db_version settings=info.badge/>
+                        {info.user.map(|user| view! { <SignOut user/> })}
                     })
                 })}
             </Suspense>
         </header>
+    }
+}
+
+/// The signed-in user and a plain form that signs out (works without JavaScript).
+#[component]
+fn SignOut(user: String) -> impl IntoView {
+    view! {
+        <form class="sign-out" method="post" action="/logout">
+            <span class="user" title="Signed in">{user}</span>
+            <button type="submit">"Log out"</button>
+        </form>
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod header;
 mod loaded;
+pub mod query;
 pub mod shelf_message;
 pub mod sync_badge;
 

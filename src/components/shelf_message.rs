@@ -11,17 +11,23 @@ pub fn ShelfMessage(error: ShelfError) -> impl IntoView {
         ShelfError::NotYetFetched => ("Fetching your library", "notice fetching"),
         ShelfError::Unreadable(_) => ("The library cannot be shown", "notice problem"),
         ShelfError::NotFound => ("Not found", "notice problem"),
+        ShelfError::LoginRequired => ("Please log in", "notice problem"),
         ShelfError::Request(_) => ("Something went wrong", "notice problem"),
     };
     if error == ShelfError::NotFound {
         set_not_found_status();
     }
+    let error_text = error.to_string();
     view! {
         <Title text=heading/>
         <section class=class>
             <h1>{heading}</h1>
-            <p>{error.to_string()}</p>
-            <p><a href="/">"Back to the library"</a></p>
+            <p>{error_text}</p>
+            <p>{if error == ShelfError::LoginRequired {
+                view! { <a href="/login">"Log in"</a> }.into_any()
+            } else {
+                view! { <a href="/">"Back to the library"</a> }.into_any()
+            }}</p>
         </section>
     }
 }

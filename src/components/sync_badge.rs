@@ -4,22 +4,20 @@
 
 use crate::{
     format,
-    model::{BadgeSettings, SyncPhase, SyncStart, SyncStatus},
+    model::{BadgeSettings, ShelfError, SyncPhase, SyncStart, SyncStatus},
 };
 use leptos::prelude::*;
 
 /// Starts a sync check in the background (the badge's and "Sync now"'s server function).
 #[server]
-pub async fn check_and_sync() -> Result<SyncStart, ServerFnError> {
-    let state = crate::server::app_state().map_err(|err| ServerFnError::new(err.to_string()))?;
-    Ok(state.sync.start())
+pub async fn check_and_sync() -> Result<SyncStart, ShelfError> {
+    Ok(crate::server::app_state()?.sync.start())
 }
 
 /// The sync status, as `GET /api/sync-status` reports it.
 #[server]
-pub async fn get_sync_status() -> Result<SyncStatus, ServerFnError> {
-    let state = crate::server::app_state().map_err(|err| ServerFnError::new(err.to_string()))?;
-    Ok(state.sync.status())
+pub async fn get_sync_status() -> Result<SyncStatus, ShelfError> {
+    Ok(crate::server::app_state()?.sync.status())
 }
 
 /// What the badge shows.
@@ -147,8 +145,11 @@ mod polling {
     ) {
         let current = move || generation.try_get_value() == Some(mine);
         if start.is_none() {
-            if let Err(err) = check_and_sync().await {
-                view.set(BadgeView::Unreachable(err.to_string()));
+            match check_and_sync().await {
+                // The session ended: the page says so when it is used; the badge stays quiet.
+                Err(ShelfError::LoginRequired) => return,
+                Err(err) => view.set(BadgeView::Unreachable(err.to_string())),
+                Ok(_) => {}
             }
         }
         for attempt in 0..settings.max_attempts {
@@ -170,6 +171,10 @@ mod polling {
                         return;
                     }
                 },
+                Err(ShelfError::LoginRequired) => {
+                    view.set(BadgeView::Hidden);
+                    return;
+                }
                 Err(err) => view.set(BadgeView::Unreachable(err.to_string())),
             }
         }

@@ -2,13 +2,12 @@
 //! grouped by chapter in reading order.
 
 use crate::{
-    components::loaded,
+    components::{loaded, query::use_query},
     format,
     model::{BookDetail, Chapter, Highlight, ShelfError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 #[server]
 pub async fn get_book(id: String) -> Result<BookDetail, ShelfError> {
@@ -21,8 +20,8 @@ pub async fn get_book(id: String) -> Result<BookDetail, ShelfError> {
 
 #[component]
 pub fn BookPage() -> impl IntoView {
-    let params = use_query_map();
-    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let params = use_query();
+    let id = move || params.get("id").unwrap_or_default();
     let book = Resource::new(id, get_book);
     loaded(book, "Loading the book…", |book| view! { <Book book/> })
 }

@@ -3,13 +3,13 @@
 //! JavaScript and navigates in place once hydrated.
 
 use crate::{
-    components::loaded,
+    components::{loaded, query::use_query},
     format,
     model::{book_href, BookSummary, ItemKind, LibraryListing, LibraryQuery, LibrarySort, ShelfError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::{components::Form, hooks::use_query_map};
+use leptos_router::components::Form;
 
 #[server]
 pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, ShelfError> {
@@ -19,10 +19,8 @@ pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, ShelfErr
 
 #[component]
 pub fn LibraryPage() -> impl IntoView {
-    let params = use_query_map();
-    let query = move || {
-        params.with(|p| LibraryQuery::from_params(p.get("q"), p.get("kind"), p.get("sort"), p.get("page")))
-    };
+    let params = use_query();
+    let query = move || LibraryQuery::from_params(params.get("q"), params.get("kind"), params.get("sort"), params.get("page"));
     let listing = Resource::new(query, get_library);
     view! {
         <Title text="Library"/>

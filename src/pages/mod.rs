@@ -2,8 +2,10 @@
 
 pub mod book;
 pub mod library;
+pub mod login;
 pub mod settings;
 
 pub use book::BookPage;
 pub use library::LibraryPage;
+pub use login::LoginPage;
 pub use settings::SettingsPage;

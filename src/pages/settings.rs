@@ -20,6 +20,7 @@ pub async fn get_settings() -> Result<SettingsInfo, ShelfError> {
         db_version: snapshot.as_ref().ok().map(|s| s.version.clone()),
         items: snapshot.as_ref().ok().map(|s| s.item_count()),
         library_problem: snapshot.err().map(|err| err.to_string()),
+        login_user: settings.login.as_ref().map(|login| login.username.clone()),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
     })
 }
@@ -46,6 +47,10 @@ fn Settings(info: SettingsInfo) -> impl IntoView {
                 <div><dt>"Items"</dt><dd>{info.items.map(|n| n.to_string()).unwrap_or_else(|| "–".into())}</dd></div>
                 {info.library_problem.clone().map(|problem| view! { <div><dt>"Problem"</dt><dd class="problem">{problem}</dd></div> })}
                 <div><dt>"Settings file"</dt><dd><code>{file}</code></dd></div>
+                <div><dt>"Login"</dt><dd>{match info.login_user.clone() {
+                    Some(user) => format!("on, for {user}"),
+                    None => "off: anyone who can reach this address sees the library. Set KOBO_SHELF_USERNAME, KOBO_SHELF_PASSWORD_HASH and KOBO_SHELF_SESSION_SECRET to turn it on.".to_string(),
+                }}</dd></div>
                 <div><dt>"kobo-shelf"</dt><dd>{info.app_version.clone()}</dd></div>
             </dl>
             <h2>"Settings"</h2>

@@ -8,6 +8,12 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/check-and-sync", routing::post(check_and_sync))
         .route("/api/sync-status", routing::get(sync_status))
+        .route("/api/health", routing::get(health))
+}
+
+/// Liveness probe for operators (and the benchmarks' baseline route).
+async fn health() -> &'static str {
+    "ok"
 }
 
 /// Starts a sync check in the background and returns at once.

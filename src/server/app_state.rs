@@ -1,6 +1,7 @@
 //! What every request can reach: settings, the library store and the sync engine.
 
 use super::{
+    auth::{Auth, SignedIn},
     kobo::{LibraryStore, Snapshot},
     settings::Settings,
     sync::SyncService,
@@ -16,6 +17,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub library: Arc<LibraryStore>,
     pub sync: Arc<SyncService>,
+    /// `None` when login is off.
+    pub auth: Option<Arc<Auth>>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -39,4 +42,10 @@ pub fn request_snapshot() -> Result<Arc<Snapshot>, ShelfError> {
     let state = app_state()?;
     let pinned = use_context::<RequestLibrary>().unwrap_or_default();
     pinned.0.get_or_init(|| state.library.current()).clone()
+}
+
+/// The signed-in user of the request being served, if any.
+pub fn signed_in_user() -> Option<String> {
+    let parts = use_context::<axum::http::request::Parts>()?;
+    parts.extensions.get::<SignedIn>().map(|signed_in| signed_in.0.clone())
 }

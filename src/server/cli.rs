@@ -15,6 +15,8 @@ Usage:
   kobo-shelf demo-db --out PATH [--seed N] [--books N] [--highlights N]
                                  write a generated KoboReader.sqlite (books: items in all;
                                  highlights: average per generated book)
+  kobo-shelf hash-password       read a password on stdin, print its argon2 hash for
+                                 KOBO_SHELF_PASSWORD_HASH
 ";
 
 pub async fn main() -> ExitCode {
@@ -26,6 +28,7 @@ pub async fn main() -> ExitCode {
             Err(err) => Err(err.to_string()),
         },
         Some("demo-db") => demo_db(&args[1..]),
+        Some("hash-password") => hash_password(),
         Some("help" | "--help" | "-h") => {
             let _ = std::io::stdout().write_all(USAGE.as_bytes());
             Ok(())
@@ -60,6 +63,18 @@ fn demo_db(args: &[String]) -> Result<(), String> {
     let stats = demo::write_library(&out, &options).map_err(|err| err.to_string())?;
     tracing::info!(path = %out.display(), items = stats.items, bookmarks = stats.bookmarks, "library written");
     Ok(())
+}
+
+/// Prints the argon2 hash of the password read from stdin (one line, not echoed anywhere).
+fn hash_password() -> Result<(), String> {
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password).map_err(|err| format!("cannot read the password: {err}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if password.is_empty() {
+        return Err("the password is empty".into());
+    }
+    let hash = super::auth::hash_password(password)?;
+    writeln!(std::io::stdout(), "{hash}").map_err(|err| err.to_string())
 }
 
 /// Logs to stderr, one line per event; `RUST_LOG` adjusts the levels.

@@ -2,6 +2,7 @@
 
 mod api;
 mod app_state;
+pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod kobo;
@@ -9,4 +10,4 @@ mod serve;
 pub mod settings;
 pub mod sync;
 
-pub use app_state::{app_state, request_snapshot, AppState, RequestLibrary};
+pub use app_state::{app_state, request_snapshot, signed_in_user, AppState, RequestLibrary};

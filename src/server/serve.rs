@@ -3,6 +3,7 @@
 use super::{
     api,
     app_state::{AppState, RequestLibrary},
+    auth::{self, Auth},
     demo::{self, DemoOptions},
     kobo::LibraryStore,
     settings::Settings,
@@ -29,12 +30,17 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         leptos_options.output_name = env!("CARGO_PKG_NAME").into();
     }
     let address = leptos_options.site_addr;
-    let state = AppState { leptos_options, settings: settings.clone(), library, sync: sync.clone() };
+    let auth = settings.login.as_ref().map(|login| Arc::new(Auth::new(login)));
+    let state = AppState { leptos_options, settings: settings.clone(), library, sync: sync.clone(), auth };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|err| format!("invalid setting LEPTOS_SITE_ADDR: cannot listen on {address}: {err}"))?;
     let local = listener.local_addr().map_err(|err| err.to_string())?;
+    match &settings.login {
+        Some(login) => tracing::info!(user = %login.username, "login is on"),
+        None => tracing::warn!("login is off: anyone who reaches this address sees the library (set KOBO_SHELF_USERNAME, KOBO_SHELF_PASSWORD_HASH and KOBO_SHELF_SESSION_SECRET)"),
+    }
     tracing::info!(
         source = %settings.source,
         database = %settings.database_path().display(),
@@ -42,7 +48,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     );
     // The first check runs at once, so a fresh start fetches the library without a visitor.
     sync.start();
-    axum::serve(listener, app.into_make_service())
+    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|err| format!("the server stopped: {err}"))
@@ -53,8 +59,11 @@ fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     let per_request = || provide_context(RequestLibrary::default());
     api::routes()
+        .merge(auth::routes())
         .leptos_routes_with_context(&state, routes, per_request, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(per_request, shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_login))
+        .layer(axum::middleware::from_fn(auth::reject_cross_site))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }

@@ -40,8 +40,16 @@ const STALL_TIMEOUT: Key = key("KOBO_SHELF_STALL_TIMEOUT_SECS", "sync.stall_time
 const DOWNLOAD_TIMEOUT: Key = key("KOBO_SHELF_DOWNLOAD_TIMEOUT_SECS", "sync.download_timeout_secs");
 const BADGE_POLL: Key = key("KOBO_SHELF_BADGE_POLL_INTERVAL_MS", "badge.poll_interval_ms");
 const BADGE_ATTEMPTS: Key = key("KOBO_SHELF_BADGE_MAX_ATTEMPTS", "badge.max_attempts");
+const USERNAME: Key = key("KOBO_SHELF_USERNAME", "login.username");
+const PASSWORD_HASH: Key = key("KOBO_SHELF_PASSWORD_HASH", "login.password_hash");
+const SESSION_SECRET: Key = secret("KOBO_SHELF_SESSION_SECRET");
+const SESSION_DAYS: Key = key("KOBO_SHELF_SESSION_DAYS", "login.session_days");
+const SECURE_COOKIE: Key = key("KOBO_SHELF_SECURE_COOKIE", "login.secure_cookie");
 
-const ALL_KEYS: [&Key; 12] = [
+/// A session secret shorter than this is refused.
+const MIN_SESSION_SECRET: usize = 32;
+
+const ALL_KEYS: [&Key; 17] = [
     &DATA_DIR,
     &SOURCE,
     &S3_ENDPOINT,
@@ -54,6 +62,11 @@ const ALL_KEYS: [&Key; 12] = [
     &DOWNLOAD_TIMEOUT,
     &BADGE_POLL,
     &BADGE_ATTEMPTS,
+    &USERNAME,
+    &PASSWORD_HASH,
+    &SESSION_SECRET,
+    &SESSION_DAYS,
+    &SECURE_COOKIE,
 ];
 
 /// A setting that is missing or wrong; its `Display` is the one line the server stops with.
@@ -83,6 +96,10 @@ impl SettingsError {
 pub struct Secret(String);
 
 impl Secret {
+    pub fn new(text: impl Into<String>) -> Secret {
+        Secret(text.into())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -132,6 +149,18 @@ pub struct SyncSettings {
     pub download_timeout: Duration,
 }
 
+/// Single-user login; absent when no username is set (login off).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoginSettings {
+    pub username: String,
+    /// argon2 PHC string (`kobo-shelf hash-password` makes one).
+    pub password_hash: String,
+    pub session_secret: Secret,
+    pub session_length: Duration,
+    /// Mark the cookie `Secure` (the site is served over HTTPS).
+    pub secure_cookie: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     pub config_file: Option<PathBuf>,
@@ -142,6 +171,7 @@ pub struct Settings {
     pub s3: Option<S3Settings>,
     pub sync: SyncSettings,
     pub badge: BadgeSettings,
+    pub login: Option<LoginSettings>,
     origins: HashMap<&'static str, SettingOrigin>,
 }
 
@@ -197,6 +227,7 @@ impl Settings {
             s3,
             sync,
             badge,
+            login: raw.login()?,
             origins: raw.origins(),
         })
     }
@@ -235,9 +266,19 @@ impl Settings {
             "KOBO_SHELF_DOWNLOAD_TIMEOUT_SECS" => self.sync.download_timeout.as_secs().to_string(),
             "KOBO_SHELF_BADGE_POLL_INTERVAL_MS" => self.badge.poll_interval_ms.to_string(),
             "KOBO_SHELF_BADGE_MAX_ATTEMPTS" => self.badge.max_attempts.to_string(),
+            "KOBO_SHELF_USERNAME" => self.login.as_ref().map_or_else(|| "(not set: login is off)".into(), |l| l.username.clone()),
+            "KOBO_SHELF_PASSWORD_HASH" | "KOBO_SHELF_SESSION_SECRET" => {
+                self.login.as_ref().map_or_else(login_off, |_| "set (hidden)".into())
+            }
+            "KOBO_SHELF_SESSION_DAYS" => self.login.as_ref().map_or_else(login_off, |l| (l.session_length.as_secs() / 86_400).to_string()),
+            "KOBO_SHELF_SECURE_COOKIE" => self.login.as_ref().map_or_else(login_off, |l| l.secure_cookie.to_string()),
             _ => String::new(),
         }
     }
+}
+
+fn login_off() -> String {
+    "(not used: login is off)".to_string()
 }
 
 /// The embedded default source: a file under the data directory, where the demo is written.
@@ -357,6 +398,32 @@ impl RawSettings {
             Some("false" | "0" | "no") => Ok(false),
             Some(other) => Err(SettingsError::new(key, format!("expected true or false, got `{other}`"))),
         }
+    }
+
+    fn login(&self) -> Result<Option<LoginSettings>, SettingsError> {
+        let Some(username) = self.text(&USERNAME) else { return Ok(None) };
+        let why = "when KOBO_SHELF_USERNAME is set";
+        let password_hash = self.required(&PASSWORD_HASH, why)?;
+        if !crate::server::auth::is_argon2_hash(password_hash) {
+            return Err(SettingsError::new(
+                &PASSWORD_HASH,
+                "is not an argon2 hash; make one with `kobo-shelf hash-password` (it reads the password on stdin)",
+            ));
+        }
+        let session_secret = self.required(&SESSION_SECRET, why)?;
+        if session_secret.chars().count() < MIN_SESSION_SECRET {
+            return Err(SettingsError::new(
+                &SESSION_SECRET,
+                format!("must be at least {MIN_SESSION_SECRET} characters (e.g. `openssl rand -hex 32`)"),
+            ));
+        }
+        Ok(Some(LoginSettings {
+            username: username.to_string(),
+            password_hash: password_hash.to_string(),
+            session_secret: Secret(session_secret.to_string()),
+            session_length: Duration::from_secs(self.number(&SESSION_DAYS, 7, 1..=365)? * 86_400),
+            secure_cookie: self.boolean(&SECURE_COOKIE, false)?,
+        }))
     }
 
     fn s3(&self) -> Result<S3Settings, SettingsError> {
@@ -496,6 +563,34 @@ mod tests {
             let err = load(file, env).unwrap_err();
             assert!(err.setting.starts_with(setting), "{err}");
             assert!(err.to_string().starts_with("invalid setting "), "{err}");
+        }
+    }
+
+    #[test]
+    fn login_is_off_without_a_username_and_complete_with_one() {
+        assert_eq!(load("", &[]).unwrap().login, None);
+        let hash = crate::server::auth::hash_password("pw").unwrap();
+        let secret = "s".repeat(40);
+        let full = [
+            ("KOBO_SHELF_USERNAME", "reader"),
+            ("KOBO_SHELF_PASSWORD_HASH", hash.as_str()),
+            ("KOBO_SHELF_SESSION_SECRET", secret.as_str()),
+        ];
+        let login = load("", &full).unwrap().login.unwrap();
+        assert_eq!(login.username, "reader");
+        assert_eq!(login.session_length, Duration::from_secs(7 * 86_400));
+        assert!(!login.secure_cookie);
+        let rows = format!("{:?}", load("", &full).unwrap().rows());
+        assert!(!rows.contains(&secret) && !rows.contains(&hash), "{rows}");
+        let cases: [(&[(&str, &str)], &str); 4] = [
+            (&full[..1], "KOBO_SHELF_PASSWORD_HASH"),
+            (&[full[0], ("KOBO_SHELF_PASSWORD_HASH", "hunter2"), full[2]], "KOBO_SHELF_PASSWORD_HASH"),
+            (&full[..2], "KOBO_SHELF_SESSION_SECRET"),
+            (&[full[0], full[1], ("KOBO_SHELF_SESSION_SECRET", "short")], "KOBO_SHELF_SESSION_SECRET"),
+        ];
+        for (env, setting) in cases {
+            let err = load("", env).unwrap_err();
+            assert!(err.setting.starts_with(setting), "{err}");
         }
     }
 

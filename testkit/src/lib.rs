@@ -3,12 +3,15 @@
 //! bodies, refused connections. It counts the requests it forwards, so tests can prove how often
 //! the app asked the bucket.
 //!
-//! Used in-process by the Rust integration tests, and as the `kobo-testkit` binary by the
-//! Playwright tests and the benchmarks (which steer it through `/__testkit/*` on the proxy).
+//! Used in-process by the Rust integration tests and the benchmarks, and as the `kobo-testkit`
+//! binary by the Playwright tests (which steer it through `/__testkit/*` on the proxy). It also
+//! runs the kobo-shelf server as a child process for both (`ServerProcess`).
 
+mod process;
 mod proxy;
 mod s3_server;
 
+pub use process::ServerProcess;
 pub use proxy::{BodyFault, FaultProxy, Faults, ProxyStats};
 pub use s3_server::S3Server;
 

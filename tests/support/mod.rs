@@ -7,12 +7,10 @@ use kobo_shelf::{
     model::{SyncPhase, SyncStart, SyncStatus},
     server::demo::{write_library, DemoOptions},
 };
-use kobo_shelf_testkit::{Testkit, ACCESS_KEY, BUCKET, DATABASE_KEY, SECRET_KEY};
+use kobo_shelf_testkit::{ServerProcess, Testkit, ACCESS_KEY, BUCKET, DATABASE_KEY, SECRET_KEY};
 use std::{
-    io::{BufRead, BufReader},
     path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
-    sync::{mpsc, Arc, Mutex},
+    process::Command,
     time::{Duration, Instant},
 };
 
@@ -34,10 +32,9 @@ pub fn tagged_library(path: &Path, tag: &str, books: usize) -> PathBuf {
 
 /// The server binary, running as a child process with its own data directory.
 pub struct App {
-    child: Child,
+    process: ServerProcess,
     pub base: String,
     pub data_dir: PathBuf,
-    log: Arc<Mutex<String>>,
 }
 
 /// Settings for an app that syncs from the test kit's bucket through its fault proxy.
@@ -61,47 +58,20 @@ impl App {
     /// Like [`App::start`], with a hook to adjust the command (e.g. resource limits).
     pub fn start_with(data_dir: &Path, env: &[(&str, String)], adjust: impl FnOnce(&mut Command)) -> App {
         std::fs::create_dir_all(data_dir).expect("create the data dir");
-        let empty_config = data_dir.join("no-settings.toml");
-        std::fs::write(&empty_config, "").expect("write an empty settings file");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kobo-shelf"));
-        command
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-            .env("KOBO_SHELF_CONFIG", &empty_config)
-            .env("KOBO_SHELF_DATA_DIR", data_dir)
-            .env("RUST_LOG", "info")
-            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        adjust(&mut command);
-        let mut child = command.spawn().expect("start the server");
-        let log = Arc::new(Mutex::new(String::new()));
-        let (address_tx, address_rx) = mpsc::channel();
-        let stderr = child.stderr.take().expect("server stderr");
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some(at) = line.find("listening on http://") {
-                    let address = line[at + 20..].split_whitespace().next().unwrap_or("").to_string();
-                    let _ = address_tx.send(address);
-                }
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let address = address_rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
-            panic!("the server did not start:\n{}", log.lock().unwrap());
-        });
-        App { child, base: format!("http://{address}"), data_dir: data_dir.to_path_buf(), log }
+        let mut env = env.to_vec();
+        env.push(("KOBO_SHELF_DATA_DIR", data_dir.display().to_string()));
+        let binary = Path::new(env!("CARGO_BIN_EXE_kobo-shelf"));
+        let process = ServerProcess::start(binary, Path::new(env!("CARGO_MANIFEST_DIR")), &env, adjust)
+            .unwrap_or_else(|err| panic!("{err}"));
+        App { base: process.base.clone(), process, data_dir: data_dir.to_path_buf() }
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        self.process.url(path)
     }
 
     pub fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        self.process.log()
     }
 
     pub fn database(&self) -> PathBuf {
@@ -110,8 +80,7 @@ impl App {
 
     /// Ends the process at once (SIGKILL), as a crash would.
     pub fn kill(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.kill();
     }
 
     pub async fn check_and_sync(&self) -> SyncStart {
@@ -155,12 +124,6 @@ impl App {
         let log = self.log();
         assert!(!log.contains(SECRET_KEY), "the secret key was logged:\n{log}");
         assert!(!log.contains(ACCESS_KEY), "the access key id was logged:\n{log}");
-    }
-}
-
-impl Drop for App {
-    fn drop(&mut self) {
-        self.kill();
     }
 }
 

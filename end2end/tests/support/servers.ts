@@ -139,6 +139,15 @@ export interface SyncStatus {
   progress: number;
 }
 
+/** Waits until the server has logged a line matching `pattern`. */
+export async function waitForLog(app: App, pattern: RegExp, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!app.log.some((line) => pattern.test(line))) {
+    if (Date.now() > deadline) throw new Error(`no log line ${pattern}:\n${app.log.join('\n')}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function syncStatus(app: App): Promise<SyncStatus> {
   const response = await fetch(`${app.url}/api/sync-status`);
   return response.json();

@@ -211,7 +211,7 @@ fn hostile_text(w: &mut LibraryWriter) -> rusqlite::Result<()> {
 
 /// A ContentID with every character a URL treats specially.
 fn odd_content_id(w: &mut LibraryWriter) -> rusqlite::Result<()> {
-    let id = "file:///mnt/onboard/Odd/a b#c?d%e&f=g/../Ünïcødé ✓.kepub.epub";
+    let id = "file:///mnt/onboard/Odd/a b#c?d%41e&f=g+h/../Ünïcødé ✓.kepub.epub";
     w.item(&Item {
         id,
         title: Some("A Book With an Odd Path"),

@@ -1,0 +1,507 @@
+//! kobo-shelf benchmarks: every figure is measured against a limit taken in the same run on the
+//! same machine (a trivial route, curl of the same object) or against an absolute target, and
+//! printed as one table. Run through `bench/run.sh`, which builds everything in release mode.
+//!
+//! Servers are real: the release `kobo-shelf` binary as a child process, a real S3 server
+//! (s3s-fs) with a fault proxy in-process. Load comes from `wrk`; memory from `/proc`.
+
+use kobo_shelf_testkit::{Faults, ServerProcess, Testkit, ACCESS_KEY, BUCKET, DATABASE_KEY, SECRET_KEY};
+use serde_json::Value;
+use std::{
+    path::{Path, PathBuf},
+    process::Command,
+    time::{Duration, Instant},
+};
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// One row of the result table.
+struct Figure {
+    name: &'static str,
+    measured: String,
+    limit: String,
+    ratio: Option<f64>,
+    target: &'static str,
+    met: bool,
+}
+
+struct Bench {
+    repo: PathBuf,
+    work: PathBuf,
+    binary: PathBuf,
+    figures: Vec<Figure>,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize()?;
+    let work = repo.join("bench/results");
+    std::fs::create_dir_all(&work)?;
+    let mut bench = Bench { binary: repo.join("target/release/kobo-shelf"), repo, work, figures: Vec::new() };
+    print_machine(&bench.repo);
+    let data = bench.generate_data()?;
+    bench.check_and_sync_latency(&data).await?;
+    bench.sync_status_throughput(&data).await?;
+    bench.download(&data).await?;
+    bench.library_render(&data).await?;
+    bench.book_render(&data).await?;
+    bench.sync_detection(&data).await?;
+    bench.wasm_bundle()?;
+    bench.print_table();
+    Ok(())
+}
+
+/// The generated libraries (kept between runs in bench/results; the generator is seeded).
+struct Data {
+    small: PathBuf,
+    library_5k: PathBuf,
+    ten_mb: PathBuf,
+    big: PathBuf,
+    heavy_book: PathBuf,
+}
+
+impl Bench {
+    fn generate_data(&self) -> Result<Data> {
+        let make = |name: &str, books: usize, highlights: usize| -> Result<PathBuf> {
+            let path = self.work.join(name);
+            if !path.exists() {
+                let started = Instant::now();
+                let out = path.display().to_string();
+                run(&self.binary, &["demo-db", "--out", &out, "--seed", "5", "--books", &books.to_string(), "--highlights", &highlights.to_string()])?;
+                println!("generated {name} in {:.1} s ({:.1} MB)", started.elapsed().as_secs_f64(), mb(file_len(&path)));
+            }
+            Ok(path)
+        };
+        Ok(Data {
+            small: make("small.sqlite", 30, 20)?,
+            library_5k: make("library-5000.sqlite", 5_000, 20)?,
+            ten_mb: make("ten-mb.sqlite", 560, 20)?,
+            big: make("big-200mb.sqlite", 10_000, 20)?,
+            heavy_book: make("heavy-book.sqlite", 20, 2_000)?,
+        })
+    }
+
+    /// A kit with `file` as the database object, dated an hour ago.
+    async fn kit_with(&self, name: &str, file: &Path) -> Result<Testkit> {
+        let root = self.work.join(format!("bucket-{name}"));
+        let _ = std::fs::remove_dir_all(&root);
+        let kit = Testkit::start(&root).await?;
+        kit.upload(DATABASE_KEY, file).await?;
+        kit.set_object_time(DATABASE_KEY, kobo_shelf_testkit::seconds_ago(3_600))?;
+        Ok(kit)
+    }
+
+    /// The release server with a fresh data directory and S3 settings for `endpoint`.
+    fn app(&self, name: &str, endpoint: &str, extra: &[(&str, String)]) -> Result<ServerProcess> {
+        let data = self.work.join(format!("data-{name}"));
+        let _ = std::fs::remove_dir_all(&data);
+        let mut env = vec![
+            ("KOBO_SHELF_DATA_DIR", data.display().to_string()),
+            ("KOBO_SHELF_SOURCE", format!("s3://{BUCKET}/{DATABASE_KEY}")),
+            ("KOBO_SHELF_S3_ENDPOINT", endpoint.to_string()),
+            ("KOBO_SHELF_S3_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
+            ("KOBO_SHELF_S3_SECRET_ACCESS_KEY", SECRET_KEY.to_string()),
+            ("KOBO_SHELF_CHECK_INTERVAL_SECS", "0".to_string()),
+            ("RUST_LOG", "warn".to_string()),
+        ];
+        env.extend(extra.iter().cloned());
+        Ok(ServerProcess::start(&self.binary, &self.repo, &env, |_| {})?)
+    }
+
+    fn record(&mut self, figure: Figure) {
+        println!(
+            "{:<36} {:>24}  vs {:<24} {:>7}  {} {}",
+            figure.name,
+            figure.measured,
+            figure.limit,
+            figure.ratio.map(|r| format!("{r:.2}")).unwrap_or_default(),
+            figure.target,
+            if figure.met { "met" } else { "MISSED" }
+        );
+        self.figures.push(figure);
+    }
+
+    async fn check_and_sync_latency(&mut self, data: &Data) -> Result<()> {
+        let kit = self.kit_with("latency", &data.small).await?;
+        let app = self.app("latency", &kit.endpoint(), &[])?;
+        wait_for(&app, |s| s["status"] == "completed", Duration::from_secs(30)).await?;
+        kit.proxy.set_faults(Faults { delay_ms: 5_000, ..Faults::default() });
+        let script = self.work.join("post.lua");
+        std::fs::write(&script, "wrk.method = \"POST\"\n")?;
+        let report = wrk(&app.url("/api/check-and-sync"), Some(&script))?;
+        let (p50, p99) = (report.latency("50%")?, report.latency("99%")?);
+        self.record(Figure {
+            name: "check-and-sync p50 / p99",
+            measured: format!("{} / {}", millis(p50), millis(p99)),
+            limit: "bucket answers in 5 s".into(),
+            ratio: None,
+            target: "p99 ≤ 5 ms",
+            met: p99 <= Duration::from_millis(5),
+        });
+        Ok(())
+    }
+
+    async fn sync_status_throughput(&mut self, data: &Data) -> Result<()> {
+        let kit = self.kit_with("status", &data.small).await?;
+        let app = self.app("status", &kit.endpoint(), &[])?;
+        wait_for(&app, |s| s["status"] == "completed", Duration::from_secs(30)).await?;
+        let status = wrk(&app.url("/api/sync-status"), None)?.requests_per_second;
+        let trivial = wrk(&app.url("/api/health"), None)?.requests_per_second;
+        let ratio = status / trivial;
+        self.record(Figure {
+            name: "sync-status requests/s",
+            measured: format!("{status:.0}/s"),
+            limit: format!("{trivial:.0}/s trivial route"),
+            ratio: Some(ratio),
+            target: "ratio ≥ 0.8",
+            met: ratio >= 0.8,
+        });
+        Ok(())
+    }
+
+    /// A full sync of the 200 MB object vs curl of it from the same server, and the server's
+    /// memory growth meanwhile.
+    async fn download(&mut self, data: &Data) -> Result<()> {
+        let kit = self.kit_with("download", &data.big).await?;
+        let direct = format!("http://{}", kit.s3.addr);
+        let size = file_len(&data.big);
+        let curl_time = curl_object(&direct, &self.work.join("curl-download.sqlite"))?;
+        let app = self.app("download", &direct, &[])?;
+        wait_for(&app, |s| s["status"] == "completed", Duration::from_secs(300)).await?;
+        // The startup sync fetched it once; date the object forward and fetch it again, timed.
+        kit.set_object_time(DATABASE_KEY, std::time::SystemTime::now())?;
+        let baseline = rss_kb(app.pid())?;
+        let started = Instant::now();
+        client().post(app.url("/api/check-and-sync")).send().await?;
+        let mut peak = baseline;
+        loop {
+            peak = peak.max(rss_kb(app.pid())?);
+            let status = sync_status(&app).await?;
+            if status["status"] == "completed" || status["status"] == "error" {
+                if status["status"] == "error" {
+                    return Err(format!("the sync failed: {status}").into());
+                }
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let sync_time = started.elapsed();
+        let ratio = curl_time.as_secs_f64() / sync_time.as_secs_f64();
+        self.record(Figure {
+            name: "download 200 MB: full sync vs curl",
+            measured: format!("{:.2} s ({:.0} MB/s)", sync_time.as_secs_f64(), mb(size) / sync_time.as_secs_f64()),
+            limit: format!("{:.2} s curl", curl_time.as_secs_f64()),
+            ratio: Some(ratio),
+            target: "ratio ≥ 0.8",
+            met: ratio >= 0.8,
+        });
+        let growth_mb = (peak.saturating_sub(baseline)) as f64 / 1024.0;
+        self.record(Figure {
+            name: "memory growth during the 200 MB sync",
+            measured: format!("{growth_mb:.1} MB"),
+            limit: format!("{:.1} MB RSS before", baseline as f64 / 1024.0),
+            ratio: None,
+            target: "≤ 32 MB",
+            met: growth_mb <= 32.0,
+        });
+        Ok(())
+    }
+
+    /// The server with a local file as its source (the library page needs no bucket).
+    async fn file_app(&self, name: &str, library: &Path) -> Result<ServerProcess> {
+        let data = self.work.join(format!("data-{name}"));
+        let _ = std::fs::remove_dir_all(&data);
+        let env = [
+            ("KOBO_SHELF_DATA_DIR", data.display().to_string()),
+            ("KOBO_SHELF_SOURCE", format!("file://{}", library.display())),
+            ("RUST_LOG", "warn".to_string()),
+        ];
+        let app = ServerProcess::start(&self.binary, &self.repo, &env, |_| {})?;
+        wait_for(&app, |s| s["status"] == "completed", Duration::from_secs(120)).await?;
+        Ok(app)
+    }
+
+    async fn library_render(&mut self, data: &Data) -> Result<()> {
+        let app = self.file_app("library", &data.library_5k).await?;
+        let pages = ["/", "/?sort=title", "/?sort=author&page=7", "/?sort=highlights", "/?q=river", "/?kind=article&page=2"];
+        let urls: Vec<String> = (0..200).map(|i| app.url(pages[i % pages.len()])).collect();
+        let times = time_requests(&urls).await?;
+        let (p50, p99) = (percentile(&times, 50), percentile(&times, 99));
+        self.record(Figure {
+            name: "library page, 5,000 books / 100k hl",
+            measured: format!("p50 {} p99 {}", millis(p50), millis(p99)),
+            limit: "200 requests".into(),
+            ratio: None,
+            target: "p50 ≤ 50 ms",
+            met: p50 <= Duration::from_millis(50),
+        });
+        Ok(())
+    }
+
+    async fn book_render(&mut self, data: &Data) -> Result<()> {
+        let app = self.file_app("book", &data.heavy_book).await?;
+        let listing = client().get(app.url("/?sort=highlights")).send().await?.text().await?;
+        let (href, count) = heaviest_book(&listing).ok_or("no book on the page")?;
+        let urls: Vec<String> = (0..200).map(|_| app.url(&href)).collect();
+        let times = time_requests(&urls).await?;
+        let p50 = percentile(&times, 50);
+        self.record(Figure {
+            name: "book page, one book",
+            measured: format!("p50 {} p99 {}", millis(p50), millis(percentile(&times, 99))),
+            limit: format!("{count} highlights"),
+            ratio: None,
+            target: "p50 ≤ 50 ms",
+            met: p50 <= Duration::from_millis(50),
+        });
+        Ok(())
+    }
+
+    /// From the upload of a new 10 MB object to `needs_reload`, minus the download itself.
+    async fn sync_detection(&mut self, data: &Data) -> Result<()> {
+        let kit = self.kit_with("detect", &data.small).await?;
+        let app = self.app("detect", &format!("http://{}", kit.s3.addr), &[])?;
+        wait_for(&app, |s| s["status"] == "completed", Duration::from_secs(30)).await?;
+        kit.upload(DATABASE_KEY, &data.ten_mb).await?;
+        let uploaded = Instant::now();
+        // A page load asks for a check; the badge then polls.
+        client().post(app.url("/api/check-and-sync")).send().await?;
+        let (mut download_started, mut download_ended) = (None, None);
+        loop {
+            let status = sync_status(&app).await?;
+            let received = status["bytes_received"].as_u64().unwrap_or(0);
+            if status["status"] == "downloading" && download_started.is_none() {
+                download_started = Some(Instant::now());
+            }
+            if download_ended.is_none() && received > 0 && Some(received) == status["bytes_total"].as_u64() {
+                download_ended = Some(Instant::now());
+            }
+            if status["needs_reload"] == true {
+                break;
+            }
+            if uploaded.elapsed() > Duration::from_secs(60) {
+                return Err(format!("no reload after 60 s: {status}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let total = uploaded.elapsed();
+        let download = match (download_started, download_ended) {
+            (Some(start), Some(end)) => end - start,
+            _ => Duration::ZERO,
+        };
+        let overhead = total.saturating_sub(download);
+        self.record(Figure {
+            name: "sync detection, 10 MB database",
+            measured: format!("{} in all", millis(total)),
+            limit: format!("{} download", millis(download)),
+            ratio: None,
+            target: "≤ 1 s + download",
+            met: overhead <= Duration::from_secs(1),
+        });
+        Ok(())
+    }
+
+    fn wasm_bundle(&mut self) -> Result<()> {
+        let wasm = self.repo.join("target/site/pkg/kobo-shelf.wasm");
+        let raw = file_len(&wasm);
+        let gzipped = Command::new("sh")
+            .arg("-c")
+            .arg(format!("gzip -9 -c '{}' | wc -c", wasm.display()))
+            .output()?;
+        let gzipped: u64 = String::from_utf8_lossy(&gzipped.stdout).trim().parse()?;
+        self.record(Figure {
+            name: "WASM bundle (release, gzip -9)",
+            measured: format!("{:.0} KB", gzipped as f64 / 1024.0),
+            limit: format!("{:.0} KB raw", raw as f64 / 1024.0),
+            ratio: None,
+            target: "≤ 400 KB",
+            met: gzipped <= 400 * 1024,
+        });
+        Ok(())
+    }
+
+    fn print_table(&self) {
+        println!("\n| figure | measured | limit / baseline (same run) | ratio | target | |");
+        println!("| --- | --- | --- | --- | --- | --- |");
+        for f in &self.figures {
+            let ratio = f.ratio.map(|r| format!("{r:.2}")).unwrap_or_else(|| "–".into());
+            let verdict = if f.met { "met" } else { "**missed**" };
+            println!("| {} | {} | {} | {} | {} | {} |", f.name, f.measured, f.limit, ratio, f.target, verdict);
+        }
+    }
+}
+
+fn print_machine(repo: &Path) {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_default();
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| info.lines().next().map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_string()))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    let output = |program: &str, args: &[&str]| {
+        Command::new(program).args(args).current_dir(repo).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+    };
+    println!("machine: {cpu}, {cores} cores, {:.1} GiB", memory / 1024.0 / 1024.0);
+    println!("versions: {}; {}; {}", output("rustc", &["--version"]), output("wrk", &["--version"]).lines().next().unwrap_or("wrk"), output("curl", &["--version"]).lines().next().unwrap_or(""));
+    println!("commit: {}", output("git", &["rev-parse", "--short", "HEAD"]));
+}
+
+fn run(program: &Path, args: &[&str]) -> Result<()> {
+    let status = Command::new(program).args(args).stderr(std::process::Stdio::null()).status()?;
+    if !status.success() {
+        return Err(format!("{} {args:?} failed", program.display()).into());
+    }
+    Ok(())
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().timeout(Duration::from_secs(120)).build().expect("an HTTP client")
+}
+
+async fn sync_status(app: &ServerProcess) -> Result<Value> {
+    Ok(client().get(app.url("/api/sync-status")).send().await?.json().await?)
+}
+
+async fn wait_for(app: &ServerProcess, done: impl Fn(&Value) -> bool, timeout: Duration) -> Result<Value> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let status = sync_status(app).await?;
+        if done(&status) {
+            return Ok(status);
+        }
+        if status["status"] == "error" || Instant::now() > deadline {
+            return Err(format!("sync did not end as expected: {status}\n{}", app.log()).into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// What wrk reports.
+struct WrkReport {
+    requests_per_second: f64,
+    text: String,
+}
+
+impl WrkReport {
+    /// A latency percentile line of `--latency` output, e.g. `99%  1.23ms`.
+    fn latency(&self, percentile: &str) -> Result<Duration> {
+        let line = self
+            .text
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with(percentile))
+            .ok_or_else(|| format!("no {percentile} line in wrk output:\n{}", self.text))?;
+        parse_wrk_duration(line.split_whitespace().nth(1).unwrap_or(""))
+    }
+}
+
+/// 64 connections for 10 s on 2 threads.
+fn wrk(url: &str, script: Option<&Path>) -> Result<WrkReport> {
+    let mut command = Command::new("wrk");
+    command.args(["-t2", "-c64", "-d10s", "--latency"]);
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    let output = command.arg(url).output()?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let requests_per_second = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("no Requests/sec in wrk output:\n{text}"))?;
+    if text.contains("Non-2xx") {
+        return Err(format!("wrk saw errors:\n{text}").into());
+    }
+    Ok(WrkReport { requests_per_second, text })
+}
+
+fn parse_wrk_duration(text: &str) -> Result<Duration> {
+    let (number, unit) = text.split_at(text.find(|c: char| c.is_ascii_alphabetic()).ok_or("no unit")?);
+    let value: f64 = number.parse()?;
+    let seconds = match unit {
+        "us" => value / 1e6,
+        "ms" => value / 1e3,
+        "s" => value,
+        "m" => value * 60.0,
+        _ => return Err(format!("unknown unit in {text}").into()),
+    };
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// curl of the object from the S3 server (SigV4-signed), timed.
+fn curl_object(endpoint: &str, out: &Path) -> Result<Duration> {
+    let started = Instant::now();
+    let status = Command::new("curl")
+        .args(["-sS", "--fail", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user"])
+        .arg(format!("{ACCESS_KEY}:{SECRET_KEY}"))
+        .arg("-o")
+        .arg(out)
+        .arg(format!("{endpoint}/{BUCKET}/{DATABASE_KEY}"))
+        .status()?;
+    let elapsed = started.elapsed();
+    let _ = std::fs::remove_file(out);
+    if !status.success() {
+        return Err("curl of the object failed".into());
+    }
+    Ok(elapsed)
+}
+
+/// Resident memory of a process in KiB.
+fn rss_kb(pid: u32) -> Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| "no VmRSS".into())
+}
+
+/// Requests one URL after the other, after one warm-up each; returns the sorted times.
+async fn time_requests(urls: &[String]) -> Result<Vec<Duration>> {
+    let client = client();
+    for url in urls.iter().take(10) {
+        client.get(url).send().await?.bytes().await?;
+    }
+    let mut times = Vec::with_capacity(urls.len());
+    for url in urls {
+        let started = Instant::now();
+        let response = client.get(url).send().await?;
+        if !response.status().is_success() {
+            return Err(format!("{url} answered {}", response.status()).into());
+        }
+        response.bytes().await?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    Ok(times)
+}
+
+fn percentile(sorted: &[Duration], percent: usize) -> Duration {
+    sorted[(sorted.len() * percent / 100).min(sorted.len() - 1)]
+}
+
+/// The first book link on a page sorted by highlights, and its highlight count.
+fn heaviest_book(page: &str) -> Option<(String, String)> {
+    let at = page.find("href=\"/book?id=")?;
+    let href = page[at + 6..].split('"').next()?.replace("&amp;", "&");
+    let count_end = page[at..].find(" highlights")? + at;
+    let count_start = page[..count_end].rfind('>')? + 1;
+    Some((href, page[count_start..count_end].to_string()))
+}
+
+fn millis(duration: Duration) -> String {
+    format!("{:.2} ms", duration.as_secs_f64() * 1000.0)
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}

@@ -1,0 +1,65 @@
+//! The login page `/login`: a plain form posting to `/login` (works without JavaScript), which
+//! comes back here with `?failed=1` after a wrong name or password, or goes on to `next`.
+
+use crate::{
+    components::{loaded, query::use_query},
+    model::{LoginState, ShelfError},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// Public: the login page must load for visitors who are not signed in.
+#[server(endpoint = "login_state")]
+pub async fn get_login_state() -> Result<LoginState, ShelfError> {
+    let state = crate::server::app_state()?;
+    Ok(LoginState { enabled: state.auth.is_some(), user: crate::server::signed_in_user() })
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let params = use_query();
+    let failed = move || params.get("failed").is_some();
+    let next = move || params.get("next").unwrap_or_else(|| "/".to_string());
+    let login = Resource::new(|| (), |_| get_login_state());
+    view! {
+        <Title text="Log in"/>
+        {loaded(login, "Loading…", move |login| view! { <LoginForm login failed=failed() next=next()/> })}
+    }
+}
+
+#[component]
+fn LoginForm(login: LoginState, failed: bool, next: String) -> impl IntoView {
+    if !login.enabled {
+        return view! {
+            <section class="notice">
+                <h1>"Login is off"</h1>
+                <p>"This library is open to anyone who can reach it. The README explains how to turn login on."</p>
+                <p><a href="/">"Go to the library"</a></p>
+            </section>
+        }
+        .into_any();
+    }
+    if let Some(user) = login.user {
+        return view! {
+            <section class="notice">
+                <h1>"Signed in"</h1>
+                <p>{format!("You are signed in as {user}.")}</p>
+                <p><a href="/">"Go to the library"</a></p>
+            </section>
+        }
+        .into_any();
+    }
+    view! {
+        <section class="login">
+            <h1>"Log in"</h1>
+            {failed.then(|| view! { <p class="login-error" role="alert">"Wrong name or password."</p> })}
+            <form method="post" action="/login">
+                <input type="hidden" name="next" value=next/>
+                <label>"Name"<input type="text" name="username" autocomplete="username" required=true autofocus=true/></label>
+                <label>"Password"<input type="password" name="password" autocomplete="current-password" required=true/></label>
+                <button type="submit">"Log in"</button>
+            </form>
+        </section>
+    }
+    .into_any()
+}
