@@ -2,7 +2,7 @@
 
 use crate::{
     components::{Header, NotFound},
-    pages::{BookPage, LibraryPage, LoginPage, SettingsPage},
+    pages::{BookPage, LibraryPage, LoginPage, SearchPage, SettingsPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -45,6 +45,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=LibraryPage ssr=SsrMode::Async/>
                     <Route path=path!("/book") view=BookPage ssr=SsrMode::Async/>
+                    <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                 </Routes>

@@ -439,6 +439,46 @@ pub struct LoginState {
     pub user: Option<String>,
 }
 
+/// A run of text, marked when it matched the search.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Marked {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// One highlight or note found by a search.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub book_id: String,
+    pub book_title: String,
+    pub author: Option<String>,
+    pub chapter: Option<String>,
+    /// `Bookmark.BookmarkID`: the anchor `#h-<id>` on the book page.
+    pub highlight_id: String,
+    pub text: Vec<Marked>,
+    pub note: Vec<Marked>,
+    pub color: HighlightColor,
+    pub created: Option<String>,
+}
+
+/// The answer to a search over all highlights and notes.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SearchResults {
+    pub query: String,
+    /// Matches in all (`hits` holds the best of them).
+    pub total: usize,
+    pub hits: Vec<SearchHit>,
+    /// Why the query could not run, said to the reader (e.g. nothing to search for).
+    pub problem: Option<String>,
+    /// Server time of the search, in milliseconds.
+    pub elapsed_ms: f64,
+}
+
+/// The book page's URL scrolled to one highlight.
+pub fn highlight_href(book_id: &str, highlight_id: &str) -> String {
+    format!("{}#h-{}", book_href(book_id), encode_url_component(highlight_id))
+}
+
 /// Characters left as they are in a URL component: RFC 3986 unreserved.
 const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')

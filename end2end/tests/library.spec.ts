@@ -151,3 +151,26 @@ test('the settings page shows where each value came from, without secrets', asyn
   await expect(page.locator('tr', { hasText: 'KOBO_SHELF_DATA_DIR' })).toContainText('environment');
   await expect(page.getByText('Version served')).toBeVisible();
 });
+
+test('search finds a passage, marks the words and jumps to it on its book page', async ({ page }) => {
+  await page.goto(app.url);
+  await page.getByRole('link', { name: 'Search', exact: true }).click();
+  await page.getByPlaceholder(/Words, prefix/).fill('patience');
+  await page.getByRole('button', { name: 'Search' }).click();
+  await expect(page).toHaveURL(/\/search\?q=patience/);
+  await expect(page.locator('.hits .hit')).toHaveCount(1);
+  await expect(page.locator('.hits mark')).toHaveText(['Patience']);
+  await expect(page.locator('.hits .hit a')).toHaveText('War and Peace · Leo Tolstoy · Book Two: 1805');
+  await page.locator('.hits .hit a').click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('War and Peace');
+  expect(page.url()).toMatch(/#h-[0-9a-f-]+$/);
+  await expect(page.locator('li.highlight', { hasText: 'Time and Patience' })).toBeInViewport();
+});
+
+test('search explains a query it cannot run instead of failing', async ({ page }) => {
+  const response = await page.goto(`${app.url}/search?q=${encodeURIComponent('"*"')}`);
+  expect(response?.status()).toBe(200);
+  await expect(page.getByText(/^Type a word/)).toBeVisible();
+  await page.goto(`${app.url}/search?q=${encodeURIComponent('偉大')}`);
+  await expect(page.locator('.hits mark')).toHaveText(['偉大']);
+});

@@ -29,6 +29,7 @@ pub fn Header() -> impl IntoView {
             </a>
             <nav class="site-nav" aria-label="Main">
                 <A href="/" exact=true>"Library"</A>
+                <A href="/search">"Search"</A>
                 <A href="/settings">"Settings"</A>
             </nav>
             <Suspense>

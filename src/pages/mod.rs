@@ -3,9 +3,11 @@
 pub mod book;
 pub mod library;
 pub mod login;
+pub mod search;
 pub mod settings;
 
 pub use book::BookPage;
 pub use library::LibraryPage;
 pub use login::LoginPage;
+pub use search::SearchPage;
 pub use settings::SettingsPage;

@@ -3,6 +3,7 @@
 use super::{
     auth::{Auth, SignedIn},
     kobo::{LibraryStore, Snapshot},
+    search::SearchIndex,
     settings::Settings,
     sync::SyncService,
 };
@@ -19,6 +20,7 @@ pub struct AppState {
     pub sync: Arc<SyncService>,
     /// `None` when login is off.
     pub auth: Option<Arc<Auth>>,
+    pub search: Arc<SearchIndex>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

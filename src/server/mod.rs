@@ -6,6 +6,7 @@ pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod kobo;
+pub mod search;
 mod serve;
 pub mod settings;
 pub mod sync;

@@ -5,7 +5,8 @@ use super::{
     app_state::{AppState, RequestLibrary},
     auth::{self, Auth},
     demo::{self, DemoOptions},
-    kobo::LibraryStore,
+    kobo::{LibraryStore, Snapshot},
+    search::SearchIndex,
     settings::Settings,
     sync::{open_source, remove_leftover_temp_files, SyncService},
 };
@@ -22,7 +23,22 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     prepare_data_dir(&settings)?;
     let library = Arc::new(LibraryStore::new(settings.database_path()));
     let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
-    let sync = Arc::new(SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone()));
+    let search = Arc::new(SearchIndex::new(&settings.data_dir));
+    let build_index = {
+        let search = search.clone();
+        // In the background: the page reload after a sync must not wait for the index.
+        move |snapshot: Arc<Snapshot>| {
+            let search = search.clone();
+            tokio::task::spawn_blocking(move || {
+                if let Err(err) = search.prepare(&snapshot) {
+                    tracing::warn!(error = %err, "search index not built");
+                }
+            });
+        }
+    };
+    let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
+        .with_after_swap(Arc::new(build_index));
+    let sync = Arc::new(sync);
     let mut leptos_options = get_configuration(None)
         .map_err(|err| format!("invalid Leptos setting: {err}"))?
         .leptos_options;
@@ -31,7 +47,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     }
     let address = leptos_options.site_addr;
     let auth = settings.login.as_ref().map(|login| Arc::new(Auth::new(login)));
-    let state = AppState { leptos_options, settings: settings.clone(), library, sync: sync.clone(), auth };
+    let state = AppState { leptos_options, settings: settings.clone(), library, sync: sync.clone(), auth, search };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(address)
         .await

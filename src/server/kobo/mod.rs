@@ -4,11 +4,13 @@
 mod book;
 mod chapters;
 mod library;
+mod passages;
 mod schema;
 mod store;
 mod text;
 
-pub use library::PAGE_SIZE;
+pub use library::{fold, PAGE_SIZE};
+pub use passages::Passage;
 pub use store::{describe_sqlite_error, open_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
 use crate::model::{BookDetail, LibraryListing, LibraryQuery, ShelfError};
@@ -23,6 +25,13 @@ impl Snapshot {
     /// Items in the library (duplicates counted once).
     pub fn item_count(&self) -> usize {
         self.index.len()
+    }
+
+    /// Every highlight and note, with book and chapter (for the search index).
+    pub fn passages(&self) -> Result<Vec<Passage>, ShelfError> {
+        self.with_connection(|conn| passages::load_passages(conn, &self.columns, &self.index))
+            .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
+            .map_err(|err| ShelfError::Unreadable(format!("its highlights cannot be read ({err})")))
     }
 
     /// One page of the library list.

@@ -12,7 +12,7 @@ use rusqlite::{Connection, OpenFlags};
 use std::{
     os::unix::fs::MetadataExt,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::{Arc, Mutex, RwLock},
     time::Instant,
 };
 
@@ -154,11 +154,14 @@ struct Loaded {
 pub struct LibraryStore {
     path: PathBuf,
     loaded: Mutex<Option<Loaded>>,
+    /// Version of the last snapshot loaded: what pages are served from. Read on every status
+    /// poll, so it is kept apart from the load lock and costs no system call.
+    served_version: RwLock<Option<String>>,
 }
 
 impl LibraryStore {
     pub fn new(path: PathBuf) -> LibraryStore {
-        LibraryStore { path, loaded: Mutex::new(None) }
+        LibraryStore { path, loaded: Mutex::new(None), served_version: RwLock::new(None) }
     }
 
     pub fn path(&self) -> &Path {
@@ -188,12 +191,15 @@ impl LibraryStore {
             ),
             Err(err) => tracing::warn!(path = %self.path.display(), error = %err, "library cannot be served"),
         }
+        if let Ok(snapshot) = &snapshot {
+            *self.served_version.write().expect("served version lock") = Some(snapshot.version.clone());
+        }
         *loaded = Some(Loaded { identity, snapshot: snapshot.clone() });
         snapshot
     }
 
-    /// Version of the file now at the path, without loading it.
-    pub fn version(&self) -> Option<String> {
-        FileIdentity::of(&self.path).ok().map(|identity| identity.version())
+    /// Version of the library now served (the last one loaded), `None` before the first.
+    pub fn served_version(&self) -> Option<String> {
+        self.served_version.read().expect("served version lock").clone()
     }
 }

@@ -19,7 +19,10 @@ pub use verify::verify_database;
 
 use crate::{
     model::{SyncPhase, SyncStart, SyncStatus},
-    server::{kobo::LibraryStore, settings::SyncSettings},
+    server::{
+        kobo::{LibraryStore, Snapshot},
+        settings::SyncSettings,
+    },
 };
 use state::{NotStarted, RunningSync, SyncState};
 use std::{
@@ -31,6 +34,9 @@ use std::{
 /// Slack allowed between the source's timestamp and the local mtime (S3 has 1 s resolution).
 const FRESHNESS_SLACK: Duration = Duration::from_secs(1);
 
+/// Called with each new version once it is in place (e.g. to build its search index).
+pub type AfterSwap = Arc<dyn Fn(Arc<Snapshot>) + Send + Sync>;
+
 pub struct SyncService {
     source: Box<dyn ObjectSource>,
     /// `s3://bucket/key` or `file:///path`, for logs (never contains secrets).
@@ -38,6 +44,7 @@ pub struct SyncService {
     library: Arc<LibraryStore>,
     limits: SyncSettings,
     state: Arc<SyncState>,
+    after_swap: Option<AfterSwap>,
 }
 
 /// What a finished sync did.
@@ -53,12 +60,18 @@ impl SyncService {
         library: Arc<LibraryStore>,
         limits: SyncSettings,
     ) -> SyncService {
-        SyncService { source, source_label, library, limits, state: Arc::default() }
+        SyncService { source, source_label, library, limits, state: Arc::default(), after_swap: None }
+    }
+
+    /// Runs `hook` with every new version after it is swapped in and loaded.
+    pub fn with_after_swap(mut self, hook: AfterSwap) -> SyncService {
+        self.after_swap = Some(hook);
+        self
     }
 
     /// The status `/api/sync-status` reports, with the version of the database now served.
     pub fn status(&self) -> SyncStatus {
-        self.state.status(self.library.version())
+        self.state.status(self.library.served_version())
     }
 
     /// Starts a check in the background and returns at once. At most one runs at a time, and
@@ -128,6 +141,7 @@ impl SyncService {
         let temp = download::download(self.source.as_ref(), &remote, &dir, &self.state, &self.limits).await?;
         self.state.verifying();
         let library = self.library.clone();
+        let after_swap = self.after_swap.clone();
         let modified = remote.modified;
         tokio::task::spawn_blocking(move || {
             let started = Instant::now();
@@ -137,7 +151,9 @@ impl SyncService {
             swap::swap_into_place(temp, &database, modified)?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, path = %database.display(), "sync: swapped in");
             // Load the new version now, so the first page after the reload does not wait.
-            let _ = library.current();
+            if let (Ok(snapshot), Some(hook)) = (library.current(), after_swap) {
+                hook(snapshot);
+            }
             Ok(Outcome::Replaced { bytes: remote.size })
         })
         .await

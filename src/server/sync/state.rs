@@ -20,8 +20,9 @@ struct Fields {
     message: String,
     error: Option<String>,
     bytes_total: Option<u64>,
-    last_sync_time: Option<SystemTime>,
-    last_check_time: Option<SystemTime>,
+    /// ISO-8601, formatted once when set (the status is polled far more often).
+    last_sync_time: Option<String>,
+    last_check_time: Option<String>,
     /// Until then the copy counts as current without asking the bucket.
     fresh_until: Option<Instant>,
 }
@@ -76,7 +77,7 @@ impl SyncState {
     }
 
     pub fn checked(&self) {
-        self.fields().last_check_time = Some(SystemTime::now());
+        self.fields().last_check_time = Some(iso8601(SystemTime::now()));
     }
 
     pub fn downloading(&self, total: u64) {
@@ -107,7 +108,7 @@ impl SyncState {
         let mut fields = self.fields();
         fields.phase = SyncPhase::Completed;
         fields.message = "Library updated".into();
-        fields.last_sync_time = Some(SystemTime::now());
+        fields.last_sync_time = Some(iso8601(SystemTime::now()));
         fields.fresh_until = Some(Instant::now() + interval);
     }
 
@@ -136,8 +137,8 @@ impl SyncState {
             needs_reload: fields.phase == SyncPhase::Completed,
             file_size_mb: fields.bytes_total.map(|total| (total as f64 / 10_000.0).round() / 100.0),
             error: fields.error.clone(),
-            last_sync_time: fields.last_sync_time.map(iso8601),
-            last_check_time: fields.last_check_time.map(iso8601),
+            last_sync_time: fields.last_sync_time.clone(),
+            last_check_time: fields.last_check_time.clone(),
             bytes_received: received,
             bytes_total: fields.bytes_total,
             db_version,

@@ -1,0 +1,281 @@
+//! Full-text search over every highlight and note.
+//!
+//! An SQLite FTS5 index per database version lives in a sidecar file beside the local copy
+//! (`<data dir>/search/<version>.sqlite`); the downloaded database is never written. The index
+//! is built in the background after each swap (or by the first search of a version), and old
+//! versions' files are removed. Words are matched without case or diacritics (`unicode61`);
+//! Chinese, Japanese and Korean text has no spaces between words, so each of its characters is
+//! indexed as a word and a query's CJK run becomes a phrase of characters.
+
+use crate::{
+    model::{HighlightColor, Marked, SearchHit, SearchResults, ShelfError},
+    server::kobo::{Passage, Snapshot},
+};
+use rusqlite::{params, Connection, OpenFlags};
+use std::{
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::Instant,
+};
+
+/// Results shown per search.
+const RESULT_LIMIT: usize = 50;
+/// Separates CJK characters in indexed text; `unicode61` splits on it, and it is removed again
+/// from what a result shows.
+const CJK_SEPARATOR: char = '\u{200B}';
+/// Brackets FTS5 puts around matched words (private-use characters, never in real text).
+const MARK_START: char = '\u{E000}';
+const MARK_END: char = '\u{E001}';
+
+pub struct SearchIndex {
+    dir: PathBuf,
+    /// The open index of the latest version; building happens under this lock, once.
+    open: Mutex<Option<(String, Arc<Mutex<Connection>>)>>,
+}
+
+impl SearchIndex {
+    pub fn new(data_dir: &Path) -> SearchIndex {
+        SearchIndex { dir: data_dir.join("search"), open: Mutex::new(None) }
+    }
+
+    /// The index of `snapshot`'s version, built first if there is none yet.
+    pub fn prepare(&self, snapshot: &Snapshot) -> Result<Arc<Mutex<Connection>>, ShelfError> {
+        let mut open = self.open.lock().expect("search index lock");
+        if let Some((version, conn)) = open.as_ref() {
+            if *version == snapshot.version {
+                return Ok(conn.clone());
+            }
+        }
+        let path = self.dir.join(format!("{}.sqlite", snapshot.version));
+        if !path.exists() {
+            self.build(snapshot, &path).map_err(|err| ShelfError::Unreadable(format!("the search index cannot be built ({err})")))?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags)
+            .map_err(|err| ShelfError::Unreadable(format!("the search index cannot be opened ({err})")))?;
+        let conn = Arc::new(Mutex::new(conn));
+        *open = Some((snapshot.version.clone(), conn.clone()));
+        drop(open);
+        self.remove_other_versions(&path);
+        Ok(conn)
+    }
+
+    fn build(&self, snapshot: &Snapshot, path: &Path) -> Result<(), String> {
+        let started = Instant::now();
+        let passages = snapshot.passages().map_err(|err| err.to_string())?;
+        std::fs::create_dir_all(&self.dir).map_err(|err| err.to_string())?;
+        let temp = tempfile::Builder::new()
+            .prefix(".building_")
+            .suffix(".sqlite")
+            .tempfile_in(&self.dir)
+            .map_err(|err| err.to_string())?;
+        let mut conn = Connection::open(temp.path()).map_err(|err| err.to_string())?;
+        write_index(&mut conn, &passages).map_err(|err| err.to_string())?;
+        drop(conn);
+        temp.persist(path).map_err(|err| err.to_string())?;
+        tracing::info!(
+            version = %snapshot.version,
+            passages = passages.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "search index built"
+        );
+        Ok(())
+    }
+
+    fn remove_other_versions(&self, keep: &Path) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else { return };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path != keep && path.extension().is_some_and(|ext| ext == "sqlite") {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
+    }
+
+    /// The best matches for what the reader typed, with the matched words marked.
+    pub fn search(&self, snapshot: &Snapshot, input: &str) -> Result<SearchResults, ShelfError> {
+        let started = Instant::now();
+        let mut results = SearchResults { query: input.trim().to_string(), ..SearchResults::default() };
+        let fts_query = match fts_query(input) {
+            Ok(query) => query,
+            Err(problem) => {
+                results.problem = Some(problem);
+                return Ok(results);
+            }
+        };
+        let index = self.prepare(snapshot)?;
+        let conn = index.lock().expect("search connection lock");
+        match run_query(&conn, &fts_query) {
+            Ok((total, hits)) => {
+                results.total = total;
+                results.hits = hits;
+            }
+            Err(err) => results.problem = Some(format!("This search cannot be run: {err}")),
+        }
+        results.elapsed_ms = (started.elapsed().as_secs_f64() * 1e5).round() / 100.0;
+        Ok(results)
+    }
+}
+
+fn write_index(conn: &mut Connection, passages: &[Passage]) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+         CREATE VIRTUAL TABLE passages USING fts5(
+           text, note, book_id UNINDEXED, book_title UNINDEXED, author UNINDEXED,
+           chapter UNINDEXED, highlight_id UNINDEXED, color UNINDEXED, created UNINDEXED,
+           tokenize = 'unicode61 remove_diacritics 2');",
+    )?;
+    let transaction = conn.transaction()?;
+    {
+        let mut insert = transaction.prepare(
+            "INSERT INTO passages (text, note, book_id, book_title, author, chapter, highlight_id, color, created)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        for passage in passages {
+            let highlight = &passage.highlight;
+            insert.execute(params![
+                separate_cjk(highlight.text.as_deref().unwrap_or(""), CJK_SEPARATOR),
+                separate_cjk(highlight.note.as_deref().unwrap_or(""), CJK_SEPARATOR),
+                passage.book_id,
+                passage.book_title,
+                passage.author,
+                passage.chapter,
+                highlight.id,
+                highlight.color.slug(),
+                highlight.created,
+            ])?;
+        }
+    }
+    transaction.commit()?;
+    conn.execute_batch("INSERT INTO passages (passages) VALUES ('optimize');")
+}
+
+fn run_query(conn: &Connection, fts_query: &str) -> rusqlite::Result<(usize, Vec<SearchHit>)> {
+    let total: i64 = conn.query_row("SELECT count(*) FROM passages WHERE passages MATCH ?1", [fts_query], |row| row.get(0))?;
+    let mut statement = conn.prepare_cached(
+        "SELECT book_id, book_title, author, chapter, highlight_id, color, created,
+                highlight(passages, 0, char(57344), char(57345)),
+                highlight(passages, 1, char(57344), char(57345))
+         FROM passages WHERE passages MATCH ?1
+         ORDER BY bm25(passages, 10.0, 4.0) LIMIT ?2",
+    )?;
+    let hits = statement
+        .query_map(params![fts_query, RESULT_LIMIT as i64], |row| {
+            Ok(SearchHit {
+                book_id: row.get(0)?,
+                book_title: row.get(1)?,
+                author: row.get(2)?,
+                chapter: row.get(3)?,
+                highlight_id: row.get(4)?,
+                color: match row.get::<_, String>(5)?.as_str() {
+                    "pink" => HighlightColor::Pink,
+                    "blue" => HighlightColor::Blue,
+                    "green" => HighlightColor::Green,
+                    _ => HighlightColor::Yellow,
+                },
+                created: row.get(6)?,
+                text: marked_runs(&row.get::<_, String>(7)?),
+                note: marked_runs(&row.get::<_, String>(8)?),
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok((total as usize, hits))
+}
+
+/// FTS5's highlighted text as runs of plain and matched text, the CJK separators removed.
+fn marked_runs(highlighted: &str) -> Vec<Marked> {
+    let mut runs: Vec<Marked> = Vec::new();
+    let mut hit = false;
+    let mut current = String::new();
+    for c in highlighted.chars() {
+        match c {
+            MARK_START | MARK_END => {
+                if !current.is_empty() {
+                    runs.push(Marked { text: std::mem::take(&mut current), hit });
+                }
+                hit = c == MARK_START;
+            }
+            CJK_SEPARATOR => {}
+            _ => current.push(c),
+        }
+    }
+    if !current.is_empty() {
+        runs.push(Marked { text: current, hit });
+    }
+    runs
+}
+
+/// Chinese, Japanese (kana) and Korean characters, which are written without spaces.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF
+        | 0xAC00..=0xD7AF | 0xFF66..=0xFF9F | 0x20000..=0x2FFFF)
+}
+
+/// Puts `separator` between a CJK character and its neighbours.
+fn separate_cjk(text: &str, separator: char) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 2);
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if previous.is_some_and(|p| p != separator && c != separator && (is_cjk(p) || is_cjk(c))) {
+            out.push(separator);
+        }
+        out.push(c);
+        previous = Some(c);
+    }
+    out
+}
+
+/// Turns what a reader types into an FTS5 query: words must all match (a trailing `*` matches
+/// any word starting so), `"quoted words"` must match as a phrase. Each term is quoted, so no
+/// input can inject FTS5 syntax; punctuation alone is ignored.
+pub fn fts_query(input: &str) -> Result<String, String> {
+    let mut terms = Vec::new();
+    for (index, part) in input.split('"').enumerate() {
+        let is_phrase = index % 2 == 1;
+        let pieces: Vec<&str> = if is_phrase { vec![part] } else { part.split_whitespace().collect() };
+        for piece in pieces {
+            let prefix = !is_phrase && piece.ends_with('*');
+            let words = separate_cjk(piece.trim_end_matches('*'), ' ');
+            if !words.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            terms.push(format!("\"{}\"{}", words.replace('"', ""), if prefix { "*" } else { "" }));
+        }
+    }
+    if terms.is_empty() {
+        return Err("Type a word, a prefix such as read*, or a \"quoted phrase\" to search your highlights and notes.".into());
+    }
+    Ok(terms.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reader_input_becomes_a_safe_fts_query() {
+        assert_eq!(fts_query("war peace").unwrap(), r#""war" "peace""#);
+        assert_eq!(fts_query(r#""time and patience" warrior*"#).unwrap(), r#""time and patience" "warrior"*"#);
+        assert_eq!(fts_query("NEAR(a b) OR c:d AND ^e").unwrap(), r#""NEAR(a" "b)" "OR" "c:d" "AND" "^e""#);
+        assert_eq!(fts_query("偉大な心").unwrap(), r#""偉 大 な 心""#);
+        assert!(fts_query("  * \" \" ... ").is_err());
+        assert!(fts_query("").is_err());
+    }
+
+    #[test]
+    fn cjk_characters_are_separated_and_the_marks_come_back_clean() {
+        assert_eq!(separate_cjk("ab 偉大な cd", '|'), "ab |偉|大|な| cd");
+        let runs = marked_runs("pre \u{E000}match\u{E001} 偉\u{200B}\u{E000}大\u{E001}\u{200B}な");
+        assert_eq!(
+            runs,
+            vec![
+                Marked { text: "pre ".into(), hit: false },
+                Marked { text: "match".into(), hit: true },
+                Marked { text: " 偉".into(), hit: false },
+                Marked { text: "大".into(), hit: true },
+                Marked { text: "な".into(), hit: false },
+            ]
+        );
+    }
+}
