@@ -62,7 +62,6 @@ impl SearchIndex {
 
     fn build(&self, snapshot: &Snapshot, path: &Path) -> Result<(), String> {
         let started = Instant::now();
-        let passages = snapshot.passages().map_err(|err| err.to_string())?;
         std::fs::create_dir_all(&self.dir).map_err(|err| err.to_string())?;
         let temp = tempfile::Builder::new()
             .prefix(".building_")
@@ -70,12 +69,12 @@ impl SearchIndex {
             .tempfile_in(&self.dir)
             .map_err(|err| err.to_string())?;
         let mut conn = Connection::open(temp.path()).map_err(|err| err.to_string())?;
-        write_index(&mut conn, &passages).map_err(|err| err.to_string())?;
+        let passages = write_index(&mut conn, snapshot)?;
         drop(conn);
         temp.persist(path).map_err(|err| err.to_string())?;
         tracing::info!(
             version = %snapshot.version,
-            passages = passages.len(),
+            passages,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "search index built"
         );
@@ -117,37 +116,49 @@ impl SearchIndex {
     }
 }
 
-fn write_index(conn: &mut Connection, passages: &[Passage]) -> rusqlite::Result<()> {
+/// Writes every passage of the snapshot into a new index; returns how many.
+fn write_index(conn: &mut Connection, snapshot: &Snapshot) -> Result<usize, String> {
+    let sql_error = |err: rusqlite::Error| err.to_string();
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
          CREATE VIRTUAL TABLE passages USING fts5(
            text, note, book_id UNINDEXED, book_title UNINDEXED, author UNINDEXED,
            chapter UNINDEXED, highlight_id UNINDEXED, color UNINDEXED, created UNINDEXED,
            tokenize = 'unicode61 remove_diacritics 2');",
-    )?;
-    let transaction = conn.transaction()?;
+    )
+    .map_err(sql_error)?;
+    let transaction = conn.transaction().map_err(sql_error)?;
+    let mut count = 0;
     {
-        let mut insert = transaction.prepare(
-            "INSERT INTO passages (text, note, book_id, book_title, author, chapter, highlight_id, color, created)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for passage in passages {
-            let highlight = &passage.highlight;
-            insert.execute(params![
-                separate_cjk(highlight.text.as_deref().unwrap_or(""), CJK_SEPARATOR),
-                separate_cjk(highlight.note.as_deref().unwrap_or(""), CJK_SEPARATOR),
-                passage.book_id,
-                passage.book_title,
-                passage.author,
-                passage.chapter,
-                highlight.id,
-                highlight.color.slug(),
-                highlight.created,
-            ])?;
-        }
+        let mut insert = transaction
+            .prepare(
+                "INSERT INTO passages (text, note, book_id, book_title, author, chapter, highlight_id, color, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .map_err(sql_error)?;
+        snapshot
+            .for_each_passage(|passage: Passage| {
+                let highlight = &passage.highlight;
+                count += 1;
+                insert
+                    .execute(params![
+                        separate_cjk(highlight.text.as_deref().unwrap_or(""), CJK_SEPARATOR),
+                        separate_cjk(highlight.note.as_deref().unwrap_or(""), CJK_SEPARATOR),
+                        passage.book_id,
+                        passage.book_title,
+                        passage.author,
+                        passage.chapter,
+                        highlight.id,
+                        highlight.color.slug(),
+                        highlight.created,
+                    ])
+                    .map(drop)
+            })
+            .map_err(|err| err.to_string())?;
     }
-    transaction.commit()?;
-    conn.execute_batch("INSERT INTO passages (passages) VALUES ('optimize');")
+    transaction.commit().map_err(sql_error)?;
+    conn.execute_batch("INSERT INTO passages (passages) VALUES ('optimize');").map_err(sql_error)?;
+    Ok(count)
 }
 
 fn run_query(conn: &Connection, fts_query: &str) -> rusqlite::Result<(usize, Vec<SearchHit>)> {

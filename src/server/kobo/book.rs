@@ -7,7 +7,8 @@ use super::{
     text::{html_to_text, normalize_date},
 };
 use crate::model::{BookDetail, BookSummary, Highlight, HighlightColor};
-use rusqlite::{params, params_from_iter, Connection};
+use rusqlite::{params_from_iter, Connection};
+use std::collections::HashMap;
 
 /// Which books a query reads: one (the book page) or all (the search index).
 #[derive(Clone, Copy)]
@@ -33,6 +34,64 @@ impl<'a> Scope<'a> {
     }
 }
 
+/// The rows a book page is made of, by the ContentID of the book they belong to.
+#[derive(Default)]
+struct Rows {
+    facts: HashMap<String, Facts>,
+    sections: HashMap<String, Vec<Section>>,
+    toc: HashMap<String, Vec<TocEntry>>,
+    annotations: HashMap<String, Vec<PlacedHighlight>>,
+}
+
+impl Rows {
+    fn load(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<Rows> {
+        Ok(Rows {
+            facts: facts(conn, columns, scope)?,
+            sections: by_book(book_sections(conn, columns, scope)?, |s| &s.book_id),
+            toc: by_book(table_of_contents(conn, columns, scope)?, |t| &t.book_id),
+            annotations: by_book(annotations(conn, columns, scope)?, |a| &a.book_id),
+        })
+    }
+
+    fn extend(&mut self, other: Rows) {
+        self.facts.extend(other.facts);
+        self.sections.extend(other.sections);
+        self.toc.extend(other.toc);
+        self.annotations.extend(other.annotations);
+    }
+
+    /// The page of one list entry: facts of the shown copy, annotations of every copy.
+    fn take_book(&mut self, summary: &BookSummary, copies: &[String]) -> BookDetail {
+        let (mut sections, mut toc, mut highlights) = (Vec::new(), Vec::new(), Vec::new());
+        for id in copies {
+            sections.extend(self.sections.remove(id).unwrap_or_default());
+            toc.extend(self.toc.remove(id).unwrap_or_default());
+            highlights.extend(self.annotations.remove(id).unwrap_or_default());
+        }
+        let facts = self.facts.remove(&summary.id).unwrap_or_default();
+        BookDetail {
+            summary: summary.clone(),
+            publisher: facts.publisher,
+            series: facts.series,
+            series_number: facts.series_number,
+            language: facts.language,
+            isbn: facts.isbn,
+            description: facts.description,
+            date_added: facts.date_added,
+            time_spent_reading_secs: facts.time_spent_reading_secs,
+            chapters: group_into_chapters(&sections, &toc, highlights),
+        }
+    }
+}
+
+pub fn by_book<T>(rows: Vec<T>, book: impl Fn(&T) -> &String) -> HashMap<String, Vec<T>> {
+    let mut grouped: HashMap<String, Vec<T>> = HashMap::new();
+    for row in rows {
+        grouped.entry(book(&row).clone()).or_default().push(row);
+    }
+    grouped
+}
+
 /// Loads a book's page. `copies` are the ContentIDs of all copies of the item.
 pub fn book_detail(
     conn: &Connection,
@@ -40,21 +99,40 @@ pub fn book_detail(
     summary: &BookSummary,
     copies: &[String],
 ) -> rusqlite::Result<BookDetail> {
-    let mut detail = metadata(conn, columns, summary)?;
-    let (mut sections, mut toc, mut highlights) = (Vec::new(), Vec::new(), Vec::new());
-    for book_id in copies {
-        let scope = Scope::Book(book_id);
-        sections.extend(book_sections(conn, columns, scope)?);
-        toc.extend(table_of_contents(conn, columns, scope)?);
-        highlights.extend(annotations(conn, columns, scope)?);
+    let mut rows = Rows::default();
+    for id in copies {
+        rows.extend(Rows::load(conn, columns, Scope::Book(id))?);
     }
-    detail.chapters = group_into_chapters(&sections, &toc, highlights);
-    Ok(detail)
+    Ok(rows.take_book(summary, copies))
 }
 
-fn metadata(conn: &Connection, columns: &Columns, summary: &BookSummary) -> rusqlite::Result<BookDetail> {
+/// The pages of all list entries, read in one pass over the file (search index, export).
+pub fn all_book_details<'a>(
+    conn: &Connection,
+    columns: &Columns,
+    entries: impl Iterator<Item = (&'a BookSummary, &'a [String])>,
+) -> rusqlite::Result<Vec<BookDetail>> {
+    let mut rows = Rows::load(conn, columns, Scope::All)?;
+    Ok(entries.map(|(summary, copies)| rows.take_book(summary, copies)).collect())
+}
+
+/// What a book page says of a top-level item besides the list's summary.
+#[derive(Default)]
+struct Facts {
+    publisher: Option<String>,
+    series: Option<String>,
+    series_number: Option<String>,
+    language: Option<String>,
+    isbn: Option<String>,
+    description: Option<String>,
+    date_added: Option<String>,
+    time_spent_reading_secs: Option<u64>,
+}
+
+fn facts(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<HashMap<String, Facts>> {
     let sql = format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM content WHERE ContentID = ?1",
+        "SELECT ContentID, {}, {}, {}, {}, {}, {}, {}, {} FROM content
+         WHERE {} AND CAST(ContentType AS TEXT) = '6'",
         columns.content("Publisher"),
         columns.content("Series"),
         columns.content("SeriesNumber"),
@@ -63,21 +141,26 @@ fn metadata(conn: &Connection, columns: &Columns, summary: &BookSummary) -> rusq
         columns.content("Description"),
         columns.content("DateAdded"),
         columns.content("TimeSpentReading"),
+        scope.condition("ContentID"),
     );
-    conn.query_row(&sql, params![summary.id], |row| {
-        Ok(BookDetail {
-            summary: summary.clone(),
-            publisher: text_at(row, 0)?,
-            series: text_at(row, 1)?,
-            series_number: text_at(row, 2)?,
-            language: text_at(row, 3)?,
-            isbn: text_at(row, 4)?,
-            description: text_at(row, 5)?.map(|html| html_to_text(&html)).filter(|text| !text.is_empty()),
-            date_added: text_at(row, 6)?.as_deref().and_then(normalize_date),
-            time_spent_reading_secs: number_at(row, 7)?.filter(|secs| *secs > 0.0).map(|secs| secs as u64),
-            chapters: Vec::new(),
-        })
-    })
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement.query_map(scope.params(), |row| {
+        let Some(id) = text_at(row, 0)? else { return Ok(None) };
+        Ok(Some((
+            id,
+            Facts {
+                publisher: text_at(row, 1)?,
+                series: text_at(row, 2)?,
+                series_number: text_at(row, 3)?,
+                language: text_at(row, 4)?,
+                isbn: text_at(row, 5)?,
+                description: text_at(row, 6)?.map(|html| html_to_text(&html)).filter(|text| !text.is_empty()),
+                date_added: text_at(row, 7)?.as_deref().and_then(normalize_date),
+                time_spent_reading_secs: number_at(row, 8)?.filter(|secs| *secs > 0.0).map(|secs| secs as u64),
+            },
+        )))
+    })?;
+    rows.filter_map(Result::transpose).collect()
 }
 
 pub fn book_sections(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<Vec<Section>> {
@@ -113,10 +196,26 @@ pub fn table_of_contents(conn: &Connection, columns: &Columns, scope: Scope) -> 
 
 /// Highlights, notes and markups; bookmarks (dogears) and deleted ones left out.
 pub fn annotations(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<Vec<PlacedHighlight>> {
+    let mut all = Vec::new();
+    for_each_annotation(conn, columns, scope, |placed| {
+        all.push(placed);
+        Ok(())
+    })?;
+    Ok(all)
+}
+
+/// Streams the annotations in `VolumeID` order, so a whole library never sits in memory.
+pub fn for_each_annotation(
+    conn: &Connection,
+    columns: &Columns,
+    scope: Scope,
+    mut each: impl FnMut(PlacedHighlight) -> rusqlite::Result<()>,
+) -> rusqlite::Result<()> {
     let sql = format!(
         "SELECT BookmarkID, {content_id}, {text}, {note}, {kind}, {color}, {created}, {progress}, {path}, VolumeID
          FROM Bookmark
-         WHERE {scope} AND {visible} AND {kind} IN ('highlight', 'note', 'markup')",
+         WHERE {scope} AND {visible} AND {kind} IN ('highlight', 'note', 'markup')
+         ORDER BY VolumeID",
         content_id = columns.bookmark("ContentID"),
         text = columns.bookmark("Text"),
         note = columns.bookmark("Annotation"),
@@ -129,10 +228,11 @@ pub fn annotations(conn: &Connection, columns: &Columns, scope: Scope) -> rusqli
         visible = columns.visible_bookmark(),
     );
     let mut statement = conn.prepare(&sql)?;
-    let rows = statement.query_map(scope.params(), |row| {
-        let (Some(id), Some(book_id)) = (text_at(row, 0)?, text_at(row, 9)?) else { return Ok(None) };
+    let mut rows = statement.query(scope.params())?;
+    while let Some(row) = rows.next()? {
+        let (Some(id), Some(book_id)) = (text_at(row, 0)?, text_at(row, 9)?) else { continue };
         let kind = text_at(row, 4)?.unwrap_or_default();
-        Ok(Some(PlacedHighlight {
+        each(PlacedHighlight {
             highlight: Highlight {
                 id,
                 text: text_at(row, 2)?.map(|text| text.trim().to_string()),
@@ -145,7 +245,7 @@ pub fn annotations(conn: &Connection, columns: &Columns, scope: Scope) -> rusqli
             section_id: text_at(row, 1)?.unwrap_or_default(),
             progress: number_at(row, 7)?.unwrap_or(0.0),
             start_path: text_at(row, 8)?.unwrap_or_default(),
-        }))
-    })?;
-    rows.filter_map(Result::transpose).collect()
+        })?;
+    }
+    Ok(())
 }

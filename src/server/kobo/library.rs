@@ -127,6 +127,13 @@ impl LibraryIndex {
         }
     }
 
+    /// Every entry with the ids of all its copies, in list order of titles.
+    pub fn entries(&self) -> impl Iterator<Item = (&BookSummary, &[String])> {
+        self.orders[LibrarySort::ALL.iter().position(|&s| s == LibrarySort::Title).unwrap_or(0)]
+            .iter()
+            .map(|&position| (&self.items[position].summary, self.items[position].copies.as_slice()))
+    }
+
     /// The entry a ContentID belongs to (any copy's id finds it) and the ids of all its copies.
     pub fn entry(&self, id: &str) -> Option<(&BookSummary, &[String])> {
         let item = &self.items[*self.by_id.get(id)?];

@@ -9,7 +9,7 @@ mod schema;
 mod store;
 mod text;
 
-pub use library::{fold, PAGE_SIZE};
+pub use library::PAGE_SIZE;
 pub use passages::Passage;
 pub use store::{describe_sqlite_error, open_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
@@ -27,11 +27,18 @@ impl Snapshot {
         self.index.len()
     }
 
-    /// Every highlight and note, with book and chapter (for the search index).
-    pub fn passages(&self) -> Result<Vec<Passage>, ShelfError> {
-        self.with_connection(|conn| passages::load_passages(conn, &self.columns, &self.index))
+    /// Calls `each` with every highlight and note, with book and chapter (for the search index).
+    pub fn for_each_passage(&self, each: impl FnMut(Passage) -> rusqlite::Result<()>) -> Result<(), ShelfError> {
+        self.with_connection(|conn| passages::for_each_passage(conn, &self.columns, &self.index, each))
             .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
             .map_err(|err| ShelfError::Unreadable(format!("its highlights cannot be read ({err})")))
+    }
+
+    /// Every list entry's book page, read in one pass (the library export).
+    pub fn all_books(&self) -> Result<Vec<BookDetail>, ShelfError> {
+        self.with_connection(|conn| book::all_book_details(conn, &self.columns, self.index.entries()))
+            .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
+            .map_err(|err| ShelfError::Unreadable(format!("its books cannot be read ({err})")))
     }
 
     /// One page of the library list.

@@ -87,14 +87,15 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    fn load(path: &Path, identity: FileIdentity) -> Result<Snapshot, ShelfError> {
+    /// Loads the file at `read_from`, which is (or is about to be renamed to) `path`.
+    fn load(read_from: &Path, path: &Path, identity: FileIdentity) -> Result<Snapshot, ShelfError> {
         let unreadable = |detail: String| ShelfError::Unreadable(detail);
-        match sqlite_header(path) {
+        match sqlite_header(read_from) {
             Ok(Some(_)) => {}
             Ok(None) => return Err(unreadable("it is not a SQLite database".into())),
             Err(err) => return Err(unreadable(format!("it cannot be opened ({err})"))),
         }
-        let conn = open_read_only(path).map_err(|err| unreadable(describe_sqlite_error(&err)))?;
+        let conn = open_read_only(read_from).map_err(|err| unreadable(describe_sqlite_error(&err)))?;
         let columns = Columns::detect(&conn)
             .map_err(|problem| unreadable(format!("it is not a Kobo database ({problem})")))?;
         let index = LibraryIndex::load(&conn, &columns)
@@ -181,7 +182,7 @@ impl LibraryStore {
             return current.snapshot.clone();
         }
         let started = Instant::now();
-        let snapshot = Snapshot::load(&self.path, identity).map(Arc::new);
+        let snapshot = Snapshot::load(&self.path, &self.path, identity).map(Arc::new);
         match &snapshot {
             Ok(snapshot) => tracing::info!(
                 version = %snapshot.version,
@@ -196,6 +197,21 @@ impl LibraryStore {
         }
         *loaded = Some(Loaded { identity, snapshot: snapshot.clone() });
         snapshot
+    }
+
+    /// Loads a downloaded file before it is renamed into place (its inode, size and mtime are
+    /// already final), so the swap can install it at once; see [`LibraryStore::install`].
+    pub fn load_before_swap(&self, downloaded: &Path) -> Result<Arc<Snapshot>, ShelfError> {
+        let identity = FileIdentity::of(downloaded).map_err(|err| ShelfError::Unreadable(err.to_string()))?;
+        Snapshot::load(downloaded, &self.path, identity).map(Arc::new)
+    }
+
+    /// Serves a snapshot from [`LibraryStore::load_before_swap`] once its file is in place.
+    pub fn install(&self, snapshot: Arc<Snapshot>) {
+        let mut loaded = self.loaded.lock().expect("library store lock");
+        *self.served_version.write().expect("served version lock") = Some(snapshot.version.clone());
+        tracing::info!(version = %snapshot.version, items = snapshot.index.len(), "library installed");
+        *loaded = Some(Loaded { identity: snapshot.identity, snapshot: Ok(snapshot) });
     }
 
     /// Version of the library now served (the last one loaded), `None` before the first.

@@ -144,15 +144,27 @@ impl SyncService {
         let after_swap = self.after_swap.clone();
         let modified = remote.modified;
         tokio::task::spawn_blocking(move || {
+            swap::stamp(&temp, modified)?;
+            // Verify and load the new library at once, on both cores: the page that reloads
+            // after the swap then finds it ready.
             let started = Instant::now();
-            verify_database(temp.path())?;
-            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "sync: download verified");
+            let (verified, loaded) = std::thread::scope(|scope| {
+                let loading = scope.spawn(|| library.load_before_swap(temp.path()));
+                (verify_database(temp.path()), loading.join())
+            });
+            verified?;
+            tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "sync: download verified and loaded");
             let started = Instant::now();
-            swap::swap_into_place(temp, &database, modified)?;
+            swap::swap_into_place(temp, &database)?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, path = %database.display(), "sync: swapped in");
-            // Load the new version now, so the first page after the reload does not wait.
-            if let (Ok(snapshot), Some(hook)) = (library.current(), after_swap) {
-                hook(snapshot);
+            match loaded {
+                Ok(Ok(snapshot)) => {
+                    library.install(snapshot.clone());
+                    if let Some(hook) = after_swap {
+                        hook(snapshot);
+                    }
+                }
+                _ => tracing::warn!("the verified library could not be preloaded; the next page loads it"),
             }
             Ok(Outcome::Replaced { bytes: remote.size })
         })
