@@ -1,7 +1,9 @@
 // The library and book pages in Chromium against the real server and its embedded demo library.
 
 import { expect, Page, test } from '@playwright/test';
-import { App, startApp, waitForSync } from './support/servers';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { App, repoRoot, startApp, waitForSync } from './support/servers';
 
 let app: App;
 
@@ -173,4 +175,24 @@ test('search explains a query it cannot run instead of failing', async ({ page }
   await expect(page.getByText(/^Type a word/)).toBeVisible();
   await page.goto(`${app.url}/search?q=${encodeURIComponent('偉大')}`);
   await expect(page.locator('.hits mark')).toHaveText(['偉大']);
+});
+
+test('export downloads a book as Markdown and the library as a zip', async ({ page }) => {
+  await page.goto(app.url);
+  await page.getByRole('link', { name: 'War and Peace' }).click();
+  const bookDownload = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export highlights (Markdown)' }).click();
+  const book = await bookDownload;
+  expect(book.suggestedFilename()).toBe('Leo Tolstoy - War and Peace.md');
+  const golden = readFileSync(path.join(repoRoot, 'tests/golden/war-and-peace.md'), 'utf8');
+  expect(readFileSync(await book.path(), 'utf8')).toBe(golden);
+
+  await page.goto(app.url);
+  const zipDownload = page.waitForEvent('download');
+  await page.getByRole('link', { name: 'Export all highlights (.zip)' }).click();
+  const zip = await zipDownload;
+  expect(zip.suggestedFilename()).toBe('kobo-highlights.zip');
+  const bytes = readFileSync(await zip.path());
+  expect(bytes.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
+  expect(bytes.includes(Buffer.from('Leo Tolstoy - War and Peace.md'))).toBe(true);
 });

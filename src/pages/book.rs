@@ -4,7 +4,7 @@
 use crate::{
     components::{loaded, query::use_query},
     format,
-    model::{BookDetail, Chapter, Highlight, ShelfError},
+    model::{encode_url_component, BookDetail, Chapter, Highlight, ShelfError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -65,7 +65,12 @@ fn Book(book: BookDetail) -> impl IntoView {
     view! {
         <Title text=summary.title.clone()/>
         <article class="book">
-            <p class="back"><a href="/">"← Library"</a></p>
+            <p class="back">
+                <a href="/">"← Library"</a>
+                <a class="export" href=format!("/export/book.md?id={}", encode_url_component(&summary.id)) download="" rel="external">
+                    "Export highlights (Markdown)"
+                </a>
+            </p>
             <h1>{summary.title.clone()}</h1>
             <p class="book-author">{summary.author.clone().map(|author| format!("by {author}"))}</p>
             <div class="progress big" title=summary.read_status.label()>

@@ -41,6 +41,7 @@ fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
             <div class="library-head">
                 <h1>"Library"</h1>
                 <p class="library-count">{summary}</p>
+                <a class="export" href="/export/library.zip" download="" rel="external">"Export all highlights (.zip)"</a>
             </div>
             <Controls query=query.clone() kind_counts=listing.kind_counts.clone()/>
             {empty.then(|| view! { <p class="empty">"Nothing in the library matches this search."</p> })}

@@ -5,6 +5,7 @@ mod app_state;
 pub mod auth;
 pub mod cli;
 pub mod demo;
+pub mod export;
 pub mod kobo;
 pub mod search;
 mod serve;

@@ -76,6 +76,7 @@ fn router(state: AppState) -> Router {
     let per_request = || provide_context(RequestLibrary::default());
     api::routes()
         .merge(auth::routes())
+        .merge(super::export::routes())
         .leptos_routes_with_context(&state, routes, per_request, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(per_request, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_login))

@@ -50,7 +50,8 @@ pub struct SyncService {
 /// What a finished sync did.
 enum Outcome {
     UpToDate,
-    Replaced { bytes: u64 },
+    /// A new file is in place; `snapshot` is its preloaded library, when that worked.
+    Replaced { bytes: u64, snapshot: Option<Arc<Snapshot>> },
 }
 
 impl SyncService {
@@ -107,9 +108,13 @@ impl SyncService {
                 self.state.up_to_date(self.limits.check_interval);
                 tracing::info!(source = %self.source_label, elapsed_ms = elapsed_ms(), "sync: library is up to date");
             }
-            Ok(Outcome::Replaced { bytes }) => {
+            Ok(Outcome::Replaced { bytes, snapshot }) => {
                 self.state.completed(self.limits.check_interval);
                 tracing::info!(source = %self.source_label, bytes, elapsed_ms = elapsed_ms(), "sync: library replaced");
+                // Work for the new version (its search index) starts once the sync is done.
+                if let (Some(snapshot), Some(hook)) = (snapshot, &self.after_swap) {
+                    hook(snapshot);
+                }
             }
             Err(err) => {
                 self.state.failed(&err);
@@ -141,7 +146,6 @@ impl SyncService {
         let temp = download::download(self.source.as_ref(), &remote, &dir, &self.state, &self.limits).await?;
         self.state.verifying();
         let library = self.library.clone();
-        let after_swap = self.after_swap.clone();
         let modified = remote.modified;
         tokio::task::spawn_blocking(move || {
             swap::stamp(&temp, modified)?;
@@ -157,16 +161,17 @@ impl SyncService {
             let started = Instant::now();
             swap::swap_into_place(temp, &database)?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, path = %database.display(), "sync: swapped in");
-            match loaded {
+            let snapshot = match loaded {
                 Ok(Ok(snapshot)) => {
                     library.install(snapshot.clone());
-                    if let Some(hook) = after_swap {
-                        hook(snapshot);
-                    }
+                    Some(snapshot)
                 }
-                _ => tracing::warn!("the verified library could not be preloaded; the next page loads it"),
-            }
-            Ok(Outcome::Replaced { bytes: remote.size })
+                _ => {
+                    tracing::warn!("the verified library could not be preloaded; the next page loads it");
+                    None
+                }
+            };
+            Ok(Outcome::Replaced { bytes: remote.size, snapshot })
         })
         .await
         .map_err(|err| SyncError::LocalIo(format!("the verify task failed: {err}")))?
