@@ -47,9 +47,9 @@ impl Rows {
     fn load(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<Rows> {
         Ok(Rows {
             facts: facts(conn, columns, scope)?,
-            sections: by_book(book_sections(conn, columns, scope)?, |s| &s.book_id),
-            toc: by_book(table_of_contents(conn, columns, scope)?, |t| &t.book_id),
-            annotations: by_book(annotations(conn, columns, scope)?, |a| &a.book_id),
+            sections: by_book(rows(conn, columns, scope)?),
+            toc: by_book(rows(conn, columns, scope)?),
+            annotations: by_book(rows(conn, columns, scope)?),
         })
     }
 
@@ -84,10 +84,10 @@ impl Rows {
     }
 }
 
-pub fn by_book<T>(rows: Vec<T>, book: impl Fn(&T) -> &String) -> HashMap<String, Vec<T>> {
+fn by_book<T: BookRow>(rows: Vec<T>) -> HashMap<String, Vec<T>> {
     let mut grouped: HashMap<String, Vec<T>> = HashMap::new();
     for row in rows {
-        grouped.entry(book(&row).clone()).or_default().push(row);
+        grouped.entry(row.book_id().to_string()).or_default().push(row);
     }
     grouped
 }
@@ -163,76 +163,83 @@ fn facts(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result
     rows.filter_map(Result::transpose).collect()
 }
 
-pub fn book_sections(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<Vec<Section>> {
-    let sql = format!(
-        "SELECT ContentID, {}, BookID FROM content WHERE {} AND CAST(ContentType AS TEXT) = '9'",
-        columns.content("VolumeIndex"),
-        scope.condition("BookID"),
-    );
-    let mut statement = conn.prepare(&sql)?;
-    let rows = statement.query_map(scope.params(), |row| {
-        let (Some(id), Some(book_id)) = (text_at(row, 0)?, text_at(row, 2)?) else { return Ok(None) };
-        Ok(Some(Section { book_id, id, order: number_at(row, 1)?.map(|n| n as i64) }))
-    })?;
-    rows.filter_map(Result::transpose).collect()
+/// One of the row kinds a book page is made of, read in book order so that a whole library can
+/// be streamed one book at a time.
+pub trait BookRow: Sized {
+    /// SELECT of the rows in `scope`, ordered by the book's ContentID.
+    fn sql(columns: &Columns, scope: Scope) -> String;
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>>;
+    fn book_id(&self) -> &str;
 }
 
-pub fn table_of_contents(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<Vec<TocEntry>> {
-    let sql = format!(
-        "SELECT ContentID, {}, {}, BookID FROM content WHERE {} AND CAST(ContentType AS TEXT) = '899'",
-        columns.content("Title"),
-        columns.content("VolumeIndex"),
-        scope.condition("BookID"),
-    );
-    let mut statement = conn.prepare(&sql)?;
-    let rows = statement.query_map(scope.params(), |row| {
+impl BookRow for Section {
+    fn sql(columns: &Columns, scope: Scope) -> String {
+        format!(
+            "SELECT ContentID, {}, BookID FROM content
+             WHERE {} AND CAST(ContentType AS TEXT) = '9' ORDER BY BookID",
+            columns.content("VolumeIndex"),
+            scope.condition("BookID"),
+        )
+    }
+
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>> {
+        let (Some(id), Some(book_id)) = (text_at(row, 0)?, text_at(row, 2)?) else { return Ok(None) };
+        Ok(Some(Section { book_id, id, order: number_at(row, 1)?.map(|n| n as i64) }))
+    }
+
+    fn book_id(&self) -> &str {
+        &self.book_id
+    }
+}
+
+impl BookRow for TocEntry {
+    fn sql(columns: &Columns, scope: Scope) -> String {
+        format!(
+            "SELECT ContentID, {}, {}, BookID FROM content
+             WHERE {} AND CAST(ContentType AS TEXT) = '899' ORDER BY BookID",
+            columns.content("Title"),
+            columns.content("VolumeIndex"),
+            scope.condition("BookID"),
+        )
+    }
+
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>> {
         let (Some(id), Some(title), Some(book_id)) = (text_at(row, 0)?, text_at(row, 1)?, text_at(row, 3)?) else {
             return Ok(None);
         };
         Ok(Some(TocEntry { book_id, id, title: title.trim().to_string(), order: number_at(row, 2)?.map(|n| n as i64) }))
-    })?;
-    rows.filter_map(Result::transpose).collect()
+    }
+
+    fn book_id(&self) -> &str {
+        &self.book_id
+    }
 }
 
 /// Highlights, notes and markups; bookmarks (dogears) and deleted ones left out.
-pub fn annotations(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<Vec<PlacedHighlight>> {
-    let mut all = Vec::new();
-    for_each_annotation(conn, columns, scope, |placed| {
-        all.push(placed);
-        Ok(())
-    })?;
-    Ok(all)
-}
+impl BookRow for PlacedHighlight {
+    fn sql(columns: &Columns, scope: Scope) -> String {
+        format!(
+            "SELECT BookmarkID, {content_id}, {text}, {note}, {kind}, {color}, {created}, {progress}, {path}, VolumeID
+             FROM Bookmark
+             WHERE {scope} AND {visible} AND {kind} IN ('highlight', 'note', 'markup')
+             ORDER BY VolumeID",
+            content_id = columns.bookmark("ContentID"),
+            text = columns.bookmark("Text"),
+            note = columns.bookmark("Annotation"),
+            kind = columns.bookmark_type(),
+            color = columns.bookmark("Color"),
+            created = columns.bookmark("DateCreated"),
+            progress = columns.bookmark("ChapterProgress"),
+            path = columns.bookmark("StartContainerPath"),
+            scope = scope.condition("VolumeID"),
+            visible = columns.visible_bookmark(),
+        )
+    }
 
-/// Streams the annotations in `VolumeID` order, so a whole library never sits in memory.
-pub fn for_each_annotation(
-    conn: &Connection,
-    columns: &Columns,
-    scope: Scope,
-    mut each: impl FnMut(PlacedHighlight) -> rusqlite::Result<()>,
-) -> rusqlite::Result<()> {
-    let sql = format!(
-        "SELECT BookmarkID, {content_id}, {text}, {note}, {kind}, {color}, {created}, {progress}, {path}, VolumeID
-         FROM Bookmark
-         WHERE {scope} AND {visible} AND {kind} IN ('highlight', 'note', 'markup')
-         ORDER BY VolumeID",
-        content_id = columns.bookmark("ContentID"),
-        text = columns.bookmark("Text"),
-        note = columns.bookmark("Annotation"),
-        kind = columns.bookmark_type(),
-        color = columns.bookmark("Color"),
-        created = columns.bookmark("DateCreated"),
-        progress = columns.bookmark("ChapterProgress"),
-        path = columns.bookmark("StartContainerPath"),
-        scope = scope.condition("VolumeID"),
-        visible = columns.visible_bookmark(),
-    );
-    let mut statement = conn.prepare(&sql)?;
-    let mut rows = statement.query(scope.params())?;
-    while let Some(row) = rows.next()? {
-        let (Some(id), Some(book_id)) = (text_at(row, 0)?, text_at(row, 9)?) else { continue };
+    fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>> {
+        let (Some(id), Some(book_id)) = (text_at(row, 0)?, text_at(row, 9)?) else { return Ok(None) };
         let kind = text_at(row, 4)?.unwrap_or_default();
-        each(PlacedHighlight {
+        Ok(Some(PlacedHighlight {
             highlight: Highlight {
                 id,
                 text: text_at(row, 2)?.map(|text| text.trim().to_string()),
@@ -245,7 +252,71 @@ pub fn for_each_annotation(
             section_id: text_at(row, 1)?.unwrap_or_default(),
             progress: number_at(row, 7)?.unwrap_or(0.0),
             start_path: text_at(row, 8)?.unwrap_or_default(),
-        })?;
+        }))
     }
-    Ok(())
+
+    fn book_id(&self) -> &str {
+        &self.book_id
+    }
+}
+
+/// All rows of a kind in `scope`.
+pub fn rows<T: BookRow>(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<Vec<T>> {
+    let mut statement = conn.prepare(&T::sql(columns, scope))?;
+    let rows = statement.query_map(scope.params(), T::from_row)?;
+    rows.filter_map(Result::transpose).collect()
+}
+
+/// Rows of a kind over the whole library, handed out one book at a time.
+pub struct BookCursor<'s, T> {
+    rows: rusqlite::Rows<'s>,
+    pending: Option<T>,
+}
+
+impl<'s, T: BookRow> BookCursor<'s, T> {
+    pub fn new(statement: &'s mut rusqlite::Statement<'_>) -> rusqlite::Result<Self> {
+        Ok(BookCursor { rows: statement.query([])?, pending: None })
+    }
+
+    fn next_row(&mut self) -> rusqlite::Result<Option<T>> {
+        if let Some(row) = self.pending.take() {
+            return Ok(Some(row));
+        }
+        while let Some(row) = self.rows.next()? {
+            if let Some(row) = T::from_row(row)? {
+                return Ok(Some(row));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The rows of the next book in order, with its ContentID.
+    pub fn next_book(&mut self) -> rusqlite::Result<Option<(String, Vec<T>)>> {
+        let Some(first) = self.next_row()? else { return Ok(None) };
+        let book = first.book_id().to_string();
+        let rows = self.take_rest(&book, vec![first])?;
+        Ok(Some((book, rows)))
+    }
+
+    /// The rows of `book`; rows of books ordered before it are skipped.
+    pub fn take(&mut self, book: &str) -> rusqlite::Result<Vec<T>> {
+        while let Some(row) = self.next_row()? {
+            if row.book_id() >= book {
+                self.pending = Some(row);
+                break;
+            }
+        }
+        self.take_rest(book, Vec::new())
+    }
+
+    fn take_rest(&mut self, book: &str, mut taken: Vec<T>) -> rusqlite::Result<Vec<T>> {
+        while let Some(row) = self.next_row()? {
+            if row.book_id() != book {
+                self.pending = Some(row);
+                break;
+            }
+            taken.push(row);
+        }
+        Ok(taken)
+    }
 }
