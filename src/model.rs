@@ -430,6 +430,7 @@ pub struct HeaderInfo {
     pub login_enabled: bool,
     /// The signed-in user, when login is on.
     pub user: Option<String>,
+    pub theme: Theme,
 }
 
 /// What the login page needs to know.
@@ -477,6 +478,54 @@ pub struct SearchResults {
 /// The book page's URL scrolled to one highlight.
 pub fn highlight_href(book_id: &str, highlight_id: &str) -> String {
     format!("{}#h-{}", book_href(book_id), encode_url_component(highlight_id))
+}
+
+/// Colour theme: the system's, or one the reader chose (remembered in a cookie, so the server
+/// renders it and nothing flashes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const COOKIE: &'static str = "kobo_shelf_theme";
+
+    pub fn from_slug(slug: &str) -> Theme {
+        match slug {
+            "light" => Theme::Light,
+            "dark" => Theme::Dark,
+            _ => Theme::System,
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// What the theme button switches to.
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::System => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::System,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::System => "Theme: system",
+            Theme::Light => "Theme: light",
+            Theme::Dark => "Theme: dark",
+        }
+    }
 }
 
 /// Characters left as they are in a URL component: RFC 3986 unreserved.

@@ -196,3 +196,33 @@ test('export downloads a book as Markdown and the library as a zip', async ({ pa
   expect(bytes.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
   expect(bytes.includes(Buffer.from('Leo Tolstoy - War and Peace.md'))).toBe(true);
 });
+
+test('the theme switch is rendered by the server and remembered across reloads', async ({ page }) => {
+  await page.goto(`${app.url}/search?q=war`);
+  const html = page.locator('html');
+  await expect(html).toHaveAttribute('data-theme', 'system');
+  await page.locator('.theme-switch').click();
+  await expect(html).toHaveAttribute('data-theme', 'light');
+  await expect(page).toHaveURL(/\/search\?q=war$/);
+  await page.locator('.theme-switch').click();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  await page.reload();
+  await expect(html).toHaveAttribute('data-theme', 'dark');
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(22, 21, 19)');
+  await page.locator('.theme-switch').click();
+  await expect(html).toHaveAttribute('data-theme', 'system');
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(251, 250, 247)');
+});
+
+test('the layout fits a 360 px phone', async ({ browser }) => {
+  const phone = await browser.newPage({ viewport: { width: 360, height: 740 } });
+  for (const path of ['/', '/search?q=war', '/settings']) {
+    await phone.goto(`${app.url}${path}`);
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+  await phone.getByRole('link', { name: 'Library' }).click();
+  await phone.getByRole('link', { name: 'War and Peace' }).click();
+  expect(await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+  await phone.close();
+});

@@ -1,9 +1,9 @@
 //! The header on every page: name, navigation and the sync badge.
 
 use super::sync_badge::SyncBadge;
-use crate::model::{HeaderInfo, ShelfError};
+use crate::model::{encode_url_component, HeaderInfo, ShelfError, Theme};
 use leptos::prelude::*;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_location};
 
 /// The database version this page is rendered from, and how the badge polls.
 #[server]
@@ -15,6 +15,7 @@ pub async fn get_header_info() -> Result<HeaderInfo, ShelfError> {
         badge: state.settings.badge,
         login_enabled: state.auth.is_some(),
         user: crate::server::signed_in_user(),
+        theme: crate::server::request_theme(),
     })
 }
 
@@ -32,6 +33,11 @@ pub fn Header() -> impl IntoView {
                 <A href="/search">"Search"</A>
                 <A href="/settings">"Settings"</A>
             </nav>
+            <Suspense>
+                {move || Suspend::new(async move {
+                    info.await.ok().map(|info| view! { <ThemeSwitch theme=info.theme/> })
+                })}
+            </Suspense>
             <Suspense>
                 {move || Suspend::new(async move {
                     // Signed-out visitors (on the login page) see no sync controls.
@@ -54,5 +60,23 @@ fn SignOut(user: String) -> impl IntoView {
             <span class="user" title="Signed in">{user}</span>
             <button type="submit">"Log out"</button>
         </form>
+    }
+}
+
+/// A link that switches to the next theme and comes back to this page.
+#[component]
+fn ThemeSwitch(theme: Theme) -> impl IntoView {
+    let location = use_location();
+    let href = move || {
+        let (path, query) = (location.pathname.get(), location.search.get());
+        let query = query.trim_start_matches('?');
+        let here = if query.is_empty() { path } else { format!("{path}?{query}") };
+        format!("/theme?set={}&back={}", theme.next().slug(), encode_url_component(&here))
+    };
+    view! {
+        <a class="theme-switch" href=href rel="external" title=format!("{} (switch to {})", theme.label(), theme.next().slug())>
+            <span aria-hidden="true">{match theme { Theme::System => "◐", Theme::Light => "☀", Theme::Dark => "☾" }}</span>
+            <span class="visually-hidden">{theme.label()}</span>
+        </a>
     }
 }

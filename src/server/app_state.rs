@@ -51,3 +51,15 @@ pub fn signed_in_user() -> Option<String> {
     let parts = use_context::<axum::http::request::Parts>()?;
     parts.extensions.get::<SignedIn>().map(|signed_in| signed_in.0.clone())
 }
+
+/// A cookie of the request being served.
+pub fn request_cookie(name: &str) -> Option<String> {
+    let parts = use_context::<axum::http::request::Parts>()?;
+    let headers = parts.headers.get_all(axum::http::header::COOKIE);
+    headers.iter().filter_map(|v| v.to_str().ok()).find_map(|header| super::auth::cookie_value(header, name).map(str::to_string))
+}
+
+/// The colour theme the reader chose, from the request's cookie.
+pub fn request_theme() -> crate::model::Theme {
+    request_cookie(crate::model::Theme::COOKIE).map_or_else(Default::default, |slug| crate::model::Theme::from_slug(&slug))
+}

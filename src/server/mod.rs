@@ -10,6 +10,7 @@ pub mod kobo;
 pub mod search;
 mod serve;
 pub mod settings;
+mod theme;
 pub mod sync;
 
-pub use app_state::{app_state, request_snapshot, signed_in_user, AppState, RequestLibrary};
+pub use app_state::{app_state, request_snapshot, request_theme, signed_in_user, AppState, RequestLibrary};

@@ -77,6 +77,7 @@ fn router(state: AppState) -> Router {
     api::routes()
         .merge(auth::routes())
         .merge(super::export::routes())
+        .merge(super::theme::routes())
         .leptos_routes_with_context(&state, routes, per_request, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(per_request, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_login))

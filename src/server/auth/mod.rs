@@ -6,7 +6,8 @@ mod rate_limit;
 mod routes;
 mod session;
 
-pub use routes::{reject_cross_site, require_login, routes};
+pub use routes::{reject_cross_site, require_login, routes, safe_next};
+pub use session::cookie_value;
 
 use super::settings::LoginSettings;
 use argon2::{
@@ -15,7 +16,7 @@ use argon2::{
 };
 use axum::http::{header, HeaderMap};
 use rate_limit::LoginRateLimit;
-use session::{cookie_value, SessionKey, COOKIE_NAME};
+use session::{SessionKey, COOKIE_NAME};
 use std::time::{Duration, SystemTime};
 use subtle::ConstantTimeEq;
 

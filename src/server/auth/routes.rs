@@ -87,14 +87,14 @@ fn too_many_attempts(wait: Duration) -> Response {
 }
 
 /// Where to go after login: a path on this site only (no `//host` or `\\host` open redirect).
-fn safe_next(next: &str) -> &str {
+pub fn safe_next(next: &str) -> &str {
     let local = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\");
     if local { next } else { "/" }
 }
 
 /// Paths anyone may fetch: the login page and endpoints, static assets, the health probe.
 fn is_public(path: &str) -> bool {
-    matches!(path, "/login" | "/logout" | "/favicon.svg" | "/api/health" | "/api/login_state")
+    matches!(path, "/login" | "/logout" | "/theme" | "/favicon.svg" | "/api/health" | "/api/login_state")
         || path.starts_with("/pkg/")
 }
 
