@@ -241,3 +241,23 @@ fn generated_libraries_reach_thousands_of_books() {
         .sum();
     assert!((30_000..=50_000).contains(&highlights), "about 20 highlights per generated book: {highlights}");
 }
+
+#[test]
+fn reading_statistics_count_the_library() {
+    use kobo_shelf::model::HighlightColor;
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let stats = store.current().unwrap().reading_stats().unwrap();
+    assert_eq!((stats.items, stats.finished, stats.highlights, stats.notes), (14, 2, 19, 5));
+    assert_eq!(stats.time_per_book[0], ("War and Peace".to_string(), 98_400));
+    assert_eq!(stats.time_per_book[1], ("Pride and Prejudice".to_string(), 41_000));
+    assert_eq!(stats.top_books[0], ("War and Peace".to_string(), 7));
+    assert_eq!(stats.top_authors[0], ("Leo Tolstoy".to_string(), 7));
+    let colours: u32 = stats.colours.iter().map(|(_, n)| n).sum();
+    assert_eq!(colours as usize, stats.highlights);
+    assert_eq!(stats.colours.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [HighlightColor::Yellow, HighlightColor::Pink, HighlightColor::Blue, HighlightColor::Green]);
+    assert_eq!(stats.finished_per_year, [("2024".to_string(), 1), ("2025".to_string(), 0), ("2026".to_string(), 1)]);
+    let months: u32 = stats.highlights_per_month.iter().map(|(_, n)| n).sum();
+    assert!(months as usize <= stats.highlights && months > 15, "{months}");
+    assert!(stats.highlights_per_month.len() <= 36);
+}

@@ -226,3 +226,17 @@ test('the layout fits a 360 px phone', async ({ browser }) => {
   expect(await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
   await phone.close();
 });
+
+test('the statistics page draws its charts with text alternatives', async ({ page }) => {
+  await page.goto(`${app.url}/stats`);
+  await expect(page.getByRole('heading', { name: 'Reading statistics' })).toBeVisible();
+  await expect(page.locator('figure.chart')).toHaveCount(6);
+  await expect(page.getByRole('img', { name: 'Highlights per month' })).toBeVisible();
+  expect(await page.locator('figure.chart').first().locator('rect').count()).toBeGreaterThan(3);
+  const books = page.locator('figure.chart', { hasText: 'Most highlighted books' });
+  await books.getByText('The numbers').click();
+  await expect(books.locator('tr').first()).toHaveText(/War and Peace\s*7/);
+  const colours = page.locator('figure.chart', { hasText: 'Colours' });
+  const fill = await colours.locator('rect.pink').evaluate((rect) => getComputedStyle(rect).fill);
+  expect(fill).toBe('rgb(242, 156, 183)');
+});

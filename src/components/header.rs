@@ -31,6 +31,7 @@ pub fn Header() -> impl IntoView {
             <nav class="site-nav" aria-label="Main">
                 <A href="/" exact=true>"Library"</A>
                 <A href="/search">"Search"</A>
+                <A href="/stats">"Stats"</A>
                 <A href="/settings">"Settings"</A>
             </nav>
             <Suspense>

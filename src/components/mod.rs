@@ -1,5 +1,6 @@
 //! Components shared by the pages.
 
+pub mod charts;
 pub mod header;
 mod loaded;
 pub mod query;

@@ -5,9 +5,11 @@ pub mod library;
 pub mod login;
 pub mod search;
 pub mod settings;
+pub mod stats;
 
 pub use book::BookPage;
 pub use library::LibraryPage;
 pub use login::LoginPage;
 pub use search::SearchPage;
 pub use settings::SettingsPage;
+pub use stats::StatsPage;

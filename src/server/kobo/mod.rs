@@ -6,6 +6,7 @@ mod chapters;
 mod library;
 mod passages;
 mod schema;
+mod stats;
 mod store;
 mod text;
 
@@ -13,7 +14,7 @@ pub use library::PAGE_SIZE;
 pub use passages::Passage;
 pub use store::{describe_sqlite_error, open_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
-use crate::model::{BookDetail, LibraryListing, LibraryQuery, ShelfError};
+use crate::model::{BookDetail, LibraryListing, LibraryQuery, ReadingStats, ShelfError};
 use std::sync::Arc;
 
 /// What makes an open database no Kobo library (a missing table or column), if anything.
@@ -39,6 +40,18 @@ impl Snapshot {
         self.with_connection(|conn| book::all_book_details(conn, &self.columns, self.index.entries()))
             .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
             .map_err(|err| ShelfError::Unreadable(format!("its books cannot be read ({err})")))
+    }
+
+    /// Reading statistics of this version (computed once).
+    pub fn reading_stats(&self) -> Result<ReadingStats, ShelfError> {
+        if let Some(stats) = self.stats.get() {
+            return Ok(stats.clone());
+        }
+        let stats = self
+            .with_connection(|conn| stats::reading_stats(conn, &self.columns, &self.index))
+            .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
+            .map_err(|err| ShelfError::Unreadable(format!("its statistics cannot be read ({err})")))?;
+        Ok(self.stats.get_or_init(|| stats).clone())
     }
 
     /// One page of the library list.

@@ -7,12 +7,12 @@
 //! while a sync swaps in the next one; the next request sees the new file.
 
 use super::{library::LibraryIndex, schema::Columns};
-use crate::model::ShelfError;
+use crate::model::{ReadingStats, ShelfError};
 use rusqlite::{Connection, OpenFlags};
 use std::{
     os::unix::fs::MetadataExt,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, RwLock},
+    sync::{Arc, Mutex, OnceLock, RwLock},
     time::Instant,
 };
 
@@ -83,6 +83,8 @@ pub struct Snapshot {
     path: PathBuf,
     pub(super) columns: Columns,
     pub(super) index: LibraryIndex,
+    /// Computed on the first visit of the statistics page.
+    pub(super) stats: OnceLock<ReadingStats>,
     idle_connections: Mutex<Vec<Connection>>,
 }
 
@@ -106,6 +108,7 @@ impl Snapshot {
             path: path.to_path_buf(),
             columns,
             index,
+            stats: OnceLock::new(),
             idle_connections: Mutex::new(vec![conn]),
         })
     }

@@ -1,0 +1,82 @@
+//! The reading statistics page `/stats`: totals and charts drawn on the server.
+
+use crate::{
+    components::{
+        charts::{Bar, BarChart, ColumnChart},
+        loaded,
+    },
+    format,
+    model::{ReadingStats, ShelfError},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[server]
+pub async fn get_reading_stats() -> Result<ReadingStats, ShelfError> {
+    let snapshot = crate::server::request_snapshot()?;
+    tokio::task::spawn_blocking(move || snapshot.reading_stats())
+        .await
+        .map_err(|err| ShelfError::Request(err.to_string()))?
+}
+
+#[component]
+pub fn StatsPage() -> impl IntoView {
+    let stats = Resource::new(|| (), |_| get_reading_stats());
+    view! {
+        <Title text="Reading statistics"/>
+        {loaded(stats, "Counting…", |stats| view! { <Stats stats/> })}
+    }
+}
+
+fn count_bar(label: String, count: u32) -> Bar {
+    Bar { label, value: f64::from(count), shown: count.to_string(), class: "" }
+}
+
+#[component]
+fn Stats(stats: ReadingStats) -> impl IntoView {
+    let months: Vec<Bar> = stats.highlights_per_month.iter().map(|(month, n)| count_bar(month_label(month), *n)).collect();
+    let years: Vec<Bar> = stats.finished_per_year.iter().map(|(year, n)| count_bar(year.clone(), *n)).collect();
+    let time: Vec<Bar> = stats
+        .time_per_book
+        .iter()
+        .map(|(title, secs)| Bar { label: title.clone(), value: *secs as f64, shown: format::duration(*secs), class: "" })
+        .collect();
+    let books: Vec<Bar> = stats.top_books.iter().map(|(title, n)| count_bar(title.clone(), *n)).collect();
+    let authors: Vec<Bar> = stats.top_authors.iter().map(|(author, n)| count_bar(author.clone(), *n)).collect();
+    let colours: Vec<Bar> = stats
+        .colours
+        .iter()
+        .map(|(colour, n)| Bar { class: colour.slug(), ..count_bar(colour.label().to_string(), *n) })
+        .collect();
+    let busiest = stats.highlights_per_month.iter().max_by_key(|(_, n)| *n).map(|(m, n)| format!("{n} in {}", month_label(m)));
+    view! {
+        <section class="stats">
+            <h1>"Reading statistics"</h1>
+            <dl class="facts totals">
+                <div><dt>"Items"</dt><dd>{stats.items}</dd></div>
+                <div><dt>"Finished"</dt><dd>{stats.finished}</dd></div>
+                <div><dt>"Highlights"</dt><dd>{stats.highlights}</dd></div>
+                <div><dt>"Notes"</dt><dd>{stats.notes}</dd></div>
+                <div><dt>"Time reading"</dt><dd>{format::duration(stats.reading_secs)}</dd></div>
+            </dl>
+            <div class="charts">
+                <ColumnChart
+                    title="Highlights per month"
+                    summary=busiest.map_or_else(|| "No dated highlights.".to_string(), |b| format!("Busiest month: {b}."))
+                    bars=months
+                    label_every=3
+                />
+                <ColumnChart title="Books finished per year" summary=format!("{} finished in all.", stats.finished) bars=years label_every=1/>
+                <BarChart title="Time spent reading" summary="The items you spent longest with.".to_string() bars=time/>
+                <BarChart title="Most highlighted books" summary="Highlights and notes per book.".to_string() bars=books/>
+                <BarChart title="Most highlighted authors" summary="Highlights and notes per author.".to_string() bars=authors/>
+                <BarChart title="Colours" summary="How you mark passages.".to_string() bars=colours/>
+            </div>
+        </section>
+    }
+}
+
+/// `2025-01` → `Jan 2025`.
+fn month_label(month: &str) -> String {
+    format::date(&format!("{month}-01")).split_once(' ').map_or_else(|| month.to_string(), |(_, rest)| rest.to_string())
+}

@@ -1,0 +1,160 @@
+//! Reading statistics of one file version: highlights per month, books finished per year, time
+//! spent per book, the most highlighted books and authors, and the colour mix.
+
+use super::{
+    library::LibraryIndex,
+    schema::{number_at, text_at, Columns},
+    text::normalize_date,
+};
+use crate::model::{HighlightColor, ReadStatus, ReadingStats};
+use rusqlite::Connection;
+use std::collections::{BTreeMap, HashMap};
+
+/// Bars in the ranking charts.
+const TOP: usize = 10;
+/// Months in the highlights-per-month chart at most (the latest ones).
+const MONTHS: usize = 36;
+
+pub fn reading_stats(conn: &Connection, columns: &Columns, index: &LibraryIndex) -> rusqlite::Result<ReadingStats> {
+    let entries: Vec<_> = index.entries().map(|(summary, _)| summary).collect();
+    let mut stats = ReadingStats {
+        items: entries.len(),
+        finished: entries.iter().filter(|s| s.read_status == ReadStatus::Finished).count(),
+        ..ReadingStats::default()
+    };
+    annotation_stats(conn, columns, &mut stats)?;
+    item_stats(conn, columns, index, &mut stats)?;
+    let mut by_author: HashMap<&str, u32> = HashMap::new();
+    for summary in &entries {
+        if let Some(author) = summary.author.as_deref() {
+            *by_author.entry(author).or_default() += summary.highlight_count;
+        }
+    }
+    stats.top_books = top(entries.iter().map(|s| (s.title.clone(), s.highlight_count)));
+    stats.top_authors = top(by_author.into_iter().map(|(author, count)| (author.to_string(), count)));
+    Ok(stats)
+}
+
+/// Highlights per month, notes, colour mix: one pass over the visible highlights and notes.
+fn annotation_stats(conn: &Connection, columns: &Columns, stats: &mut ReadingStats) -> rusqlite::Result<()> {
+    let sql = format!(
+        "SELECT {created}, {color}, {kind}, {note} FROM Bookmark WHERE {visible} AND {kind} IN ('highlight', 'note')",
+        created = columns.bookmark("DateCreated"),
+        color = columns.bookmark("Color"),
+        kind = columns.bookmark_type(),
+        note = columns.bookmark("Annotation"),
+        visible = columns.visible_bookmark(),
+    );
+    let mut months: BTreeMap<String, u32> = BTreeMap::new();
+    let mut colours: HashMap<HighlightColor, u32> = HashMap::new();
+    let mut statement = conn.prepare(&sql)?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        stats.highlights += 1;
+        if text_at(row, 2)?.as_deref() == Some("note") || text_at(row, 3)?.is_some() {
+            stats.notes += 1;
+        }
+        *colours.entry(HighlightColor::from_code(number_at(row, 1)?.map(|n| n as i64))).or_default() += 1;
+        if let Some(date) = text_at(row, 0)?.as_deref().and_then(normalize_date) {
+            *months.entry(date[..7].to_string()).or_default() += 1;
+        }
+    }
+    stats.highlights_per_month = continuous_months(&months);
+    let order = [HighlightColor::Yellow, HighlightColor::Pink, HighlightColor::Blue, HighlightColor::Green];
+    stats.colours = order.into_iter().map(|c| (c, colours.get(&c).copied().unwrap_or(0))).filter(|(_, n)| *n > 0).collect();
+    Ok(())
+}
+
+/// Books finished per year and time spent per book, from the top-level items.
+fn item_stats(conn: &Connection, columns: &Columns, index: &LibraryIndex, stats: &mut ReadingStats) -> rusqlite::Result<()> {
+    let sql = format!(
+        "SELECT ContentID, {status}, {finished}, {last_read}, {spent} FROM content
+         WHERE CAST(ContentType AS TEXT) = '6' AND COALESCE({book_id}, '') = ''",
+        status = columns.content("ReadStatus"),
+        finished = columns.content("LastTimeFinishedReading"),
+        last_read = columns.content("DateLastRead"),
+        spent = columns.content("TimeSpentReading"),
+        book_id = columns.content("BookID"),
+    );
+    let mut years: BTreeMap<String, u32> = BTreeMap::new();
+    let mut spent: HashMap<String, u64> = HashMap::new();
+    let mut statement = conn.prepare(&sql)?;
+    let mut rows = statement.query([])?;
+    while let Some(row) = rows.next()? {
+        let Some(id) = text_at(row, 0)? else { continue };
+        let Some((summary, copies)) = index.entry(&id) else { continue };
+        // A finished item counts once, for its shown copy.
+        if number_at(row, 1)? == Some(2.0) && copies.first() == Some(&id) {
+            let date = text_at(row, 2)?.or(text_at(row, 3)?);
+            if let Some(date) = date.as_deref().and_then(normalize_date) {
+                *years.entry(date[..4].to_string()).or_default() += 1;
+            }
+        }
+        let secs = number_at(row, 4)?.filter(|s| *s > 0.0).unwrap_or(0.0) as u64;
+        stats.reading_secs += secs;
+        *spent.entry(summary.title.clone()).or_default() += secs;
+    }
+    stats.finished_per_year = continuous_years(&years);
+    stats.time_per_book = top(spent.into_iter().filter(|(_, secs)| *secs > 0));
+    Ok(())
+}
+
+/// The largest `TOP` values, largest first (ties by name).
+fn top<N: Ord + Copy + Default>(values: impl Iterator<Item = (String, N)>) -> Vec<(String, N)> {
+    let mut values: Vec<(String, N)> = values.filter(|(_, n)| *n > N::default()).collect();
+    values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    values.truncate(TOP);
+    values
+}
+
+/// Every month from the first to the last with data (the latest `MONTHS`), zeros included.
+fn continuous_months(counts: &BTreeMap<String, u32>) -> Vec<(String, u32)> {
+    let parse = |ym: &str| Some((ym.get(..4)?.parse::<i32>().ok()?, ym.get(5..7)?.parse::<i32>().ok()?));
+    let (Some(first), Some(last)) = (counts.keys().next().and_then(|k| parse(k)), counts.keys().last().and_then(|k| parse(k)))
+    else {
+        return Vec::new();
+    };
+    let index = |(y, m): (i32, i32)| y * 12 + m - 1;
+    let start = index(first).max(index(last) - MONTHS as i32 + 1);
+    (start..=index(last))
+        .map(|i| {
+            let key = format!("{:04}-{:02}", i / 12, i % 12 + 1);
+            let count = counts.get(&key).copied().unwrap_or(0);
+            (key, count)
+        })
+        .collect()
+}
+
+fn continuous_years(counts: &BTreeMap<String, u32>) -> Vec<(String, u32)> {
+    let years: Vec<i32> = counts.keys().filter_map(|y| y.parse().ok()).collect();
+    let (Some(first), Some(last)) = (years.first(), years.last()) else { return Vec::new() };
+    (*first..=*last).map(|y| (y.to_string(), counts.get(&y.to_string()).copied().unwrap_or(0))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn months_and_years_run_without_gaps() {
+        let months: BTreeMap<String, u32> = [("2024-11".to_string(), 2), ("2025-02".to_string(), 5)].into();
+        assert_eq!(
+            continuous_months(&months),
+            [("2024-11", 2), ("2024-12", 0), ("2025-01", 0), ("2025-02", 5)].map(|(m, n)| (m.to_string(), n))
+        );
+        let long: BTreeMap<String, u32> = [("2019-01".to_string(), 1), ("2025-06".to_string(), 1)].into();
+        let series = continuous_months(&long);
+        assert_eq!(series.len(), MONTHS);
+        assert_eq!(series.last().unwrap().0, "2025-06");
+        let years: BTreeMap<String, u32> = [("2022".to_string(), 1), ("2024".to_string(), 3)].into();
+        assert_eq!(continuous_years(&years), [("2022", 1), ("2023", 0), ("2024", 3)].map(|(y, n)| (y.to_string(), n)));
+    }
+
+    #[test]
+    fn top_keeps_the_largest_first() {
+        let values = (0..15).map(|i| (format!("b{i:02}"), i as u32));
+        let top = top(values);
+        assert_eq!(top.len(), TOP);
+        assert_eq!(top[0], ("b14".to_string(), 14));
+    }
+}
