@@ -111,8 +111,8 @@ test('the sixth login attempt within a minute gets 429 with Retry-After', async 
 
 test('the library, book pages and the sync badge work after login', async ({ page }) => {
   await page.goto(app.url);
-  await logIn(page);
   const checked = page.waitForResponse((r) => r.url().includes('/api/check_and_sync'));
+  await logIn(page);
   await expect(page.locator('.library-count')).toHaveText('14 items');
   expect((await checked).status()).toBe(200);
   await expect(page.locator('.sync-badge')).toHaveCount(0, { timeout: 2_000 });

@@ -183,8 +183,9 @@ test('a lost connection to the server is shown in the badge, not thrown', async 
 
 test('Sync now asks the bucket again', async ({ page }) => {
   const app = await startSynced();
+  const hydrated = page.waitForRequest((r) => r.url().includes('/api/check_and_sync'));
   await page.goto(app.url);
-  await page.waitForRequest((r) => r.url().includes('/api/check_and_sync'));
+  await hydrated;
   await expect(badge(page)).toHaveCount(0, { timeout: 2_000 });
   const before = await kit.stats();
   await page.getByRole('button', { name: 'Sync now' }).click();

@@ -110,7 +110,17 @@ fn ChapterSection(chapter: Chapter) -> impl IntoView {
 fn HighlightItem(highlight: Highlight) -> impl IntoView {
     let colour = highlight.color;
     let body = if highlight.is_markup {
-        view! { <p class="markup">"✍ Handwritten markup"</p> }.into_any()
+        let file = |extension: &str| format!("/markup/{}.{extension}", encode_url_component(&highlight.id));
+        view! {
+            <figure class="markup-page">
+                <div class="markup-images">
+                    <img src=file("jpg") loading="lazy" width="600" height="800" alt="The page you wrote on"/>
+                    <img class="strokes" src=file("svg") loading="lazy" width="600" height="800" alt=""/>
+                </div>
+                <figcaption class="markup">"✍ Handwritten markup"</figcaption>
+            </figure>
+        }
+        .into_any()
     } else {
         view! { <blockquote>{highlight.text.clone().unwrap_or_default()}</blockquote> }.into_any()
     };

@@ -3,6 +3,7 @@
 use super::{
     auth::{Auth, SignedIn},
     kobo::{LibraryStore, Snapshot},
+    markups::MarkupStore,
     search::SearchIndex,
     settings::Settings,
     sync::SyncService,
@@ -21,6 +22,7 @@ pub struct AppState {
     /// `None` when login is off.
     pub auth: Option<Arc<Auth>>,
     pub search: Arc<SearchIndex>,
+    pub markups: Arc<MarkupStore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -7,6 +7,7 @@ pub mod cli;
 pub mod demo;
 pub mod export;
 pub mod kobo;
+pub mod markups;
 pub mod search;
 mod serve;
 pub mod settings;

@@ -6,6 +6,7 @@ use super::{
     auth::{self, Auth},
     demo::{self, DemoOptions},
     kobo::{LibraryStore, Snapshot},
+    markups::MarkupStore,
     search::SearchIndex,
     settings::Settings,
     sync::{open_source, remove_leftover_temp_files, SyncService},
@@ -36,6 +37,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
             });
         }
     };
+    let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
     let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
         .with_after_swap(Arc::new(build_index));
     let sync = Arc::new(sync);
@@ -47,7 +49,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     }
     let address = leptos_options.site_addr;
     let auth = settings.login.as_ref().map(|login| Arc::new(Auth::new(login)));
-    let state = AppState { leptos_options, settings: settings.clone(), library, sync: sync.clone(), auth, search };
+    let state = AppState { leptos_options, settings: settings.clone(), library, sync: sync.clone(), auth, search, markups };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -78,6 +80,7 @@ fn router(state: AppState) -> Router {
         .merge(auth::routes())
         .merge(super::export::routes())
         .merge(super::theme::routes())
+        .merge(super::markups::routes())
         .leptos_routes_with_context(&state, routes, per_request, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(per_request, shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_login))

@@ -5,6 +5,10 @@ use super::writer::{Item, LibraryWriter, Mark, SectionStyle};
 
 type Write = fn(&mut LibraryWriter) -> rusqlite::Result<()>;
 
+/// The page and strokes of the demo's handwritten markup, as a colour device uploads them.
+const MARKUP_PAGE: &[u8] = include_bytes!("markup-page.jpg");
+const MARKUP_STROKES: &[u8] = include_bytes!("markup-strokes.svg");
+
 const ITEMS: [Write; 15] = [
     war_and_peace,
     pride_and_prejudice_store,
@@ -76,8 +80,11 @@ fn war_and_peace(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     w.mark(id, &two[2], &Mark { text: Some("This highlight was deleted on the device."), hidden: true, ..Mark::default() })?;
     w.mark(id, &two[2], &Mark { kind: Some("dogear"), text: None, ..Mark::default() })?;
     w.mark(id, &three[0], &highlight("Everything comes in time to him who knows how to wait.", 0, "2025-03-11T22:10:00.000", 0.5))?;
-    w.mark(id, &epilogue[0], &Mark { kind: Some("markup"), text: None, color: None, created: "2025-04-02T09:12:00.000", progress: 0.3, ..Mark::default() })?;
-    w.mark(id, &epilogue[0], &highlight("Pure and complete sorrow is as impossible as pure and complete joy.", 7, "2025-04-02T09:15:00.000", 0.7))
+    let markup = w.mark(id, &epilogue[0], &Mark { kind: Some("markup"), text: None, color: None, created: "2025-04-02T09:12:00.000", progress: 0.3, ..Mark::default() })?;
+    w.side_file(format!("markups/{markup}.jpg"), MARKUP_PAGE);
+    w.side_file(format!("markups/{markup}.svg"), MARKUP_STROKES);
+    w.mark(id, &epilogue[0], &highlight("Pure and complete sorrow is as impossible as pure and complete joy.", 7, "2025-04-02T09:15:00.000", 0.7))?;
+    Ok(())
 }
 
 const PRIDE_STORE_ID: &str = "8f3c2a4e-1d2b-4c5a-9e7f-0a1b2c3d4e5f";
@@ -103,7 +110,7 @@ fn pride_and_prejudice_store(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     let one = w.chapter(id, SectionStyle::Epub, 1, Some("Chapter 1"), 1)?;
     let six = w.chapter(id, SectionStyle::Epub, 6, Some("Chapter 6"), 1)?;
     w.mark(id, &one[0], &highlight("It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.", 0, "2024-07-02T21:00:00.000", 0.0))?;
-    w.mark(id, &six[0], &note("I declare after all there is no enjoyment like reading!", "Caroline Bingley, not meaning a word of it.", 3, "2024-07-10T22:31:00Z", 0.5))
+    w.mark(id, &six[0], &note("I declare after all there is no enjoyment like reading!", "Caroline Bingley, not meaning a word of it.", 3, "2024-07-10T22:31:00Z", 0.5)).map(drop)
 }
 
 fn pride_and_prejudice_sideloaded(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -119,7 +126,7 @@ fn pride_and_prejudice_sideloaded(w: &mut LibraryWriter) -> rusqlite::Result<()>
         ..Item::default()
     })?;
     let one = w.chapter(id, SectionStyle::Epub, 3, Some("Chapter 3"), 1)?;
-    w.mark(id, &one[0], &highlight("She is tolerable; but not handsome enough to tempt me.", 1, "2024-06-01T10:05:00.000", 0.4))
+    w.mark(id, &one[0], &highlight("She is tolerable; but not handsome enough to tempt me.", 1, "2024-06-01T10:05:00.000", 0.4)).map(drop)
 }
 
 fn moby_dick(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -137,7 +144,7 @@ fn moby_dick(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     })?;
     let one = w.chapter(id, SectionStyle::Kepub, 1, Some("Chapter 1. Loomings."), 1)?;
     let long_note = "A very long note. ".repeat(600);
-    w.mark(id, &one[0], &note("Call me Ishmael.", &long_note, 2, "2026-10-02T07:40:00.000", 0.0))
+    w.mark(id, &one[0], &note("Call me Ishmael.", &long_note, 2, "2026-10-02T07:40:00.000", 0.0)).map(drop)
 }
 
 fn les_miserables(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -156,7 +163,7 @@ fn les_miserables(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         ..Item::default()
     })?;
     let one = w.chapter(id, SectionStyle::Kepub, 1, Some("Livre premier — Un juste"), 1)?;
-    w.mark(id, &one[0], &highlight("Même la nuit la plus sombre prendra fin et le soleil se lèvera.", 2, "2026-03-14T11:50:00.000", 0.8))
+    w.mark(id, &one[0], &highlight("Même la nuit la plus sombre prendra fin et le soleil se lèvera.", 2, "2026-03-14T11:50:00.000", 0.8)).map(drop)
 }
 
 fn crime_and_punishment(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -173,7 +180,7 @@ fn crime_and_punishment(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         ..Item::default()
     })?;
     let one = w.chapter(id, SectionStyle::Epub, 1, Some("第一部"), 1)?;
-    w.mark(id, &one[0], &note("苦しみと悩みは、偉大な自覚と深い心情の持ち主にとって、常に必然的なものである。", "大事な一文。", 0, "2026-09-09T23:50:00Z", 0.3))
+    w.mark(id, &one[0], &note("苦しみと悩みは、偉大な自覚と深い心情の持ち主にとって、常に必然的なものである。", "大事な一文。", 0, "2026-09-09T23:50:00Z", 0.3)).map(drop)
 }
 
 fn arabian_nights(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -206,7 +213,9 @@ fn hostile_text(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     })?;
     let one = w.chapter(id, SectionStyle::Kepub, 1, Some("<img src=x onerror=\"window.__kobo_pwned='chapter'\">"), 1)?;
     w.mark(id, &one[0], &highlight("<script>window.__kobo_pwned = 'highlight'</script>", 1, "2026-11-01T10:01:00.000", 0.1))?;
-    w.mark(id, &one[0], &note("Ampersands & angle brackets <b>stay</b> text.", "<img src=x onerror=\"window.__kobo_pwned='note'\"> & \"quotes\"", 2, "2026-11-01T10:02:00.000", 0.2))
+    w.mark(id, &one[0], &note("Ampersands & angle brackets <b>stay</b> text.", "<img src=x onerror=\"window.__kobo_pwned='note'\"> & \"quotes\"", 2, "2026-11-01T10:02:00.000", 0.2))?;
+    // A markup whose files never reached the bucket: the page shows a placeholder.
+    w.mark(id, &one[0], &Mark { kind: Some("markup"), text: None, created: "2026-11-01T10:03:00.000", progress: 0.3, ..Mark::default() }).map(drop)
 }
 
 /// A ContentID with every character a URL treats specially.
@@ -223,7 +232,7 @@ fn odd_content_id(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         ..Item::default()
     })?;
     let one = w.chapter(id, SectionStyle::Kepub, 1, Some("Only Chapter"), 1)?;
-    w.mark(id, &one[0], &highlight("Paths with # and ? and % survive the round trip.", 3, "2023-05-05T05:06:00.000", 0.5))
+    w.mark(id, &one[0], &highlight("Paths with # and ? and % survive the round trip.", 3, "2023-05-05T05:06:00.000", 0.5)).map(drop)
 }
 
 fn article_instapaper(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -240,7 +249,7 @@ fn article_instapaper(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     })?;
     let body = w.chapter(id, SectionStyle::Kepub, 1, None, 1)?;
     w.mark(id, &body[0], &highlight("Reading slowly is not reading less; it is reading more of each page.", 0, "2026-11-18T07:20:00.000", 0.3))?;
-    w.mark(id, &body[0], &highlight("Attention is the rarest and purest form of generosity.", 2, "2026-11-18T07:25:00.000", 0.7))
+    w.mark(id, &body[0], &highlight("Attention is the rarest and purest form of generosity.", 2, "2026-11-18T07:25:00.000", 0.7)).map(drop)
 }
 
 fn article_pocket(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -269,7 +278,7 @@ fn pdf(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         ..Item::default()
     })?;
     let page = w.chapter(id, SectionStyle::Kepub, 1, None, 1)?;
-    w.mark(id, &page[0], &highlight("Never eat a mushroom you cannot identify with certainty.", 1, "2025-10-10T10:11:00.000", 0.5))
+    w.mark(id, &page[0], &highlight("Never eat a mushroom you cannot identify with certainty.", 1, "2025-10-10T10:11:00.000", 0.5)).map(drop)
 }
 
 fn notebook(w: &mut LibraryWriter) -> rusqlite::Result<()> {

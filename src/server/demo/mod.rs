@@ -55,7 +55,7 @@ pub fn write_library(path: &Path, options: &DemoOptions) -> Result<DemoStats, De
         .suffix(".sqlite")
         .tempfile_in(dir)
         .map_err(io_error)?;
-    let stats = {
+    let (stats, side_files) = {
         let mut writer = LibraryWriter::create(temp.path(), options.seed)?;
         curated::write(&mut writer, options.books)?;
         for number in curated::COUNT..options.books {
@@ -63,6 +63,11 @@ pub fn write_library(path: &Path, options: &DemoOptions) -> Result<DemoStats, De
         }
         writer.finish()?
     };
+    for (relative, bytes) in side_files {
+        let side = dir.join(relative);
+        side.parent().map(std::fs::create_dir_all).transpose().map_err(io_error)?;
+        std::fs::write(&side, bytes).map_err(io_error)?;
+    }
     temp.persist(path).map_err(|err| io_error(err.error))?;
     Ok(stats)
 }

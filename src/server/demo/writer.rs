@@ -64,6 +64,8 @@ impl Default for Mark<'_> {
 
 pub struct LibraryWriter {
     conn: Connection,
+    /// Files the device uploads beside the database (markups), by relative path.
+    side_files: Vec<(String, &'static [u8])>,
     rng: fastrand::Rng,
     items: usize,
     bookmarks: usize,
@@ -77,12 +79,25 @@ impl LibraryWriter {
         conn.execute_batch("PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF;")?;
         conn.execute_batch(SCHEMA)?;
         conn.execute_batch("BEGIN")?;
-        Ok(LibraryWriter { conn, rng: fastrand::Rng::with_seed(seed), items: 0, bookmarks: 0, volume_index: 0 })
+        Ok(LibraryWriter {
+            conn,
+            side_files: Vec::new(),
+            rng: fastrand::Rng::with_seed(seed),
+            items: 0,
+            bookmarks: 0,
+            volume_index: 0,
+        })
     }
 
-    pub fn finish(self) -> rusqlite::Result<DemoStats> {
+    /// Commits the database; returns what was written and the side files to write beside it.
+    pub fn finish(self) -> rusqlite::Result<(DemoStats, Vec<(String, &'static [u8])>)> {
         self.conn.execute_batch("COMMIT")?;
-        Ok(DemoStats { items: self.items, bookmarks: self.bookmarks })
+        Ok((DemoStats { items: self.items, bookmarks: self.bookmarks }, self.side_files))
+    }
+
+    /// A file to put beside the database, like the device's markup uploads.
+    pub fn side_file(&mut self, relative: String, bytes: &'static [u8]) {
+        self.side_files.push((relative, bytes));
     }
 
     pub fn item(&mut self, item: &Item) -> rusqlite::Result<()> {
@@ -156,7 +171,8 @@ impl LibraryWriter {
         Ok(())
     }
 
-    pub fn mark(&mut self, book: &str, section: &str, mark: &Mark) -> rusqlite::Result<()> {
+    /// Adds an annotation; returns its BookmarkID.
+    pub fn mark(&mut self, book: &str, section: &str, mark: &Mark) -> rusqlite::Result<String> {
         let id = self.uuid();
         let paragraph = self.rng.u32(1..400);
         let start_path = format!("span#kobo\\.{paragraph}\\.1");
@@ -170,13 +186,13 @@ impl LibraryWriter {
                    :created, :progress, :hidden, :kind, :color, :user)",
             )?
             .execute(named_params! {
-                ":id": id, ":book": book, ":section": section, ":start": start_path,
+                ":id": &id, ":book": book, ":section": section, ":start": start_path,
                 ":text": mark.text, ":note": mark.note, ":created": mark.created,
                 ":progress": mark.progress, ":hidden": if mark.hidden { "true" } else { "false" },
                 ":kind": mark.kind, ":color": mark.color, ":user": USER_ID,
             })?;
         self.bookmarks += 1;
-        Ok(())
+        Ok(id)
     }
 
     /// A random version-4 UUID, as Kobo uses for ids.

@@ -38,7 +38,7 @@ const FRESHNESS_SLACK: Duration = Duration::from_secs(1);
 pub type AfterSwap = Arc<dyn Fn(Arc<Snapshot>) + Send + Sync>;
 
 pub struct SyncService {
-    source: Box<dyn ObjectSource>,
+    source: Arc<dyn ObjectSource>,
     /// `s3://bucket/key` or `file:///path`, for logs (never contains secrets).
     source_label: String,
     library: Arc<LibraryStore>,
@@ -56,7 +56,7 @@ enum Outcome {
 
 impl SyncService {
     pub fn new(
-        source: Box<dyn ObjectSource>,
+        source: Arc<dyn ObjectSource>,
         source_label: String,
         library: Arc<LibraryStore>,
         limits: SyncSettings,

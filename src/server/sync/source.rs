@@ -6,7 +6,11 @@ use crate::server::settings::{S3Settings, SourceLocation};
 use bytes::Bytes;
 use futures::{future::BoxFuture, stream::BoxStream, StreamExt, TryStreamExt};
 use s3::{creds::Credentials, error::S3Error, Bucket, Region};
-use std::{path::PathBuf, time::{Duration, SystemTime}};
+use std::{
+    path::PathBuf,
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
 
 /// What the source says of the database object.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,6 +28,10 @@ pub trait ObjectSource: Send + Sync {
     fn stat(&self) -> BoxFuture<'_, Result<RemoteObject, SyncError>>;
     /// The object's bytes, as they arrive.
     fn read(&self) -> BoxFuture<'_, Result<ByteStream, SyncError>>;
+    /// The ETag of a file stored beside the database (`markups/<id>.jpg`), `None` if absent.
+    fn sibling_etag<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<Option<String>, SyncError>>;
+    /// The bytes of a (small) file stored beside the database.
+    fn read_sibling<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<Bytes, SyncError>>;
 }
 
 /// Builds the source the settings name. `answer_timeout` bounds the wait for a response head.
@@ -31,11 +39,11 @@ pub fn open_source(
     location: &SourceLocation,
     s3: Option<&S3Settings>,
     answer_timeout: Duration,
-) -> Result<Box<dyn ObjectSource>, String> {
+) -> Result<Arc<dyn ObjectSource>, String> {
     match (location, s3) {
-        (SourceLocation::File(path), _) => Ok(Box::new(FileSource { path: path.clone() })),
+        (SourceLocation::File(path), _) => Ok(Arc::new(FileSource { path: path.clone() })),
         (SourceLocation::S3 { bucket, key }, Some(s3)) => {
-            Ok(Box::new(S3Source::new(bucket, key, s3, answer_timeout).map_err(|err| err.to_string())?))
+            Ok(Arc::new(S3Source::new(bucket, key, s3, answer_timeout).map_err(|err| err.to_string())?))
         }
         (SourceLocation::S3 { .. }, None) => Err("an s3:// source needs S3 settings".into()),
     }
@@ -67,9 +75,30 @@ impl ObjectSource for FileSource {
             Ok(stream.boxed())
         })
     }
+
+    fn sibling_etag<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<Option<String>, SyncError>> {
+        Box::pin(async move {
+            match tokio::fs::metadata(self.sibling(relative)).await {
+                Ok(meta) => {
+                    let modified = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+                    Ok(Some(format!("{}-{}", modified.map_or(0, |d| d.as_nanos()), meta.len())))
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(err) => Err(self.error(err)),
+            }
+        })
+    }
+
+    fn read_sibling<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<Bytes, SyncError>> {
+        Box::pin(async move { tokio::fs::read(self.sibling(relative)).await.map(Bytes::from).map_err(|err| self.error(err)) })
+    }
 }
 
 impl FileSource {
+    fn sibling(&self, relative: &str) -> PathBuf {
+        self.path.parent().unwrap_or(std::path::Path::new("/")).join(relative)
+    }
+
     fn error(&self, err: std::io::Error) -> SyncError {
         if err.kind() == std::io::ErrorKind::NotFound {
             SyncError::MissingObject(format!("file://{}", self.path.display()))
@@ -107,6 +136,14 @@ impl S3Source {
 
     fn location(&self) -> String {
         format!("s3://{}/{}", self.bucket.name(), self.key)
+    }
+
+    /// The key of a file beside the database: `kobo/KoboReader.sqlite` → `kobo/<relative>`.
+    fn sibling_key(&self, relative: &str) -> String {
+        match self.key.rfind('/') {
+            Some(slash) => format!("{}/{relative}", &self.key[..slash]),
+            None => relative.to_string(),
+        }
     }
 
     /// Names an S3 failure the way a reader of the badge understands it.
@@ -156,6 +193,23 @@ impl ObjectSource for S3Source {
                 other => SyncError::Network(other.to_string()),
             });
             Ok(stream.boxed())
+        })
+    }
+
+    fn sibling_etag<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<Option<String>, SyncError>> {
+        Box::pin(async move {
+            match self.answered(self.bucket.head_object(self.sibling_key(relative))).await {
+                Ok((head, _)) => Ok(Some(head.e_tag.unwrap_or_default())),
+                Err(SyncError::MissingObject(_)) => Ok(None),
+                Err(err) => Err(err),
+            }
+        })
+    }
+
+    fn read_sibling<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<Bytes, SyncError>> {
+        Box::pin(async move {
+            let response = self.answered(self.bucket.get_object(self.sibling_key(relative))).await?;
+            Ok(response.bytes().clone())
         })
     }
 }
