@@ -1,8 +1,8 @@
 //! The sync API of the contract, as plain JSON endpoints under `/api`.
 
 use super::app_state::AppState;
-use crate::model::{SyncStart, SyncStatus};
-use axum::{extract::State, routing, Json, Router};
+use crate::model::SyncStart;
+use axum::{extract::State, http::header, response::IntoResponse, routing, Json, Router};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -21,6 +21,6 @@ async fn check_and_sync(State(state): State<AppState>) -> Json<SyncStart> {
     Json(state.sync.start())
 }
 
-async fn sync_status(State(state): State<AppState>) -> Json<SyncStatus> {
-    Json(state.sync.status())
+async fn sync_status(State(state): State<AppState>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], state.sync.status_json())
 }

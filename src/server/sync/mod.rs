@@ -25,9 +25,10 @@ use crate::{
     },
 };
 use state::{NotStarted, RunningSync, SyncState};
+use bytes::Bytes;
 use std::{
     path::Path,
-    sync::Arc,
+    sync::{Arc, Mutex},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
@@ -45,6 +46,14 @@ pub struct SyncService {
     limits: SyncSettings,
     state: Arc<SyncState>,
     after_swap: Option<AfterSwap>,
+    /// The last encoded status and what it was encoded from: polls reuse it until it changes.
+    encoded_status: Mutex<Option<EncodedStatus>>,
+}
+
+struct EncodedStatus {
+    revision: (u64, u64),
+    db_version: Option<String>,
+    json: Bytes,
 }
 
 /// What a finished sync did.
@@ -61,7 +70,15 @@ impl SyncService {
         library: Arc<LibraryStore>,
         limits: SyncSettings,
     ) -> SyncService {
-        SyncService { source, source_label, library, limits, state: Arc::default(), after_swap: None }
+        SyncService {
+            source,
+            source_label,
+            library,
+            limits,
+            state: Arc::default(),
+            after_swap: None,
+            encoded_status: Mutex::new(None),
+        }
     }
 
     /// Runs `hook` with every new version after it is swapped in and loaded.
@@ -73,6 +90,20 @@ impl SyncService {
     /// The status `/api/sync-status` reports, with the version of the database now served.
     pub fn status(&self) -> SyncStatus {
         self.state.status(self.library.served_version())
+    }
+
+    /// [`SyncService::status`] as JSON, encoded again only after the status changed: the
+    /// endpoint every open page polls costs about as much as a constant answer.
+    pub fn status_json(&self) -> Bytes {
+        let revision = self.state.revision();
+        let db_version = self.library.served_version();
+        let mut encoded = self.encoded_status.lock().expect("encoded status lock");
+        if let Some(cached) = encoded.as_ref().filter(|c| c.revision == revision && c.db_version == db_version) {
+            return cached.json.clone();
+        }
+        let json = Bytes::from(serde_json::to_vec(&self.state.status(db_version.clone())).unwrap_or_default());
+        *encoded = Some(EncodedStatus { revision, db_version, json: json.clone() });
+        json
     }
 
     /// Starts a check in the background and returns at once. At most one runs at a time, and

@@ -31,6 +31,8 @@ struct Fields {
 pub struct SyncState {
     running: AtomicBool,
     bytes_received: AtomicU64,
+    /// Counts changes of `fields`, so an encoded status can be reused until the next one.
+    changes: AtomicU64,
     fields: Mutex<Fields>,
 }
 
@@ -55,13 +57,25 @@ impl SyncState {
         self.fields.lock().expect("sync state lock")
     }
 
+    /// The fields, for a change.
+    fn change(&self) -> std::sync::MutexGuard<'_, Fields> {
+        let fields = self.fields();
+        self.changes.fetch_add(1, Ordering::Release);
+        fields
+    }
+
+    /// What identifies the status now: field changes and bytes received.
+    pub fn revision(&self) -> (u64, u64) {
+        (self.changes.load(Ordering::Acquire), self.bytes_received.load(Ordering::Relaxed))
+    }
+
     /// Claims the right to run a sync, unless one runs or the copy was found current recently.
     pub fn try_start(self: &Arc<Self>) -> Result<RunningSync, NotStarted> {
         if self.running.compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire).is_err() {
             return Err(NotStarted::AlreadyRunning);
         }
         let running = RunningSync(self.clone());
-        let mut fields = self.fields();
+        let mut fields = self.change();
         if fields.fresh_until.is_some_and(|until| Instant::now() < until) {
             fields.phase = SyncPhase::UpToDate;
             fields.message = "Library is up to date".into();
@@ -77,11 +91,11 @@ impl SyncState {
     }
 
     pub fn checked(&self) {
-        self.fields().last_check_time = Some(iso8601(SystemTime::now()));
+        self.change().last_check_time = Some(iso8601(SystemTime::now()));
     }
 
     pub fn downloading(&self, total: u64) {
-        let mut fields = self.fields();
+        let mut fields = self.change();
         fields.phase = SyncPhase::Downloading;
         fields.message = "Downloading database…".into();
         fields.bytes_total = Some(total);
@@ -92,12 +106,12 @@ impl SyncState {
     }
 
     pub fn verifying(&self) {
-        self.fields().message = "Verifying the download…".into();
+        self.change().message = "Verifying the download…".into();
     }
 
     /// The copy is current; further checks within `interval` need not ask the bucket.
     pub fn up_to_date(&self, interval: Duration) {
-        let mut fields = self.fields();
+        let mut fields = self.change();
         fields.phase = SyncPhase::UpToDate;
         fields.message = "Library is up to date".into();
         fields.fresh_until = Some(Instant::now() + interval);
@@ -105,7 +119,7 @@ impl SyncState {
 
     /// A new database is in place.
     pub fn completed(&self, interval: Duration) {
-        let mut fields = self.fields();
+        let mut fields = self.change();
         fields.phase = SyncPhase::Completed;
         fields.message = "Library updated".into();
         fields.last_sync_time = Some(iso8601(SystemTime::now()));
@@ -113,7 +127,7 @@ impl SyncState {
     }
 
     pub fn failed(&self, error: &SyncError) {
-        let mut fields = self.fields();
+        let mut fields = self.change();
         fields.phase = SyncPhase::Error;
         fields.message = "Sync failed".into();
         fields.error = Some(error.to_string());
