@@ -462,11 +462,14 @@ pub struct SearchHit {
     pub created: Option<String>,
 }
 
+/// Search matches are counted up to this many; beyond, a page says "more than".
+pub const SEARCH_COUNT_LIMIT: usize = 1000;
+
 /// The answer to a search over all highlights and notes.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SearchResults {
     pub query: String,
-    /// Matches in all (`hits` holds the best of them).
+    /// Matches in all (`hits` holds the best of them); counting stops past `SEARCH_COUNT_LIMIT`.
     pub total: usize,
     pub hits: Vec<SearchHit>,
     /// Why the query could not run, said to the reader (e.g. nothing to search for).

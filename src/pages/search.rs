@@ -4,7 +4,7 @@
 use crate::{
     components::{loaded, query::use_query},
     format,
-    model::{highlight_href, Marked, SearchHit, SearchResults, ShelfError},
+    model::{highlight_href, Marked, SearchHit, SearchResults, ShelfError, SEARCH_COUNT_LIMIT},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -46,7 +46,9 @@ fn Results(results: SearchResults) -> impl IntoView {
         let hint = results.query.is_empty();
         return view! { <p class=if hint { "empty" } else { "search-problem" }>{problem}</p> }.into_any();
     }
-    let summary = if results.total > results.hits.len() {
+    let summary = if results.total > SEARCH_COUNT_LIMIT {
+        format!("More than {SEARCH_COUNT_LIMIT} matches · showing the best {}", results.hits.len())
+    } else if results.total > results.hits.len() {
         format!("{} · showing the best {}", format::count(results.total, "match", "matches"), results.hits.len())
     } else {
         format::count(results.total, "match", "matches")

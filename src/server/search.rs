@@ -8,7 +8,7 @@
 //! indexed as a word and a query's CJK run becomes a phrase of characters.
 
 use crate::{
-    model::{HighlightColor, Marked, SearchHit, SearchResults, ShelfError},
+    model::{HighlightColor, Marked, SearchHit, SearchResults, ShelfError, SEARCH_COUNT_LIMIT},
     server::kobo::{Passage, Snapshot},
 };
 use rusqlite::{params, Connection, OpenFlags};
@@ -20,6 +20,7 @@ use std::{
 
 /// Results shown per search.
 const RESULT_LIMIT: usize = 50;
+
 /// Separates CJK characters in indexed text; `unicode61` splits on it, and it is removed again
 /// from what a result shows.
 const CJK_SEPARATOR: char = '\u{200B}';
@@ -162,7 +163,12 @@ fn write_index(conn: &mut Connection, snapshot: &Snapshot) -> Result<usize, Stri
 }
 
 fn run_query(conn: &Connection, fts_query: &str) -> rusqlite::Result<(usize, Vec<SearchHit>)> {
-    let total: i64 = conn.query_row("SELECT count(*) FROM passages WHERE passages MATCH ?1", [fts_query], |row| row.get(0))?;
+    let total: i64 = conn.query_row(
+        "SELECT count(*) FROM (SELECT 1 FROM passages WHERE passages MATCH ?1 LIMIT ?2)",
+        // Counting all of a common word's matches would cost as much as the search itself.
+        params![fts_query, SEARCH_COUNT_LIMIT as i64 + 1],
+        |row| row.get(0),
+    )?;
     let mut statement = conn.prepare_cached(
         "SELECT book_id, book_title, author, chapter, highlight_id, color, created,
                 highlight(passages, 0, char(57344), char(57345)),
