@@ -13,9 +13,7 @@ use leptos_meta::Title;
 pub async fn get_book(id: String) -> Result<BookDetail, ShelfError> {
     let state = crate::server::app_state()?;
     let snapshot = crate::server::request_snapshot()?;
-    tokio::task::spawn_blocking(move || state.library.book(snapshot, &id))
-        .await
-        .map_err(|err| ShelfError::Request(err.to_string()))?
+    crate::server::blocking(move || state.library.book(snapshot, &id)).await
 }
 
 #[component]

@@ -14,9 +14,7 @@ use leptos_router::components::Form;
 pub async fn search_highlights(q: String) -> Result<SearchResults, ShelfError> {
     let state = crate::server::app_state()?;
     let snapshot = crate::server::request_snapshot()?;
-    tokio::task::spawn_blocking(move || state.search.search(&snapshot, &q))
-        .await
-        .map_err(|err| ShelfError::Request(err.to_string()))?
+    crate::server::blocking(move || state.search.search(&snapshot, &q)).await
 }
 
 #[component]

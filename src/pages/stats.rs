@@ -14,9 +14,7 @@ use leptos_meta::Title;
 #[server]
 pub async fn get_reading_stats() -> Result<ReadingStats, ShelfError> {
     let snapshot = crate::server::request_snapshot()?;
-    tokio::task::spawn_blocking(move || snapshot.reading_stats())
-        .await
-        .map_err(|err| ShelfError::Request(err.to_string()))?
+    crate::server::blocking(move || snapshot.reading_stats()).await
 }
 
 #[component]

@@ -65,3 +65,10 @@ pub fn request_cookie(name: &str) -> Option<String> {
 pub fn request_theme() -> crate::model::Theme {
     request_cookie(crate::model::Theme::COOKIE).map_or_else(Default::default, |slug| crate::model::Theme::from_slug(&slug))
 }
+
+/// Runs blocking library work (SQLite) off the async threads.
+pub async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ShelfError> + Send + 'static,
+) -> Result<T, ShelfError> {
+    tokio::task::spawn_blocking(work).await.map_err(|err| ShelfError::Request(err.to_string()))?
+}

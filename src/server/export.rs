@@ -2,7 +2,7 @@
 //! library as a `.zip` of such files. Served at `/export/book.md?id=…` and
 //! `/export/library.zip`, behind the same login as the pages.
 
-use super::app_state::AppState;
+use super::app_state::{blocking, AppState};
 use crate::model::{encode_url_component, BookDetail, Highlight, ShelfError};
 use axum::{
     extract::{Query, State},
@@ -25,25 +25,21 @@ struct BookQuery {
 }
 
 async fn book_file(State(state): State<AppState>, Query(query): Query<BookQuery>) -> Response {
-    let book = tokio::task::spawn_blocking(move || state.library.book(state.library.current()?, &query.id)).await;
-    match book {
-        Ok(Ok(book)) => attachment(book_markdown(&book).into_bytes(), "text/markdown; charset=utf-8", &file_name(&book)),
-        Ok(Err(ShelfError::NotFound)) => (StatusCode::NOT_FOUND, "No such book in this library.").into_response(),
-        Ok(Err(err)) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
-        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
+    match blocking(move || state.library.book(state.library.current()?, &query.id)).await {
+        Ok(book) => attachment(book_markdown(&book).into_bytes(), "text/markdown; charset=utf-8", &file_name(&book)),
+        Err(ShelfError::NotFound) => (StatusCode::NOT_FOUND, "No such book in this library.").into_response(),
+        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
     }
 }
 
 async fn library_file(State(state): State<AppState>) -> Response {
-    let zip = tokio::task::spawn_blocking(move || {
+    let zip = blocking(move || {
         let books = state.library.current()?.all_books()?;
         library_zip(&books).map_err(|err| ShelfError::Unreadable(format!("the archive cannot be written ({err})")))
-    })
-    .await;
-    match zip {
-        Ok(Ok(zip)) => attachment(zip, "application/zip", "kobo-highlights.zip"),
-        Ok(Err(err)) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
-        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
+    });
+    match zip.await {
+        Ok(zip) => attachment(zip, "application/zip", "kobo-highlights.zip"),
+        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
     }
 }
 

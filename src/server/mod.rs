@@ -14,4 +14,4 @@ pub mod settings;
 mod theme;
 pub mod sync;
 
-pub use app_state::{app_state, request_snapshot, request_theme, signed_in_user, AppState, RequestLibrary};
+pub use app_state::{app_state, blocking, request_snapshot, request_theme, signed_in_user, AppState, RequestLibrary};

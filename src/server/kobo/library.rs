@@ -150,14 +150,14 @@ fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<
     let sql = format!(
         "SELECT ContentID, {title}, {author}, {mime}, {percent}, {status}, {last_read}
          FROM content
-         WHERE CAST(ContentType AS TEXT) = '6' AND COALESCE({book_id}, '') = ''",
+         WHERE {top_level}",
         title = columns.content("Title"),
         author = columns.content("Attribution"),
         mime = columns.content("MimeType"),
         percent = columns.content("___PercentRead"),
         status = columns.content("ReadStatus"),
         last_read = columns.content("DateLastRead"),
-        book_id = columns.content("BookID"),
+        top_level = columns.top_level_item(),
     );
     let mut statement = conn.prepare(&sql)?;
     let rows = statement.query_map([], |row| {

@@ -48,6 +48,12 @@ impl Columns {
         pick(&self.bookmark, column)
     }
 
+    /// SQL condition (over `content`) true for the library's items: books, articles, … but not
+    /// their sections or table-of-contents entries. Written once for every query.
+    pub fn top_level_item(&self) -> String {
+        format!("CAST(ContentType AS TEXT) = '6' AND COALESCE({}, '') = ''", self.content("BookID"))
+    }
+
     /// SQL condition (over `Bookmark`) true for annotations that are shown: not deleted on the
     /// device (`Hidden` is stored as 1 or as 'true'). Written once for every query.
     pub fn visible_bookmark(&self) -> &'static str {

@@ -68,13 +68,12 @@ fn annotation_stats(conn: &Connection, columns: &Columns, stats: &mut ReadingSta
 /// Books finished per year and time spent per book, from the top-level items.
 fn item_stats(conn: &Connection, columns: &Columns, index: &LibraryIndex, stats: &mut ReadingStats) -> rusqlite::Result<()> {
     let sql = format!(
-        "SELECT ContentID, {status}, {finished}, {last_read}, {spent} FROM content
-         WHERE CAST(ContentType AS TEXT) = '6' AND COALESCE({book_id}, '') = ''",
+        "SELECT ContentID, {status}, {finished}, {last_read}, {spent} FROM content WHERE {top_level}",
         status = columns.content("ReadStatus"),
         finished = columns.content("LastTimeFinishedReading"),
         last_read = columns.content("DateLastRead"),
         spent = columns.content("TimeSpentReading"),
-        book_id = columns.content("BookID"),
+        top_level = columns.top_level_item(),
     );
     let mut years: BTreeMap<String, u32> = BTreeMap::new();
     let mut spent: HashMap<String, u64> = HashMap::new();
