@@ -124,6 +124,23 @@ test('the library, book pages and the sync badge work after login', async ({ pag
   await expect(page.getByText(passwordHash)).toHaveCount(0);
 });
 
+test('when the session ends, the badge stays quiet and the page asks to log in again', async ({ page, context }) => {
+  await page.goto(app.url);
+  const checked = page.waitForResponse((r) => r.url().includes('/api/check_and_sync'));
+  await logIn(page);
+  await checked;
+  await expect(page.locator('.library-count')).toHaveText('14 items');
+  await context.clearCookies();
+  const refused = page.waitForResponse((r) => r.url().includes('/api/check_and_sync'));
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  expect((await refused).status()).toBe(401);
+  await page.waitForTimeout(1_000);
+  await expect(page.locator('.sync-badge')).toHaveCount(0);
+  await page.getByRole('link', { name: 'War and Peace' }).click();
+  await expect(page.getByRole('heading', { name: 'Please log in' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Log in' })).toBeVisible();
+});
+
 test('cross-site posts and open redirects are refused', async () => {
   const client = await apiRequest.newContext({ baseURL: app.url });
   const forged = await client.post('/login', {
