@@ -544,7 +544,8 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_setting() {
-        let cases: [(&str, &[(&str, &str)], &str); 6] = [
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: [Case; 6] = [
             ("", &[("KOBO_SHELF_SOURCE", "ftp://x/y")], "KOBO_SHELF_SOURCE"),
             ("", &[("KOBO_SHELF_SOURCE", "s3://bucket-only")], "KOBO_SHELF_SOURCE"),
             ("", &[("KOBO_SHELF_SOURCE", "file://relative/path")], "KOBO_SHELF_SOURCE"),

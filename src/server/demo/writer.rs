@@ -62,10 +62,13 @@ impl Default for Mark<'_> {
     }
 }
 
+/// A file the device uploads beside the database: its relative path and bytes.
+pub type SideFile = (String, &'static [u8]);
+
 pub struct LibraryWriter {
     conn: Connection,
     /// Files the device uploads beside the database (markups), by relative path.
-    side_files: Vec<(String, &'static [u8])>,
+    side_files: Vec<SideFile>,
     rng: fastrand::Rng,
     items: usize,
     bookmarks: usize,
@@ -90,7 +93,7 @@ impl LibraryWriter {
     }
 
     /// Commits the database; returns what was written and the side files to write beside it.
-    pub fn finish(self) -> rusqlite::Result<(DemoStats, Vec<(String, &'static [u8])>)> {
+    pub fn finish(self) -> rusqlite::Result<(DemoStats, Vec<SideFile>)> {
         self.conn.execute_batch("COMMIT")?;
         Ok((DemoStats { items: self.items, bookmarks: self.bookmarks }, self.side_files))
     }
