@@ -45,11 +45,12 @@ const PASSWORD_HASH: Key = key("KOBO_SHELF_PASSWORD_HASH", "login.password_hash"
 const SESSION_SECRET: Key = secret("KOBO_SHELF_SESSION_SECRET");
 const SESSION_DAYS: Key = key("KOBO_SHELF_SESSION_DAYS", "login.session_days");
 const SECURE_COOKIE: Key = key("KOBO_SHELF_SECURE_COOKIE", "login.secure_cookie");
+const BEHIND_PROXY: Key = key("KOBO_SHELF_BEHIND_PROXY", "login.behind_proxy");
 
 /// A session secret shorter than this is refused.
 const MIN_SESSION_SECRET: usize = 32;
 
-const ALL_KEYS: [&Key; 17] = [
+const ALL_KEYS: [&Key; 18] = [
     &DATA_DIR,
     &SOURCE,
     &S3_ENDPOINT,
@@ -67,6 +68,7 @@ const ALL_KEYS: [&Key; 17] = [
     &SESSION_SECRET,
     &SESSION_DAYS,
     &SECURE_COOKIE,
+    &BEHIND_PROXY,
 ];
 
 /// A setting that is missing or wrong; its `Display` is the one line the server stops with.
@@ -159,6 +161,9 @@ pub struct LoginSettings {
     pub session_length: Duration,
     /// Mark the cookie `Secure` (the site is served over HTTPS).
     pub secure_cookie: bool,
+    /// A reverse proxy in front appends the client's address to `X-Forwarded-For`; login
+    /// attempts are then counted per that address instead of the proxy's.
+    pub behind_proxy: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -272,6 +277,7 @@ impl Settings {
             }
             "KOBO_SHELF_SESSION_DAYS" => self.login.as_ref().map_or_else(login_off, |l| (l.session_length.as_secs() / 86_400).to_string()),
             "KOBO_SHELF_SECURE_COOKIE" => self.login.as_ref().map_or_else(login_off, |l| l.secure_cookie.to_string()),
+            "KOBO_SHELF_BEHIND_PROXY" => self.login.as_ref().map_or_else(login_off, |l| l.behind_proxy.to_string()),
             _ => String::new(),
         }
     }
@@ -423,6 +429,7 @@ impl RawSettings {
             session_secret: Secret(session_secret.to_string()),
             session_length: Duration::from_secs(self.number(&SESSION_DAYS, 7, 1..=365)? * 86_400),
             secure_cookie: self.boolean(&SECURE_COOKIE, false)?,
+            behind_proxy: self.boolean(&BEHIND_PROXY, false)?,
         }))
     }
 

@@ -17,7 +17,10 @@ use argon2::{
 use axum::http::{header, HeaderMap};
 use rate_limit::LoginRateLimit;
 use session::{SessionKey, COOKIE_NAME};
-use std::time::{Duration, SystemTime};
+use std::{
+    net::IpAddr,
+    time::{Duration, SystemTime},
+};
 use subtle::ConstantTimeEq;
 
 /// Login attempts allowed per client address and minute.
@@ -33,6 +36,7 @@ pub struct Auth {
     key: SessionKey,
     session_length: Duration,
     secure_cookie: bool,
+    behind_proxy: bool,
     limiter: LoginRateLimit,
 }
 
@@ -44,6 +48,7 @@ impl Auth {
             key: SessionKey::new(settings.session_secret.expose()),
             session_length: settings.session_length,
             secure_cookie: settings.secure_cookie,
+            behind_proxy: settings.behind_proxy,
             limiter: LoginRateLimit::new(ATTEMPTS_PER_MINUTE, Duration::from_secs(60)),
         }
     }
@@ -64,6 +69,19 @@ impl Auth {
         let password_matches = PasswordHash::new(&self.password_hash)
             .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok());
         name_matches & password_matches
+    }
+
+    /// The address login attempts are counted for: the peer, or behind a trusted reverse proxy
+    /// the last address it appended to `X-Forwarded-For` (earlier ones the client can forge).
+    fn client_address(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.behind_proxy {
+            return peer;
+        }
+        let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).last();
+        forwarded
+            .and_then(|list| list.rsplit(',').next())
+            .and_then(|last| last.trim().parse().ok())
+            .unwrap_or(peer)
     }
 
     /// `Set-Cookie` value that signs the user in.
@@ -109,7 +127,23 @@ mod tests {
             session_secret: Secret::new("0123456789abcdef0123456789abcdef"),
             session_length: Duration::from_secs(3600),
             secure_cookie: true,
+            behind_proxy: true,
         })
+    }
+
+    #[test]
+    fn behind_a_proxy_the_last_forwarded_address_counts() {
+        let auth = auth();
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        assert_eq!(auth.client_address(proxy, &headers), proxy);
+        headers.insert("x-forwarded-for", "1.2.3.4, 203.0.113.9".parse().unwrap());
+        assert_eq!(auth.client_address(proxy, &headers), "203.0.113.9".parse::<IpAddr>().unwrap());
+        headers.insert("x-forwarded-for", "garbage".parse().unwrap());
+        assert_eq!(auth.client_address(proxy, &headers), proxy);
+        let direct = Auth { behind_proxy: false, ..auth };
+        headers.insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
+        assert_eq!(direct.client_address(proxy, &headers), proxy, "a forged header is ignored without a proxy");
     }
 
     #[test]

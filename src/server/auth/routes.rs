@@ -9,7 +9,7 @@ use crate::{
 };
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{header, HeaderValue, Method, StatusCode},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
     routing::post,
@@ -38,10 +38,11 @@ struct LoginForm {
 async fn login(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let Some(auth) = state.auth.clone() else { return Redirect::to("/").into_response() };
-    let client = peer.ip();
+    let client = auth.client_address(peer.ip(), &headers);
     let next = safe_next(&form.next).to_string();
     if let Err(wait) = auth.limiter.attempt(client, Instant::now()) {
         tracing::warn!(%client, "login refused: too many attempts");
