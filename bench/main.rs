@@ -5,7 +5,7 @@
 //! Servers are real: the release `kobo-shelf` binary as a child process, a real S3 server
 //! (s3s-fs) with a fault proxy in-process. Load comes from `wrk`; memory from `/proc`.
 
-use kobo_shelf_testkit::{Faults, ServerProcess, Testkit, ACCESS_KEY, BUCKET, DATABASE_KEY, SECRET_KEY};
+use kobo_shelf_testkit::{app_s3_env, Faults, ServerProcess, Testkit, ACCESS_KEY, BUCKET, DATABASE_KEY, SECRET_KEY};
 use serde_json::Value;
 use std::{
     path::{Path, PathBuf},
@@ -44,30 +44,21 @@ async fn main() -> Result<()> {
     let only = std::env::args().nth(1).unwrap_or_default();
     let wanted = |name: &str| name.contains(only.as_str());
     let mut outcomes = Vec::new();
-    if wanted("check-and-sync latency") {
-        outcomes.push(("check-and-sync latency", bench.check_and_sync_latency(&data).await));
+    macro_rules! measure {
+        ($name:literal, $figure:expr) => {
+            if wanted($name) {
+                outcomes.push(($name, $figure));
+            }
+        };
     }
-    if wanted("sync-status throughput") {
-        outcomes.push(("sync-status throughput", bench.sync_status_throughput(&data).await));
-    }
-    if wanted("download") {
-        outcomes.push(("download", bench.download(&data).await));
-    }
-    if wanted("library page") {
-        outcomes.push(("library page", bench.library_render(&data).await));
-    }
-    if wanted("book page") {
-        outcomes.push(("book page", bench.book_render(&data).await));
-    }
-    if wanted("search") {
-        outcomes.push(("search", bench.search(&data).await));
-    }
-    if wanted("sync detection") {
-        outcomes.push(("sync detection", bench.sync_detection(&data).await));
-    }
-    if wanted("WASM bundle") {
-        outcomes.push(("WASM bundle", bench.wasm_bundle()));
-    }
+    measure!("check-and-sync latency", bench.check_and_sync_latency(&data).await);
+    measure!("sync-status throughput", bench.sync_status_throughput(&data).await);
+    measure!("download", bench.download(&data).await);
+    measure!("library page", bench.library_render(&data).await);
+    measure!("book page", bench.book_render(&data).await);
+    measure!("search", bench.search(&data).await);
+    measure!("sync detection", bench.sync_detection(&data).await);
+    measure!("WASM bundle", bench.wasm_bundle());
     bench.print_table();
     let failures: Vec<_> = outcomes.iter().filter_map(|(name, outcome)| Some((name, outcome.as_ref().err()?))).collect();
     for (name, error) in &failures {
@@ -120,15 +111,9 @@ impl Bench {
     fn app(&self, name: &str, endpoint: &str, extra: &[(&str, String)]) -> Result<ServerProcess> {
         let data = self.work.join(format!("data-{name}"));
         let _ = std::fs::remove_dir_all(&data);
-        let mut env = vec![
-            ("KOBO_SHELF_DATA_DIR", data.display().to_string()),
-            ("KOBO_SHELF_SOURCE", format!("s3://{BUCKET}/{DATABASE_KEY}")),
-            ("KOBO_SHELF_S3_ENDPOINT", endpoint.to_string()),
-            ("KOBO_SHELF_S3_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
-            ("KOBO_SHELF_S3_SECRET_ACCESS_KEY", SECRET_KEY.to_string()),
-            ("KOBO_SHELF_CHECK_INTERVAL_SECS", "0".to_string()),
-            ("RUST_LOG", "info".to_string()),
-        ];
+        let mut env = app_s3_env(endpoint);
+        env.push(("KOBO_SHELF_DATA_DIR", data.display().to_string()));
+        env.push(("RUST_LOG", "info".to_string()));
         env.extend(extra.iter().cloned());
         Ok(ServerProcess::start(&self.binary, &self.repo, &env, |_| {})?)
     }

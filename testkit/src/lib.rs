@@ -61,6 +61,18 @@ impl Testkit {
     }
 }
 
+/// Settings that make kobo-shelf sync the database object from the S3 service at `endpoint`
+/// with the test credentials, checking the bucket on every request (no check interval).
+pub fn app_s3_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("KOBO_SHELF_SOURCE", format!("s3://{BUCKET}/{DATABASE_KEY}")),
+        ("KOBO_SHELF_S3_ENDPOINT", endpoint.to_string()),
+        ("KOBO_SHELF_S3_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
+        ("KOBO_SHELF_S3_SECRET_ACCESS_KEY", SECRET_KEY.to_string()),
+        ("KOBO_SHELF_CHECK_INTERVAL_SECS", "0".to_string()),
+    ]
+}
+
 /// Uploads `file` as `key` to the S3 server at `endpoint` with the test credentials.
 pub async fn upload(endpoint: &str, key: &str, file: &Path) -> io::Result<()> {
     let to_io = |err: s3::error::S3Error| io::Error::other(err.to_string());

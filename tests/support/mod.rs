@@ -7,7 +7,7 @@ use kobo_shelf::{
     model::{SyncPhase, SyncStart, SyncStatus},
     server::demo::{write_library, DemoOptions},
 };
-use kobo_shelf_testkit::{ServerProcess, Testkit, ACCESS_KEY, BUCKET, DATABASE_KEY, SECRET_KEY};
+use kobo_shelf_testkit::{app_s3_env, ServerProcess, Testkit, ACCESS_KEY, SECRET_KEY};
 use std::{
     path::{Path, PathBuf},
     process::Command,
@@ -39,14 +39,9 @@ pub struct App {
 
 /// Settings for an app that syncs from the test kit's bucket through its fault proxy.
 pub fn s3_env(kit: &Testkit) -> Vec<(&'static str, String)> {
-    vec![
-        ("KOBO_SHELF_SOURCE", format!("s3://{BUCKET}/{DATABASE_KEY}")),
-        ("KOBO_SHELF_S3_ENDPOINT", kit.endpoint()),
-        ("KOBO_SHELF_S3_ACCESS_KEY_ID", ACCESS_KEY.to_string()),
-        ("KOBO_SHELF_S3_SECRET_ACCESS_KEY", SECRET_KEY.to_string()),
-        ("KOBO_SHELF_CHECK_INTERVAL_SECS", "0".to_string()),
-        ("KOBO_SHELF_STALL_TIMEOUT_SECS", "5".to_string()),
-    ]
+    let mut env = app_s3_env(&kit.endpoint());
+    env.push(("KOBO_SHELF_STALL_TIMEOUT_SECS", "5".to_string()));
+    env
 }
 
 impl App {
