@@ -178,11 +178,8 @@ fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<
 /// Highlights and notes per `VolumeID` (bookmarks, markups and deleted ones not counted).
 fn highlight_counts(conn: &Connection, columns: &Columns) -> rusqlite::Result<HashMap<String, u32>> {
     let sql = format!(
-        "SELECT VolumeID, COUNT(*) FROM Bookmark
-         WHERE {visible} AND {kind} IN ('highlight', 'note')
-         GROUP BY VolumeID",
-        visible = columns.visible_bookmark(),
-        kind = columns.bookmark_type(),
+        "SELECT VolumeID, COUNT(*) FROM Bookmark WHERE {counted} GROUP BY VolumeID",
+        counted = columns.counted_highlight(),
     );
     let mut statement = conn.prepare(&sql)?;
     let rows = statement.query_map([], |row| Ok((text_at(row, 0)?, row.get::<_, u32>(1)?)))?;

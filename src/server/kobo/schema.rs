@@ -64,6 +64,12 @@ impl Columns {
         }
     }
 
+    /// SQL condition (over `Bookmark`) true for what the app counts as a highlight: a shown
+    /// highlight or note (not a bookmark, not a markup). The list and the statistics agree.
+    pub fn counted_highlight(&self) -> String {
+        format!("{} AND {} IN ('highlight', 'note')", self.visible_bookmark(), self.bookmark_type())
+    }
+
     /// SQL expression of an annotation's kind: `Type`, or on old firmware `highlight` when it
     /// has text and `dogear` otherwise.
     pub fn bookmark_type(&self) -> &'static str {

@@ -38,12 +38,12 @@ pub fn reading_stats(conn: &Connection, columns: &Columns, index: &LibraryIndex)
 /// Highlights per month, notes, colour mix: one pass over the visible highlights and notes.
 fn annotation_stats(conn: &Connection, columns: &Columns, stats: &mut ReadingStats) -> rusqlite::Result<()> {
     let sql = format!(
-        "SELECT {created}, {color}, {kind}, {note} FROM Bookmark WHERE {visible} AND {kind} IN ('highlight', 'note')",
+        "SELECT {created}, {color}, {kind}, {note} FROM Bookmark WHERE {counted}",
         created = columns.bookmark("DateCreated"),
         color = columns.bookmark("Color"),
         kind = columns.bookmark_type(),
         note = columns.bookmark("Annotation"),
-        visible = columns.visible_bookmark(),
+        counted = columns.counted_highlight(),
     );
     let mut months: BTreeMap<String, u32> = BTreeMap::new();
     let mut colours: HashMap<HighlightColor, u32> = HashMap::new();
