@@ -77,7 +77,7 @@ impl Auth {
         if !self.behind_proxy {
             return peer;
         }
-        let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).last();
+        let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back();
         forwarded
             .and_then(|list| list.rsplit(',').next())
             .and_then(|last| last.trim().parse().ok())
