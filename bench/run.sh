@@ -12,7 +12,7 @@ if ! command -v wrk >/dev/null; then
   else sudo apt-get install -y wrk >/dev/null; fi
 fi
 
-echo "==> release build (cargo leptos build --release)"
-cargo leptos build --release
+scripts/build.sh --release
+source scripts/leptos-env.sh
 cargo build --release -p kobo-shelf-bench
 exec target/release/kobo-shelf-bench

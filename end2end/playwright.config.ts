@@ -11,6 +11,13 @@ export default defineConfig({
   retries: 0,
   reporter: [['list'], ['json', { outputFile: 'test-results/results.json' }]],
   outputDir: './test-results',
+  // `debug` runs every spec against the debug build; `release` runs the specs that need the
+  // hydrated WASM against the release build users deploy (wasm-opt'd bundle), so a bundle that
+  // fails to start cannot land (see tests/support/servers.ts).
+  projects: [
+    { name: 'debug' },
+    { name: 'release', testMatch: /(hydration|sync-badge|library)\.spec\.ts/ },
+  ],
   use: {
     ...devices['Desktop Chrome'],
     trace: 'retain-on-failure',

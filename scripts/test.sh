@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of kobo-shelf on this machine, installing what is missing first:
-# Rust unit and integration tests (a real S3 server on loopback), then Playwright in Chromium.
+# Rust unit and integration tests (a real S3 server on loopback), then Playwright in Chromium
+# against the debug build and, for the specs that need the WASM, the release build users deploy.
 # Ends with one line counting every test: "N passed, N failed".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,8 +9,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 scripts/setup.sh --browser
 
-echo "==> building the app (cargo leptos build)"
-cargo leptos build
+echo "==> building the app (debug and release)"
+scripts/build.sh
+scripts/build.sh --release
 
 source scripts/leptos-env.sh
 echo "==> building the test harness"
@@ -20,7 +22,7 @@ rust_log=$(mktemp)
 cargo test --workspace --features kobo-shelf/ssr 2>&1 | tee "$rust_log"
 rust_passed=$(awk '/^test result:/ { sum += $4 } END { print sum + 0 }' "$rust_log")
 
-echo "==> end-to-end tests (Playwright, Chromium)"
+echo "==> end-to-end tests (Playwright, Chromium; projects debug and release)"
 (cd end2end && npx playwright test)
 e2e_passed=$(node -e 'const r = require("./end2end/test-results/results.json"); console.log(r.stats.expected + r.stats.flaky)')
 

@@ -3,11 +3,10 @@
 
 import { expect, Page, request as apiRequest, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import path from 'node:path';
-import { App, repoRoot, startApp, waitForLog, waitForSync } from './support/servers';
+import { App, debugBinary, startApp, waitForLog, waitForSync } from './support/servers';
 
 const password = 'correct horse battery staple';
-const passwordHash = execFileSync(path.join(repoRoot, 'target/debug/kobo-shelf'), ['hash-password'], {
+const passwordHash = execFileSync(debugBinary, ['hash-password'], {
   input: `${password}\n`,
 })
   .toString()

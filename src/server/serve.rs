@@ -47,6 +47,9 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = env!("CARGO_PKG_NAME").into();
     }
+    if let Some(site) = site_beside_binary() {
+        leptos_options.site_root = site.into();
+    }
     let address = leptos_options.site_addr;
     let auth = settings.login.as_ref().map(|login| Arc::new(Auth::new(login)));
     let state = AppState { leptos_options, settings: settings.clone(), library, sync: sync.clone(), auth, search, markups };
@@ -96,6 +99,17 @@ async fn security_headers(mut response: Response) -> Response {
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     response
+}
+
+/// A release build keeps its site in `site/` beside the binary (`scripts/build.sh --release`),
+/// so `target/release/kobo-shelf` serves its own bundle from any working directory. An explicit
+/// `LEPTOS_SITE_ROOT` (as `cargo leptos watch` sets) wins.
+fn site_beside_binary() -> Option<String> {
+    if std::env::var_os("LEPTOS_SITE_ROOT").is_some() {
+        return None;
+    }
+    let site = std::env::current_exe().ok()?.parent()?.join("site");
+    site.join("pkg").is_dir().then(|| site.to_string_lossy().into_owned())
 }
 
 /// Creates the data directory, removes temp files a crash left, and writes the demo library

@@ -1,6 +1,7 @@
 // Starts the real servers the browser tests talk to: the kobo-shelf binary (built by
-// `cargo leptos build`) and the test kit (a real S3 server behind a fault proxy).
+// `scripts/build.sh`, debug or `--release`) and the test kit (a real S3 server behind a fault proxy).
 
+import { test } from '@playwright/test';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import path from 'node:path';
 import readline from 'node:readline';
 
 export const repoRoot = path.resolve(__dirname, '../../..');
-const appBinary = path.join(repoRoot, 'target/debug/kobo-shelf');
+/** The debug build; it also generates the test libraries (the same generator in both builds). */
+export const debugBinary = path.join(repoRoot, 'target/debug/kobo-shelf');
 const testkitBinary = path.join(repoRoot, 'target/debug/kobo-testkit');
 
 export function tempDir(prefix: string): string {
@@ -17,7 +19,7 @@ export function tempDir(prefix: string): string {
 
 /** Writes a generated KoboReader.sqlite: the curated demo items, then generated books. */
 export function generateLibrary(file: string, books: number, seed = 1): string {
-  execFileSync(appBinary, ['demo-db', '--out', file, '--books', String(books), '--seed', String(seed)], {
+  execFileSync(debugBinary, ['demo-db', '--out', file, '--books', String(books), '--seed', String(seed)], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return file;
@@ -46,9 +48,18 @@ export interface App {
   stop(): void;
 }
 
+/**
+ * The server binary under test: the Playwright project `release` runs what users deploy
+ * (`target/release/kobo-shelf`, which serves the wasm-opt'd bundle from `target/release/site`
+ * beside it), every other project the debug build.
+ */
+function appBinary(): string {
+  return test.info().project.name === 'release' ? path.join(repoRoot, 'target/release/kobo-shelf') : debugBinary;
+}
+
 /** Starts kobo-shelf with its own data directory and the given settings. */
 export async function startApp(env: Record<string, string> = {}, dataDir = tempDir('data')): Promise<App> {
-  const child = spawn(appBinary, [], {
+  const child = spawn(appBinary(), [], {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '',

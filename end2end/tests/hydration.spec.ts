@@ -1,0 +1,42 @@
+// The WASM starts and takes over the server-rendered page: run against the debug build and,
+// as the Playwright project `release`, against the wasm-opt'd release bundle users deploy.
+
+import { expect, test } from '@playwright/test';
+import { App, startApp, waitForSync } from './support/servers';
+
+let app: App;
+
+test.beforeAll(async () => {
+  app = await startApp();
+  await waitForSync(app, (s) => s.status === 'completed');
+});
+
+test.afterAll(() => app?.stop());
+
+test('the bundle starts without errors and every page load starts a sync check', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  const wasm = page.waitForResponse((r) => r.url().endsWith('.wasm'));
+  const checked = page.waitForRequest((r) => r.url().includes('/api/check_and_sync'));
+  const polled = page.waitForRequest((r) => r.url().includes('/api/get_sync_status'));
+  await page.goto(app.url);
+  expect((await wasm).status()).toBe(200);
+  await checked;
+  await polled;
+  expect(errors).toEqual([]);
+});
+
+test('after hydration the router navigates in the page, without a full load', async ({ page }) => {
+  const checked = page.waitForRequest((r) => r.url().includes('/api/check_and_sync'));
+  await page.goto(app.url);
+  await checked;
+  // A full page load would start a new document and lose this mark.
+  await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stats' }).click();
+  await expect(page).toHaveURL(/\/stats$/);
+  await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
+  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+});
