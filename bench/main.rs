@@ -60,11 +60,16 @@ async fn main() -> Result<()> {
     measure!("sync detection", bench.sync_detection(&data).await);
     measure!("WASM bundle", bench.wasm_bundle());
     bench.print_table();
-    let failures: Vec<_> = outcomes.iter().filter_map(|(name, outcome)| Some((name, outcome.as_ref().err()?))).collect();
+    let failures: Vec<_> =
+        outcomes.iter().filter_map(|(name, outcome)| Some((name, outcome.as_ref().err()?))).collect();
     for (name, error) in &failures {
         eprintln!("{name}: could not be measured: {error}");
     }
-    if failures.is_empty() { Ok(()) } else { Err(format!("{} figures could not be measured", failures.len()).into()) }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} figures could not be measured", failures.len()).into())
+    }
 }
 
 /// The generated libraries (kept between runs in bench/results; the generator is seeded).
@@ -83,8 +88,25 @@ impl Bench {
             if !path.exists() {
                 let started = Instant::now();
                 let out = path.display().to_string();
-                run(&self.binary, &["demo-db", "--out", &out, "--seed", "5", "--books", &books.to_string(), "--highlights", &highlights.to_string()])?;
-                println!("generated {name} in {:.1} s ({:.1} MB)", started.elapsed().as_secs_f64(), mb(file_len(&path)));
+                run(
+                    &self.binary,
+                    &[
+                        "demo-db",
+                        "--out",
+                        &out,
+                        "--seed",
+                        "5",
+                        "--books",
+                        &books.to_string(),
+                        "--highlights",
+                        &highlights.to_string(),
+                    ],
+                )?;
+                println!(
+                    "generated {name} in {:.1} s ({:.1} MB)",
+                    started.elapsed().as_secs_f64(),
+                    mb(file_len(&path))
+                );
             }
             Ok(path)
         };
@@ -234,7 +256,8 @@ impl Bench {
 
     async fn library_render(&mut self, data: &Data) -> Result<()> {
         let app = self.file_app("library", &data.library_5k).await?;
-        let pages = ["/", "/?sort=title", "/?sort=author&page=7", "/?sort=highlights", "/?q=river", "/?kind=article&page=2"];
+        let pages =
+            ["/", "/?sort=title", "/?sort=author&page=7", "/?sort=highlights", "/?q=river", "/?kind=article&page=2"];
         let urls: Vec<String> = (0..200).map(|i| app.url(pages[i % pages.len()])).collect();
         let times = time_requests(&urls).await?;
         let (p50, p99) = (percentile(&times, 50), percentile(&times, 99));
@@ -274,7 +297,16 @@ impl Bench {
         let started = Instant::now();
         client().get(app.url("/search?q=river")).send().await?.error_for_status()?;
         let first = started.elapsed();
-        let queries = ["river", "light%20of%20memory", "%22quiet%20rooms%22", "patien*", "truth%20held", "evening", "readers%20find", "small%20truth"];
+        let queries = [
+            "river",
+            "light%20of%20memory",
+            "%22quiet%20rooms%22",
+            "patien*",
+            "truth%20held",
+            "evening",
+            "readers%20find",
+            "small%20truth",
+        ];
         let client = client();
         let (mut page_times, mut search_times) = (Vec::new(), Vec::new());
         for i in 0..200 {
@@ -352,10 +384,7 @@ impl Bench {
         // The bundle the release binary serves, and the release end-to-end run tests.
         let wasm = self.repo.join("target/release/site/pkg/kobo-shelf.wasm");
         let raw = file_len(&wasm);
-        let gzipped = Command::new("sh")
-            .arg("-c")
-            .arg(format!("gzip -9 -c '{}' | wc -c", wasm.display()))
-            .output()?;
+        let gzipped = Command::new("sh").arg("-c").arg(format!("gzip -9 -c '{}' | wc -c", wasm.display())).output()?;
         let gzipped: u64 = String::from_utf8_lossy(&gzipped.stdout).trim().parse()?;
         self.record(Figure {
             name: "WASM bundle (release, wasm-opt -Oz, gzip -9)",
@@ -382,7 +411,11 @@ impl Bench {
 fn print_machine(repo: &Path) {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_default();
     let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     let memory = std::fs::read_to_string("/proc/meminfo")
@@ -391,10 +424,20 @@ fn print_machine(repo: &Path) {
         .and_then(|kb| kb.parse::<f64>().ok())
         .unwrap_or(0.0);
     let output = |program: &str, args: &[&str]| {
-        Command::new(program).args(args).current_dir(repo).output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string()).unwrap_or_default()
+        Command::new(program)
+            .args(args)
+            .current_dir(repo)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
     };
     println!("machine: {cpu}, {cores} cores, {:.1} GiB", memory / 1024.0 / 1024.0);
-    println!("versions: {}; {}; {}", output("rustc", &["--version"]), output("wrk", &["--version"]).lines().next().unwrap_or("wrk"), output("curl", &["--version"]).lines().next().unwrap_or(""));
+    println!(
+        "versions: {}; {}; {}",
+        output("rustc", &["--version"]),
+        output("wrk", &["--version"]).lines().next().unwrap_or("wrk"),
+        output("curl", &["--version"]).lines().next().unwrap_or("")
+    );
     println!("commit: {}", output("git", &["rev-parse", "--short", "HEAD"]));
 }
 
@@ -493,7 +536,15 @@ fn parse_wrk_duration(text: &str) -> Result<Duration> {
 fn curl_object(endpoint: &str, out: &Path) -> Result<Duration> {
     let started = Instant::now();
     let status = Command::new("curl")
-        .args(["-sS", "--fail", "--aws-sigv4", "aws:amz:us-east-1:s3", "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", "--user"])
+        .args([
+            "-sS",
+            "--fail",
+            "--aws-sigv4",
+            "aws:amz:us-east-1:s3",
+            "-H",
+            "x-amz-content-sha256: UNSIGNED-PAYLOAD",
+            "--user",
+        ])
         .arg(format!("{ACCESS_KEY}:{SECRET_KEY}"))
         .arg("-o")
         .arg(out)

@@ -9,6 +9,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 scripts/setup.sh --browser
 
+echo "==> code format (cargo fmt --check)"
+cargo fmt --all --check
+
 echo "==> building the app (debug and release)"
 scripts/build.sh
 scripts/build.sh --release
@@ -16,6 +19,9 @@ scripts/build.sh --release
 source scripts/leptos-env.sh
 echo "==> building the test harness"
 cargo build -p kobo-shelf-testkit --bin kobo-testkit
+
+echo "==> lints (cargo clippy, warnings are errors)"
+cargo clippy --workspace --all-targets --features kobo-shelf/ssr -- -D warnings
 
 echo "==> Rust tests"
 rust_log=$(mktemp)

@@ -26,7 +26,11 @@ pub fn duration(secs: u64) -> String {
 
 /// `12.34` → `12.3 MB`.
 pub fn megabytes(mb: f64) -> String {
-    if mb < 10.0 { format!("{mb:.2} MB") } else { format!("{mb:.1} MB") }
+    if mb < 10.0 {
+        format!("{mb:.2} MB")
+    } else {
+        format!("{mb:.1} MB")
+    }
 }
 
 /// `1` → `1 highlight`, `2` → `2 highlights`.

@@ -3,11 +3,11 @@
 //! Everything here derives serde once and is used on both sides (server functions carry these
 //! types; the hydrated page decodes them).
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
 };
+use serde::{Deserialize, Serialize};
 
 /// What a top-level `content` row is, decided by its `MimeType`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -21,13 +21,8 @@ pub enum ItemKind {
 }
 
 impl ItemKind {
-    pub const ALL: [ItemKind; 5] = [
-        ItemKind::Book,
-        ItemKind::Article,
-        ItemKind::Pdf,
-        ItemKind::Notebook,
-        ItemKind::Other,
-    ];
+    pub const ALL: [ItemKind; 5] =
+        [ItemKind::Book, ItemKind::Article, ItemKind::Pdf, ItemKind::Notebook, ItemKind::Other];
 
     /// The single place where a Kobo `MimeType` becomes a kind (see kobo-format.md).
     pub fn from_mime_type(mime: &str) -> ItemKind {
@@ -110,12 +105,8 @@ pub enum LibrarySort {
 }
 
 impl LibrarySort {
-    pub const ALL: [LibrarySort; 4] = [
-        LibrarySort::Recent,
-        LibrarySort::Title,
-        LibrarySort::Author,
-        LibrarySort::Highlights,
-    ];
+    pub const ALL: [LibrarySort; 4] =
+        [LibrarySort::Recent, LibrarySort::Title, LibrarySort::Author, LibrarySort::Highlights];
 
     pub fn slug(self) -> &'static str {
         match self {
@@ -161,10 +152,7 @@ impl LibraryQuery {
         LibraryQuery {
             q: q.unwrap_or_default().trim().to_string(),
             kind: kind.as_deref().and_then(ItemKind::from_slug),
-            sort: sort
-                .as_deref()
-                .and_then(LibrarySort::from_slug)
-                .unwrap_or_default(),
+            sort: sort.as_deref().and_then(LibrarySort::from_slug).unwrap_or_default(),
             page: page.and_then(|p| p.parse().ok()).unwrap_or(1).max(1),
         }
     }
@@ -438,6 +426,8 @@ pub struct HeaderInfo {
 pub struct LoginState {
     pub enabled: bool,
     pub user: Option<String>,
+    /// Where to go after logging in: the page's `next`, if it is a path on this site, else `/`.
+    pub next: String,
 }
 
 /// A run of text, marked when it matched the search.
@@ -551,11 +541,8 @@ pub struct ReadingStats {
 }
 
 /// Characters left as they are in a URL component: RFC 3986 unreserved.
-const URL_COMPONENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
+const URL_COMPONENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
 
 /// Percent-encodes any text (a ContentID with `/ # ? %`, spaces, Unicode) for a URL query.
 pub fn encode_url_component(text: &str) -> String {
@@ -566,9 +553,8 @@ pub fn encode_url_component(text: &str) -> String {
 /// exactly once and with `+` read as a space, as a GET form sends it. (leptos_router's query
 /// map decodes twice, which corrupts ids containing `%`.)
 pub fn query_value(query: &str, name: &str) -> Option<String> {
-    let decode = |text: &str| {
-        percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
-    };
+    let decode =
+        |text: &str| percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned();
     query
         .trim_start_matches('?')
         .split('&')
@@ -624,10 +610,7 @@ mod tests {
     #[test]
     fn book_href_escapes_every_reserved_character() {
         let href = book_href("file:///mnt/onboard/a b/../c#d?e%f é.epub");
-        assert_eq!(
-            href,
-            "/book?id=file%3A%2F%2F%2Fmnt%2Fonboard%2Fa%20b%2F..%2Fc%23d%3Fe%25f%20%C3%A9.epub"
-        );
+        assert_eq!(href, "/book?id=file%3A%2F%2F%2Fmnt%2Fonboard%2Fa%20b%2F..%2Fc%23d%3Fe%25f%20%C3%A9.epub");
     }
 
     #[test]

@@ -39,7 +39,10 @@ fn hostile_text_exports_escaped() {
     let store = demo(dir.path());
     let id = "file:///mnt/onboard/Security/Escaping <Everything>.kepub.epub";
     let book = store.book(store.current().unwrap(), id).unwrap();
-    assert_eq!(file_name(&book), "O'Brien script window.__kobo_pwned = 'author' script - Escaping Everything & Other Stories.md");
+    assert_eq!(
+        file_name(&book),
+        "O'Brien script window.__kobo_pwned = 'author' script - Escaping Everything & Other Stories.md"
+    );
     assert_golden("escaping-everything.md", &book_markdown(&book));
 }
 

@@ -49,7 +49,13 @@ fn kinds_come_from_the_mime_type_and_filter_the_list() {
     assert_eq!(listing.total, 14);
     assert_eq!(
         listing.kind_counts,
-        vec![(ItemKind::Book, 9), (ItemKind::Article, 2), (ItemKind::Pdf, 1), (ItemKind::Notebook, 1), (ItemKind::Other, 1)]
+        vec![
+            (ItemKind::Book, 9),
+            (ItemKind::Article, 2),
+            (ItemKind::Pdf, 1),
+            (ItemKind::Notebook, 1),
+            (ItemKind::Other, 1)
+        ]
     );
     assert_eq!(
         titles(&store, &query("", Some(ItemKind::Article), LibrarySort::Title)),
@@ -63,7 +69,10 @@ fn search_matches_title_and_author_ignoring_case_and_accents() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
     assert_eq!(titles(&store, &query("TOLSTOY", None, LibrarySort::Title)), ["War and Peace"]);
-    assert_eq!(titles(&store, &query("miserables hugo", None, LibrarySort::Title)), ["Les Misérables – Tome I : Fantine"]);
+    assert_eq!(
+        titles(&store, &query("miserables hugo", None, LibrarySort::Title)),
+        ["Les Misérables – Tome I : Fantine"]
+    );
     assert_eq!(titles(&store, &query("罪", None, LibrarySort::Title)), ["罪と罰"]);
     assert!(titles(&store, &query("no such book anywhere", None, LibrarySort::Title)).is_empty());
 }
@@ -103,13 +112,18 @@ fn book_page_groups_highlights_by_chapter_in_reading_order() {
             (c.title.as_deref(), marks)
         })
         .collect();
-    let first_words = |marks: &Vec<String>| marks.iter().map(|m| m.split(' ').take(3).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>();
+    let first_words = |marks: &Vec<String>| {
+        marks.iter().map(|m| m.split(' ').take(3).collect::<Vec<_>>().join(" ")).collect::<Vec<_>>()
+    };
     let shape: Vec<_> = chapters.iter().map(|(title, marks)| (*title, first_words(marks))).collect();
     assert_eq!(
         shape,
         vec![
             (Some("Book One: 1805"), vec!["Well, Prince, so".to_string(), "We can know".into()]),
-            (Some("Book Two: 1805"), vec!["If everyone fought".into(), "The strongest of".into(), "Nothing is so".into()]),
+            (
+                Some("Book Two: 1805"),
+                vec!["If everyone fought".into(), "The strongest of".into(), "Nothing is so".into()]
+            ),
             (Some("First Epilogue: 1813 – 20"), vec!["(markup)".into(), "Pure and complete".into()]),
             (None, vec!["Everything comes in".into()]),
         ],
@@ -125,7 +139,10 @@ fn book_page_groups_highlights_by_chapter_in_reading_order() {
     assert_eq!(old_firmware.color, HighlightColor::Yellow, "NULL colour shows yellow");
     let unknown_colour = all.iter().find(|h| h.text.as_deref().is_some_and(|t| t.starts_with("Pure and"))).unwrap();
     assert_eq!(unknown_colour.color, HighlightColor::Yellow, "colour 7 shows yellow");
-    assert_eq!(book.description.as_deref(), Some("Tolstoy’s epic of Russia during the Napoleonic wars.\n\nTranslated by Louise and Aylmer Maude."));
+    assert_eq!(
+        book.description.as_deref(),
+        Some("Tolstoy’s epic of Russia during the Napoleonic wars.\n\nTranslated by Louise and Aylmer Maude.")
+    );
     assert_eq!(book.time_spent_reading_secs, Some(98_400));
 }
 
@@ -218,7 +235,9 @@ fn a_swapped_file_is_picked_up_while_old_snapshots_keep_their_file() {
     let new = store.current().unwrap();
     assert!(!Arc::ptr_eq(&old, &new));
     assert_ne!(old.version, new.version);
-    let first = |snapshot: &kobo_shelf::server::kobo::Snapshot| snapshot.library_listing(&query("", None, LibrarySort::Title)).items[0].title.clone();
+    let first = |snapshot: &kobo_shelf::server::kobo::Snapshot| {
+        snapshot.library_listing(&query("", None, LibrarySort::Title)).items[0].title.clone()
+    };
     assert!(first(&old).starts_with("Old "));
     assert!(first(&new).starts_with("New "));
     // A book page asked of the old snapshot still answers, from one file.
@@ -236,7 +255,9 @@ fn generated_libraries_reach_thousands_of_books() {
     assert_eq!(listing.items.len(), 100, "one page");
     assert_eq!(listing.page_count, 20);
     let highlights: u32 = (1..=20)
-        .flat_map(|page| store.current().unwrap().library_listing(&LibraryQuery { page, ..LibraryQuery::default() }).items)
+        .flat_map(|page| {
+            store.current().unwrap().library_listing(&LibraryQuery { page, ..LibraryQuery::default() }).items
+        })
         .map(|item| item.highlight_count)
         .sum();
     assert!((30_000..=50_000).contains(&highlights), "about 20 highlights per generated book: {highlights}");
@@ -255,7 +276,10 @@ fn reading_statistics_count_the_library() {
     assert_eq!(stats.top_authors[0], ("Leo Tolstoy".to_string(), 7));
     let colours: u32 = stats.colours.iter().map(|(_, n)| n).sum();
     assert_eq!(colours as usize, stats.highlights);
-    assert_eq!(stats.colours.iter().map(|(c, _)| *c).collect::<Vec<_>>(), [HighlightColor::Yellow, HighlightColor::Pink, HighlightColor::Blue, HighlightColor::Green]);
+    assert_eq!(
+        stats.colours.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        [HighlightColor::Yellow, HighlightColor::Pink, HighlightColor::Blue, HighlightColor::Green]
+    );
     assert_eq!(stats.finished_per_year, [("2024".to_string(), 1), ("2025".to_string(), 0), ("2026".to_string(), 1)]);
     let months: u32 = stats.highlights_per_month.iter().map(|(_, n)| n).sum();
     assert!(months as usize <= stats.highlights && months > 15, "{months}");

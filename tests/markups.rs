@@ -13,7 +13,8 @@ const ID: &str = "0f7c2b9e-5d2a-4e61-9a0b-1c2d3e4f5a6b";
 async fn fetch(app: &App, path: &str) -> (u16, String, String, Vec<u8>) {
     let response = client().get(app.url(path)).send().await.unwrap();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let (status, content_type, policy) = (response.status().as_u16(), header("content-type"), header("content-security-policy"));
+    let (status, content_type, policy) =
+        (response.status().as_u16(), header("content-type"), header("content-security-policy"));
     (status, content_type, policy, response.bytes().await.unwrap().to_vec())
 }
 
@@ -29,7 +30,13 @@ async fn markups_come_from_beside_the_database_and_are_cached() {
     let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
     kit.upload(DATABASE_KEY, &generated_library(&dir.path().join("lib.sqlite"), 1, 15)).await.unwrap();
     put(&kit, dir.path(), &format!("kobo/markups/{ID}.jpg"), b"\xff\xd8\xff first page").await;
-    put(&kit, dir.path(), &format!("kobo/markups/{ID}.svg"), b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>").await;
+    put(
+        &kit,
+        dir.path(),
+        &format!("kobo/markups/{ID}.svg"),
+        b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+    )
+    .await;
     let app = App::start(&dir.path().join("data"), &s3_env(&kit));
     app.wait_for_end(SyncPhase::Completed).await;
 
@@ -49,7 +56,10 @@ async fn markups_come_from_beside_the_database_and_are_cached() {
     assert_eq!((status, body.as_slice()), (200, &b"\xff\xd8\xff second page"[..]));
     kit.proxy.set_faults(Faults::default());
 
-    for missing in ["/markup/no-such-id.jpg", "/markup/..%2F..%2FKoboReader.sqlite", "/markup/a.b.jpg", &format!("/markup/{ID}.png")] {
+    let (status, _, _, body) = fetch(&app, "/markup/..%2F..%2FKoboReader.sqlite").await;
+    assert_eq!(status, 400, "a path trick is refused before any route sees it");
+    assert!(!body.starts_with(b"SQLite format 3"));
+    for missing in ["/markup/no-such-id.jpg", "/markup/a.b.jpg", &format!("/markup/{ID}.png")] {
         let (status, content_type, policy, body) = fetch(&app, missing).await;
         assert_eq!(status, 404, "{missing}");
         assert_eq!(content_type, "image/svg+xml", "{missing}: a placeholder image");

@@ -73,7 +73,10 @@ fn chinese_and_japanese_text_is_found_without_spaces() {
     let results = f.search("偉大な");
     assert_eq!(results.total, 1, "{results:?}");
     assert_eq!(results.hits[0].book_title, "罪と罰");
-    assert_eq!(plain(&results.hits[0].text), "苦しみと悩みは、偉大な自覚と深い心情の持ち主にとって、常に必然的なものである。");
+    assert_eq!(
+        plain(&results.hits[0].text),
+        "苦しみと悩みは、偉大な自覚と深い心情の持ち主にとって、常に必然的なものである。"
+    );
     assert_eq!(marked(&results.hits[0].text).concat(), "偉大な");
 }
 
@@ -146,7 +149,8 @@ fn a_new_version_gets_its_own_index_and_the_old_one_is_removed() {
     std::fs::rename(&next, &path).unwrap();
     let new = store.current().unwrap();
     assert!(index.search(&new, "patience").unwrap().hits[0].book_title.starts_with("New "));
-    let files: Vec<_> = std::fs::read_dir(dir.path().join("search")).unwrap().flatten().map(|e| e.file_name()).collect();
+    let files: Vec<_> =
+        std::fs::read_dir(dir.path().join("search")).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(Path::new(&files[0]).to_string_lossy(), format!("{}.sqlite", new.version));
 }

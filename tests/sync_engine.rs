@@ -61,7 +61,10 @@ impl Scenario {
         assert_eq!(temp_files(&app.data_dir), Vec::<String>::new(), "a temp file was left");
         let (status, page) = app.page("/").await;
         assert_eq!(status, 200);
-        assert!(page.contains("Old War and Peace") && !page.contains("New War and Peace"), "the old library is not served");
+        assert!(
+            page.contains("Old War and Peace") && !page.contains("New War and Peace"),
+            "the old library is not served"
+        );
     }
 
     /// A clean sync now replaces the old library with the new one.
@@ -114,7 +117,14 @@ async fn a_newer_database_in_the_bucket_replaces_the_local_copy() {
     assert!(status.last_sync_time.is_some());
     assert!(std::fs::read(app.database()).unwrap() == scenario.new);
     let log = app.log();
-    for step in ["sync: checked the source", "download started", "download finished", "sync: download verified", "sync: swapped in", "sync: library replaced"] {
+    for step in [
+        "sync: checked the source",
+        "download started",
+        "download finished",
+        "sync: download verified",
+        "sync: swapped in",
+        "sync: library replaced",
+    ] {
         assert!(log.contains(step), "no log line for {step:?}:\n{log}");
     }
     // The local mtime is now the bucket's timestamp: the same object is not fetched again.
@@ -163,7 +173,8 @@ async fn bucket_refuses_connections() {
 #[tokio::test(flavor = "multi_thread")]
 async fn download_that_stalls() {
     let env = [("KOBO_SHELF_STALL_TIMEOUT_SECS", "1".to_string())];
-    fault_case_with(body_fault(BodyFault::Stall { fraction: 0.3 }), &env, "The download stalled: no data for 1 s").await;
+    fault_case_with(body_fault(BodyFault::Stall { fraction: 0.3 }), &env, "The download stalled: no data for 1 s")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -250,9 +261,13 @@ async fn object_that_is_sqlite_but_not_kobo() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("other.sqlite");
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch("CREATE TABLE todos (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO todos (title) VALUES ('buy milk');").unwrap();
+    conn.execute_batch(
+        "CREATE TABLE todos (id INTEGER PRIMARY KEY, title TEXT); INSERT INTO todos (title) VALUES ('buy milk');",
+    )
+    .unwrap();
     drop(conn);
-    bad_object_case(std::fs::read(&path).unwrap(), "The downloaded database is not a Kobo library: no `content` table").await;
+    bad_object_case(std::fs::read(&path).unwrap(), "The downloaded database is not a Kobo library: no `content` table")
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -283,7 +298,8 @@ async fn object_that_is_a_truncated_sqlite_file() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = std::fs::read(tagged_library(&dir.path().join("x.sqlite"), "Cut", 60)).unwrap();
     let half = bytes[..bytes.len() / 2].to_vec();
-    let expected = format!("The downloaded database is corrupt: the file is truncated ({} of {} bytes)", half.len(), bytes.len());
+    let expected =
+        format!("The downloaded database is corrupt: the file is truncated ({} of {} bytes)", half.len(), bytes.len());
     bad_object_case(half, &expected).await;
 }
 
@@ -301,7 +317,11 @@ async fn disk_full_while_writing_the_temp_file() {
         unsafe {
             command.pre_exec(move || {
                 let rlimit = libc::rlimit { rlim_cur: limit, rlim_max: limit };
-                if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) == 0 { Ok(()) } else { Err(std::io::Error::last_os_error()) }
+                if libc::setrlimit(libc::RLIMIT_FSIZE, &rlimit) == 0 {
+                    Ok(())
+                } else {
+                    Err(std::io::Error::last_os_error())
+                }
             });
         }
     });
@@ -432,9 +452,8 @@ async fn a_first_start_without_database_serves_a_fetching_page_then_the_library(
 #[tokio::test(flavor = "multi_thread")]
 async fn twenty_swaps_under_continuous_page_loads() {
     let scenario = Scenario::new().await;
-    let versions: Vec<PathBuf> = (1..=20)
-        .map(|v| tagged_library(&scenario.file(&format!("v{v:02}.sqlite")), &format!("V{v:02}"), 30))
-        .collect();
+    let versions: Vec<PathBuf> =
+        (1..=20).map(|v| tagged_library(&scenario.file(&format!("v{v:02}.sqlite")), &format!("V{v:02}"), 30)).collect();
     scenario.kit.set_object_time(DATABASE_KEY, seconds_ago(2_000)).unwrap();
     let app = Arc::new(scenario.start_app(&[]));
     app.wait_for_end(SyncPhase::Completed).await;

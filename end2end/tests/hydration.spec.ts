@@ -13,7 +13,7 @@ test.beforeAll(async () => {
 
 test.afterAll(() => app?.stop());
 
-test('the bundle starts without errors and every page load starts a sync check', async ({ page }) => {
+test('the bundle starts under the Content-Security-Policy of the page, without errors, and every page load starts a sync check', async ({ page }) => {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
   page.on('console', (message) => {
@@ -22,10 +22,15 @@ test('the bundle starts without errors and every page load starts a sync check',
   const wasm = page.waitForResponse((r) => r.url().endsWith('.wasm'));
   const checked = page.waitForRequest((r) => r.url().includes('/api/check_and_sync'));
   const polled = page.waitForRequest((r) => r.url().includes('/api/get_sync_status'));
-  await page.goto(app.url);
+  const response = await page.goto(app.url);
+  const policy = response!.headers()['content-security-policy'] ?? '';
+  const scripts = policy.split(';').find((part) => part.trim().startsWith('script-src')) ?? '';
+  expect(scripts).toMatch(/script-src 'self' 'nonce-[A-Za-z0-9_-]+'/);
+  expect(scripts).not.toContain('unsafe-inline');
   expect((await wasm).status()).toBe(200);
   await checked;
   await polled;
+  // A script the policy blocked, or a bundle that failed to start, shows up here.
   expect(errors).toEqual([]);
 });
 

@@ -11,13 +11,13 @@ use leptos::prelude::*;
 /// Starts a sync check in the background (the badge's and "Sync now"'s server function).
 #[server]
 pub async fn check_and_sync() -> Result<SyncStart, ShelfError> {
-    Ok(crate::server::app_state()?.sync.start())
+    Ok(crate::server::private_state()?.sync.start())
 }
 
 /// The sync status, as `GET /api/sync-status` reports it.
 #[server]
 pub async fn get_sync_status() -> Result<SyncStatus, ShelfError> {
-    Ok(crate::server::app_state()?.sync.status())
+    Ok(crate::server::private_state()?.sync.status())
 }
 
 /// What the badge shows.
@@ -53,9 +53,9 @@ pub fn decide(status: &SyncStatus, rendered_version: Option<&str>) -> BadgeDecis
     match status.status {
         SyncPhase::Checking => BadgeDecision::Show(BadgeView::Syncing("Checking for a newer library".into())),
         SyncPhase::Downloading => BadgeDecision::Show(BadgeView::Syncing(downloading_text(status))),
-        SyncPhase::Error => BadgeDecision::Stop(BadgeView::Failed(
-            status.error.clone().unwrap_or_else(|| status.message.clone()),
-        )),
+        SyncPhase::Error => {
+            BadgeDecision::Stop(BadgeView::Failed(status.error.clone().unwrap_or_else(|| status.message.clone())))
+        }
         SyncPhase::Idle | SyncPhase::UpToDate | SyncPhase::Completed => BadgeDecision::Stop(BadgeView::Hidden),
     }
 }
@@ -108,26 +108,38 @@ pub fn SyncBadge(rendered_version: Option<String>, settings: BadgeSettings) -> i
 fn badge(view: BadgeView) -> impl IntoView {
     match view {
         BadgeView::Hidden => None,
-        BadgeView::Syncing(text) => Some(view! {
-            <span class="sync-badge syncing" data-state="syncing">
-                <span class="spin" aria-hidden="true">"⟳"</span>" Syncing · "{text}
-            </span>
-        }.into_any()),
-        BadgeView::Failed(reason) => Some(view! {
-            <span class="sync-badge failed" data-state="error" title=reason.clone()>
-                "⚠ Sync failed: "{reason.clone()}
-            </span>
-        }.into_any()),
-        BadgeView::Unreachable(reason) => Some(view! {
-            <span class="sync-badge failed" data-state="unreachable" title=reason.clone()>
-                "⚠ Cannot reach the server: "{reason.clone()}
-            </span>
-        }.into_any()),
-        BadgeView::TimedOut => Some(view! {
-            <span class="sync-badge failed" data-state="timeout">
-                "⚠ Sync timed out: no result after the polling limit; try Sync now"
-            </span>
-        }.into_any()),
+        BadgeView::Syncing(text) => Some(
+            view! {
+                <span class="sync-badge syncing" data-state="syncing">
+                    <span class="spin" aria-hidden="true">"⟳"</span>" Syncing · "{text}
+                </span>
+            }
+            .into_any(),
+        ),
+        BadgeView::Failed(reason) => Some(
+            view! {
+                <span class="sync-badge failed" data-state="error" title=reason.clone()>
+                    "⚠ Sync failed: "{reason.clone()}
+                </span>
+            }
+            .into_any(),
+        ),
+        BadgeView::Unreachable(reason) => Some(
+            view! {
+                <span class="sync-badge failed" data-state="unreachable" title=reason.clone()>
+                    "⚠ Cannot reach the server: "{reason.clone()}
+                </span>
+            }
+            .into_any(),
+        ),
+        BadgeView::TimedOut => Some(
+            view! {
+                <span class="sync-badge failed" data-state="timeout">
+                    "⚠ Sync timed out: no result after the polling limit; try Sync now"
+                </span>
+            }
+            .into_any(),
+        ),
     }
 }
 
@@ -214,7 +226,10 @@ mod tests {
 
     #[test]
     fn current_copy_hides_the_badge_at_the_first_answer() {
-        assert_eq!(decide(&status(SyncPhase::UpToDate, Some("v1")), Some("v1")), BadgeDecision::Stop(BadgeView::Hidden));
+        assert_eq!(
+            decide(&status(SyncPhase::UpToDate, Some("v1")), Some("v1")),
+            BadgeDecision::Stop(BadgeView::Hidden)
+        );
         assert_eq!(decide(&status(SyncPhase::Idle, Some("v1")), Some("v1")), BadgeDecision::Stop(BadgeView::Hidden));
     }
 
@@ -222,7 +237,10 @@ mod tests {
     fn a_new_version_reloads_once() {
         assert_eq!(decide(&status(SyncPhase::Completed, Some("v2")), Some("v1")), BadgeDecision::Reload);
         // The reloaded page shows v2: no second reload.
-        assert_eq!(decide(&status(SyncPhase::Completed, Some("v2")), Some("v2")), BadgeDecision::Stop(BadgeView::Hidden));
+        assert_eq!(
+            decide(&status(SyncPhase::Completed, Some("v2")), Some("v2")),
+            BadgeDecision::Stop(BadgeView::Hidden)
+        );
         // Another tab finished the sync and a later check said up to date: still reload.
         assert_eq!(decide(&status(SyncPhase::UpToDate, Some("v2")), Some("v1")), BadgeDecision::Reload);
         // The page rendered before any database existed.

@@ -11,7 +11,7 @@ use leptos_meta::Title;
 
 #[server]
 pub async fn get_book(id: String) -> Result<BookDetail, ShelfError> {
-    let state = crate::server::app_state()?;
+    let state = crate::server::private_state()?;
     let snapshot = crate::server::request_snapshot()?;
     crate::server::blocking(move || state.library.book(snapshot, &id)).await
 }
@@ -32,7 +32,11 @@ fn Book(book: BookDetail) -> impl IntoView {
     let highlight_total = annotations.count() - markups;
     let heading = match markups {
         0 => format::count(highlight_total, "Highlight", "Highlights"),
-        _ => format!("{} · {}", format::count(highlight_total, "Highlight", "Highlights"), format::count(markups, "markup", "markups")),
+        _ => format!(
+            "{} · {}",
+            format::count(highlight_total, "Highlight", "Highlights"),
+            format::count(markups, "markup", "markups")
+        ),
     };
     let series = book.series.as_ref().map(|series| match &book.series_number {
         Some(number) => format!("{series} #{number}"),

@@ -20,7 +20,8 @@ pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, ShelfErr
 #[component]
 pub fn LibraryPage() -> impl IntoView {
     let params = use_query();
-    let query = move || LibraryQuery::from_params(params.get("q"), params.get("kind"), params.get("sort"), params.get("page"));
+    let query =
+        move || LibraryQuery::from_params(params.get("q"), params.get("kind"), params.get("sort"), params.get("page"));
     let listing = Resource::new(query, get_library);
     view! {
         <Title text="Library"/>
@@ -33,7 +34,11 @@ fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
     let summary = if listing.matching == listing.total {
         format::count(listing.total, "item", "items")
     } else {
-        format!("{} of {}", format::count(listing.matching, "match", "matches"), format::count(listing.total, "item", "items"))
+        format!(
+            "{} of {}",
+            format::count(listing.matching, "match", "matches"),
+            format::count(listing.total, "item", "items")
+        )
     };
     let empty = listing.items.is_empty();
     view! {

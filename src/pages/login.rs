@@ -8,27 +8,32 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// Public: the login page must load for visitors who are not signed in.
+/// Public: the login page must load for visitors who are not signed in. `next` comes back
+/// as a path on this site (never another site's address in the form).
 #[server(endpoint = "login_state")]
-pub async fn get_login_state() -> Result<LoginState, ShelfError> {
+pub async fn get_login_state(next: Option<String>) -> Result<LoginState, ShelfError> {
     let state = crate::server::app_state()?;
-    Ok(LoginState { enabled: state.auth.is_some(), user: crate::server::signed_in_user() })
+    Ok(LoginState {
+        enabled: state.auth.is_some(),
+        user: crate::server::signed_in_user(),
+        next: crate::server::http::local_redirect_target(next.as_deref().unwrap_or("/")),
+    })
 }
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let params = use_query();
     let failed = move || params.get("failed").is_some();
-    let next = move || params.get("next").unwrap_or_else(|| "/".to_string());
-    let login = Resource::new(|| (), |_| get_login_state());
+    let next = move || params.get("next");
+    let login = Resource::new(next, get_login_state);
     view! {
         <Title text="Log in"/>
-        {loaded(login, "Loading…", move |login| view! { <LoginForm login failed=failed() next=next()/> })}
+        {loaded(login, "Loading…", move |login| view! { <LoginForm login failed=failed()/> })}
     }
 }
 
 #[component]
-fn LoginForm(login: LoginState, failed: bool, next: String) -> impl IntoView {
+fn LoginForm(login: LoginState, failed: bool) -> impl IntoView {
     if !login.enabled {
         return view! {
             <section class="notice">
@@ -54,7 +59,7 @@ fn LoginForm(login: LoginState, failed: bool, next: String) -> impl IntoView {
             <h1>"Log in"</h1>
             {failed.then(|| view! { <p class="login-error" role="alert">"Wrong name or password."</p> })}
             <form method="post" action="/login">
-                <input type="hidden" name="next" value=next/>
+                <input type="hidden" name="next" value=login.next/>
                 <label>"Name"<input type="text" name="username" autocomplete="username" required=true autofocus=true/></label>
                 <label>"Password"<input type="password" name="password" autocomplete="current-password" required=true/></label>
                 <button type="submit">"Log in"</button>

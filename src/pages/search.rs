@@ -12,7 +12,7 @@ use leptos_router::components::Form;
 
 #[server]
 pub async fn search_highlights(q: String) -> Result<SearchResults, ShelfError> {
-    let state = crate::server::app_state()?;
+    let state = crate::server::private_state()?;
     let snapshot = crate::server::request_snapshot()?;
     crate::server::blocking(move || state.search.search(&snapshot, &q)).await
 }

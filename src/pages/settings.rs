@@ -10,7 +10,7 @@ use leptos_meta::Title;
 
 #[server]
 pub async fn get_settings() -> Result<SettingsInfo, ShelfError> {
-    let state = crate::server::app_state()?;
+    let state = crate::server::private_state()?;
     let settings = &state.settings;
     let snapshot = crate::server::request_snapshot();
     Ok(SettingsInfo {

@@ -32,12 +32,18 @@ fn count_bar(label: String, count: u32) -> Bar {
 
 #[component]
 fn Stats(stats: ReadingStats) -> impl IntoView {
-    let months: Vec<Bar> = stats.highlights_per_month.iter().map(|(month, n)| count_bar(month_label(month), *n)).collect();
+    let months: Vec<Bar> =
+        stats.highlights_per_month.iter().map(|(month, n)| count_bar(month_label(month), *n)).collect();
     let years: Vec<Bar> = stats.finished_per_year.iter().map(|(year, n)| count_bar(year.clone(), *n)).collect();
     let time: Vec<Bar> = stats
         .time_per_book
         .iter()
-        .map(|(title, secs)| Bar { label: title.clone(), value: *secs as f64, shown: format::duration(*secs), class: "" })
+        .map(|(title, secs)| Bar {
+            label: title.clone(),
+            value: *secs as f64,
+            shown: format::duration(*secs),
+            class: "",
+        })
         .collect();
     let books: Vec<Bar> = stats.top_books.iter().map(|(title, n)| count_bar(title.clone(), *n)).collect();
     let authors: Vec<Bar> = stats.top_authors.iter().map(|(author, n)| count_bar(author.clone(), *n)).collect();
@@ -46,7 +52,8 @@ fn Stats(stats: ReadingStats) -> impl IntoView {
         .iter()
         .map(|(colour, n)| Bar { class: colour.slug(), ..count_bar(colour.label().to_string(), *n) })
         .collect();
-    let busiest = stats.highlights_per_month.iter().max_by_key(|(_, n)| *n).map(|(m, n)| format!("{n} in {}", month_label(m)));
+    let busiest =
+        stats.highlights_per_month.iter().max_by_key(|(_, n)| *n).map(|(m, n)| format!("{n} in {}", month_label(m)));
     view! {
         <section class="stats">
             <h1>"Reading statistics"</h1>

@@ -2,7 +2,7 @@
 
 use super::{
     demo::{self, DemoOptions},
-    serve::serve,
+    http::serve,
     settings::Settings,
 };
 use std::{io::Write, path::PathBuf, process::ExitCode};

@@ -1,61 +1,8 @@
 //! Markdown export of highlights (for Obsidian, Notion, …): one file per book, and the whole
-//! library as a `.zip` of such files. Served at `/export/book.md?id=…` and
-//! `/export/library.zip`, behind the same login as the pages.
+//! library as a `.zip` of such files (served by `http::export`).
 
-use super::app_state::{blocking, AppState};
-use crate::model::{encode_url_component, BookDetail, Highlight, ShelfError};
-use axum::{
-    extract::{Query, State},
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
-    routing::get,
-    Router,
-};
+use crate::model::{BookDetail, Highlight};
 use std::{collections::HashSet, io::Write};
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/export/book.md", get(book_file))
-        .route("/export/library.zip", get(library_file))
-}
-
-#[derive(serde::Deserialize)]
-struct BookQuery {
-    id: String,
-}
-
-async fn book_file(State(state): State<AppState>, Query(query): Query<BookQuery>) -> Response {
-    match blocking(move || state.library.book(state.library.current()?, &query.id)).await {
-        Ok(book) => attachment(book_markdown(&book).into_bytes(), "text/markdown; charset=utf-8", &file_name(&book)),
-        Err(ShelfError::NotFound) => (StatusCode::NOT_FOUND, "No such book in this library.").into_response(),
-        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
-    }
-}
-
-async fn library_file(State(state): State<AppState>) -> Response {
-    let zip = blocking(move || {
-        let books = state.library.current()?.all_books()?;
-        library_zip(&books).map_err(|err| ShelfError::Unreadable(format!("the archive cannot be written ({err})")))
-    });
-    match zip.await {
-        Ok(zip) => attachment(zip, "application/zip", "kobo-highlights.zip"),
-        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
-    }
-}
-
-/// A download: `filename` for every browser (ASCII) and `filename*` for the real name (RFC 6266).
-fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
-    let ascii = ascii.replace(['"', '\\'], "_");
-    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", encode_url_component(name));
-    let mut response = (StatusCode::OK, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    response
-}
 
 /// The book's highlights as Markdown: title, author, chapters as headings, highlights as quotes
 /// with colour and date, notes below them. Text is escaped so it stays text in any renderer.
@@ -88,7 +35,8 @@ fn highlight_markdown(highlight: &Highlight) -> String {
         format!("*Handwritten markup{date}*\n")
     } else {
         let text = highlight.text.as_deref().unwrap_or("");
-        let quoted: Vec<String> = text.lines().map(|line| format!("> {}", escape(line)).trim_end().to_string()).collect();
+        let quoted: Vec<String> =
+            text.lines().map(|line| format!("> {}", escape(line)).trim_end().to_string()).collect();
         format!("{}\n\n{}{date}\n", quoted.join("\n"), highlight.color.label())
     };
     if let Some(note) = &highlight.note {
@@ -118,16 +66,24 @@ pub fn file_name(book: &BookDetail) -> String {
         Some(author) => format!("{author} - {}", summary.title),
         None => summary.title.clone(),
     };
-    let cleaned: String = base
-        .chars()
-        .map(|c| if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { ' ' } else { c })
-        .collect();
+    let cleaned: String =
+        base.chars()
+            .map(|c| {
+                if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
     let mut name: String = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
     name = name.chars().take(120).collect();
     let name = name.trim_end_matches(['.', ' ']).trim_start_matches('.');
     let stem = name.split('.').next().unwrap_or("").to_ascii_uppercase();
     let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
-        || (stem.len() == 4 && (stem.starts_with("COM") || stem.starts_with("LPT")) && stem.ends_with(|c: char| c.is_ascii_digit()));
+        || (stem.len() == 4
+            && (stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.ends_with(|c: char| c.is_ascii_digit()));
     match (name.is_empty(), reserved) {
         (true, _) => "book.md".to_string(),
         (false, true) => format!("_{name}.md"),

@@ -1,19 +1,10 @@
 //! Handwritten markups: the page image (`markups/<BookmarkID>.jpg`) and its strokes
 //! (`markups/<BookmarkID>.svg`) that the device uploads beside the database. They are fetched
-//! from the same source, cached in `<data dir>/markups/` per ETag, and served at
-//! `/markup/<id>.jpg|svg` behind the same login as the pages.
-//!
-//! The SVG comes from outside, so it is only ever served as an image with a
-//! `Content-Security-Policy` that forbids scripts: opening it directly runs nothing.
+//! from the same source and cached in `<data dir>/markups/` per ETag (served by
+//! `http::markups`). A cached file is written to a temp file and renamed, its ETag after it,
+//! so a crash never leaves a torn image under a matching ETag.
 
-use super::{app_state::AppState, sync::ObjectSource};
-use axum::{
-    extract::{Path as UrlPath, State},
-    http::{header, HeaderValue, StatusCode},
-    response::{IntoResponse, Response},
-    routing::get,
-    Router,
-};
+use super::sync::ObjectSource;
 use bytes::Bytes;
 use std::{
     collections::HashMap,
@@ -22,14 +13,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Scripts, plugins, frames, links out: all forbidden; inline styles (used by drawings) allowed.
-const SVG_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+/// Markup files whose last check is remembered at most (bounds memory; a forgotten one is
+/// simply checked again).
+const MAX_REMEMBERED_CHECKS: usize = 10_000;
 
-/// Shown where a markup file is missing or cannot be fetched.
-const PLACEHOLDER: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="600" height="800" viewBox="0 0 600 800"><rect width="600" height="800" fill="#eee9df"/><text x="300" y="400" font-family="sans-serif" font-size="26" fill="#6b655c" text-anchor="middle">Markup image not available</text></svg>"##;
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Kind {
     /// The page snapshot, a JPEG.
     Page,
     /// The strokes, an SVG.
@@ -41,6 +30,13 @@ impl Kind {
         match self {
             Kind::Page => "jpg",
             Kind::Strokes => "svg",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Kind::Page => "image/jpeg",
+            Kind::Strokes => "image/svg+xml",
         }
     }
 }
@@ -60,11 +56,12 @@ impl MarkupStore {
 
     /// The file's bytes, from the cache while its ETag matches the source's; `None` if the
     /// source has no such file. A source that cannot be reached is answered from the cache.
-    async fn get(&self, id: &str, kind: Kind) -> Option<Bytes> {
+    pub async fn get(&self, id: &str, kind: Kind) -> Option<Bytes> {
         let name = format!("{id}.{}", kind.extension());
         let cached = self.dir.join(&name);
         let etag_file = self.dir.join(format!("{name}.etag"));
-        let recently_checked = self.checked.lock().expect("markup lock").get(&name).is_some_and(|at| at.elapsed() < self.revalidate);
+        let recently_checked =
+            self.checked.lock().expect("markup lock").get(&name).is_some_and(|at| at.elapsed() < self.revalidate);
         if recently_checked {
             if let Ok(bytes) = tokio::fs::read(&cached).await {
                 return Some(bytes.into());
@@ -78,7 +75,7 @@ impl MarkupStore {
                 return tokio::fs::read(&cached).await.ok().map(Bytes::from);
             }
         };
-        self.checked.lock().expect("markup lock").insert(name.clone(), Instant::now());
+        self.remember_check(&name);
         let Some(etag) = etag else {
             let _ = tokio::fs::remove_file(&cached).await;
             let _ = tokio::fs::remove_file(&etag_file).await;
@@ -101,11 +98,25 @@ impl MarkupStore {
         }
     }
 
+    fn remember_check(&self, name: &str) {
+        let mut checked = self.checked.lock().expect("markup lock");
+        if checked.len() >= MAX_REMEMBERED_CHECKS {
+            checked.retain(|_, at| at.elapsed() < self.revalidate);
+            if checked.len() >= MAX_REMEMBERED_CHECKS {
+                checked.clear();
+            }
+        }
+        checked.insert(name.to_string(), Instant::now());
+    }
+
+    /// The file first (through a temp file and a rename), then its ETag the same way: an ETag
+    /// on disk always belongs to the complete file beside it.
     async fn store(&self, cached: &Path, etag_file: &Path, bytes: &Bytes, etag: &str) {
         let written = async {
             tokio::fs::create_dir_all(&self.dir).await?;
-            tokio::fs::write(cached, bytes).await?;
-            tokio::fs::write(etag_file, etag).await
+            let _ = tokio::fs::remove_file(etag_file).await;
+            write_atomically(cached, bytes).await?;
+            write_atomically(etag_file, etag.as_bytes()).await
         };
         if let Err(err) = written.await {
             tracing::warn!(path = %cached.display(), error = %err, "markup not cached");
@@ -113,37 +124,31 @@ impl MarkupStore {
     }
 }
 
-pub fn routes() -> Router<AppState> {
-    Router::new().route("/markup/{file}", get(markup_file))
-}
-
-async fn markup_file(State(state): State<AppState>, UrlPath(file): UrlPath<String>) -> Response {
-    let found = match parse_file_name(&file) {
-        Some((id, kind)) => state.markups.get(id, kind).await.map(|bytes| (bytes, kind)),
-        None => None,
-    };
-    let (status, body, kind) = match found {
-        Some((bytes, kind)) => (StatusCode::OK, bytes, kind),
-        None => (StatusCode::NOT_FOUND, Bytes::from_static(PLACEHOLDER.as_bytes()), Kind::Strokes),
-    };
-    let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    let content_type = if kind == Kind::Page { "image/jpeg" } else { "image/svg+xml" };
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(SVG_POLICY));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
-    response
+/// Writes `bytes` to a temp file beside `path`, syncs it and renames it over `path`.
+async fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let (path, bytes) = (path.to_path_buf(), bytes.to_vec());
+    tokio::task::spawn_blocking(move || {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let mut temp = tempfile::NamedTempFile::with_prefix_in(".tmp_markup_", dir)?;
+        std::io::Write::write_all(&mut temp, &bytes)?;
+        temp.as_file().sync_all()?;
+        temp.persist(&path).map_err(|err| err.error)?;
+        Ok(())
+    })
+    .await
+    .map_err(std::io::Error::other)?
 }
 
 /// `<BookmarkID>.jpg|svg` with an id of letters, digits, `-` and `_` only (no path tricks).
-fn parse_file_name(file: &str) -> Option<(&str, Kind)> {
+pub fn parse_file_name(file: &str) -> Option<(&str, Kind)> {
     let (id, extension) = file.rsplit_once('.')?;
     let kind = match extension {
         "jpg" => Kind::Page,
         "svg" => Kind::Strokes,
         _ => return None,
     };
-    let valid = !id.is_empty() && id.len() <= 100 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let valid =
+        !id.is_empty() && id.len() <= 100 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     valid.then_some((id, kind))
 }
 

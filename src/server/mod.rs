@@ -1,17 +1,18 @@
-//! Everything that runs only on the server.
+//! Everything that runs only on the server: the services (reading the Kobo file, syncing it,
+//! search, markups, login, settings…), which know nothing of HTTP, and `http` above them.
 
-mod api;
-mod app_state;
+pub mod appdb;
 pub mod auth;
 pub mod cli;
 pub mod demo;
 pub mod export;
+pub mod http;
 pub mod kobo;
 pub mod markups;
 pub mod search;
-mod serve;
 pub mod settings;
-mod theme;
 pub mod sync;
 
-pub use app_state::{app_state, blocking, request_snapshot, request_theme, signed_in_user, AppState, RequestLibrary};
+pub use http::{
+    app_state, blocking, private_state, request_snapshot, request_theme, signed_in_user, AppState, RequestLibrary,
+};

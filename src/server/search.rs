@@ -48,12 +48,15 @@ impl SearchIndex {
             }
         }
         let path = self.dir.join(format!("{}.sqlite", snapshot.version));
-        if !path.exists() {
-            self.build(snapshot, &path).map_err(|err| ShelfError::Unreadable(format!("the search index cannot be built ({err})")))?;
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&path, flags)
-            .map_err(|err| ShelfError::Unreadable(format!("the search index cannot be opened ({err})")))?;
+        let conn = match open_complete(&path) {
+            Some(conn) => conn,
+            None => {
+                let built = self.build(snapshot, &path);
+                built.map_err(|err| ShelfError::Unreadable(format!("the search index cannot be built ({err})")))?;
+                open_complete(&path)
+                    .ok_or_else(|| ShelfError::Unreadable("the search index cannot be opened".into()))?
+            }
+        };
         let conn = Arc::new(Mutex::new(conn));
         *open = Some((snapshot.version.clone(), conn.clone()));
         drop(open);
@@ -72,7 +75,13 @@ impl SearchIndex {
         let mut conn = Connection::open(temp.path()).map_err(|err| err.to_string())?;
         let passages = write_index(&mut conn, snapshot)?;
         drop(conn);
+        // Written without a journal or syncs (fast); made durable here, before the rename
+        // makes it the index of this version.
+        temp.as_file().sync_all().map_err(|err| err.to_string())?;
         temp.persist(path).map_err(|err| err.to_string())?;
+        if let Ok(dir) = std::fs::File::open(&self.dir) {
+            let _ = dir.sync_all();
+        }
         tracing::info!(
             version = %snapshot.version,
             passages,
@@ -159,7 +168,29 @@ fn write_index(conn: &mut Connection, snapshot: &Snapshot) -> Result<usize, Stri
     }
     transaction.commit().map_err(sql_error)?;
     conn.execute_batch("INSERT INTO passages (passages) VALUES ('optimize');").map_err(sql_error)?;
+    // Written last: an index without it (empty, torn, from a crash) is rebuilt, not served.
+    conn.execute_batch(&format!(
+        "CREATE TABLE build_complete (passages INTEGER); INSERT INTO build_complete VALUES ({count});"
+    ))
+    .map_err(sql_error)?;
     Ok(count)
+}
+
+/// The index at `path` if it is there and was built to the end (see `write_index`).
+fn open_complete(path: &Path) -> Option<Connection> {
+    if !path.exists() {
+        return None;
+    }
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let complete = Connection::open_with_flags(path, flags).ok().filter(|conn| {
+        conn.query_row("SELECT passages FROM build_complete", [], |row| row.get::<_, i64>(0)).is_ok()
+            && conn.query_row("SELECT count(*) FROM passages", [], |row| row.get::<_, i64>(0)).is_ok()
+    });
+    if complete.is_none() {
+        tracing::warn!(path = %path.display(), "search index incomplete or unreadable; rebuilding it");
+        let _ = std::fs::remove_file(path);
+    }
+    complete
 }
 
 fn run_query(conn: &Connection, fts_query: &str) -> rusqlite::Result<(usize, Vec<SearchHit>)> {
@@ -261,7 +292,9 @@ pub fn fts_query(input: &str) -> Result<String, String> {
         }
     }
     if terms.is_empty() {
-        return Err("Type a word, a prefix such as read*, or a \"quoted phrase\" to search your highlights and notes.".into());
+        return Err(
+            "Type a word, a prefix such as read*, or a \"quoted phrase\" to search your highlights and notes.".into()
+        );
     }
     Ok(terms.join(" "))
 }
@@ -294,5 +327,24 @@ mod tests {
                 Marked { text: "な".into(), hit: false },
             ]
         );
+    }
+
+    #[test]
+    fn an_empty_or_unfinished_index_is_not_served() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v1.sqlite");
+        std::fs::write(&path, b"").unwrap();
+        assert!(open_complete(&path).is_none(), "empty file");
+        assert!(!path.exists(), "removed for a rebuild");
+        std::fs::write(&path, b"SQLite format 3\0 torn").unwrap();
+        assert!(open_complete(&path).is_none(), "torn file");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE VIRTUAL TABLE passages USING fts5(text)").unwrap();
+        drop(conn);
+        assert!(open_complete(&path).is_none(), "a build that did not finish");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch("CREATE VIRTUAL TABLE passages USING fts5(text); CREATE TABLE build_complete (passages INTEGER); INSERT INTO build_complete VALUES (0);").unwrap();
+        drop(conn);
+        assert!(open_complete(&path).is_some(), "a finished build");
     }
 }

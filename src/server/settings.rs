@@ -46,11 +46,12 @@ const SESSION_SECRET: Key = secret("KOBO_SHELF_SESSION_SECRET");
 const SESSION_DAYS: Key = key("KOBO_SHELF_SESSION_DAYS", "login.session_days");
 const SECURE_COOKIE: Key = key("KOBO_SHELF_SECURE_COOKIE", "login.secure_cookie");
 const BEHIND_PROXY: Key = key("KOBO_SHELF_BEHIND_PROXY", "login.behind_proxy");
+const PUBLIC_URL: Key = key("KOBO_SHELF_PUBLIC_URL", "public_url");
 
 /// A session secret shorter than this is refused.
 const MIN_SESSION_SECRET: usize = 32;
 
-const ALL_KEYS: [&Key; 18] = [
+const ALL_KEYS: [&Key; 19] = [
     &DATA_DIR,
     &SOURCE,
     &S3_ENDPOINT,
@@ -69,6 +70,7 @@ const ALL_KEYS: [&Key; 18] = [
     &SESSION_DAYS,
     &SECURE_COOKIE,
     &BEHIND_PROXY,
+    &PUBLIC_URL,
 ];
 
 /// A setting that is missing or wrong; its `Display` is the one line the server stops with.
@@ -118,7 +120,10 @@ impl fmt::Debug for Secret {
 pub enum SourceLocation {
     /// A local file (a synced folder, or the embedded demo).
     File(PathBuf),
-    S3 { bucket: String, key: String },
+    S3 {
+        bucket: String,
+        key: String,
+    },
 }
 
 impl fmt::Display for SourceLocation {
@@ -177,6 +182,9 @@ pub struct Settings {
     pub sync: SyncSettings,
     pub badge: BadgeSettings,
     pub login: Option<LoginSettings>,
+    /// The site's origin as browsers see it (`https://books.example.org`), when set: requests
+    /// that change state must come from it, even when a proxy rewrites `Host`.
+    pub public_origin: Option<String>,
     origins: HashMap<&'static str, SettingOrigin>,
 }
 
@@ -197,10 +205,7 @@ impl Settings {
     }
 
     /// Builds settings from an optional settings file (path, text) and an environment lookup.
-    pub fn load(
-        file: Option<(&Path, &str)>,
-        env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Settings, SettingsError> {
+    pub fn load(file: Option<(&Path, &str)>, env: impl Fn(&str) -> Option<String>) -> Result<Settings, SettingsError> {
         let table = match file {
             Some((path, text)) => parse_file(path, text)?,
             None => toml::Table::new(),
@@ -233,6 +238,7 @@ impl Settings {
             sync,
             badge,
             login: raw.login()?,
+            public_origin: raw.text(&PUBLIC_URL).map(parse_public_url).transpose()?,
             origins: raw.origins(),
         })
     }
@@ -271,20 +277,49 @@ impl Settings {
             "KOBO_SHELF_DOWNLOAD_TIMEOUT_SECS" => self.sync.download_timeout.as_secs().to_string(),
             "KOBO_SHELF_BADGE_POLL_INTERVAL_MS" => self.badge.poll_interval_ms.to_string(),
             "KOBO_SHELF_BADGE_MAX_ATTEMPTS" => self.badge.max_attempts.to_string(),
-            "KOBO_SHELF_USERNAME" => self.login.as_ref().map_or_else(|| "(not set: login is off)".into(), |l| l.username.clone()),
+            "KOBO_SHELF_USERNAME" => {
+                self.login.as_ref().map_or_else(|| "(not set: login is off)".into(), |l| l.username.clone())
+            }
             "KOBO_SHELF_PASSWORD_HASH" | "KOBO_SHELF_SESSION_SECRET" => {
                 self.login.as_ref().map_or_else(login_off, |_| "set (hidden)".into())
             }
-            "KOBO_SHELF_SESSION_DAYS" => self.login.as_ref().map_or_else(login_off, |l| (l.session_length.as_secs() / 86_400).to_string()),
+            "KOBO_SHELF_SESSION_DAYS" => {
+                self.login.as_ref().map_or_else(login_off, |l| (l.session_length.as_secs() / 86_400).to_string())
+            }
             "KOBO_SHELF_SECURE_COOKIE" => self.login.as_ref().map_or_else(login_off, |l| l.secure_cookie.to_string()),
             "KOBO_SHELF_BEHIND_PROXY" => self.login.as_ref().map_or_else(login_off, |l| l.behind_proxy.to_string()),
+            "KOBO_SHELF_PUBLIC_URL" => {
+                self.public_origin.clone().unwrap_or_else(|| "(not set: the request's Host is the site)".into())
+            }
             _ => String::new(),
         }
     }
 }
 
+/// `https://books.example.org[:port][/]` → its origin `https://books.example.org[:port]`.
+fn parse_public_url(text: &str) -> Result<String, SettingsError> {
+    let problem =
+        || SettingsError::new(&PUBLIC_URL, format!("must be http(s)://host[:port] with no path, got `{text}`"));
+    let url = url::Url::parse(text).map_err(|_| problem())?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty();
+    if !plain {
+        return Err(problem());
+    }
+    Ok(url.origin().ascii_serialization())
+}
+
 fn login_off() -> String {
     "(not used: login is off)".to_string()
+}
+
+/// Whether a setting holds an argon2 hash (PHC string) passwords can be checked against.
+fn is_argon2_hash(text: &str) -> bool {
+    argon2::PasswordHash::new(text).is_ok_and(|hash| hash.algorithm.as_str().starts_with("argon2"))
 }
 
 /// The embedded default source: a file under the data directory, where the demo is written.
@@ -299,9 +334,8 @@ fn mask_key_id(id: &str) -> String {
 }
 
 fn parse_file(path: &Path, text: &str) -> Result<toml::Table, SettingsError> {
-    let table: toml::Table = text
-        .parse()
-        .map_err(|err: toml::de::Error| SettingsError::file(path, err.message().to_string()))?;
+    let table: toml::Table =
+        text.parse().map_err(|err: toml::de::Error| SettingsError::file(path, err.message().to_string()))?;
     for name in dotted_keys(&table, "") {
         if !ALL_KEYS.iter().any(|key| key.file == Some(name.as_str())) {
             let looks_secret = name.contains("secret") || name.contains("access_key");
@@ -410,7 +444,7 @@ impl RawSettings {
         let Some(username) = self.text(&USERNAME) else { return Ok(None) };
         let why = "when KOBO_SHELF_USERNAME is set";
         let password_hash = self.required(&PASSWORD_HASH, why)?;
-        if !crate::server::auth::is_argon2_hash(password_hash) {
+        if !is_argon2_hash(password_hash) {
             return Err(SettingsError::new(
                 &PASSWORD_HASH,
                 "is not an argon2 hash; make one with `kobo-shelf hash-password` (it reads the password on stdin)",
@@ -468,14 +502,14 @@ fn lookup(table: &toml::Table, key: &Key) -> Result<Option<String>, SettingsErro
         Some(toml::Value::String(text)) => Ok(Some(text.trim().to_string())),
         Some(toml::Value::Integer(n)) => Ok(Some(n.to_string())),
         Some(toml::Value::Boolean(b)) => Ok(Some(b.to_string())),
-        Some(other) => Err(SettingsError::new(key, format!("expected text, a number or true/false, got {}", other.type_str()))),
+        Some(other) => {
+            Err(SettingsError::new(key, format!("expected text, a number or true/false, got {}", other.type_str())))
+        }
     }
 }
 
 fn validate_endpoint(endpoint: &str) -> Result<String, SettingsError> {
-    let rest = endpoint
-        .strip_prefix("https://")
-        .or_else(|| endpoint.strip_prefix("http://"));
+    let rest = endpoint.strip_prefix("https://").or_else(|| endpoint.strip_prefix("http://"));
     match rest {
         Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(char::is_whitespace) => {
             Ok(endpoint.trim_end_matches('/').to_string())
@@ -492,8 +526,7 @@ mod tests {
     use super::*;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         move |name| map.get(name).cloned()
     }
 
@@ -550,6 +583,19 @@ mod tests {
     }
 
     #[test]
+    fn the_public_url_is_an_origin() {
+        let settings = load("", &[("KOBO_SHELF_PUBLIC_URL", "https://Books.Example.org/")]).unwrap();
+        assert_eq!(settings.public_origin.as_deref(), Some("https://books.example.org"));
+        assert_eq!(load("", &[]).unwrap().public_origin, None);
+        for bad in
+            ["books.example.org", "https://books.example.org/shelf", "ftp://books.example.org", "https://u@x.org"]
+        {
+            let err = load("", &[("KOBO_SHELF_PUBLIC_URL", bad)]).unwrap_err();
+            assert!(err.setting.starts_with("KOBO_SHELF_PUBLIC_URL"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
     fn bad_values_name_the_setting() {
         type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
         let cases: [Case; 6] = [
@@ -560,10 +606,7 @@ mod tests {
             ("[badge]\npoll_interval_ms = 1\n", &[], "KOBO_SHELF_BADGE_POLL_INTERVAL_MS"),
             (
                 "",
-                &[
-                    ("KOBO_SHELF_SOURCE", "s3://b/k"),
-                    ("KOBO_SHELF_S3_ENDPOINT", "localhost:9000"),
-                ],
+                &[("KOBO_SHELF_SOURCE", "s3://b/k"), ("KOBO_SHELF_S3_ENDPOINT", "localhost:9000")],
                 "KOBO_SHELF_S3_ENDPOINT",
             ),
         ];

@@ -32,8 +32,8 @@ async fn main() -> ExitCode {
     });
     let _ = writeln!(std::io::stdout(), "{ready}");
     let _ = std::io::stdout().flush();
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("install the SIGTERM handler");
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("install the SIGTERM handler");
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {},
         _ = terminate.recv() => {},

@@ -121,9 +121,7 @@ async fn accept(listener: TcpListener, shared: Arc<Shared>) {
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = service_fn(move |request| handle(request, shared.clone()));
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(socket), service)
-                .await;
+            let _ = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(socket), service).await;
         });
     }
 }
@@ -196,12 +194,8 @@ type ByteStream = std::pin::Pin<Box<dyn Stream<Item = Result<Bytes, io::Error>> 
 
 fn apply_body_fault(response: Response<Incoming>, fault: &BodyFault) -> Response<ProxyBody> {
     let (mut parts, body) = response.into_parts();
-    let length: u64 = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let length: u64 =
+        parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok()).unwrap_or(0);
     let limit = |fraction: f64| (length as f64 * fraction.clamp(0.0, 1.0)) as u64;
     let data: ByteStream = Box::pin(body.into_data_stream().map_err(io::Error::other));
     let data: ByteStream = match *fault {
@@ -243,7 +237,9 @@ fn throttle(data: ByteStream, rate: u64) -> impl Stream<Item = Result<Bytes, io:
     let slice = (rate / 20).max(1) as usize;
     data.flat_map(move |chunk| {
         let pieces: Vec<Result<Bytes, io::Error>> = match chunk {
-            Ok(chunk) => (0..chunk.len()).step_by(slice).map(|at| Ok(chunk.slice(at..(at + slice).min(chunk.len())))).collect(),
+            Ok(chunk) => {
+                (0..chunk.len()).step_by(slice).map(|at| Ok(chunk.slice(at..(at + slice).min(chunk.len())))).collect()
+            }
             Err(err) => vec![Err(err)],
         };
         stream::iter(pieces)

@@ -1,12 +1,12 @@
-//! Single-user login: an argon2 password hash, signed expiring session cookies (`HttpOnly`,
-//! `SameSite=Lax`, `Secure` by setting), a per-address limit on login attempts, and the
-//! middleware that protects every page, server function and API endpoint.
+//! Single-user login, with no HTTP in it: an argon2 password hash, signed expiring session
+//! cookies (`HttpOnly`, `SameSite=Lax`, `Secure` by setting) naming sessions that logout ends
+//! on the server, and a per-client limit on login attempts. `server::http` puts it in front of
+//! every page, server function and API.
 
 mod rate_limit;
-mod routes;
 mod session;
+mod sessions;
 
-pub use routes::{reject_cross_site, require_login, routes, safe_next};
 pub use session::cookie_value;
 
 use super::settings::LoginSettings;
@@ -14,26 +14,33 @@ use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
 };
-use axum::http::{header, HeaderMap};
+use hmac::Mac;
 use rate_limit::LoginRateLimit;
-use session::{SessionKey, COOKIE_NAME};
+use session::SessionKey;
+use sessions::SessionStore;
 use std::{
     net::IpAddr,
-    time::{Duration, SystemTime},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 use subtle::ConstantTimeEq;
 
-/// Login attempts allowed per client address and minute.
+pub use session::COOKIE_NAME;
+
+/// Login attempts allowed per client and minute.
 const ATTEMPTS_PER_MINUTE: usize = 5;
 
-/// The signed-in user of a request (a request extension).
+/// The signed-in user of a request (a request extension) and the session it came with.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SignedIn(pub String);
+pub struct SignedIn {
+    pub user: String,
+    pub session_id: String,
+}
 
 pub struct Auth {
     username: String,
     password_hash: String,
     key: SessionKey,
+    sessions: SessionStore,
     session_length: Duration,
     secure_cookie: bool,
     behind_proxy: bool,
@@ -41,29 +48,38 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn new(settings: &LoginSettings) -> Auth {
-        Auth {
+    /// Login with `settings`, its sessions kept in the app database `conn`.
+    pub fn new(settings: &LoginSettings, conn: rusqlite::Connection) -> Result<Auth, String> {
+        let key = SessionKey::new(settings.session_secret.expose());
+        let sessions = SessionStore::open(conn, &password_tag(settings), unix_now())?;
+        Ok(Auth {
             username: settings.username.clone(),
             password_hash: settings.password_hash.clone(),
-            key: SessionKey::new(settings.session_secret.expose()),
+            key,
+            sessions,
             session_length: settings.session_length,
             secure_cookie: settings.secure_cookie,
             behind_proxy: settings.behind_proxy,
             limiter: LoginRateLimit::new(ATTEMPTS_PER_MINUTE, Duration::from_secs(60)),
-        }
+        })
     }
 
-    /// The user a request's session cookie names, if it is genuine, current and for this user.
-    pub fn user_of(&self, headers: &HeaderMap) -> Option<String> {
-        let cookies = headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
-        cookies
+    /// The session of the first of a request's `Cookie` headers that names a genuine, current
+    /// session of this user, still open on the server.
+    pub fn signed_in<'a>(&self, cookie_headers: impl IntoIterator<Item = &'a str>) -> Option<SignedIn> {
+        let now = SystemTime::now();
+        cookie_headers
+            .into_iter()
             .filter_map(|header| cookie_value(header, COOKIE_NAME))
-            .find_map(|value| self.key.verify(value, SystemTime::now()))
-            .filter(|user| *user == self.username)
+            .filter_map(|value| self.key.verify(value, now))
+            .find(|session| {
+                session.user == self.username && self.sessions.is_live(&session.id, &session.user, unix_now())
+            })
+            .map(|session| SignedIn { user: session.user, session_id: session.id })
     }
 
     /// Constant-time over the username, and the (slow) password check always runs, so timing
-    /// says nothing about which of the two was wrong.
+    /// says nothing about which of the two was wrong. Blocking.
     pub fn credentials_match(&self, username: &str, password: &str) -> bool {
         let name_matches: bool = username.as_bytes().ct_eq(self.username.as_bytes()).into();
         let password_matches = PasswordHash::new(&self.password_hash)
@@ -71,27 +87,42 @@ impl Auth {
         name_matches & password_matches
     }
 
+    /// Records a login attempt from `client`, or says how long it must wait.
+    pub fn attempt(&self, client: IpAddr) -> Result<(), Duration> {
+        self.limiter.attempt(client, Instant::now())
+    }
+
+    /// Forgets `client`'s attempts after it signed in.
+    pub fn forget_attempts(&self, client: IpAddr) {
+        self.limiter.clear(client);
+    }
+
     /// The address login attempts are counted for: the peer, or behind a trusted reverse proxy
-    /// the last address it appended to `X-Forwarded-For` (earlier ones the client can forge).
-    fn client_address(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    /// the last address it appended to the last `X-Forwarded-For` (earlier ones the client can
+    /// forge).
+    pub fn client_address(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
         if !self.behind_proxy {
             return peer;
         }
-        let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back();
-        forwarded
-            .and_then(|list| list.rsplit(',').next())
-            .and_then(|last| last.trim().parse().ok())
-            .unwrap_or(peer)
+        forwarded_for.and_then(|list| list.rsplit(',').next()).and_then(|last| last.trim().parse().ok()).unwrap_or(peer)
     }
 
-    /// `Set-Cookie` value that signs the user in.
-    fn session_cookie(&self) -> String {
-        let value = self.key.issue(&self.username, SystemTime::now() + self.session_length);
-        self.cookie(&value, self.session_length.as_secs())
+    /// Opens a session; the `Set-Cookie` value that carries it. Blocking (one database write).
+    pub fn sign_in(&self) -> Result<String, String> {
+        let expires = SystemTime::now() + self.session_length;
+        let id = self.sessions.open_session(&self.username, unix_seconds(expires))?;
+        let value = self.key.issue(&self.username, &id, expires);
+        Ok(self.cookie(&value, self.session_length.as_secs()))
     }
 
-    /// `Set-Cookie` value that signs out.
-    fn expired_cookie(&self) -> String {
+    /// Ends `session` on the server; the `Set-Cookie` value that clears the cookie. Blocking.
+    pub fn sign_out(&self, session: &SignedIn) -> Result<String, String> {
+        self.sessions.end(&session.session_id)?;
+        Ok(self.expired_cookie())
+    }
+
+    /// `Set-Cookie` value that clears the cookie.
+    pub fn expired_cookie(&self) -> String {
         self.cookie("", 0)
     }
 
@@ -99,6 +130,23 @@ impl Auth {
         let secure = if self.secure_cookie { "; Secure" } else { "" };
         format!("{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
     }
+}
+
+/// Names the configured password without revealing it: sessions opened with another password
+/// hash end when the store opens.
+fn password_tag(settings: &LoginSettings) -> String {
+    let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(settings.session_secret.expose().as_bytes())
+        .expect("HMAC takes a key of any length");
+    mac.update(settings.password_hash.as_bytes());
+    mac.finalize().into_bytes().iter().take(16).map(|byte| format!("{byte:02x}")).collect()
+}
+
+fn unix_seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
+}
+
+fn unix_now() -> u64 {
+    unix_seconds(SystemTime::now())
 }
 
 /// An argon2id hash (PHC string) of a password, for `KOBO_SHELF_PASSWORD_HASH`.
@@ -110,45 +158,46 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|err| err.to_string())
 }
 
-/// Whether a setting holds an argon2 hash this server can check passwords against.
-pub fn is_argon2_hash(text: &str) -> bool {
-    PasswordHash::new(text).is_ok_and(|hash| hash.algorithm.as_str().starts_with("argon2"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::server::settings::Secret;
 
-    fn auth() -> Auth {
-        Auth::new(&LoginSettings {
+    fn settings() -> LoginSettings {
+        LoginSettings {
             username: "reader".into(),
             password_hash: hash_password("correct horse").unwrap(),
             session_secret: Secret::new("0123456789abcdef0123456789abcdef"),
             session_length: Duration::from_secs(3600),
             secure_cookie: true,
             behind_proxy: true,
-        })
+        }
+    }
+
+    fn auth(dir: &std::path::Path, settings: &LoginSettings) -> Auth {
+        Auth::new(settings, crate::server::appdb::open(dir).unwrap()).unwrap()
     }
 
     #[test]
     fn behind_a_proxy_the_last_forwarded_address_counts() {
-        let auth = auth();
+        let dir = tempfile::tempdir().unwrap();
+        let auth = auth(dir.path(), &settings());
         let proxy: IpAddr = "10.0.0.2".parse().unwrap();
-        let mut headers = HeaderMap::new();
-        assert_eq!(auth.client_address(proxy, &headers), proxy);
-        headers.insert("x-forwarded-for", "1.2.3.4, 203.0.113.9".parse().unwrap());
-        assert_eq!(auth.client_address(proxy, &headers), "203.0.113.9".parse::<IpAddr>().unwrap());
-        headers.insert("x-forwarded-for", "garbage".parse().unwrap());
-        assert_eq!(auth.client_address(proxy, &headers), proxy);
+        assert_eq!(auth.client_address(proxy, None), proxy);
+        assert_eq!(auth.client_address(proxy, Some("1.2.3.4, 203.0.113.9")), "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert_eq!(auth.client_address(proxy, Some("garbage")), proxy);
         let direct = Auth { behind_proxy: false, ..auth };
-        headers.insert("x-forwarded-for", "203.0.113.9".parse().unwrap());
-        assert_eq!(direct.client_address(proxy, &headers), proxy, "a forged header is ignored without a proxy");
+        assert_eq!(
+            direct.client_address(proxy, Some("203.0.113.9")),
+            proxy,
+            "a forged header is ignored without a proxy"
+        );
     }
 
     #[test]
     fn credentials_need_both_name_and_password() {
-        let auth = auth();
+        let dir = tempfile::tempdir().unwrap();
+        let auth = auth(dir.path(), &settings());
         assert!(auth.credentials_match("reader", "correct horse"));
         assert!(!auth.credentials_match("reader", "wrong"));
         assert!(!auth.credentials_match("Reader", "correct horse"));
@@ -156,25 +205,33 @@ mod tests {
     }
 
     #[test]
-    fn the_session_cookie_signs_in_and_is_locked_down() {
-        let auth = auth();
-        let set_cookie = auth.session_cookie();
+    fn a_session_cookie_signs_in_until_sign_out_and_is_locked_down() {
+        let dir = tempfile::tempdir().unwrap();
+        let auth = auth(dir.path(), &settings());
+        let set_cookie = auth.sign_in().unwrap();
         assert!(set_cookie.contains("; HttpOnly; SameSite=Lax; Max-Age=3600; Secure"), "{set_cookie}");
-        let value = set_cookie.split(';').next().unwrap();
-        let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, format!("other=1; {value}").parse().unwrap());
-        assert_eq!(auth.user_of(&headers).as_deref(), Some("reader"));
-        headers.insert(header::COOKIE, "kobo_shelf_session=forged.value".parse().unwrap());
-        assert_eq!(auth.user_of(&headers), None);
-        assert!(auth.expired_cookie().contains("Max-Age=0"));
+        let cookie = format!("other=1; {}", set_cookie.split(';').next().unwrap());
+        let signed_in = auth.signed_in([cookie.as_str()]).expect("signed in");
+        assert_eq!(signed_in.user, "reader");
+        assert_eq!(auth.signed_in(["kobo_shelf_session=forged.value"]), None);
+        assert!(auth.sign_out(&signed_in).unwrap().contains("Max-Age=0"));
+        assert_eq!(auth.signed_in([cookie.as_str()]), None, "the old cookie no longer works");
     }
 
     #[test]
-    fn hashes_are_argon2() {
+    fn changing_the_password_ends_every_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = settings();
+        let set_cookie = auth(dir.path(), &old).sign_in().unwrap();
+        let cookie = set_cookie.split(';').next().unwrap().to_string();
+        assert!(auth(dir.path(), &old).signed_in([cookie.as_str()]).is_some(), "kept across a restart");
+        let new = LoginSettings { password_hash: hash_password("new horse").unwrap(), ..old };
+        assert_eq!(auth(dir.path(), &new).signed_in([cookie.as_str()]), None);
+    }
+
+    #[test]
+    fn hashes_are_argon2id() {
         let hash = hash_password("pw").unwrap();
         assert!(hash.starts_with("$argon2id$"), "{hash}");
-        assert!(is_argon2_hash(&hash));
-        assert!(!is_argon2_hash("plain text"));
-        assert!(!is_argon2_hash("$2b$12$abcdefghijklmnopqrstuv"));
     }
 }

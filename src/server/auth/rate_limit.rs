@@ -1,4 +1,6 @@
-//! Login attempts per client address: at most `max` in any `window`, then 429 with the wait.
+//! Login attempts per client: at most `max` in any `window`, then 429 with the wait. An IPv4
+//! client is one address; an IPv6 client is its /64 (one subscriber's network: anyone holding
+//! one has 2^64 addresses to rotate through). The table is bounded.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -7,8 +9,8 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// Addresses tracked before expired entries are swept (bounds memory under a flood).
-const SWEEP_AT: usize = 10_000;
+/// Clients tracked at most: expired entries are swept first, then the least recent goes.
+const MAX_CLIENTS: usize = 10_000;
 
 pub struct LoginRateLimit {
     max: usize,
@@ -23,9 +25,14 @@ impl LoginRateLimit {
 
     /// Records an attempt from `client`, or says how long it must wait.
     pub fn attempt(&self, client: IpAddr, now: Instant) -> Result<(), Duration> {
+        let client = counted_as(client);
         let mut attempts = self.attempts.lock().expect("rate limit lock");
-        if attempts.len() >= SWEEP_AT {
+        if attempts.len() >= MAX_CLIENTS && !attempts.contains_key(&client) {
             attempts.retain(|_, times| times.back().is_some_and(|last| now.duration_since(*last) < self.window));
+            if attempts.len() >= MAX_CLIENTS {
+                let least_recent = attempts.iter().min_by_key(|(_, times)| times.back().copied()).map(|(key, _)| *key);
+                attempts.remove(&least_recent.expect("a full table has entries"));
+            }
         }
         let times = attempts.entry(client).or_default();
         while times.front().is_some_and(|first| now.duration_since(*first) >= self.window) {
@@ -41,7 +48,19 @@ impl LoginRateLimit {
 
     /// Forgets `client`'s attempts after a successful login.
     pub fn clear(&self, client: IpAddr) {
-        self.attempts.lock().expect("rate limit lock").remove(&client);
+        self.attempts.lock().expect("rate limit lock").remove(&counted_as(client));
+    }
+}
+
+/// The key attempts are counted under: an IPv4 address (also when mapped into IPv6), or the
+/// /64 network of an IPv6 address.
+fn counted_as(client: IpAddr) -> IpAddr {
+    match client {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
     }
 }
 
@@ -62,6 +81,21 @@ mod tests {
         let other: IpAddr = "203.0.113.8".parse().unwrap();
         assert!(limit.attempt(other, start + Duration::from_secs(10)).is_ok(), "limits are per address");
         assert!(limit.attempt(client, start + Duration::from_secs(60)).is_ok(), "the window slides");
+    }
+
+    #[test]
+    fn an_ipv6_network_counts_as_one_client_and_the_table_is_bounded() {
+        let limit = LoginRateLimit::new(2, Duration::from_secs(60));
+        let now = Instant::now();
+        limit.attempt("2001:db8:1:2::1".parse().unwrap(), now).unwrap();
+        limit.attempt("2001:db8:1:2:ffff::9".parse().unwrap(), now).unwrap();
+        assert!(limit.attempt("2001:db8:1:2:abcd::".parse().unwrap(), now).is_err(), "same /64");
+        assert!(limit.attempt("2001:db8:1:3::1".parse().unwrap(), now).is_ok(), "another /64");
+        assert_eq!(counted_as("::ffff:192.0.2.1".parse().unwrap()), "192.0.2.1".parse::<IpAddr>().unwrap());
+        for i in 0..MAX_CLIENTS as u32 + 10 {
+            limit.attempt(IpAddr::V4(i.into()), now).unwrap();
+        }
+        assert_eq!(limit.attempts.lock().unwrap().len(), MAX_CLIENTS);
     }
 
     #[test]

@@ -43,7 +43,15 @@ fn highlight<'a>(text: &'a str, color: i64, created: &'a str, progress: f64) -> 
 }
 
 fn note<'a>(text: &'a str, note: &'a str, color: i64, created: &'a str, progress: f64) -> Mark<'a> {
-    Mark { kind: Some("note"), text: Some(text), note: Some(note), color: Some(color), created, progress, ..Mark::default() }
+    Mark {
+        kind: Some("note"),
+        text: Some(text),
+        note: Some(note),
+        color: Some(color),
+        created,
+        progress,
+        ..Mark::default()
+    }
 }
 
 fn war_and_peace(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -68,22 +76,89 @@ fn war_and_peace(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     let two = w.chapter(id, SectionStyle::Kepub, 2, Some("Book Two: 1805"), 3)?;
     let three = w.chapter(id, SectionStyle::Kepub, 3, None, 1)?;
     let epilogue = w.chapter(id, SectionStyle::Kepub, 4, Some("First Epilogue: 1813 – 20"), 1)?;
-    w.mark(id, &one[0], &highlight("Well, Prince, so Genoa and Lucca are now just family estates of the Buonapartes.", 0, "2025-01-06T20:01:00.000", 0.01))?;
-    w.mark(id, &one[0], &note(
-        "We can know only that we know nothing. And that is the highest degree of human wisdom.",
-        "Compare with Socrates — and with Montaigne's « Que sais-je ? » 🤔",
-        1, "2025-01-09 21:40:12.000+00:00", 0.62,
-    ))?;
-    w.mark(id, &two[1], &highlight("The strongest of all warriors are these two — Time and Patience.", 2, "2025-02-01T08:30:00Z", 0.4))?;
-    w.mark(id, &two[0], &highlight("If everyone fought for their own convictions there would be no war.", 3, "2025-01-28T19:02:44.000", 0.2))?;
-    w.mark(id, &two[2], &Mark { kind: None, text: Some("Nothing is so necessary for a young man as the company of intelligent women."), color: None, created: "2025-02-03T07:00:00.000", progress: 0.9, ..Mark::default() })?;
-    w.mark(id, &two[2], &Mark { text: Some("This highlight was deleted on the device."), hidden: true, ..Mark::default() })?;
+    w.mark(
+        id,
+        &one[0],
+        &highlight(
+            "Well, Prince, so Genoa and Lucca are now just family estates of the Buonapartes.",
+            0,
+            "2025-01-06T20:01:00.000",
+            0.01,
+        ),
+    )?;
+    w.mark(
+        id,
+        &one[0],
+        &note(
+            "We can know only that we know nothing. And that is the highest degree of human wisdom.",
+            "Compare with Socrates — and with Montaigne's « Que sais-je ? » 🤔",
+            1,
+            "2025-01-09 21:40:12.000+00:00",
+            0.62,
+        ),
+    )?;
+    w.mark(
+        id,
+        &two[1],
+        &highlight("The strongest of all warriors are these two — Time and Patience.", 2, "2025-02-01T08:30:00Z", 0.4),
+    )?;
+    w.mark(
+        id,
+        &two[0],
+        &highlight(
+            "If everyone fought for their own convictions there would be no war.",
+            3,
+            "2025-01-28T19:02:44.000",
+            0.2,
+        ),
+    )?;
+    w.mark(
+        id,
+        &two[2],
+        &Mark {
+            kind: None,
+            text: Some("Nothing is so necessary for a young man as the company of intelligent women."),
+            color: None,
+            created: "2025-02-03T07:00:00.000",
+            progress: 0.9,
+            ..Mark::default()
+        },
+    )?;
+    w.mark(
+        id,
+        &two[2],
+        &Mark { text: Some("This highlight was deleted on the device."), hidden: true, ..Mark::default() },
+    )?;
     w.mark(id, &two[2], &Mark { kind: Some("dogear"), text: None, ..Mark::default() })?;
-    w.mark(id, &three[0], &highlight("Everything comes in time to him who knows how to wait.", 0, "2025-03-11T22:10:00.000", 0.5))?;
-    let markup = w.mark(id, &epilogue[0], &Mark { kind: Some("markup"), text: None, color: None, created: "2025-04-02T09:12:00.000", progress: 0.3, ..Mark::default() })?;
+    w.mark(
+        id,
+        &three[0],
+        &highlight("Everything comes in time to him who knows how to wait.", 0, "2025-03-11T22:10:00.000", 0.5),
+    )?;
+    let markup = w.mark(
+        id,
+        &epilogue[0],
+        &Mark {
+            kind: Some("markup"),
+            text: None,
+            color: None,
+            created: "2025-04-02T09:12:00.000",
+            progress: 0.3,
+            ..Mark::default()
+        },
+    )?;
     w.side_file(format!("markups/{markup}.jpg"), MARKUP_PAGE);
     w.side_file(format!("markups/{markup}.svg"), MARKUP_STROKES);
-    w.mark(id, &epilogue[0], &highlight("Pure and complete sorrow is as impossible as pure and complete joy.", 7, "2025-04-02T09:15:00.000", 0.7))?;
+    w.mark(
+        id,
+        &epilogue[0],
+        &highlight(
+            "Pure and complete sorrow is as impossible as pure and complete joy.",
+            7,
+            "2025-04-02T09:15:00.000",
+            0.7,
+        ),
+    )?;
     Ok(())
 }
 
@@ -110,7 +185,18 @@ fn pride_and_prejudice_store(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     let one = w.chapter(id, SectionStyle::Epub, 1, Some("Chapter 1"), 1)?;
     let six = w.chapter(id, SectionStyle::Epub, 6, Some("Chapter 6"), 1)?;
     w.mark(id, &one[0], &highlight("It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.", 0, "2024-07-02T21:00:00.000", 0.0))?;
-    w.mark(id, &six[0], &note("I declare after all there is no enjoyment like reading!", "Caroline Bingley, not meaning a word of it.", 3, "2024-07-10T22:31:00Z", 0.5)).map(drop)
+    w.mark(
+        id,
+        &six[0],
+        &note(
+            "I declare after all there is no enjoyment like reading!",
+            "Caroline Bingley, not meaning a word of it.",
+            3,
+            "2024-07-10T22:31:00Z",
+            0.5,
+        ),
+    )
+    .map(drop)
 }
 
 fn pride_and_prejudice_sideloaded(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -126,7 +212,12 @@ fn pride_and_prejudice_sideloaded(w: &mut LibraryWriter) -> rusqlite::Result<()>
         ..Item::default()
     })?;
     let one = w.chapter(id, SectionStyle::Epub, 3, Some("Chapter 3"), 1)?;
-    w.mark(id, &one[0], &highlight("She is tolerable; but not handsome enough to tempt me.", 1, "2024-06-01T10:05:00.000", 0.4)).map(drop)
+    w.mark(
+        id,
+        &one[0],
+        &highlight("She is tolerable; but not handsome enough to tempt me.", 1, "2024-06-01T10:05:00.000", 0.4),
+    )
+    .map(drop)
 }
 
 fn moby_dick(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -163,7 +254,17 @@ fn les_miserables(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         ..Item::default()
     })?;
     let one = w.chapter(id, SectionStyle::Kepub, 1, Some("Livre premier — Un juste"), 1)?;
-    w.mark(id, &one[0], &highlight("Même la nuit la plus sombre prendra fin et le soleil se lèvera.", 2, "2026-03-14T11:50:00.000", 0.8)).map(drop)
+    w.mark(
+        id,
+        &one[0],
+        &highlight(
+            "Même la nuit la plus sombre prendra fin et le soleil se lèvera.",
+            2,
+            "2026-03-14T11:50:00.000",
+            0.8,
+        ),
+    )
+    .map(drop)
 }
 
 fn crime_and_punishment(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -180,7 +281,18 @@ fn crime_and_punishment(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         ..Item::default()
     })?;
     let one = w.chapter(id, SectionStyle::Epub, 1, Some("第一部"), 1)?;
-    w.mark(id, &one[0], &note("苦しみと悩みは、偉大な自覚と深い心情の持ち主にとって、常に必然的なものである。", "大事な一文。", 0, "2026-09-09T23:50:00Z", 0.3)).map(drop)
+    w.mark(
+        id,
+        &one[0],
+        &note(
+            "苦しみと悩みは、偉大な自覚と深い心情の持ち主にとって、常に必然的なものである。",
+            "大事な一文。",
+            0,
+            "2026-09-09T23:50:00Z",
+            0.3,
+        ),
+    )
+    .map(drop)
 }
 
 fn arabian_nights(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -211,11 +323,37 @@ fn hostile_text(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         description: Some("<script>window.__kobo_pwned = 'description'</script><p>A book about <i>escaping</i>.</p>"),
         ..Item::default()
     })?;
-    let one = w.chapter(id, SectionStyle::Kepub, 1, Some("<img src=x onerror=\"window.__kobo_pwned='chapter'\">"), 1)?;
-    w.mark(id, &one[0], &highlight("<script>window.__kobo_pwned = 'highlight'</script>", 1, "2026-11-01T10:01:00.000", 0.1))?;
-    w.mark(id, &one[0], &note("Ampersands & angle brackets <b>stay</b> text.", "<img src=x onerror=\"window.__kobo_pwned='note'\"> & \"quotes\"", 2, "2026-11-01T10:02:00.000", 0.2))?;
+    let one =
+        w.chapter(id, SectionStyle::Kepub, 1, Some("<img src=x onerror=\"window.__kobo_pwned='chapter'\">"), 1)?;
+    w.mark(
+        id,
+        &one[0],
+        &highlight("<script>window.__kobo_pwned = 'highlight'</script>", 1, "2026-11-01T10:01:00.000", 0.1),
+    )?;
+    w.mark(
+        id,
+        &one[0],
+        &note(
+            "Ampersands & angle brackets <b>stay</b> text.",
+            "<img src=x onerror=\"window.__kobo_pwned='note'\"> & \"quotes\"",
+            2,
+            "2026-11-01T10:02:00.000",
+            0.2,
+        ),
+    )?;
     // A markup whose files never reached the bucket: the page shows a placeholder.
-    w.mark(id, &one[0], &Mark { kind: Some("markup"), text: None, created: "2026-11-01T10:03:00.000", progress: 0.3, ..Mark::default() }).map(drop)
+    w.mark(
+        id,
+        &one[0],
+        &Mark {
+            kind: Some("markup"),
+            text: None,
+            created: "2026-11-01T10:03:00.000",
+            progress: 0.3,
+            ..Mark::default()
+        },
+    )
+    .map(drop)
 }
 
 /// A ContentID with every character a URL treats specially.
@@ -232,7 +370,12 @@ fn odd_content_id(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         ..Item::default()
     })?;
     let one = w.chapter(id, SectionStyle::Kepub, 1, Some("Only Chapter"), 1)?;
-    w.mark(id, &one[0], &highlight("Paths with # and ? and % survive the round trip.", 3, "2023-05-05T05:06:00.000", 0.5)).map(drop)
+    w.mark(
+        id,
+        &one[0],
+        &highlight("Paths with # and ? and % survive the round trip.", 3, "2023-05-05T05:06:00.000", 0.5),
+    )
+    .map(drop)
 }
 
 fn article_instapaper(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -248,8 +391,22 @@ fn article_instapaper(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         ..Item::default()
     })?;
     let body = w.chapter(id, SectionStyle::Kepub, 1, None, 1)?;
-    w.mark(id, &body[0], &highlight("Reading slowly is not reading less; it is reading more of each page.", 0, "2026-11-18T07:20:00.000", 0.3))?;
-    w.mark(id, &body[0], &highlight("Attention is the rarest and purest form of generosity.", 2, "2026-11-18T07:25:00.000", 0.7)).map(drop)
+    w.mark(
+        id,
+        &body[0],
+        &highlight(
+            "Reading slowly is not reading less; it is reading more of each page.",
+            0,
+            "2026-11-18T07:20:00.000",
+            0.3,
+        ),
+    )?;
+    w.mark(
+        id,
+        &body[0],
+        &highlight("Attention is the rarest and purest form of generosity.", 2, "2026-11-18T07:25:00.000", 0.7),
+    )
+    .map(drop)
 }
 
 fn article_pocket(w: &mut LibraryWriter) -> rusqlite::Result<()> {
@@ -278,7 +435,12 @@ fn pdf(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         ..Item::default()
     })?;
     let page = w.chapter(id, SectionStyle::Kepub, 1, None, 1)?;
-    w.mark(id, &page[0], &highlight("Never eat a mushroom you cannot identify with certainty.", 1, "2025-10-10T10:11:00.000", 0.5)).map(drop)
+    w.mark(
+        id,
+        &page[0],
+        &highlight("Never eat a mushroom you cannot identify with certainty.", 1, "2025-10-10T10:11:00.000", 0.5),
+    )
+    .map(drop)
 }
 
 fn notebook(w: &mut LibraryWriter) -> rusqlite::Result<()> {

@@ -50,11 +50,7 @@ pub fn write_library(path: &Path, options: &DemoOptions) -> Result<DemoStats, De
     let io_error = |source| DemoError::Io { path: path.to_path_buf(), source };
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(io_error)?;
-    let temp = tempfile::Builder::new()
-        .prefix(".demo_kobo_")
-        .suffix(".sqlite")
-        .tempfile_in(dir)
-        .map_err(io_error)?;
+    let temp = tempfile::Builder::new().prefix(".demo_kobo_").suffix(".sqlite").tempfile_in(dir).map_err(io_error)?;
     let (stats, side_files) = {
         let mut writer = LibraryWriter::create(temp.path(), options.seed)?;
         curated::write(&mut writer, options.books)?;

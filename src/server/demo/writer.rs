@@ -162,7 +162,14 @@ impl LibraryWriter {
         Ok(sections)
     }
 
-    fn section_row(&mut self, book: &str, id: &str, kind: &str, title: Option<&str>, depth: i64) -> rusqlite::Result<()> {
+    fn section_row(
+        &mut self,
+        book: &str,
+        id: &str,
+        kind: &str,
+        title: Option<&str>,
+        depth: i64,
+    ) -> rusqlite::Result<()> {
         self.conn
             .prepare_cached(
                 "INSERT INTO content (ContentID, ContentType, MimeType, BookID, Title, VolumeIndex,
@@ -242,7 +249,13 @@ impl LibraryWriter {
             author: (kind != 2).then_some(author.as_str()),
             mime,
             percent,
-            status: if percent == 100 { 2 } else if percent > 0 { 1 } else { 0 },
+            status: if percent == 100 {
+                2
+            } else if percent > 0 {
+                1
+            } else {
+                0
+            },
             last_read: last_read.as_deref(),
             date_added: Some(&date_added),
             time_spent_secs,
@@ -252,7 +265,13 @@ impl LibraryWriter {
         let mut sections = Vec::new();
         for chapter in 1..=6 {
             let parts = if chapter == 3 { 2 } else { 1 };
-            sections.extend(self.chapter(&id, SectionStyle::Kepub, chapter, Some(&format!("Chapter {chapter}")), parts)?);
+            sections.extend(self.chapter(
+                &id,
+                SectionStyle::Kepub,
+                chapter,
+                Some(&format!("Chapter {chapter}")),
+                parts,
+            )?);
         }
         for _ in 0..count {
             let section = sections[self.rng.usize(..sections.len())].clone();
@@ -262,7 +281,15 @@ impl LibraryWriter {
             let color = Some(self.rng.i64(0..4));
             let progress = self.rng.f64();
             let kind = Some(if note.is_some() { "note" } else { "highlight" });
-            let mark = Mark { kind, text: Some(&text), note: note.as_deref(), color, created: &created, progress, ..Mark::default() };
+            let mark = Mark {
+                kind,
+                text: Some(&text),
+                note: note.as_deref(),
+                color,
+                created: &created,
+                progress,
+                ..Mark::default()
+            };
             self.mark(&id, &section, &mark)?;
         }
         Ok(())
@@ -283,23 +310,46 @@ fn sentence(rng: &mut fastrand::Rng) -> String {
 }
 
 const ADJECTIVES: [&str; 16] = [
-    "Silent", "Distant", "Golden", "Hidden", "Last", "Broken", "Quiet", "Northern", "Endless",
-    "Bright", "Forgotten", "Wandering", "Secret", "Winter", "Open", "Little",
+    "Silent",
+    "Distant",
+    "Golden",
+    "Hidden",
+    "Last",
+    "Broken",
+    "Quiet",
+    "Northern",
+    "Endless",
+    "Bright",
+    "Forgotten",
+    "Wandering",
+    "Secret",
+    "Winter",
+    "Open",
+    "Little",
 ];
 const NOUNS: [&str; 16] = [
-    "River", "Garden", "Library", "Harbour", "Mountain", "Letters", "Orchard", "Island", "Map",
-    "Lantern", "Sea", "City", "Archive", "Forest", "Bridge", "Season",
+    "River", "Garden", "Library", "Harbour", "Mountain", "Letters", "Orchard", "Island", "Map", "Lantern", "Sea",
+    "City", "Archive", "Forest", "Bridge", "Season",
 ];
-const FIRST_NAMES: [&str; 12] = [
-    "Ada", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Inès", "Jonas", "Kwame", "Lucía",
-];
+const FIRST_NAMES: [&str; 12] =
+    ["Ada", "Bruno", "Chiara", "Dmitri", "Elena", "Farid", "Greta", "Hiro", "Inès", "Jonas", "Kwame", "Lucía"];
 const LAST_NAMES: [&str; 12] = [
-    "Achebe", "Bergström", "Castellano", "Dubois", "Eriksen", "Fontaine", "García", "Hoffmann", "Ishikawa",
-    "Jovanović", "Kowalski", "Lindqvist",
+    "Achebe",
+    "Bergström",
+    "Castellano",
+    "Dubois",
+    "Eriksen",
+    "Fontaine",
+    "García",
+    "Hoffmann",
+    "Ishikawa",
+    "Jovanović",
+    "Kowalski",
+    "Lindqvist",
 ];
 const WORDS: [&str; 40] = [
-    "the", "light", "of", "memory", "falls", "across", "every", "page", "we", "turn", "and", "in",
-    "quiet", "rooms", "readers", "find", "what", "they", "were", "looking", "for", "long", "before",
-    "knowing", "it", "time", "river", "patience", "a", "small", "truth", "held", "between", "two",
-    "chapters", "waits", "like", "evening", "weather", "still",
+    "the", "light", "of", "memory", "falls", "across", "every", "page", "we", "turn", "and", "in", "quiet", "rooms",
+    "readers", "find", "what", "they", "were", "looking", "for", "long", "before", "knowing", "it", "time", "river",
+    "patience", "a", "small", "truth", "held", "between", "two", "chapters", "waits", "like", "evening", "weather",
+    "still",
 ];

@@ -44,10 +44,8 @@ struct ReadingPosition {
 /// The chapters of a book with their highlights in reading order; annotations whose section
 /// matches no table-of-contents entry form a last group without a title.
 pub fn group_into_chapters(sections: &[Section], toc: &[TocEntry], highlights: Vec<PlacedHighlight>) -> Vec<Chapter> {
-    let exact_order: HashMap<String, i64> = sections
-        .iter()
-        .filter_map(|s| Some((section_key_exact(&s.book_id, &s.id), s.order?)))
-        .collect();
+    let exact_order: HashMap<String, i64> =
+        sections.iter().filter_map(|s| Some((section_key_exact(&s.book_id, &s.id), s.order?))).collect();
     let mut file_order: HashMap<String, i64> = HashMap::new();
     for (key, &order) in &exact_order {
         let slot = file_order.entry(file_key_of_path(key)).or_insert(order);
@@ -71,11 +69,7 @@ pub fn group_into_chapters(sections: &[Section], toc: &[TocEntry], highlights: V
                 .or_else(|| file_order.get(&key))
                 .copied()
                 .unwrap_or(i64::MAX);
-            let position = ReadingPosition {
-                section,
-                progress: h.progress,
-                path: numbers_in(&h.start_path),
-            };
+            let position = ReadingPosition { section, progress: h.progress, path: numbers_in(&h.start_path) };
             (position, titles.get(&key).map(|(title, _)| *title), h.highlight)
         })
         .collect();
@@ -203,7 +197,12 @@ mod tests {
     }
 
     fn toc(file: &str, title: &str, order: i64) -> TocEntry {
-        TocEntry { book_id: BOOK.into(), id: format!("{BOOK}!OEBPS!Text/{file}"), title: title.into(), order: Some(order) }
+        TocEntry {
+            book_id: BOOK.into(),
+            id: format!("{BOOK}!OEBPS!Text/{file}"),
+            title: title.into(),
+            order: Some(order),
+        }
     }
 
     #[test]
@@ -250,7 +249,8 @@ mod tests {
 
     #[test]
     fn a_book_without_table_of_contents_has_one_untitled_group() {
-        let chapters = group_into_chapters(&[], &[], vec![highlight("b", "x.xhtml", 0.5, ""), highlight("a", "x.xhtml", 0.1, "")]);
+        let chapters =
+            group_into_chapters(&[], &[], vec![highlight("b", "x.xhtml", 0.5, ""), highlight("a", "x.xhtml", 0.1, "")]);
         assert_eq!(chapters.len(), 1);
         assert_eq!(chapters[0].title, None);
         assert_eq!(chapters[0].highlights.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);

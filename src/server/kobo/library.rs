@@ -111,12 +111,8 @@ impl LibraryIndex {
             .collect();
         let page_count = matching.len().div_ceil(PAGE_SIZE).max(1);
         let page = query.page.clamp(1, page_count);
-        let items = matching
-            .iter()
-            .skip((page - 1) * PAGE_SIZE)
-            .take(PAGE_SIZE)
-            .map(|item| item.summary.clone())
-            .collect();
+        let items =
+            matching.iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE).map(|item| item.summary.clone()).collect();
         LibraryListing {
             items,
             matching: matching.len(),
@@ -223,7 +219,11 @@ fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> I
 fn title_from_id(id: &str) -> String {
     let name = id.rsplit('/').next().unwrap_or(id);
     let stem = name.split('.').next().unwrap_or(name).trim();
-    if stem.is_empty() { "Untitled".to_string() } else { stem.to_string() }
+    if stem.is_empty() {
+        "Untitled".to_string()
+    } else {
+        stem.to_string()
+    }
 }
 
 fn sorted_positions(items: &[IndexedItem], sort: LibrarySort) -> Vec<usize> {

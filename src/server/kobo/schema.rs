@@ -30,8 +30,8 @@ impl Columns {
                 .find(|column| !set.contains(&column.to_ascii_lowercase()))
                 .map(|column| format!("`{table}` has no `{column}` column"))
         };
-        if let Some(problem) = lacks(&content, &REQUIRED_CONTENT, "content")
-            .or_else(|| lacks(&bookmark, &REQUIRED_BOOKMARK, "Bookmark"))
+        if let Some(problem) =
+            lacks(&content, &REQUIRED_CONTENT, "content").or_else(|| lacks(&bookmark, &REQUIRED_BOOKMARK, "Bookmark"))
         {
             return Err(problem);
         }

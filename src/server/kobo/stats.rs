@@ -61,12 +61,18 @@ fn annotation_stats(conn: &Connection, columns: &Columns, stats: &mut ReadingSta
     }
     stats.highlights_per_month = continuous_months(&months);
     let order = [HighlightColor::Yellow, HighlightColor::Pink, HighlightColor::Blue, HighlightColor::Green];
-    stats.colours = order.into_iter().map(|c| (c, colours.get(&c).copied().unwrap_or(0))).filter(|(_, n)| *n > 0).collect();
+    stats.colours =
+        order.into_iter().map(|c| (c, colours.get(&c).copied().unwrap_or(0))).filter(|(_, n)| *n > 0).collect();
     Ok(())
 }
 
 /// Books finished per year and time spent per book, from the top-level items.
-fn item_stats(conn: &Connection, columns: &Columns, index: &LibraryIndex, stats: &mut ReadingStats) -> rusqlite::Result<()> {
+fn item_stats(
+    conn: &Connection,
+    columns: &Columns,
+    index: &LibraryIndex,
+    stats: &mut ReadingStats,
+) -> rusqlite::Result<()> {
     let sql = format!(
         "SELECT ContentID, {status}, {finished}, {last_read}, {spent} FROM content WHERE {top_level}",
         status = columns.content("ReadStatus"),
@@ -109,7 +115,8 @@ fn top<N: Ord + Copy + Default>(values: impl Iterator<Item = (String, N)>) -> Ve
 /// Every month from the first to the last with data (the latest `MONTHS`), zeros included.
 fn continuous_months(counts: &BTreeMap<String, u32>) -> Vec<(String, u32)> {
     let parse = |ym: &str| Some((ym.get(..4)?.parse::<i32>().ok()?, ym.get(5..7)?.parse::<i32>().ok()?));
-    let (Some(first), Some(last)) = (counts.keys().next().and_then(|k| parse(k)), counts.keys().last().and_then(|k| parse(k)))
+    let (Some(first), Some(last)) =
+        (counts.keys().next().and_then(|k| parse(k)), counts.keys().last().and_then(|k| parse(k)))
     else {
         return Vec::new();
     };

@@ -98,8 +98,8 @@ impl Snapshot {
             Err(err) => return Err(unreadable(format!("it cannot be opened ({err})"))),
         }
         let conn = open_read_only(read_from).map_err(|err| unreadable(describe_sqlite_error(&err)))?;
-        let columns = Columns::detect(&conn)
-            .map_err(|problem| unreadable(format!("it is not a Kobo database ({problem})")))?;
+        let columns =
+            Columns::detect(&conn).map_err(|problem| unreadable(format!("it is not a Kobo database ({problem})")))?;
         let index = LibraryIndex::load(&conn, &columns)
             .map_err(|err| unreadable(format!("its library cannot be read ({err})")))?;
         Ok(Snapshot {

@@ -19,7 +19,9 @@ pub fn normalize_date(raw: &str) -> Option<String> {
         .get(10..19)
         .filter(|t| {
             let t = t.as_bytes();
-            (t[0] == b'T' || t[0] == b' ') && t[3] == b':' && t[6] == b':'
+            (t[0] == b'T' || t[0] == b' ')
+                && t[3] == b':'
+                && t[6] == b':'
                 && [1, 2, 4, 5, 7, 8].iter().all(|&i| t[i].is_ascii_digit())
         })
         .map(|t| &t[1..])
@@ -146,10 +148,7 @@ mod tests {
     #[test]
     fn html_descriptions_become_plain_text() {
         let html = "<p>A <b>tale</b> of &lt;two&gt; cities&nbsp;&amp; more.</p><p>Second&#x2019;s para &#8212; end</p><script>alert(1)</script>";
-        assert_eq!(
-            html_to_text(html),
-            "A tale of <two> cities & more.\n\nSecond’s para — end"
-        );
+        assert_eq!(html_to_text(html), "A tale of <two> cities & more.\n\nSecond’s para — end");
         assert_eq!(html_to_text("3 < 4 & 5 > 2"), "3 < 4 & 5 > 2");
         assert_eq!(html_to_text("unterminated <b"), "unterminated <b");
         assert_eq!(html_to_text("&bogus; &#xZZ;"), "&bogus; &#xZZ;");

@@ -70,9 +70,7 @@ async fn copy_stream(
         let chunk = match tokio::time::timeout(limits.stall_timeout, stream.next()).await {
             Err(_) => return Err(SyncError::Stalled(limits.stall_timeout)),
             Ok(None) => break,
-            Ok(Some(Err(err))) => {
-                return Err(SyncError::Interrupted { received, expected, detail: err.to_string() })
-            }
+            Ok(Some(Err(err))) => return Err(SyncError::Interrupted { received, expected, detail: err.to_string() }),
             Ok(Some(Ok(chunk))) => chunk,
         };
         if received + chunk.len() as u64 > expected {

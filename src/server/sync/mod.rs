@@ -24,8 +24,8 @@ use crate::{
         settings::SyncSettings,
     },
 };
-use state::{NotStarted, RunningSync, SyncState};
 use bytes::Bytes;
+use state::{NotStarted, RunningSync, SyncState};
 use std::{
     path::Path,
     sync::{Arc, Mutex},
@@ -60,7 +60,10 @@ struct EncodedStatus {
 enum Outcome {
     UpToDate,
     /// A new file is in place; `snapshot` is its preloaded library, when that worked.
-    Replaced { bytes: u64, snapshot: Option<Arc<Snapshot>> },
+    Replaced {
+        bytes: u64,
+        snapshot: Option<Arc<Snapshot>>,
+    },
 }
 
 impl SyncService {
@@ -123,11 +126,9 @@ impl SyncService {
                 let status = self.state.status(None);
                 SyncStart { initiated: false, message: "A sync is already running".into(), status: status.status }
             }
-            Err(NotStarted::RecentlyChecked) => SyncStart {
-                initiated: false,
-                message: "Library is up to date".into(),
-                status: SyncPhase::UpToDate,
-            },
+            Err(NotStarted::RecentlyChecked) => {
+                SyncStart { initiated: false, message: "Library is up to date".into(), status: SyncPhase::UpToDate }
+            }
         }
     }
 

@@ -90,7 +90,9 @@ impl ObjectSource for FileSource {
     }
 
     fn read_sibling<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<Bytes, SyncError>> {
-        Box::pin(async move { tokio::fs::read(self.sibling(relative)).await.map(Bytes::from).map_err(|err| self.error(err)) })
+        Box::pin(async move {
+            tokio::fs::read(self.sibling(relative)).await.map(Bytes::from).map_err(|err| self.error(err))
+        })
     }
 }
 
@@ -118,13 +120,8 @@ pub struct S3Source {
 impl S3Source {
     pub fn new(bucket: &str, key: &str, s3: &S3Settings, answer_timeout: Duration) -> Result<S3Source, S3Error> {
         let region = Region::Custom { region: s3.region.clone(), endpoint: s3.endpoint.clone() };
-        let credentials = Credentials::new(
-            Some(s3.access_key_id.expose()),
-            Some(s3.secret_access_key.expose()),
-            None,
-            None,
-            None,
-        )?;
+        let credentials =
+            Credentials::new(Some(s3.access_key_id.expose()), Some(s3.secret_access_key.expose()), None, None, None)?;
         let mut bucket = Bucket::new(bucket, region, credentials)?;
         if s3.path_style {
             bucket = bucket.with_path_style();
@@ -157,7 +154,10 @@ impl S3Source {
         }
     }
 
-    async fn answered<T>(&self, request: impl std::future::Future<Output = Result<T, S3Error>>) -> Result<T, SyncError> {
+    async fn answered<T>(
+        &self,
+        request: impl std::future::Future<Output = Result<T, S3Error>>,
+    ) -> Result<T, SyncError> {
         match tokio::time::timeout(self.answer_timeout, request).await {
             Ok(result) => result.map_err(|err| self.error(err)),
             Err(_) => Err(SyncError::NoAnswer(self.answer_timeout)),

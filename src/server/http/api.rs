@@ -1,6 +1,6 @@
 //! The sync API of the contract, as plain JSON endpoints under `/api`.
 
-use super::app_state::AppState;
+use super::AppState;
 use crate::model::SyncStart;
 use axum::{extract::State, http::header, response::IntoResponse, routing, Json, Router};
 

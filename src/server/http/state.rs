@@ -1,6 +1,9 @@
-//! What every request can reach: settings, the library store and the sync engine.
+//! What every request can reach: settings, the library store and the sync engine; and what a
+//! page or server function asks of its request (the pinned library version, the signed-in user,
+//! a cookie).
 
-use super::{
+use crate::model::ShelfError;
+use crate::server::{
     auth::{Auth, SignedIn},
     kobo::{LibraryStore, Snapshot},
     markups::MarkupStore,
@@ -8,7 +11,6 @@ use super::{
     settings::Settings,
     sync::SyncService,
 };
-use crate::model::ShelfError;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
@@ -23,6 +25,8 @@ pub struct AppState {
     pub auth: Option<Arc<Auth>>,
     pub search: Arc<SearchIndex>,
     pub markups: Arc<MarkupStore>,
+    /// Turns to compute a password hash (see `login::PASSWORD_CHECKS_AT_ONCE`).
+    pub password_checks: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for LeptosOptions {
@@ -41,29 +45,47 @@ pub fn app_state() -> Result<AppState, ShelfError> {
     use_context::<AppState>().ok_or_else(|| ShelfError::Request("the app state is missing".into()))
 }
 
-/// This request's library snapshot.
-pub fn request_snapshot() -> Result<Arc<Snapshot>, ShelfError> {
+/// The app state for private work (the library, sync, settings): with login on, only for a
+/// signed-in request. A second lock behind `require_login`, so no route that reaches a page or
+/// server function can read private data without a session.
+pub fn private_state() -> Result<AppState, ShelfError> {
     let state = app_state()?;
+    if state.auth.is_some() && signed_in_user().is_none() {
+        return Err(ShelfError::LoginRequired);
+    }
+    Ok(state)
+}
+
+/// This request's library snapshot (see [`private_state`]). Loading a new version takes the
+/// store's lock and reads the file: `block_in_place` hands this thread's other async work to
+/// the rest of the runtime meanwhile, so no async thread waits behind a load. (Not an `.await`:
+/// an await point inside a page's render lets Leptos dispose the router's state under it.)
+pub fn request_snapshot() -> Result<Arc<Snapshot>, ShelfError> {
+    let state = private_state()?;
     let pinned = use_context::<RequestLibrary>().unwrap_or_default();
-    pinned.0.get_or_init(|| state.library.current()).clone()
+    pinned.0.get_or_init(|| tokio::task::block_in_place(|| state.library.current())).clone()
 }
 
 /// The signed-in user of the request being served, if any.
 pub fn signed_in_user() -> Option<String> {
     let parts = use_context::<axum::http::request::Parts>()?;
-    parts.extensions.get::<SignedIn>().map(|signed_in| signed_in.0.clone())
+    parts.extensions.get::<SignedIn>().map(|signed_in| signed_in.user.clone())
 }
 
 /// A cookie of the request being served.
 pub fn request_cookie(name: &str) -> Option<String> {
     let parts = use_context::<axum::http::request::Parts>()?;
     let headers = parts.headers.get_all(axum::http::header::COOKIE);
-    headers.iter().filter_map(|v| v.to_str().ok()).find_map(|header| super::auth::cookie_value(header, name).map(str::to_string))
+    headers
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|header| crate::server::auth::cookie_value(header, name).map(str::to_string))
 }
 
 /// The colour theme the reader chose, from the request's cookie.
 pub fn request_theme() -> crate::model::Theme {
-    request_cookie(crate::model::Theme::COOKIE).map_or_else(Default::default, |slug| crate::model::Theme::from_slug(&slug))
+    request_cookie(crate::model::Theme::COOKIE)
+        .map_or_else(Default::default, |slug| crate::model::Theme::from_slug(&slug))
 }
 
 /// Runs blocking library work (SQLite) off the async threads.

@@ -1,21 +1,29 @@
-//! Starting the web server: data directory, library, sync engine, routes.
+//! Starting the web server: data directory, library, sync engine, routes, and the connection
+//! loop (hyper, with a header-read timeout so clients that never finish a request are closed).
 
-use super::{
-    api,
-    app_state::{AppState, RequestLibrary},
-    auth::{self, Auth},
+use super::{login::PASSWORD_CHECKS_AT_ONCE, router, AppState};
+use crate::server::{
+    appdb,
+    auth::Auth,
     demo::{self, DemoOptions},
     kobo::{LibraryStore, Snapshot},
     markups::MarkupStore,
     search::SearchIndex,
-    settings::Settings,
+    settings::{Settings, SourceLocation},
     sync::{open_source, remove_leftover_temp_files, SyncService},
 };
-use crate::app::{shell, App};
-use axum::{http::HeaderValue, response::Response, Router};
+use axum::{extract::ConnectInfo, Router};
+use hyper_util::{
+    rt::{TokioExecutor, TokioIo, TokioTimer},
+    server::{conn::auto, graceful::GracefulShutdown},
+    service::TowerToHyperService,
+};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
-use std::sync::Arc;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+use tower::ServiceExt;
+
+/// A client must send a request's headers within this time (also between keep-alive requests).
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Runs the server until SIGINT or SIGTERM. Errors are one line for the operator.
 pub async fn serve(settings: Settings) -> Result<(), String> {
@@ -41,9 +49,8 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
         .with_after_swap(Arc::new(build_index));
     let sync = Arc::new(sync);
-    let mut leptos_options = get_configuration(None)
-        .map_err(|err| format!("invalid Leptos setting: {err}"))?
-        .leptos_options;
+    let mut leptos_options =
+        get_configuration(None).map_err(|err| format!("invalid Leptos setting: {err}"))?.leptos_options;
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = env!("CARGO_PKG_NAME").into();
     }
@@ -51,8 +58,21 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         leptos_options.site_root = site.into();
     }
     let address = leptos_options.site_addr;
-    let auth = settings.login.as_ref().map(|login| Arc::new(Auth::new(login)));
-    let state = AppState { leptos_options, settings: settings.clone(), library, sync: sync.clone(), auth, search, markups };
+    let auth = match &settings.login {
+        Some(login) => Some(Arc::new(Auth::new(login, appdb::open(&settings.data_dir)?)?)),
+        None => None,
+    };
+    let password_checks = Arc::new(tokio::sync::Semaphore::new(PASSWORD_CHECKS_AT_ONCE));
+    let state = AppState {
+        leptos_options,
+        settings: settings.clone(),
+        library,
+        sync: sync.clone(),
+        auth,
+        search,
+        markups,
+        password_checks,
+    };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -69,36 +89,46 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     );
     // The first check runs at once, so a fresh start fetches the library without a visitor.
     sync.start();
-    axum::serve(listener, app.into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|err| format!("the server stopped: {err}"))
+    serve_connections(listener, app).await;
+    Ok(())
 }
 
-fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
-    let options = state.leptos_options.clone();
-    let per_request = || provide_context(RequestLibrary::default());
-    api::routes()
-        .merge(auth::routes())
-        .merge(super::export::routes())
-        .merge(super::theme::routes())
-        .merge(super::markups::routes())
-        .leptos_routes_with_context(&state, routes, per_request, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(per_request, shell))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::require_login))
-        .layer(axum::middleware::from_fn(auth::reject_cross_site))
-        .layer(axum::middleware::map_response(security_headers))
-        .with_state(state)
-}
-
-/// Headers every response carries: no MIME sniffing, no framing, no referrer leaks.
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    response
+/// Accepts connections until SIGINT or SIGTERM, then lets open requests finish (up to 10 s).
+async fn serve_connections(listener: tokio::net::TcpListener, app: Router) {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    let graceful = GracefulShutdown::new();
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait a moment rather than spin.
+                    tracing::warn!(error = %err, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let service = app.clone().map_request(move |mut request: axum::extract::Request<_>| {
+            request.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
+            request.map(axum::body::Body::new)
+        });
+        let connection =
+            builder.serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection.into_owned());
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(error = %err, "connection ended with an error");
+            }
+        });
+    }
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
+        tracing::warn!("requests still open after 10 s; stopping anyway");
+    }
 }
 
 /// A release build keeps its site in `site/` beside the binary (`scripts/build.sh --release`),
@@ -122,7 +152,7 @@ fn prepare_data_dir(settings: &Settings) -> Result<(), String> {
     if removed > 0 {
         tracing::info!(count = removed, dir = %dir.display(), "removed temp files left by an interrupted sync");
     }
-    if let (true, super::settings::SourceLocation::File(path)) = (settings.source_is_default, &settings.source) {
+    if let (true, SourceLocation::File(path)) = (settings.source_is_default, &settings.source) {
         if !path.exists() {
             let stats = demo::write_library(path, &DemoOptions::default()).map_err(|err| err.to_string())?;
             tracing::info!(path = %path.display(), items = stats.items, bookmarks = stats.bookmarks, "wrote the demo library (no source configured)");
@@ -142,8 +172,8 @@ fn ignore_file_size_signal() {
 
 async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .expect("install the SIGTERM handler");
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("install the SIGTERM handler");
     tokio::select! {
         _ = interrupt => {},
         _ = terminate.recv() => {},

@@ -2,12 +2,12 @@
 //! cookie and goes back. A plain link, so it works without JavaScript; the server renders the
 //! chosen theme, so no page flashes the other one first.
 
-use super::{app_state::AppState, auth::safe_next};
+use super::{redirect, AppState};
 use crate::model::Theme;
 use axum::{
     extract::Query,
     http::{header, HeaderValue},
-    response::{IntoResponse, Redirect, Response},
+    response::{IntoResponse, Response},
     routing::get,
     Router,
 };
@@ -30,7 +30,7 @@ async fn set_theme(Query(query): Query<ThemeQuery>) -> Response {
         Theme::System => format!("{}=; Path=/; SameSite=Lax; Max-Age=0", Theme::COOKIE),
         chosen => format!("{}={}; Path=/; SameSite=Lax; Max-Age=31536000", Theme::COOKIE, chosen.slug()),
     };
-    let mut response = Redirect::to(safe_next(&query.back)).into_response();
+    let mut response = redirect::to_local(&query.back).into_response();
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().insert(header::SET_COOKIE, value);
     }

@@ -1,0 +1,65 @@
+//! The app's own database, `<data dir>/shelf.sqlite`: what kobo-shelf itself must remember
+//! (sessions today), kept apart from the downloaded `KoboReader.sqlite`, which is never written.
+//! WAL with `synchronous = FULL`; the schema is migrated in code, one step per version
+//! (`PRAGMA user_version`), each step in its own transaction.
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+pub const FILE_NAME: &str = "shelf.sqlite";
+
+/// Schema steps; step `i` takes the database from version `i` to `i + 1`. Append only.
+const MIGRATIONS: &[&str] = &["CREATE TABLE session (
+        id TEXT PRIMARY KEY,
+        user TEXT NOT NULL,
+        -- Which password the session was opened with (changing the password ends sessions).
+        password_tag TEXT NOT NULL,
+        expires INTEGER NOT NULL
+    ) STRICT"];
+
+/// `<data dir>/shelf.sqlite`.
+pub fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(FILE_NAME)
+}
+
+/// Opens (creating it if needed) and migrates the app database.
+pub fn open(data_dir: &Path) -> Result<Connection, String> {
+    let path = path(data_dir);
+    let fail = |err: rusqlite::Error| format!("the app database {} cannot be opened: {err}", path.display());
+    let mut conn = Connection::open(&path).map_err(fail)?;
+    conn.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
+    conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(fail)?;
+    migrate(&mut conn).map_err(fail)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let version: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for (step, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+        let transaction = conn.transaction()?;
+        transaction.execute_batch(sql)?;
+        transaction.pragma_update(None, "user_version", step + 1)?;
+        transaction.commit()?;
+        tracing::info!(version = step + 1, "app database migrated");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_twice_migrates_once_and_keeps_the_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open(dir.path()).unwrap();
+        conn.execute("INSERT INTO session VALUES ('a', 'reader', 't', 1)", []).unwrap();
+        drop(conn);
+        let conn = open(dir.path()).unwrap();
+        let version: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0)).unwrap();
+        assert_eq!(version, MIGRATIONS.len());
+        let count: i64 = conn.query_row("SELECT count(*) FROM session", [], |row| row.get(0)).unwrap();
+        assert_eq!(count, 1);
+    }
+}

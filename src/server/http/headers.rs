@@ -1,0 +1,63 @@
+//! Response headers: the ones every answer carries, `no-store` on everything private, and each
+//! page's Content-Security-Policy with the nonce of its inline hydration script.
+
+use axum::{
+    http::{header, HeaderValue},
+    response::Response,
+};
+use leptos::prelude::*;
+
+/// For answers that set no policy of their own (error pages, the 429 page): nothing runs.
+const DEFAULT_POLICY: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// Every response: no MIME sniffing, no framing, no referrer leaks, a policy if none is set.
+pub async fn every_response(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(DEFAULT_POLICY));
+    response
+}
+
+/// Every response behind the login (pages, server functions, API, exports, markups) is private
+/// reading data: no cache, shared or the browser's, keeps a copy.
+pub async fn private_response(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Sets this page's policy: scripts only from this site or with this response's nonce (the
+/// hydration bootstrap), WASM compiled from this site, inline style attributes (progress bars)
+/// but no inline style elements, nothing framed, no `<base>`.
+pub fn provide_page_policy() {
+    let (Some(nonce), Some(response)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else { return };
+    if let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce.to_string())) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, policy);
+    }
+}
+
+fn page_policy(nonce: &str) -> String {
+    // `cargo leptos watch` reloads pages through a WebSocket on its own port.
+    let live_reload = if std::env::var_os("LEPTOS_WATCH").is_some() { "; connect-src 'self' ws: wss:" } else { "" };
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         style-src-attr 'unsafe-inline'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; \
+         base-uri 'none'; form-action 'self'{live_reload}"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::page_policy;
+
+    #[test]
+    fn the_page_policy_allows_only_this_sites_scripts_and_the_nonce() {
+        let policy = page_policy("abc123");
+        assert!(policy.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval';"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'") && policy.contains("base-uri 'none'"), "{policy}");
+        let scripts = policy.split(';').find(|part| part.trim_start().starts_with("script-src")).unwrap();
+        assert!(!scripts.contains("unsafe-inline"), "{scripts}");
+    }
+}

@@ -1,0 +1,209 @@
+//! The login and logout endpoints and the two middlewares: `require_login` (every route behind
+//! it needs a session, but for an exact list of public paths) and `reject_cross_site`
+//! (state-changing requests must come from this site).
+
+use super::{redirect, AppState};
+use crate::{
+    model::{encode_url_component, ShelfError},
+    server::auth::SignedIn,
+};
+use axum::{
+    extract::{ConnectInfo, Request, State},
+    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    middleware::Next,
+    response::{IntoResponse, Redirect, Response},
+    routing::post,
+    Extension, Form, Router,
+};
+use serde::Deserialize;
+use std::{collections::HashSet, net::SocketAddr, sync::OnceLock, time::Duration};
+
+/// Password hashes computed at once at most (argon2 is slow on purpose: a flood of logins must
+/// not take every core); further attempts wait this long for a turn, then get 429.
+pub const PASSWORD_CHECKS_AT_ONCE: usize = 2;
+const PASSWORD_CHECK_WAIT: Duration = Duration::from_secs(10);
+
+/// Paths that answer without a session: the login page and its server function, login,
+/// logout, the theme switch and the health probe. Exact paths, compared after the path guard.
+const PUBLIC_PATHS: [&str; 5] = ["/login", "/logout", "/theme", "/api/health", "/api/login_state"];
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/login", post(login)).route("/logout", post(logout))
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let Some(auth) = state.auth.clone() else { return Redirect::to("/").into_response() };
+    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back();
+    let client = auth.client_address(peer.ip(), forwarded);
+    let next = redirect::local_target(&form.next);
+    if let Err(wait) = auth.attempt(client) {
+        tracing::warn!(%client, "login refused: too many attempts");
+        return too_many_attempts(wait);
+    }
+    let Ok(Ok(_turn)) = tokio::time::timeout(PASSWORD_CHECK_WAIT, state.password_checks.acquire()).await else {
+        tracing::warn!(%client, "login refused: too many password checks at once");
+        return too_many_attempts(Duration::from_secs(5));
+    };
+    let concurrent_checks = PASSWORD_CHECKS_AT_ONCE - state.password_checks.available_permits();
+    let checker = auth.clone();
+    let signed_in = tokio::task::spawn_blocking(move || {
+        checker.credentials_match(&form.username, &form.password).then(|| checker.sign_in()).transpose()
+    })
+    .await;
+    match signed_in {
+        Ok(Ok(Some(cookie))) => {
+            auth.forget_attempts(client);
+            tracing::info!(%client, concurrent_checks, "login succeeded");
+            with_cookie(Redirect::to(&next), &cookie)
+        }
+        Ok(Ok(None)) => {
+            tracing::warn!(%client, concurrent_checks, "login failed");
+            Redirect::to(&format!("/login?failed=1&next={}", encode_url_component(&next))).into_response()
+        }
+        Ok(Err(err)) => (StatusCode::INTERNAL_SERVER_ERROR, err).into_response(),
+        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, signed_in: Option<Extension<SignedIn>>) -> Response {
+    let Some(auth) = state.auth.clone() else { return Redirect::to("/").into_response() };
+    let cookie = match signed_in {
+        Some(Extension(session)) => tokio::task::spawn_blocking(move || auth.sign_out(&session))
+            .await
+            .map_err(|err| err.to_string())
+            .and_then(|ended| ended),
+        None => Ok(auth.expired_cookie()),
+    };
+    match cookie {
+        Ok(cookie) => with_cookie(Redirect::to("/login"), &cookie),
+        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err).into_response(),
+    }
+}
+
+fn with_cookie(redirect: Redirect, cookie: &str) -> Response {
+    let mut response = redirect.into_response();
+    if let Ok(value) = HeaderValue::from_str(cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+}
+
+fn too_many_attempts(wait: Duration) -> Response {
+    let seconds = wait.as_secs().max(1);
+    let page = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Too many attempts · kobo-shelf</title></head>\
+         <body><h1>Too many login attempts</h1><p>Try again in {seconds} seconds.</p><p><a href=\"/login\">Back to the login page</a></p></body></html>"
+    );
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, axum::response::Html(page)).into_response();
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// The paths of the server functions, whose callers decode errors as `ShelfError`.
+fn server_function_paths() -> &'static HashSet<&'static str> {
+    static PATHS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    PATHS.get_or_init(|| leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect())
+}
+
+/// Lets a request through with its signed-in user, or, unless its path is public, answers: a
+/// page sends the browser to the login page (and back afterwards), an API or server function
+/// answers 401 with a JSON error.
+pub async fn require_login(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let Some(auth) = state.auth.as_deref() else { return next.run(request).await };
+    let cookies = request.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
+    match auth.signed_in(cookies) {
+        Some(signed_in) => {
+            request.extensions_mut().insert(signed_in);
+            next.run(request).await
+        }
+        None if PUBLIC_PATHS.contains(&request.uri().path()) => next.run(request).await,
+        None => login_required(&request),
+    }
+}
+
+fn login_required(request: &Request) -> Response {
+    let path = request.uri().path();
+    let json = |body: String| {
+        let mut response = (StatusCode::UNAUTHORIZED, body).into_response();
+        response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    };
+    if server_function_paths().contains(path) {
+        json(serde_json::to_string(&ShelfError::LoginRequired).unwrap_or_default())
+    } else if path.starts_with("/api/") {
+        json(serde_json::json!({ "error": "login required" }).to_string())
+    } else if matches!(*request.method(), Method::GET | Method::HEAD) {
+        let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        Redirect::to(&format!("/login?next={}", encode_url_component(wanted))).into_response()
+    } else {
+        (StatusCode::UNAUTHORIZED, "login required").into_response()
+    }
+}
+
+/// Refuses a state-changing request whose `Origin` (or else `Referer`) names another site:
+/// another origin than `KOBO_SHELF_PUBLIC_URL` when that is set, else another host than the
+/// request's `Host`. Together with `SameSite=Lax` cookies this stops cross-site form posts.
+pub async fn reject_cross_site(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let headers = request.headers();
+    let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
+    let source = text(header::ORIGIN).or_else(|| text(header::REFERER));
+    let same_site = match (source, state.settings.public_origin.as_deref()) {
+        (None, _) => true,
+        (Some(source), Some(public)) => origin_of(source).as_deref() == Some(public),
+        (Some(source), None) => origin_host(source).is_some_and(|host| Some(host) == text(header::HOST)),
+    };
+    if same_site {
+        next.run(request).await
+    } else {
+        tracing::warn!(origin = source.unwrap_or_default(), "refused a cross-site request");
+        (StatusCode::FORBIDDEN, "cross-site request refused").into_response()
+    }
+}
+
+/// `https://Example.org:443/path` → `https://example.org`; `null` and junk → `None`.
+fn origin_of(url: &str) -> Option<String> {
+    let url = url::Url::parse(url).ok()?;
+    url.has_host().then(|| url.origin().ascii_serialization())
+}
+
+/// `https://example.org:8443/path` → `example.org:8443`; `null` and junk → `None`.
+fn origin_host(url: &str) -> Option<&str> {
+    let rest = url.split_once("://")?.1;
+    let host = rest.split(['/', '?', '#']).next()?;
+    (!host.is_empty()).then_some(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins_reduce_to_their_host() {
+        assert_eq!(origin_host("http://127.0.0.1:3000"), Some("127.0.0.1:3000"));
+        assert_eq!(origin_host("https://shelf.example/login?next=/"), Some("shelf.example"));
+        assert_eq!(origin_host("null"), None);
+    }
+
+    #[test]
+    fn origins_compare_as_browsers_send_them() {
+        assert_eq!(origin_of("https://Books.Example.org:443/login").as_deref(), Some("https://books.example.org"));
+        assert_eq!(origin_of("http://127.0.0.1:3000").as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(origin_of("null"), None);
+    }
+}
