@@ -33,6 +33,20 @@ pub fn megabytes(mb: f64) -> String {
     }
 }
 
+/// The start of `text` on one line: at most `max` characters, cut before the word the limit
+/// falls in (mid-run in text without spaces, such as Japanese), with "…" when cut.
+pub fn excerpt(text: &str, max: usize) -> String {
+    let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some((limit, _)) = text.char_indices().nth(max) else { return one_line(text) };
+    let head = &text[..limit];
+    let cut = if text[limit..].starts_with(char::is_whitespace) {
+        head
+    } else {
+        head.rfind(char::is_whitespace).filter(|&space| space > limit / 2).map_or(head, |space| &head[..space])
+    };
+    format!("{}…", one_line(cut).trim_end_matches([',', ';', ':']))
+}
+
 /// `1` → `1 highlight`, `2` → `2 highlights`.
 pub fn count(n: usize, singular: &str, plural: &str) -> String {
     format!("{n} {}", if n == 1 { singular } else { plural })
@@ -55,5 +69,15 @@ mod tests {
         assert_eq!(megabytes(123.45), "123.5 MB");
         assert_eq!(count(1, "highlight", "highlights"), "1 highlight");
         assert_eq!(count(0, "highlight", "highlights"), "0 highlights");
+    }
+
+    #[test]
+    fn excerpts_end_after_a_whole_word() {
+        assert_eq!(excerpt("A tale of two cities", 12), "A tale of…");
+        assert_eq!(excerpt("A tale of two cities", 9), "A tale of…", "the limit falls after a word");
+        assert_eq!(excerpt("One, two;\n\nthree", 10), "One, two…", "on one line, no dangling comma");
+        assert_eq!(excerpt("Short\n\ntext", 50), "Short text");
+        assert_eq!(excerpt("罪と罰は長い小説です", 4), "罪と罰は…");
+        assert_eq!(excerpt("Antidisestablishmentarianism is long", 10), "Antidisest…");
     }
 }

@@ -4,9 +4,10 @@
 mod support;
 
 use kobo_shelf::{
-    model::{HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
+    model::{BookDetail, HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
     server::{demo::WAR_AND_PEACE_ID, kobo::LibraryStore},
 };
+use rusqlite::types::Value;
 use std::{path::Path, sync::Arc};
 use support::generated_library;
 
@@ -144,6 +145,124 @@ fn book_page_groups_highlights_by_chapter_in_reading_order() {
         Some("Tolstoy’s epic of Russia during the Napoleonic wars.\n\nTranslated by Louise and Aylmer Maude.")
     );
     assert_eq!(book.time_spent_reading_secs, Some(98_400));
+}
+
+/// A generated library in which `column` is NULL for every item but the last generated books,
+/// which hold `values`, one each; and what the reader makes of those books, in that order.
+fn read_back(dir: &Path, column: &str, values: Vec<Value>) -> (LibraryStore, Vec<BookDetail>) {
+    let path = generated_library(&dir.join("KoboReader.sqlite"), 5, 40);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(&format!("UPDATE content SET {column} = NULL"), []).unwrap();
+    let ids: Vec<String> = conn
+        .prepare(
+            "SELECT ContentID FROM content WHERE ContentType = '6' AND BookID IS NULL ORDER BY rowid DESC LIMIT ?1",
+        )
+        .unwrap()
+        .query_map([values.len()], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(ids.len(), values.len(), "enough generated books");
+    for (id, value) in ids.iter().zip(values) {
+        conn.execute(&format!("UPDATE content SET {column} = ?1 WHERE ContentID = ?2"), (value, id)).unwrap();
+    }
+    drop(conn);
+    let store = LibraryStore::new(path);
+    let books = ids.iter().map(|id| store.book(store.current().unwrap(), id).unwrap()).collect();
+    (store, books)
+}
+
+fn text(value: &str) -> Value {
+    Value::Text(value.to_string())
+}
+
+#[test]
+fn percent_read_is_clamped_into_0_to_100_whatever_the_file_holds() {
+    let cases = [
+        (Value::Integer(37), 37),
+        (Value::Integer(-5), 0),
+        (Value::Integer(250), 100),
+        (Value::Null, 0),
+        (Value::Real(42.6), 42),
+        (Value::Real(1e300), 100),
+        (text(" 64 "), 64),
+        (text("12 %"), 0),
+        (text("NaN"), 0),
+    ];
+    let (values, expected): (Vec<_>, Vec<_>) = cases.into_iter().unzip();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, books) = read_back(dir.path(), "___PercentRead", values);
+    assert_eq!(books.iter().map(|book| book.summary.percent_read).collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn finished_means_read_status_2() {
+    use ReadStatus::*;
+    let cases = [
+        (Value::Integer(2), Finished),
+        (text("2"), Finished),
+        (Value::Integer(1), Reading),
+        (Value::Integer(0), Unread),
+        (Value::Null, Unread),
+        (Value::Integer(7), Unread),
+        (text("done"), Unread),
+    ];
+    let (values, expected): (Vec<_>, Vec<_>) = cases.into_iter().unzip();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, books) = read_back(dir.path(), "ReadStatus", values);
+    assert_eq!(books.iter().map(|book| book.summary.read_status).collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn last_read_comes_from_date_last_read() {
+    let cases = [
+        (text("2024-03-01 18:22:05.000+00:00"), Some("2024-03-01T18:22:05")),
+        (text("2025-07-04T09:00:00Z"), Some("2025-07-04T09:00:00")),
+        (text("0000-00-00T00:00:00.000"), None),
+        (Value::Null, None),
+    ];
+    let (values, expected): (Vec<_>, Vec<_>) = cases.into_iter().unzip();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, books) = read_back(dir.path(), "DateLastRead", values);
+    assert_eq!(books.iter().map(|book| book.summary.last_read.as_deref()).collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn time_spent_is_whole_seconds_and_junk_is_no_time() {
+    let cases = [
+        (Value::Integer(3_600), Some(3_600)),
+        (text("5400"), Some(5_400)),
+        (Value::Real(90.7), Some(90)),
+        (Value::Integer(0), None),
+        (Value::Integer(-60), None),
+        (Value::Null, None),
+        (text("long"), None),
+        (Value::Real(1e300), None),
+        (Value::Real(1e300), None),
+    ];
+    let (values, expected): (Vec<_>, Vec<_>) = cases.into_iter().unzip();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, books) = read_back(dir.path(), "TimeSpentReading", values);
+    assert_eq!(books.iter().map(|book| book.time_spent_reading_secs).collect::<Vec<_>>(), expected);
+    let stats = store.current().unwrap().reading_stats().unwrap();
+    assert_eq!(stats.reading_secs, 3_600 + 5_400 + 90, "the statistics add up the same seconds");
+}
+
+#[test]
+fn isbn_is_shown_only_when_it_is_an_isbn() {
+    let cases = [
+        (text("978-0-14-044913-6"), Some("978-0-14-044913-6")),
+        (Value::Integer(9_780_140_449_136), Some("9780140449136")),
+        (text(" 0140449132 "), Some("0140449132")),
+        (text("0-14-044913-6"), None),
+        (text("8f3c2a4e-1d2b-4c5a-9e7f-0a1b2c3d4e5f"), None),
+        (text("unknown"), None),
+        (Value::Null, None),
+    ];
+    let (values, expected): (Vec<_>, Vec<_>) = cases.into_iter().unzip();
+    let dir = tempfile::tempdir().unwrap();
+    let (_, books) = read_back(dir.path(), "ISBN", values);
+    assert_eq!(books.iter().map(|book| book.isbn.as_deref()).collect::<Vec<_>>(), expected);
 }
 
 #[test]

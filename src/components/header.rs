@@ -25,8 +25,8 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <a class="brand" href="/">
-                <span aria-hidden="true">"📚"</span>
-                " kobo-shelf"
+                <Logo/>
+                "kobo-shelf"
             </a>
             <nav class="site-nav" aria-label="Main">
                 <A href="/" exact=true>"Library"</A>
@@ -50,6 +50,19 @@ pub fn Header() -> impl IntoView {
                 })}
             </Suspense>
         </header>
+    }
+}
+
+/// Books on a shelf, in `currentColor`: an emoji would depend on the reader's fonts.
+#[component]
+fn Logo() -> impl IntoView {
+    view! {
+        <svg class="logo" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true">
+            <rect x="3" y="3" width="4" height="16.5" rx="0.6"/>
+            <rect x="8" y="6" width="4" height="13.5" rx="0.6"/>
+            <rect x="15.75" y="5.5" width="4" height="14" rx="0.6" transform="rotate(-15 15.75 19.5)"/>
+            <rect x="1" y="20.5" width="22" height="2" rx="1"/>
+        </svg>
     }
 }
 

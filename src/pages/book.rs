@@ -53,14 +53,7 @@ fn Book(book: BookDetail) -> impl IntoView {
         ("Last read", summary.last_read.as_deref().map(format::date)),
         ("Time spent reading", book.time_spent_reading_secs.map(format::duration)),
     ];
-    let description = book.description.clone().map(|text| {
-        view! {
-            <section class="description">
-                <h2>"Description"</h2>
-                {text.split("\n\n").map(|paragraph| view! { <p>{paragraph.to_string()}</p> }).collect_view()}
-            </section>
-        }
-    });
+    let description = book.description.clone().map(|text| view! { <Description text/> });
     // After an in-app navigation the browser does not scroll to the `#h-…` anchor itself; the
     // router scrolls to the top first, so this waits for the next frame.
     Effect::new(|_| request_animation_frame(scroll_to_anchor));
@@ -92,6 +85,38 @@ fn Book(book: BookDetail) -> impl IntoView {
                 {book.chapters.into_iter().map(|chapter| view! { <ChapterSection chapter/> }).collect_view()}
             </section>
         </article>
+    }
+}
+
+/// Descriptions longer than this (in characters) are folded, so they do not push the
+/// highlights off the first screen.
+const FOLDED_DESCRIPTION: usize = 400;
+/// Characters of a folded description its summary shows.
+const DESCRIPTION_EXCERPT: usize = 200;
+
+/// The description; a long one folded in a `<details>` (opens without JavaScript).
+#[component]
+fn Description(text: String) -> impl IntoView {
+    let paragraphs = text.split("\n\n").map(|paragraph| view! { <p>{paragraph.to_string()}</p> }).collect_view();
+    let body = if text.chars().count() > FOLDED_DESCRIPTION {
+        view! {
+            <details>
+                <summary>
+                    <span class="excerpt">{format::excerpt(&text, DESCRIPTION_EXCERPT)}</span>
+                    <span class="fold">"Show less"</span>
+                </summary>
+                {paragraphs}
+            </details>
+        }
+        .into_any()
+    } else {
+        paragraphs.into_any()
+    };
+    view! {
+        <section class="description">
+            <h2>"Description"</h2>
+            {body}
+        </section>
     }
 }
 
@@ -150,5 +175,23 @@ fn scroll_to_anchor() {
         if let Some(element) = (!id.is_empty()).then(|| document().get_element_by_id(&id)).flatten() {
             element.scroll_into_view();
         }
+    }
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+
+    fn rendered(text: &str) -> String {
+        view! { <Description text=text.to_string()/> }.to_html()
+    }
+
+    #[test]
+    fn only_a_long_description_is_folded() {
+        let short = rendered("A short description.\n\nTwo paragraphs.");
+        assert!(!short.contains("<details"), "{short}");
+        let long = rendered(&format!("{}\n\nThe end.", "Many words here. ".repeat(30)));
+        assert!(long.contains("<details><summary><span class=\"excerpt\">Many words here."), "{long}");
+        assert!(long.contains("<p>The end."), "the whole text is in the fold: {long}");
     }
 }

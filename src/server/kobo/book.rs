@@ -3,8 +3,8 @@
 
 use super::{
     chapters::{group_into_chapters, PlacedHighlight, Section, TocEntry},
-    schema::{number_at, text_at, Columns},
-    text::{html_to_text, normalize_date},
+    schema::{number_at, seconds_at, text_at, Columns},
+    text::{html_to_text, is_isbn, normalize_date},
 };
 use crate::model::{BookDetail, BookSummary, Highlight, HighlightColor};
 use rusqlite::{params_from_iter, Connection};
@@ -153,10 +153,10 @@ fn facts(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result
                 series: text_at(row, 2)?,
                 series_number: text_at(row, 3)?,
                 language: text_at(row, 4)?,
-                isbn: text_at(row, 5)?,
+                isbn: text_at(row, 5)?.map(|isbn| isbn.trim().to_string()).filter(|isbn| is_isbn(isbn)),
                 description: text_at(row, 6)?.map(|html| html_to_text(&html)).filter(|text| !text.is_empty()),
                 date_added: text_at(row, 7)?.as_deref().and_then(normalize_date),
-                time_spent_reading_secs: number_at(row, 8)?.filter(|secs| *secs > 0.0).map(|secs| secs as u64),
+                time_spent_reading_secs: seconds_at(row, 8)?,
             },
         )))
     })?;

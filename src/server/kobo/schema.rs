@@ -124,3 +124,9 @@ pub fn number_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Opti
         ValueRef::Null | ValueRef::Blob(_) => None,
     })
 }
+
+/// A duration cell in whole seconds; `None` unless from 1 to `u32::MAX` (136 years), so junk
+/// neither shows nor overflows a sum.
+pub fn seconds_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<u64>> {
+    Ok(number_at(row, index)?.filter(|secs| (1.0..u32::MAX as f64).contains(secs)).map(|secs| secs as u64))
+}

@@ -3,7 +3,7 @@
 
 use super::{
     library::LibraryIndex,
-    schema::{number_at, text_at, Columns},
+    schema::{number_at, seconds_at, text_at, Columns},
     text::normalize_date,
 };
 use crate::model::{HighlightColor, ReadStatus, ReadingStats};
@@ -95,7 +95,7 @@ fn item_stats(
                 *years.entry(date[..4].to_string()).or_default() += 1;
             }
         }
-        let secs = number_at(row, 4)?.filter(|s| *s > 0.0).unwrap_or(0.0) as u64;
+        let secs = seconds_at(row, 4)?.unwrap_or(0);
         stats.reading_secs += secs;
         *spent.entry(summary.title.clone()).or_default() += secs;
     }

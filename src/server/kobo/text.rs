@@ -1,4 +1,5 @@
-//! Cleaning of the text fields Kobo stores: dates in several shapes, descriptions in HTML.
+//! Cleaning of the text fields Kobo stores: dates in several shapes, descriptions in HTML,
+//! ISBNs next to junk.
 
 /// Normalises Kobo's date shapes (`2024-03-01T18:22:05.000`, `2024-03-01T18:22:05Z`,
 /// `2024-03-01 18:22:05.000+00:00`, `2024-03-01`) to `YYYY-MM-DDTHH:MM:SS`. Placeholders such
@@ -27,6 +28,28 @@ pub fn normalize_date(raw: &str) -> Option<String> {
         .map(|t| &t[1..])
         .unwrap_or("00:00:00");
     Some(format!("{date}T{time}"))
+}
+
+/// Whether `raw` is an ISBN: sideloaded books keep a UUID or other junk in `ISBN`. Hyphens
+/// and spaces aside, an ISBN-10 (`X` may be its check digit) or a 978/979 ISBN-13, each with
+/// its check digit right.
+pub fn is_isbn(raw: &str) -> bool {
+    let compact: Vec<char> = raw.chars().filter(|c| *c != '-' && !c.is_whitespace()).collect();
+    let digits: Option<Vec<u32>> = compact
+        .iter()
+        .enumerate()
+        .map(|(i, c)| match c {
+            'X' | 'x' if i == 9 && compact.len() == 10 => Some(10),
+            _ => c.to_digit(10),
+        })
+        .collect();
+    let Some(digits) = digits else { return false };
+    let weighted_sum = |weight: fn(usize) -> u32| digits.iter().enumerate().map(|(i, d)| d * weight(i)).sum::<u32>();
+    match digits.len() {
+        10 => weighted_sum(|i| 10 - i as u32) % 11 == 0,
+        13 if matches!(digits[..3], [9, 7, 8 | 9]) => weighted_sum(|i| 1 + 2 * (i as u32 % 2)) % 10 == 0,
+        _ => false,
+    }
 }
 
 /// Reduces an HTML description to plain text: tags dropped, block ends turned into line breaks,
@@ -142,6 +165,30 @@ mod tests {
         ];
         for (raw, expected) in cases {
             assert_eq!(normalize_date(raw).as_deref(), expected, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn only_isbns_with_a_right_check_digit_are_isbns() {
+        let isbns = ["9780140449136", "978-0-14-044913-6", "0140449132", "0-14-044913-2", "080442957X"];
+        let more = ["0 8044 2957 x", "979-10-90636-07-1", " 9780199232765 "];
+        for raw in isbns.into_iter().chain(more) {
+            assert!(is_isbn(raw), "{raw:?} is an ISBN");
+        }
+        let junk = [
+            "0-14-044913-6",
+            "9780140449137",
+            "8f3c2a4e-1d2b-4c5a-9e7f-0a1b2c3d4e5f",
+            "4006381333931",
+            "97801404491",
+            "X80442957X",
+            "978014044913X",
+            "97801404491３6",
+            "isbn",
+            "",
+        ];
+        for raw in junk {
+            assert!(!is_isbn(raw), "{raw:?} is no ISBN");
         }
     }
 
