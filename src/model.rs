@@ -221,17 +221,34 @@ pub enum HighlightColor {
     Pink,
     Blue,
     Green,
+    /// Code 4: greyscale devices write it for every highlight, so it means "no colour" and is
+    /// shown as none.
+    Grey,
 }
 
 impl HighlightColor {
+    pub const ALL: [HighlightColor; 5] = [
+        HighlightColor::Yellow,
+        HighlightColor::Pink,
+        HighlightColor::Blue,
+        HighlightColor::Green,
+        HighlightColor::Grey,
+    ];
+
     /// Unknown and NULL values show as yellow, the device default.
     pub fn from_code(code: Option<i64>) -> HighlightColor {
         match code {
             Some(1) => HighlightColor::Pink,
             Some(2) => HighlightColor::Blue,
             Some(3) => HighlightColor::Green,
+            Some(4) => HighlightColor::Grey,
             _ => HighlightColor::Yellow,
         }
+    }
+
+    /// The colour a slug names; unknown slugs give yellow.
+    pub fn from_slug(slug: &str) -> HighlightColor {
+        HighlightColor::ALL.into_iter().find(|colour| colour.slug() == slug).unwrap_or_default()
     }
 
     pub fn label(self) -> &'static str {
@@ -240,6 +257,7 @@ impl HighlightColor {
             HighlightColor::Pink => "Pink",
             HighlightColor::Blue => "Blue",
             HighlightColor::Green => "Green",
+            HighlightColor::Grey => "No colour",
         }
     }
 
@@ -249,7 +267,13 @@ impl HighlightColor {
             HighlightColor::Pink => "pink",
             HighlightColor::Blue => "blue",
             HighlightColor::Green => "green",
+            HighlightColor::Grey => "grey",
         }
+    }
+
+    /// Whether the colour is worth showing (a greyscale device's grey is not).
+    pub fn is_shown(self) -> bool {
+        self != HighlightColor::Grey
     }
 }
 
@@ -273,6 +297,19 @@ pub struct Highlight {
 pub struct Chapter {
     pub title: Option<String>,
     pub highlights: Vec<Highlight>,
+}
+
+impl Chapter {
+    /// The heading of a group among `chapters` (a book's): its title; the untitled group is
+    /// "Other highlights" beside titled chapters, and just "Highlights" in a book without any
+    /// (a PDF, an article), so a reader never reads "other" when there is nothing else.
+    pub fn heading<'a>(&'a self, chapters: &[Chapter]) -> &'a str {
+        match &self.title {
+            Some(title) => title,
+            None if chapters.iter().any(|chapter| chapter.title.is_some()) => "Other highlights",
+            None => "Highlights",
+        }
+    }
 }
 
 /// Everything the book page shows.

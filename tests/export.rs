@@ -3,7 +3,7 @@
 mod support;
 
 use kobo_shelf::server::{
-    demo::WAR_AND_PEACE_ID,
+    demo::{CURATED_ITEMS, THE_IDIOT_ID, WAR_AND_PEACE_ID},
     export::{book_markdown, file_name, library_zip},
     kobo::LibraryStore,
 };
@@ -21,7 +21,7 @@ fn assert_golden(name: &str, actual: &str) {
 }
 
 fn demo(dir: &Path) -> LibraryStore {
-    LibraryStore::new(generated_library(&dir.join("KoboReader.sqlite"), 1, 15))
+    LibraryStore::new(generated_library(&dir.join("KoboReader.sqlite"), 1, CURATED_ITEMS))
 }
 
 #[test]
@@ -31,6 +31,14 @@ fn a_book_exports_as_the_golden_markdown() {
     let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
     assert_eq!(file_name(&book), "Leo Tolstoy - War and Peace.md");
     assert_golden("war-and-peace.md", &book_markdown(&book));
+}
+
+#[test]
+fn a_sideloaded_epub_exports_with_its_chapters() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo(dir.path());
+    let book = store.book(store.current().unwrap(), THE_IDIOT_ID).unwrap();
+    assert_golden("budala-sideloaded-epub.md", &book_markdown(&book));
 }
 
 #[test]
@@ -61,10 +69,12 @@ fn the_library_zip_holds_every_book_with_highlights() {
             "Anonymous - A Book With an Odd Path.md",
             "Example Review - The Slow Reading Movement.md",
             "Field Guide to Mushrooms.md",
+            "Fyodor Dostoyevski - Budala.md",
             "Herman Melville - Moby-Dick; or, The Whale.md",
             "Jane Austen - Pride and Prejudice.md",
             "Leo Tolstoy - War and Peace.md",
             "O'Brien script window.__kobo_pwned = 'author' script - Escaping Everything & Other Stories.md",
+            "The Vanished Chapter - A. Nonymous.md",
             "Victor Hugo - Les Misérables – Tome I Fantine.md",
             "フョードル・ドストエフスキー - 罪と罰.md",
         ]

@@ -5,14 +5,17 @@ mod support;
 
 use kobo_shelf::{
     model::{BookDetail, HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
-    server::{demo::WAR_AND_PEACE_ID, kobo::LibraryStore},
+    server::{
+        demo::{CURATED_ITEMS, THE_IDIOT_ID, WAR_AND_PEACE_ID},
+        kobo::LibraryStore,
+    },
 };
 use rusqlite::types::Value;
 use std::{path::Path, sync::Arc};
 use support::generated_library;
 
 fn demo_store(dir: &Path) -> LibraryStore {
-    LibraryStore::new(generated_library(&dir.join("KoboReader.sqlite"), 1, 15))
+    LibraryStore::new(generated_library(&dir.join("KoboReader.sqlite"), 1, CURATED_ITEMS))
 }
 
 fn query(q: &str, kind: Option<ItemKind>, sort: LibrarySort) -> LibraryQuery {
@@ -47,11 +50,11 @@ fn kinds_come_from_the_mime_type_and_filter_the_list() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
     let listing = store.current().unwrap().library_listing(&LibraryQuery::default());
-    assert_eq!(listing.total, 14);
+    assert_eq!(listing.total, 16, "15 items with a row (two copies of one book merged) and one orphan");
     assert_eq!(
         listing.kind_counts,
         vec![
-            (ItemKind::Book, 9),
+            (ItemKind::Book, 11),
             (ItemKind::Article, 2),
             (ItemKind::Pdf, 1),
             (ItemKind::Notebook, 1),
@@ -388,7 +391,7 @@ fn reading_statistics_count_the_library() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
     let stats = store.current().unwrap().reading_stats().unwrap();
-    assert_eq!((stats.items, stats.finished, stats.highlights, stats.notes), (14, 2, 19, 5));
+    assert_eq!((stats.items, stats.finished, stats.highlights, stats.notes), (16, 2, 24, 6));
     assert_eq!(stats.time_per_book[0], ("War and Peace".to_string(), 98_400));
     assert_eq!(stats.time_per_book[1], ("Pride and Prejudice".to_string(), 41_000));
     assert_eq!(stats.top_books[0], ("War and Peace".to_string(), 7));
@@ -397,10 +400,124 @@ fn reading_statistics_count_the_library() {
     assert_eq!(colours as usize, stats.highlights);
     assert_eq!(
         stats.colours.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
-        [HighlightColor::Yellow, HighlightColor::Pink, HighlightColor::Blue, HighlightColor::Green]
+        HighlightColor::ALL,
+        "grey (colour 4) is counted as its own, colourless share"
     );
     assert_eq!(stats.finished_per_year, [("2024".to_string(), 1), ("2025".to_string(), 0), ("2026".to_string(), 1)]);
     let months: u32 = stats.highlights_per_month.iter().map(|(_, n)| n).sum();
     assert!(months as usize <= stats.highlights && months > 15, "{months}");
     assert!(stats.highlights_per_month.len() <= 36);
+}
+
+/// `(chapter heading, highlight texts)` of a book page, in order.
+fn chapter_shape(store: &LibraryStore, id: &str) -> Vec<(String, Vec<String>)> {
+    let book = store.book(store.current().unwrap(), id).unwrap();
+    book.chapters
+        .iter()
+        .map(|c| (c.heading(&book.chapters).to_string(), c.highlights.iter().filter_map(|h| h.text.clone()).collect()))
+        .collect()
+}
+
+/// Sideloaded epub (no `899` rows; titled `9` rows `#(N)…#toc-anchor-N`): every annotation under
+/// its chapter, in `VolumeIndex` order; a split part under its chapter; an id from firmware 175
+/// that matches no row under the chapter of its file; grey shows no colour; deleted stays hidden.
+#[test]
+fn a_sideloaded_epubs_annotations_sit_under_their_chapters() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let shape = chapter_shape(&store, THE_IDIOT_ID);
+    let expected = [
+        (
+            "I",
+            vec![
+                "Prens Mışkin trende Rogojin ile tanışır.",
+                "Merhamet, insan varlığının en önemli yasasıdır.",
+                "Bir insanı öldürmek için öldürmek, cinayetten daha büyük bir cezadır.",
+            ],
+        ),
+        ("II", vec!["Güzellik dünyayı kurtaracak."]),
+    ];
+    let expected: Vec<(String, Vec<String>)> =
+        expected.iter().map(|(t, h)| (t.to_string(), h.iter().map(|x| x.to_string()).collect())).collect();
+    assert_eq!(shape, expected);
+    let book = store.book(store.current().unwrap(), THE_IDIOT_ID).unwrap();
+    let grey = book.chapters[1].highlights[0].color;
+    assert_eq!(grey, HighlightColor::Grey);
+    assert!(!grey.is_shown(), "colour 4 from a greyscale device shows no colour");
+}
+
+/// Kepub (sections `/mnt/onboard/…!!…` without `file://`, titles on percent-encoded `899` rows
+/// `<section>-1`, split chapters) and store books (UUID ids, `<uuid>!OEBPS!…`).
+#[test]
+fn kepub_and_store_annotations_sit_under_their_chapters() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let headings = |id: &str| chapter_shape(&store, id).into_iter().map(|(title, _)| title).collect::<Vec<_>>();
+    assert_eq!(
+        headings(WAR_AND_PEACE_ID),
+        ["Book One: 1805", "Book Two: 1805", "First Epilogue: 1813 – 20", "Other highlights"],
+        "the one section without a TOC entry is the only 'other' group"
+    );
+    assert_eq!(
+        headings("8f3c2a4e-1d2b-4c5a-9e7f-0a1b2c3d4e5f"),
+        ["Chapter 1", "Chapter 3", "Chapter 6"],
+        "store + sideloaded copy"
+    );
+    assert_eq!(headings("a1b2c3d4-0000-4000-8000-0000000c4a1e"), ["第一部"]);
+}
+
+/// Annotations of a book whose row is gone are listed under the file's name; a PDF without
+/// contents has one "Highlights" group, not "Other highlights".
+#[test]
+fn orphans_and_books_without_contents_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo_store(dir.path());
+    let snapshot = store.current().unwrap();
+    let listing = snapshot.library_listing(&query("vanished", None, LibrarySort::Title));
+    let orphan = listing.items.first().expect("the orphan is listed");
+    assert_eq!(orphan.title, "The Vanished Chapter - A. Nonymous");
+    assert_eq!(orphan.kind, ItemKind::Book);
+    assert_eq!(orphan.highlight_count, 1);
+    let shape = chapter_shape(&store, &orphan.id);
+    assert_eq!(
+        shape,
+        [("Highlights".to_string(), vec!["What is written in the margin outlives the book.".to_string()])]
+    );
+    let pdf = chapter_shape(&store, "file:///mnt/onboard/Guides/Field Guide to Mushrooms.pdf");
+    assert_eq!(pdf.iter().map(|(title, _)| title.as_str()).collect::<Vec<_>>(), ["Highlights"]);
+    // In the whole demo library, "Other highlights" holds only War and Peace's untitled section.
+    let others: usize = snapshot
+        .all_books()
+        .unwrap()
+        .iter()
+        .flat_map(|book| {
+            book.chapters.iter().filter(|c| c.heading(&book.chapters) == "Other highlights").map(|c| c.highlights.len())
+        })
+        .sum();
+    assert_eq!(others, 1);
+}
+
+/// The generator's old-firmware file (no `Bookmark.Color`, `Type`, `ExtraAnnotationData`):
+/// every annotation with text is read as a yellow highlight, under its chapter, none dropped.
+#[test]
+fn generated_old_firmware_files_are_read_whole() {
+    use kobo_shelf::server::demo::{write_library, DemoOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("KoboReader.sqlite");
+    let options = DemoOptions { old_firmware: true, ..DemoOptions::default() };
+    write_library(&path, &options).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('Bookmark')")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!columns.iter().any(|c| c == "Color" || c == "Type" || c == "ExtraAnnotationData"), "{columns:?}");
+    let store = LibraryStore::new(path);
+    let shape = chapter_shape(&store, THE_IDIOT_ID);
+    assert_eq!(shape.iter().map(|(title, h)| (title.as_str(), h.len())).collect::<Vec<_>>(), [("I", 3), ("II", 1)]);
+    let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
+    assert!(book.chapters.iter().flat_map(|c| &c.highlights).all(|h| h.color == HighlightColor::Yellow));
 }

@@ -4,7 +4,7 @@
 
 mod support;
 
-use kobo_shelf::model::SyncPhase;
+use kobo_shelf::{model::SyncPhase, server::demo::CURATED_ITEMS};
 use kobo_shelf_testkit::{Faults, Testkit, DATABASE_KEY};
 use support::{client, generated_library, s3_env, App};
 
@@ -28,7 +28,7 @@ async fn put(kit: &Testkit, dir: &std::path::Path, key: &str, bytes: &[u8]) {
 async fn markups_come_from_beside_the_database_and_are_cached() {
     let dir = tempfile::tempdir().unwrap();
     let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
-    kit.upload(DATABASE_KEY, &generated_library(&dir.path().join("lib.sqlite"), 1, 15)).await.unwrap();
+    kit.upload(DATABASE_KEY, &generated_library(&dir.path().join("lib.sqlite"), 1, CURATED_ITEMS)).await.unwrap();
     put(&kit, dir.path(), &format!("kobo/markups/{ID}.jpg"), b"\xff\xd8\xff first page").await;
     put(
         &kit,

@@ -5,7 +5,7 @@ mod support;
 
 use kobo_shelf::{
     model::{Marked, SearchResults},
-    server::{kobo::LibraryStore, search::SearchIndex},
+    server::{demo::CURATED_ITEMS, kobo::LibraryStore, search::SearchIndex},
 };
 use std::path::Path;
 use support::{generated_library, tagged_library};
@@ -18,7 +18,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = LibraryStore::new(generated_library(&dir.path().join("KoboReader.sqlite"), 1, 15));
+    let store = LibraryStore::new(generated_library(&dir.path().join("KoboReader.sqlite"), 1, CURATED_ITEMS));
     let index = SearchIndex::new(dir.path());
     Fixture { _dir: dir, store, index }
 }

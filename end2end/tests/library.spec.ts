@@ -31,7 +31,7 @@ test.describe('without JavaScript', () => {
   test('the library renders and the GET form searches', async ({ page }) => {
     await page.goto(app.url);
     await expect(page.getByRole('heading', { name: 'Library' })).toBeVisible();
-    await expect(page.locator('.item')).toHaveCount(14);
+    await expect(page.locator('.item')).toHaveCount(16);
     await expect(page.getByRole('link', { name: 'War and Peace' })).toBeVisible();
     await expect(page.locator('.sync-badge')).toHaveCount(0);
     await page.getByPlaceholder('Search title or author').fill('austen');
@@ -63,6 +63,34 @@ test('hydration completes without console errors', async ({ page }) => {
   expect(errors).toEqual([]);
 });
 
+test('a sideloaded epub shows its chapters; grey highlights show no colour', async ({ page }) => {
+  await page.goto(app.url);
+  await page.getByRole('link', { name: 'Budala' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Budala');
+  await expect(page.locator('.chapter h3')).toHaveText(['I', 'II']);
+  await expect(page.locator('.chapter').first().locator('.highlight blockquote')).toHaveText([
+    /^Prens Mışkin/, /^Merhamet/, /^Bir insanı/,
+  ]);
+  const grey = page.locator('.highlight', { hasText: 'Güzellik dünyayı kurtaracak.' });
+  await expect(grey).toHaveClass(/color-grey/);
+  await expect(grey.locator('.swatch')).toHaveCount(0);
+  await expect(page.getByText('Silinmiş bir vurgu.')).toHaveCount(0);
+  await expect(page.getByText('Other highlights')).toHaveCount(0);
+  // The long description is folded (no JavaScript needed) and the ISBN field's UUID is not shown.
+  const description = page.locator('.description details');
+  await expect(description).not.toHaveAttribute('open', '');
+  await description.locator('summary').click();
+  await expect(description.locator('p').last()).toContainText('Aglaya Yepançina');
+  await expect(page.getByText('5b0d6e0a-3a55-4d8e-a1f1-2c9b7f3c8e11')).toHaveCount(0);
+});
+
+test('annotations of a book no longer on the device are still listed under its file name', async ({ page }) => {
+  await page.goto(`${app.url}/?q=vanished`);
+  await page.getByRole('link', { name: 'The Vanished Chapter - A. Nonymous' }).click();
+  await expect(page.locator('.chapter h3')).toHaveText(['Highlights']);
+  await expect(page.locator('.highlight blockquote')).toHaveText(['What is written in the margin outlives the book.']);
+});
+
 test('search and the kind filter narrow the list', async ({ page }) => {
   const hydrated = page.waitForRequest((request) => request.url().includes('/api/check_and_sync'));
   await page.goto(app.url);
@@ -83,7 +111,7 @@ test('search and the kind filter narrow the list', async ({ page }) => {
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(/sort=title/);
   const titles = await page.locator('.item-title').allTextContents();
-  expect(titles).toHaveLength(14);
+  expect(titles).toHaveLength(16);
   expect(titles).toEqual([...titles].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase(), 'en')));
 
   await page.goto(`${app.url}/?q=mis%C3%A9rables`);

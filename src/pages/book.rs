@@ -4,7 +4,7 @@
 use crate::{
     components::{loaded, query::use_query},
     format,
-    model::{encode_url_component, BookDetail, Chapter, Highlight, ShelfError},
+    model::{encode_url_component, BookDetail, Highlight, ShelfError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -82,7 +82,10 @@ fn Book(book: BookDetail) -> impl IntoView {
             <section class="annotations">
                 <h2>{heading}</h2>
                 {(highlight_total + markups == 0).then(|| view! { <p class="empty">"No highlights in this book yet."</p> })}
-                {book.chapters.into_iter().map(|chapter| view! { <ChapterSection chapter/> }).collect_view()}
+                {book.chapters.iter().map(|chapter| {
+                    let title = chapter.heading(&book.chapters).to_string();
+                    view! { <ChapterSection title highlights=chapter.highlights.clone()/> }
+                }).collect_view()}
             </section>
         </article>
     }
@@ -121,13 +124,12 @@ fn Description(text: String) -> impl IntoView {
 }
 
 #[component]
-fn ChapterSection(chapter: Chapter) -> impl IntoView {
-    let title = chapter.title.unwrap_or_else(|| "Other highlights".to_string());
+fn ChapterSection(title: String, highlights: Vec<Highlight>) -> impl IntoView {
     view! {
         <section class="chapter">
             <h3>{title}</h3>
             <ol class="highlights">
-                {chapter.highlights.into_iter().map(|highlight| view! { <HighlightItem highlight/> }).collect_view()}
+                {highlights.into_iter().map(|highlight| view! { <HighlightItem highlight/> }).collect_view()}
             </ol>
         </section>
     }
@@ -158,8 +160,7 @@ fn HighlightItem(highlight: Highlight) -> impl IntoView {
                 <p class="note"><span class="note-label">"Note: "</span>{note}</p>
             })}
             <p class="highlight-meta">
-                <span class="swatch" aria-hidden="true"></span>
-                {colour.label()}
+                {colour.is_shown().then(|| view! { <span class="swatch" aria-hidden="true"></span> {colour.label()} })}
                 {highlight.created.as_deref().map(|date| format!(" · {}", format::date(date)))}
             </p>
         </li>

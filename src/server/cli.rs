@@ -12,9 +12,10 @@ kobo-shelf: a reading library for Kobo e-readers
 
 Usage:
   kobo-shelf [serve]             run the web server (settings: Leptos.toml and KOBO_SHELF_* variables)
-  kobo-shelf demo-db --out PATH [--seed N] [--books N] [--highlights N]
+  kobo-shelf demo-db --out PATH [--seed N] [--books N] [--highlights N] [--old-firmware]
                                  write a generated KoboReader.sqlite (books: items in all;
-                                 highlights: average per generated book)
+                                 highlights: average per generated book; old firmware: no
+                                 Bookmark.Color, Type or ExtraAnnotationData columns)
   kobo-shelf hash-password       read a password on stdin, print its argon2 hash for
                                  KOBO_SHELF_PASSWORD_HASH
 ";
@@ -49,6 +50,10 @@ fn demo_db(args: &[String]) -> Result<(), String> {
     let mut out: Option<PathBuf> = None;
     let mut pairs = args.iter();
     while let Some(flag) = pairs.next() {
+        if flag == "--old-firmware" {
+            options.old_firmware = true;
+            continue;
+        }
         let value = pairs.next().ok_or_else(|| format!("{flag} needs a value"))?;
         let number = || value.parse::<usize>().map_err(|_| format!("{flag} expects a whole number, got `{value}`"));
         match flag.as_str() {

@@ -19,8 +19,7 @@ pub fn book_markdown(book: &BookDetail) -> String {
     }
     out.push_str(&format!("- Highlights: {}\n", summary.highlight_count));
     for chapter in &book.chapters {
-        let title = chapter.title.as_deref().unwrap_or("Other highlights");
-        out.push_str(&format!("\n## {}\n", escape(title)));
+        out.push_str(&format!("\n## {}\n", escape(chapter.heading(&book.chapters))));
         for highlight in &chapter.highlights {
             out.push('\n');
             out.push_str(&highlight_markdown(highlight));
@@ -37,7 +36,8 @@ fn highlight_markdown(highlight: &Highlight) -> String {
         let text = highlight.text.as_deref().unwrap_or("");
         let quoted: Vec<String> =
             text.lines().map(|line| format!("> {}", escape(line)).trim_end().to_string()).collect();
-        format!("{}\n\n{}{date}\n", quoted.join("\n"), highlight.color.label())
+        let colour = if highlight.color.is_shown() { highlight.color.label() } else { "Highlight" };
+        format!("{}\n\n{colour}{date}\n", quoted.join("\n"))
     };
     if let Some(note) = &highlight.note {
         let note: Vec<String> = note.lines().map(escape).collect();

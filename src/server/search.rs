@@ -215,12 +215,7 @@ fn run_query(conn: &Connection, fts_query: &str) -> rusqlite::Result<(usize, Vec
                 author: row.get(2)?,
                 chapter: row.get(3)?,
                 highlight_id: row.get(4)?,
-                color: match row.get::<_, String>(5)?.as_str() {
-                    "pink" => HighlightColor::Pink,
-                    "blue" => HighlightColor::Blue,
-                    "green" => HighlightColor::Green,
-                    _ => HighlightColor::Yellow,
-                },
+                color: HighlightColor::from_slug(&row.get::<_, String>(5)?),
                 created: row.get(6)?,
                 text: marked_runs(&row.get::<_, String>(7)?),
                 note: marked_runs(&row.get::<_, String>(8)?),

@@ -16,7 +16,7 @@ use std::{
 
 /// Writes a generated library of `books` items (the curated demo items first).
 pub fn generated_library(path: &Path, seed: u64, books: usize) -> PathBuf {
-    let options = DemoOptions { seed, books, highlights_per_book: 20 };
+    let options = DemoOptions { seed, books, highlights_per_book: 20, ..DemoOptions::default() };
     write_library(path, &options).expect("generate a library");
     path.to_path_buf()
 }

@@ -9,10 +9,12 @@ type Write = fn(&mut LibraryWriter) -> rusqlite::Result<()>;
 const MARKUP_PAGE: &[u8] = include_bytes!("markup-page.jpg");
 const MARKUP_STROKES: &[u8] = include_bytes!("markup-strokes.svg");
 
-const ITEMS: [Write; 15] = [
+const ITEMS: [Write; 17] = [
     war_and_peace,
     pride_and_prejudice_store,
     pride_and_prejudice_sideloaded,
+    the_idiot_sideloaded,
+    orphaned_annotations,
     moby_dick,
     les_miserables,
     crime_and_punishment,
@@ -182,8 +184,8 @@ fn pride_and_prejudice_store(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         time_spent_secs: 41_000,
         ..Item::default()
     })?;
-    let one = w.chapter(id, SectionStyle::Epub, 1, Some("Chapter 1"), 1)?;
-    let six = w.chapter(id, SectionStyle::Epub, 6, Some("Chapter 6"), 1)?;
+    let one = w.chapter(id, SectionStyle::Store, 1, Some("Chapter 1"), 1)?;
+    let six = w.chapter(id, SectionStyle::Store, 6, Some("Chapter 6"), 1)?;
     w.mark(id, &one[0], &highlight("It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife.", 0, "2024-07-02T21:00:00.000", 0.0))?;
     w.mark(
         id,
@@ -216,6 +218,71 @@ fn pride_and_prejudice_sideloaded(w: &mut LibraryWriter) -> rusqlite::Result<()>
         id,
         &one[0],
         &highlight("She is tolerable; but not handsome enough to tempt me.", 1, "2024-06-01T10:05:00.000", 0.4),
+    )
+    .map(drop)
+}
+
+/// ContentID of the demo's sideloaded epub (no `899` rows: titled `9` rows are its contents).
+pub const THE_IDIOT_ID: &str = "file:///mnt/onboard/Dostoyevski/Budala - Dostoyevski.epub";
+
+/// A sideloaded epub as Calibre users have them: chapters from titled `9` rows, a chapter split
+/// over two files, a grey highlight from a greyscale device (colour 4: no colour), an annotation
+/// whose section id matches no row (firmware 175 and later), and one deleted on the device.
+fn the_idiot_sideloaded(w: &mut LibraryWriter) -> rusqlite::Result<()> {
+    let id = THE_IDIOT_ID;
+    w.item(&Item {
+        id,
+        title: Some("Budala"),
+        author: Some("Fyodor Dostoyevski"),
+        mime: "application/epub+zip",
+        percent: 27,
+        status: 1,
+        last_read: Some("2026-11-12T20:30:00.000"),
+        language: Some("tr"),
+        // Long enough to be folded on the book page.
+        description: Some("<p>Prens Lev Nikolayeviç Mışkin, yıllarını İsviçre'de bir sanatoryumda geçirdikten sonra Petersburg'a döner. Trende tanıştığı Rogojin ve güzelliğiyle herkesi büyüleyen Nastasya Filippovna ile yolları kesişir; saflığı ve iyiliği yüzünden çevresindekiler ona \"budala\" der.</p><p>Dostoyevski bu romanda \"olumlu, güzel bir insan\" çizmeye çalışır ve böyle bir insanın kibir, para ve tutku dolu bir toplumda nasıl yaşayabileceğini sorar. Aglaya Yepançina, General Yepançin'in ailesi ve Petersburg sosyetesinin renkli kişileri arasında Mışkin'in iyiliği hem bir ışık hem de bir trajedi olur.</p>"),
+        // Calibre puts the book's UUID where a store book has its ISBN.
+        isbn: Some("5b0d6e0a-3a55-4d8e-a1f1-2c9b7f3c8e11"),
+        ..Item::default()
+    })?;
+    w.chapter(id, SectionStyle::Epub, 0, None, 1)?;
+    let one = w.chapter(id, SectionStyle::Epub, 1, Some("I"), 2)?;
+    let two = w.chapter(id, SectionStyle::Epub, 2, Some("II"), 1)?;
+    w.mark(id, &two[0], &highlight("Güzellik dünyayı kurtaracak.", 4, "2026-11-12T20:10:00.000", 0.5))?;
+    w.mark(
+        id,
+        &one[1],
+        &highlight(
+            "Bir insanı öldürmek için öldürmek, cinayetten daha büyük bir cezadır.",
+            0,
+            "2026-11-10T21:00:00.000",
+            0.2,
+        ),
+    )?;
+    w.mark(
+        id,
+        &one[0],
+        &note("Prens Mışkin trende Rogojin ile tanışır.", "İlk karşılaşma.", 2, "2026-11-10T20:00:00.000", 0.1),
+    )?;
+    let new_firmware_section = one[0].split_once(")").map_or(one[0].as_str(), |(_, path)| path).to_string();
+    w.mark(
+        id,
+        &new_firmware_section,
+        &highlight("Merhamet, insan varlığının en önemli yasasıdır.", 3, "2026-11-11T08:00:00.000", 0.6),
+    )?;
+    w.mark(id, &two[0], &Mark { hidden: true, ..highlight("Silinmiş bir vurgu.", 1, "2026-11-12T20:20:00.000", 0.7) })
+        .map(drop)
+}
+
+/// Annotations of a book whose `content` rows are gone (removed from the device): still shown,
+/// named after the file.
+fn orphaned_annotations(w: &mut LibraryWriter) -> rusqlite::Result<()> {
+    let book = "file:///mnt/onboard/Removed/The Vanished Chapter - A. Nonymous.kepub.epub";
+    let section = "/mnt/onboard/Removed/The Vanished Chapter - A. Nonymous.kepub.epub!!OEBPS/Text/part0002.xhtml";
+    w.mark(
+        book,
+        section,
+        &highlight("What is written in the margin outlives the book.", 0, "2025-05-05T05:05:05.000", 0.5),
     )
     .map(drop)
 }
@@ -280,7 +347,7 @@ fn crime_and_punishment(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         language: Some("ja"),
         ..Item::default()
     })?;
-    let one = w.chapter(id, SectionStyle::Epub, 1, Some("第一部"), 1)?;
+    let one = w.chapter(id, SectionStyle::Store, 1, Some("第一部"), 1)?;
     w.mark(
         id,
         &one[0],

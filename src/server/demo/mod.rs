@@ -9,7 +9,7 @@
 mod curated;
 mod writer;
 
-pub use curated::WAR_AND_PEACE_ID;
+pub use curated::{COUNT as CURATED_ITEMS, THE_IDIOT_ID, WAR_AND_PEACE_ID};
 
 use std::path::{Path, PathBuf};
 use writer::LibraryWriter;
@@ -22,13 +22,19 @@ pub struct DemoOptions {
     pub books: usize,
     /// Average highlights per generated book.
     pub highlights_per_book: usize,
+    /// Write the file as firmware before ~4.39 did: no `Bookmark.Color`, `Type` or
+    /// `ExtraAnnotationData` columns.
+    pub old_firmware: bool,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { seed: 1, books: curated::COUNT, highlights_per_book: 20 }
+        DemoOptions { seed: 1, books: curated::COUNT, highlights_per_book: 20, old_firmware: false }
     }
 }
+
+/// The `Bookmark` columns old firmware does not have.
+const NEWER_FIRMWARE_COLUMNS: [&str; 3] = ["Color", "Type", "ExtraAnnotationData"];
 
 /// What was written.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,6 +65,12 @@ pub fn write_library(path: &Path, options: &DemoOptions) -> Result<DemoStats, De
         }
         writer.finish()?
     };
+    if options.old_firmware {
+        let conn = rusqlite::Connection::open(temp.path())?;
+        for column in NEWER_FIRMWARE_COLUMNS {
+            conn.execute_batch(&format!("ALTER TABLE Bookmark DROP COLUMN {column}"))?;
+        }
+    }
     for (relative, bytes) in side_files {
         let side = dir.join(relative);
         side.parent().map(std::fs::create_dir_all).transpose().map_err(io_error)?;

@@ -2,11 +2,15 @@
 //! table-of-contents rows per chapter, and annotations.
 
 use super::DemoStats;
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
 use rusqlite::{named_params, Connection};
 use std::path::Path;
 
 const SCHEMA: &str = include_str!("kobo-schema.sql");
 const USER_ID: &str = "b6a1c0de-0000-4000-8000-00000000d3m0";
+
+/// Kepub table-of-contents ids carry their file names percent-encoded (spaces, non-ASCII).
+const TOC_ID_ESCAPES: &AsciiSet = &CONTROLS.add(b' ');
 
 /// A top-level `content` row (`ContentType` 6).
 #[derive(Default)]
@@ -28,10 +32,19 @@ pub struct Item<'a> {
     pub time_spent_secs: i64,
 }
 
-/// How a book's section ContentIDs are formed: kepubs use `!`, other epubs `#(n)`.
+/// The layout a device writes for a book's sections and table of contents (see
+/// `docs/kobo-formats.md`).
 #[derive(Clone, Copy)]
 pub enum SectionStyle {
+    /// A sideloaded kepub: sections `/mnt/onboard/X.kepub.epub!!OEBPS/Text/f.xhtml` (the book
+    /// id without `file://`), titled with their file name; `899` rows `<section>-1` hold the
+    /// chapter titles.
     Kepub,
+    /// A store book: a UUID book id, sections `<uuid>!OEBPS!Text/f.xhtml`, `899` rows likewise.
+    Store,
+    /// A sideloaded epub: no `899` rows; the `9` row `<book>#(N)OEBPS/Text/f.xhtml#toc-anchor-N`
+    /// is the chapter's entry and carries its title; further parts of a split chapter are
+    /// `9` rows titled with their file name.
     Epub,
 }
 
@@ -144,19 +157,23 @@ impl LibraryWriter {
             })
             .collect();
         let mut sections = Vec::new();
-        for file in &files {
-            let id = match style {
-                SectionStyle::Kepub => format!("{book}!OEBPS!Text/{file}"),
-                SectionStyle::Epub => format!("{book}#({})OEBPS/Text/{file}", self.volume_index),
+        for (part, file) in files.iter().enumerate() {
+            let index = self.volume_index;
+            let (id, row_title) = match style {
+                SectionStyle::Kepub => {
+                    (format!("{}!!OEBPS/Text/{file}", book.trim_start_matches("file://")), Some(file.as_str()))
+                }
+                SectionStyle::Store => (format!("{book}!OEBPS!Text/{file}"), None),
+                SectionStyle::Epub => match title.filter(|_| part == 0) {
+                    Some(title) => (format!("{book}#({index})OEBPS/Text/{file}#toc-anchor-{number}"), Some(title)),
+                    None => (format!("{book}#({index})OEBPS/Text/{file}"), Some(file.as_str())),
+                },
             };
-            self.section_row(book, &id, "9", None, 0)?;
+            self.section_row(book, &id, "9", row_title, 0)?;
             sections.push(id);
         }
-        if let Some(title) = title {
-            let toc_id = match style {
-                SectionStyle::Kepub => format!("{book}!OEBPS!Text/{}-1", files[0]),
-                SectionStyle::Epub => format!("{book}#(0)OEBPS/Text/{}#chapter{number}", files[0]),
-            };
+        if let (Some(title), SectionStyle::Kepub | SectionStyle::Store) = (title, style) {
+            let toc_id = format!("{}-1", utf8_percent_encode(&sections[0], TOC_ID_ESCAPES));
             self.section_row(book, &toc_id, "899", Some(title), 1)?;
         }
         Ok(sections)

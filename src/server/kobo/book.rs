@@ -175,16 +175,18 @@ pub trait BookRow: Sized {
 impl BookRow for Section {
     fn sql(columns: &Columns, scope: Scope) -> String {
         format!(
-            "SELECT ContentID, {}, BookID FROM content
+            "SELECT ContentID, {}, BookID, {} FROM content
              WHERE {} AND CAST(ContentType AS TEXT) = '9' ORDER BY BookID",
             columns.content("VolumeIndex"),
+            columns.content("Title"),
             scope.condition("BookID"),
         )
     }
 
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>> {
         let (Some(id), Some(book_id)) = (text_at(row, 0)?, text_at(row, 2)?) else { return Ok(None) };
-        Ok(Some(Section { book_id, id, order: number_at(row, 1)?.map(|n| n as i64) }))
+        let title = text_at(row, 3)?.map(|title| title.trim().to_string());
+        Ok(Some(Section { book_id, id, order: number_at(row, 1)?.map(|n| n as i64), title }))
     }
 
     fn book_id(&self) -> &str {

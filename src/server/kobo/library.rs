@@ -58,7 +58,8 @@ impl ContentRow {
 
 impl LibraryIndex {
     pub fn load(conn: &Connection, columns: &Columns) -> rusqlite::Result<LibraryIndex> {
-        let rows = top_level_rows(conn, columns)?;
+        let mut rows = top_level_rows(conn, columns)?;
+        rows.extend(orphaned_volumes(conn, columns)?);
         let counts = highlight_counts(conn, columns)?;
         let mut groups: Vec<Vec<ContentRow>> = Vec::new();
         let mut group_of_key: HashMap<(String, String), usize> = HashMap::new();
@@ -171,6 +172,34 @@ fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<
     rows.filter_map(Result::transpose).collect()
 }
 
+/// Books whose `content` row is gone but whose annotations are not: listed under their
+/// file name (their kind guessed from it the way a MimeType would say it), never dropped.
+fn orphaned_volumes(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<ContentRow>> {
+    let sql = format!(
+        "SELECT DISTINCT VolumeID FROM Bookmark
+         WHERE {visible} AND {kind} IN ('highlight', 'note', 'markup')
+           AND VolumeID NOT IN (SELECT ContentID FROM content WHERE ContentID IS NOT NULL)",
+        visible = columns.visible_bookmark(),
+        kind = columns.bookmark_type(),
+    );
+    let mut statement = conn.prepare(&sql)?;
+    let rows = statement.query_map([], |row| text_at(row, 0))?;
+    let volumes: Vec<Option<String>> = rows.collect::<rusqlite::Result<_>>()?;
+    Ok(volumes
+        .into_iter()
+        .flatten()
+        .map(|id| ContentRow {
+            title: None,
+            author: None,
+            kind: ItemKind::from_mime_type(&id.to_lowercase()),
+            percent_read: 0,
+            read_status: ReadStatus::Unread,
+            last_read: None,
+            id,
+        })
+        .collect())
+}
+
 /// Highlights and notes per `VolumeID` (bookmarks, markups and deleted ones not counted).
 fn highlight_counts(conn: &Connection, columns: &Columns) -> rusqlite::Result<HashMap<String, u32>> {
     let sql = format!(
@@ -218,7 +247,14 @@ fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> I
 /// A readable name for an item without a title: its file name without extensions.
 fn title_from_id(id: &str) -> String {
     let name = id.rsplit('/').next().unwrap_or(id);
-    let stem = name.split('.').next().unwrap_or(name).trim();
+    let stem = [".kepub.epub", ".epub", ".pdf", ".cbz", ".txt", ".html"]
+        .iter()
+        .find_map(|extension| {
+            let cut = name.len().checked_sub(extension.len())?;
+            name.get(cut..).filter(|end| end.eq_ignore_ascii_case(extension)).and(name.get(..cut))
+        })
+        .unwrap_or_else(|| name.split('.').next().unwrap_or(name))
+        .trim();
     if stem.is_empty() {
         "Untitled".to_string()
     } else {

@@ -60,9 +60,11 @@ fn annotation_stats(conn: &Connection, columns: &Columns, stats: &mut ReadingSta
         }
     }
     stats.highlights_per_month = continuous_months(&months);
-    let order = [HighlightColor::Yellow, HighlightColor::Pink, HighlightColor::Blue, HighlightColor::Green];
-    stats.colours =
-        order.into_iter().map(|c| (c, colours.get(&c).copied().unwrap_or(0))).filter(|(_, n)| *n > 0).collect();
+    stats.colours = HighlightColor::ALL
+        .into_iter()
+        .map(|c| (c, colours.get(&c).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
     Ok(())
 }
 
