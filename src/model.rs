@@ -289,6 +289,9 @@ pub struct Highlight {
     pub is_markup: bool,
     /// ISO-8601 `YYYY-MM-DDTHH:MM:SS`.
     pub created: Option<String>,
+    /// When kept by the archive after the device dropped it: the date it was first missed.
+    #[serde(default)]
+    pub deleted_on_device: Option<String>,
 }
 
 /// Highlights of one chapter, in reading order. `title` is `None` for the group of highlights
@@ -444,6 +447,8 @@ pub struct SettingsInfo {
     /// The login user, or `None` when login is off.
     pub login_user: Option<String>,
     pub app_version: String,
+    /// "N annotations (M deleted on the device), K versions, S MB", or why it is unknown.
+    pub archive: String,
 }
 
 /// What the header needs from the server when the page is rendered.

@@ -60,8 +60,12 @@ pub fn decide(status: &SyncStatus, rendered_version: Option<&str>) -> BadgeDecis
     }
 }
 
-/// "Downloading 42 % of 12.3 MB".
+/// "Downloading 42 % of 12.3 MB"; once every byte is in, the step under way ("Updating
+/// archive…").
 fn downloading_text(status: &SyncStatus) -> String {
+    if status.progress >= 100.0 && !status.message.is_empty() && !status.message.starts_with("Downloading") {
+        return status.message.trim_end_matches('…').to_string();
+    }
     match status.file_size_mb {
         Some(size) => format!("Downloading {:.0} % of {}", status.progress.floor(), format::megabytes(size)),
         None => "Downloading".to_string(),
@@ -255,6 +259,20 @@ mod tests {
         assert_eq!(
             decide(&answer, Some("v1")),
             BadgeDecision::Show(BadgeView::Syncing("Downloading 42 % of 12.3 MB".into()))
+        );
+    }
+
+    #[test]
+    fn after_the_last_byte_the_step_under_way_is_shown() {
+        let mut answer = status(SyncPhase::Downloading, Some("v1"));
+        answer.progress = 100.0;
+        answer.file_size_mb = Some(12.34);
+        answer.message = "Updating archive…".into();
+        assert_eq!(decide(&answer, Some("v1")), BadgeDecision::Show(BadgeView::Syncing("Updating archive".into())));
+        answer.message = "Downloading database…".into();
+        assert_eq!(
+            decide(&answer, Some("v1")),
+            BadgeDecision::Show(BadgeView::Syncing("Downloading 100 % of 12.3 MB".into()))
         );
     }
 

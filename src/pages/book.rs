@@ -9,26 +9,49 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// The book with the annotations the device no longer has (from the archive), unless
+/// `hide_deleted`.
 #[server]
-pub async fn get_book(id: String) -> Result<BookDetail, ShelfError> {
+pub async fn get_book(id: String, hide_deleted: bool) -> Result<BookDetail, ShelfError> {
     let state = crate::server::private_state()?;
     let snapshot = crate::server::request_snapshot()?;
-    crate::server::blocking(move || state.library.book(snapshot, &id)).await
+    let mut book = crate::server::blocking(move || state.book_with_history(snapshot, &id)).await?;
+    if hide_deleted {
+        for chapter in &mut book.chapters {
+            chapter.highlights.retain(|highlight| highlight.deleted_on_device.is_none());
+        }
+        book.chapters.retain(|chapter| !chapter.highlights.is_empty());
+    }
+    Ok(book)
 }
 
 #[component]
 pub fn BookPage() -> impl IntoView {
     let params = use_query();
     let id = move || params.get("id").unwrap_or_default();
-    let book = Resource::new(id, get_book);
-    loaded(book, "Loading the book…", |book| view! { <Book book/> })
+    let hide_deleted = move || params.get("deleted").as_deref() == Some("hide");
+    let book = Resource::new(move || (id(), hide_deleted()), |(id, hide)| get_book(id, hide));
+    loaded(book, "Loading the book…", move |book| view! { <Book book hide_deleted=hide_deleted()/> })
+}
+
+/// A link that shows or hides the annotations deleted on the device (a plain link: no JS).
+#[component]
+fn DeletedFilter(id: String, hide_deleted: bool, deleted: usize) -> impl IntoView {
+    let base = format!("/book?id={}", encode_url_component(&id));
+    let (href, label) = if hide_deleted {
+        (base, "Show the ones deleted on the device".to_string())
+    } else {
+        (format!("{base}&deleted=hide"), format!("Hide the {} deleted on the device", deleted))
+    };
+    view! { <p class="deleted-filter"><a href=href>{label}</a></p> }
 }
 
 #[component]
-fn Book(book: BookDetail) -> impl IntoView {
+fn Book(book: BookDetail, hide_deleted: bool) -> impl IntoView {
     let summary = &book.summary;
     let annotations = book.chapters.iter().flat_map(|chapter| &chapter.highlights);
     let markups = annotations.clone().filter(|h| h.is_markup).count();
+    let deleted = annotations.clone().filter(|h| h.deleted_on_device.is_some()).count();
     let highlight_total = annotations.count() - markups;
     let heading = match markups {
         0 => format::count(highlight_total, "Highlight", "Highlights"),
@@ -81,6 +104,7 @@ fn Book(book: BookDetail) -> impl IntoView {
             {description}
             <section class="annotations">
                 <h2>{heading}</h2>
+                {(deleted > 0 || hide_deleted).then(|| view! { <DeletedFilter id=summary.id.clone() hide_deleted deleted/> })}
                 {(highlight_total + markups == 0).then(|| view! { <p class="empty">"No highlights in this book yet."</p> })}
                 {book.chapters.iter().map(|chapter| {
                     let title = chapter.heading(&book.chapters).to_string();
@@ -154,14 +178,24 @@ fn HighlightItem(highlight: Highlight) -> impl IntoView {
         view! { <blockquote>{highlight.text.clone().unwrap_or_default()}</blockquote> }.into_any()
     };
     view! {
-        <li class=format!("highlight color-{}", colour.slug()) id=format!("h-{}", highlight.id)>
+        <li
+            class=format!("highlight color-{}", colour.slug())
+            id=format!("h-{}", highlight.id)
+            data-deleted-on-device=highlight.deleted_on_device.clone()
+        >
             {body}
             {highlight.note.clone().map(|note| view! {
                 <p class="note"><span class="note-label">"Note: "</span>{note}</p>
             })}
             <p class="highlight-meta">
                 {colour.is_shown().then(|| view! { <span class="swatch" aria-hidden="true"></span> {colour.label()} })}
-                {highlight.created.as_deref().map(|date| format!(" · {}", format::date(date)))}
+                {highlight.created.as_deref().map(|date| {
+                    let separator = if colour.is_shown() { " · " } else { "" };
+                    format!("{separator}{}", format::date(date))
+                })}
+                {highlight.deleted_on_device.as_deref().map(|date| view! {
+                    <span class="deleted-mark">{format!(" · deleted on device {}", format::date(date))}</span>
+                })}
             </p>
         </li>
     }

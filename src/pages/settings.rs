@@ -22,7 +22,24 @@ pub async fn get_settings() -> Result<SettingsInfo, ShelfError> {
         library_problem: snapshot.err().map(|err| err.to_string()),
         login_user: settings.login.as_ref().map(|login| login.username.clone()),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
+        archive: archive_summary(&state)?,
     })
+}
+
+/// What the archive holds and its size on disk.
+#[cfg(feature = "ssr")]
+fn archive_summary(state: &crate::server::AppState) -> Result<String, ShelfError> {
+    let counts = state.archive.counts()?;
+    let path = crate::server::appdb::path(&state.settings.data_dir);
+    let bytes = std::fs::metadata(&path).map(|meta| meta.len()).unwrap_or(0);
+    Ok(format!(
+        "{} annotations ({} deleted on the device), {} versions synced, {} in {}",
+        counts.annotations,
+        counts.deleted_on_device,
+        counts.versions,
+        crate::format::megabytes(bytes as f64 / 1_048_576.0),
+        path.display()
+    ))
 }
 
 #[component]
@@ -51,6 +68,7 @@ fn Settings(info: SettingsInfo) -> impl IntoView {
                     Some(user) => format!("on, for {user}"),
                     None => "off: anyone who can reach this address sees the library. Set KOBO_SHELF_USERNAME, KOBO_SHELF_PASSWORD_HASH and KOBO_SHELF_SESSION_SECRET to turn it on.".to_string(),
                 }}</dd></div>
+                <div><dt>"Archive"</dt><dd>{info.archive.clone()}</dd></div>
                 <div><dt>"kobo-shelf"</dt><dd>{info.app_version.clone()}</dd></div>
             </dl>
             <h2>"Settings"</h2>

@@ -9,13 +9,41 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAME: &str = "shelf.sqlite";
 
 /// Schema steps; step `i` takes the database from version `i` to `i + 1`. Append only.
-const MIGRATIONS: &[&str] = &["CREATE TABLE session (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE session (
         id TEXT PRIMARY KEY,
         user TEXT NOT NULL,
         -- Which password the session was opened with (changing the password ends sessions).
         password_tag TEXT NOT NULL,
         expires INTEGER NOT NULL
-    ) STRICT"];
+    ) STRICT",
+    // The archive (see `archive`): every annotation ever synced, by BookmarkID.
+    "CREATE TABLE archive_annotation (
+        bookmark_id TEXT PRIMARY KEY,
+        -- The library entry (shown copy's ContentID) it belonged to when last seen.
+        book_id TEXT NOT NULL,
+        chapter TEXT,
+        chapter_order INTEGER NOT NULL,
+        position INTEGER NOT NULL,
+        text TEXT,
+        note TEXT,
+        color TEXT NOT NULL,
+        is_markup INTEGER NOT NULL,
+        created TEXT,
+        first_seen TEXT NOT NULL,
+        -- The ingest that last saw it on the device.
+        seen_in INTEGER NOT NULL,
+        -- When the device first no longer had it (deleted or hidden); NULL while it does.
+        deleted_on_device TEXT
+    ) STRICT;
+    CREATE INDEX archive_annotation_by_book ON archive_annotation (book_id, chapter_order, position);
+    CREATE TABLE archive_ingest (
+        seq INTEGER PRIMARY KEY,
+        version TEXT NOT NULL UNIQUE,
+        ingested_at TEXT NOT NULL,
+        annotations INTEGER NOT NULL
+    ) STRICT;",
+];
 
 /// `<data dir>/shelf.sqlite`.
 pub fn path(data_dir: &Path) -> PathBuf {

@@ -1,11 +1,17 @@
 //! The binary's commands: `serve` (the default), `demo-db` (write a generated library).
 
 use super::{
+    appdb,
+    archive::{self, Archive},
     demo::{self, DemoOptions},
     http::serve,
     settings::Settings,
 };
-use std::{io::Write, path::PathBuf, process::ExitCode};
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
 
 const USAGE: &str = "\
 kobo-shelf: a reading library for Kobo e-readers
@@ -18,6 +24,9 @@ Usage:
                                  Bookmark.Color, Type or ExtraAnnotationData columns)
   kobo-shelf hash-password       read a password on stdin, print its argon2 hash for
                                  KOBO_SHELF_PASSWORD_HASH
+  kobo-shelf archive export FILE write a consistent copy of the archive (every annotation
+                                 ever synced; <data dir>/shelf.sqlite) to FILE
+  kobo-shelf archive import FILE replace the archive with FILE (stop the server first)
 ";
 
 pub async fn main() -> ExitCode {
@@ -30,6 +39,7 @@ pub async fn main() -> ExitCode {
         },
         Some("demo-db") => demo_db(&args[1..]),
         Some("hash-password") => hash_password(),
+        Some("archive") => archive_command(&args[1..]),
         Some("help" | "--help" | "-h") => {
             let _ = std::io::stdout().write_all(USAGE.as_bytes());
             Ok(())
@@ -68,6 +78,26 @@ fn demo_db(args: &[String]) -> Result<(), String> {
     let stats = demo::write_library(&out, &options).map_err(|err| err.to_string())?;
     tracing::info!(path = %out.display(), items = stats.items, bookmarks = stats.bookmarks, "library written");
     Ok(())
+}
+
+/// `archive export FILE` and `archive import FILE`, on the data directory of the settings.
+fn archive_command(args: &[String]) -> Result<(), String> {
+    let settings = Settings::from_environment().map_err(|err| err.to_string())?;
+    match args {
+        [verb, file] if verb == "export" => {
+            let archive = Archive::new(appdb::open(&settings.data_dir)?);
+            archive.export_to(Path::new(file)).map_err(|err| err.to_string())?;
+            let counts = archive.counts().map_err(|err| err.to_string())?;
+            tracing::info!(file = %file, annotations = counts.annotations, deleted_on_device = counts.deleted_on_device, "archive exported");
+            Ok(())
+        }
+        [verb, file] if verb == "import" => {
+            archive::import(Path::new(file), &settings.data_dir)?;
+            tracing::info!(file = %file, data_dir = %settings.data_dir.display(), "archive imported");
+            Ok(())
+        }
+        _ => Err(format!("usage: kobo-shelf archive export|import FILE\n{USAGE}")),
+    }
 }
 
 /// Prints the argon2 hash of the password read from stdin (one line, not echoed anywhere).

@@ -29,7 +29,9 @@ pub fn book_markdown(book: &BookDetail) -> String {
 }
 
 fn highlight_markdown(highlight: &Highlight) -> String {
-    let date = highlight.created.as_deref().map(|d| format!(" · {}", &d[..10])).unwrap_or_default();
+    let created = highlight.created.as_deref().map(|d| format!(" · {}", &d[..10])).unwrap_or_default();
+    let deleted = highlight.deleted_on_device.as_deref().map(|d| format!(" · deleted on device {}", &d[..10]));
+    let date = format!("{created}{}", deleted.unwrap_or_default());
     let mut out = if highlight.is_markup {
         format!("*Handwritten markup{date}*\n")
     } else {

@@ -2,6 +2,7 @@
 //! search, markups, login, settings…), which know nothing of HTTP, and `http` above them.
 
 pub mod appdb;
+pub mod archive;
 pub mod auth;
 pub mod cli;
 pub mod demo;

@@ -23,7 +23,7 @@ struct BookQuery {
 }
 
 async fn book_file(State(state): State<AppState>, Query(query): Query<BookQuery>) -> Response {
-    match blocking(move || state.library.book(state.library.current()?, &query.id)).await {
+    match blocking(move || state.book_with_history(state.library.current()?, &query.id)).await {
         Ok(book) => attachment(book_markdown(&book).into_bytes(), "text/markdown; charset=utf-8", &file_name(&book)),
         Err(ShelfError::NotFound) => (StatusCode::NOT_FOUND, "No such book in this library.").into_response(),
         Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
@@ -32,7 +32,11 @@ async fn book_file(State(state): State<AppState>, Query(query): Query<BookQuery>
 
 async fn library_file(State(state): State<AppState>) -> Response {
     let zip = blocking(move || {
-        let books = state.library.current()?.all_books()?;
+        let snapshot = state.library.current()?;
+        let mut books = snapshot.all_books()?;
+        for book in &mut books {
+            state.archive.add_deleted(book, &snapshot.copies_of(&book.summary.id))?;
+        }
         library_zip(&books).map_err(|err| ShelfError::Unreadable(format!("the archive cannot be written ({err})")))
     });
     match zip.await {

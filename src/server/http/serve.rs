@@ -4,6 +4,7 @@
 use super::{login::PASSWORD_CHECKS_AT_ONCE, router, AppState};
 use crate::server::{
     appdb,
+    archive::Archive,
     auth::Auth,
     demo::{self, DemoOptions},
     kobo::{LibraryStore, Snapshot},
@@ -46,9 +47,12 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         }
     };
     let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
+    let archive = Arc::new(Archive::new(appdb::open(&settings.data_dir)?));
     let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
-        .with_after_swap(Arc::new(build_index));
+        .with_after_swap(Arc::new(build_index))
+        .with_before_complete(Arc::new(ingest_into(archive.clone())));
     let sync = Arc::new(sync);
+    catch_up_archive(&library, &archive);
     let mut leptos_options =
         get_configuration(None).map_err(|err| format!("invalid Leptos setting: {err}"))?.leptos_options;
     if leptos_options.output_name.is_empty() {
@@ -72,6 +76,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         search,
         markups,
         password_checks,
+        archive,
     };
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(address)
@@ -129,6 +134,27 @@ async fn serve_connections(listener: tokio::net::TcpListener, app: Router) {
     if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
         tracing::warn!("requests still open after 10 s; stopping anyway");
     }
+}
+
+/// The archive's ingest of each new version (see `archive`); a failure is logged and the
+/// version is ingested again at the next start, the device's file stays as it is.
+fn ingest_into(archive: Arc<Archive>) -> impl Fn(&Snapshot) + Send + Sync {
+    move |snapshot: &Snapshot| {
+        if let Err(err) = archive.ingest(snapshot) {
+            tracing::warn!(error = %err, version = %snapshot.version, "archive: not updated");
+        }
+    }
+}
+
+/// Ingests the version served at start if the archive has not (first start, or a crash
+/// during the last ingest), in the background.
+fn catch_up_archive(library: &Arc<LibraryStore>, archive: &Arc<Archive>) {
+    let (library, ingest) = (library.clone(), ingest_into(archive.clone()));
+    tokio::task::spawn_blocking(move || {
+        if let Ok(snapshot) = library.current() {
+            ingest(&snapshot);
+        }
+    });
 }
 
 /// A release build keeps its site in `site/` beside the binary (`scripts/build.sh --release`),

@@ -2,8 +2,9 @@
 //! page or server function asks of its request (the pinned library version, the signed-in user,
 //! a cookie).
 
-use crate::model::ShelfError;
+use crate::model::{BookDetail, ShelfError};
 use crate::server::{
+    archive::Archive,
     auth::{Auth, SignedIn},
     kobo::{LibraryStore, Snapshot},
     markups::MarkupStore,
@@ -27,6 +28,18 @@ pub struct AppState {
     pub markups: Arc<MarkupStore>,
     /// Turns to compute a password hash (see `login::PASSWORD_CHECKS_AT_ONCE`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    pub archive: Arc<Archive>,
+}
+
+impl AppState {
+    /// A book's page from `snapshot` with the annotations the device no longer has, from the
+    /// archive (blocking).
+    pub fn book_with_history(&self, snapshot: Arc<Snapshot>, id: &str) -> Result<BookDetail, ShelfError> {
+        let copies = snapshot.copies_of(id);
+        let mut book = self.library.book(snapshot, id)?;
+        self.archive.add_deleted(&mut book, &copies)?;
+        Ok(book)
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -249,6 +249,7 @@ impl BookRow for PlacedHighlight {
                 color: HighlightColor::from_code(number_at(row, 5)?.map(|n| n as i64)),
                 is_markup: kind == "markup",
                 created: text_at(row, 6)?.as_deref().and_then(normalize_date),
+                deleted_on_device: None,
             },
             book_id,
             section_id: text_at(row, 1)?.unwrap_or_default(),

@@ -265,6 +265,7 @@ mod tests {
                 color: HighlightColor::Yellow,
                 is_markup: false,
                 created: None,
+                deleted_on_device: None,
             },
             book_id: BOOK.into(),
             section_id: format!("{BOOK}!OEBPS!Text/{section}"),

@@ -35,6 +35,11 @@ impl Snapshot {
             .map_err(|err| ShelfError::Unreadable(format!("its highlights cannot be read ({err})")))
     }
 
+    /// The ContentIDs of every copy of the item `id` names (none if it names no item).
+    pub fn copies_of(&self, id: &str) -> Vec<String> {
+        self.index.entry(id).map(|(_, copies)| copies.to_vec()).unwrap_or_default()
+    }
+
     /// Every list entry's book page, read in one pass (the library export).
     pub fn all_books(&self) -> Result<Vec<BookDetail>, ShelfError> {
         self.with_connection(|conn| book::all_book_details(conn, &self.columns, self.index.entries()))

@@ -38,6 +38,10 @@ const FRESHNESS_SLACK: Duration = Duration::from_secs(1);
 /// Called with each new version once it is in place (e.g. to build its search index).
 pub type AfterSwap = Arc<dyn Fn(Arc<Snapshot>) + Send + Sync>;
 
+/// Blocking work on each new version that the sync waits for before it reports `completed`
+/// (the archive's ingest), so the page that reloads then sees its result.
+pub type BeforeComplete = Arc<dyn Fn(&Snapshot) + Send + Sync>;
+
 pub struct SyncService {
     source: Arc<dyn ObjectSource>,
     /// `s3://bucket/key` or `file:///path`, for logs (never contains secrets).
@@ -46,6 +50,7 @@ pub struct SyncService {
     limits: SyncSettings,
     state: Arc<SyncState>,
     after_swap: Option<AfterSwap>,
+    before_complete: Option<BeforeComplete>,
     /// The last encoded status and what it was encoded from: polls reuse it until it changes.
     encoded_status: Mutex<Option<EncodedStatus>>,
 }
@@ -80,6 +85,7 @@ impl SyncService {
             limits,
             state: Arc::default(),
             after_swap: None,
+            before_complete: None,
             encoded_status: Mutex::new(None),
         }
     }
@@ -87,6 +93,13 @@ impl SyncService {
     /// Runs `hook` with every new version after it is swapped in and loaded.
     pub fn with_after_swap(mut self, hook: AfterSwap) -> SyncService {
         self.after_swap = Some(hook);
+        self
+    }
+
+    /// Runs `hook` (blocking) with every new version before the sync reports `completed`;
+    /// the status says "Updating archive…" meanwhile.
+    pub fn with_before_complete(mut self, hook: BeforeComplete) -> SyncService {
+        self.before_complete = Some(hook);
         self
     }
 
@@ -141,6 +154,12 @@ impl SyncService {
                 tracing::info!(source = %self.source_label, elapsed_ms = elapsed_ms(), "sync: library is up to date");
             }
             Ok(Outcome::Replaced { bytes, snapshot }) => {
+                if let (Some(snapshot), Some(hook)) = (snapshot.clone(), self.before_complete.clone()) {
+                    self.state.archiving();
+                    let started = Instant::now();
+                    let _ = tokio::task::spawn_blocking(move || hook(&snapshot)).await;
+                    tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "sync: archive updated");
+                }
                 self.state.completed(self.limits.check_interval);
                 tracing::info!(source = %self.source_label, bytes, elapsed_ms = elapsed_ms(), "sync: library replaced");
                 // Work for the new version (its search index) starts once the sync is done.
@@ -169,7 +188,13 @@ impl SyncService {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "sync: checked the source"
         );
-        if !is_newer(remote.modified, local) {
+        let identity = swap::SourceIdentity::of(&remote);
+        let new_version = match (local, swap::SourceIdentity::installed(self.library.path())) {
+            // Another object than the one installed, newer or not (a restored backup).
+            (Some(_), Some(installed)) => installed != identity,
+            (local, _) => is_newer(remote.modified, local),
+        };
+        if !new_version {
             return Ok(Outcome::UpToDate);
         }
         self.state.downloading(remote.size);
@@ -192,6 +217,7 @@ impl SyncService {
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "sync: download verified and loaded");
             let started = Instant::now();
             swap::swap_into_place(temp, &database)?;
+            identity.record(&database);
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, path = %database.display(), "sync: swapped in");
             let snapshot = match loaded {
                 Ok(Ok(snapshot)) => {

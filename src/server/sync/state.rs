@@ -109,6 +109,11 @@ impl SyncState {
         self.change().message = "Verifying the download…".into();
     }
 
+    /// The new version is in place; the archive takes in its annotations.
+    pub fn archiving(&self) {
+        self.change().message = "Updating archive…".into();
+    }
+
     /// The copy is current; further checks within `interval` need not ask the bucket.
     pub fn up_to_date(&self, interval: Duration) {
         let mut fields = self.change();

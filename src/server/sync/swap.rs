@@ -1,7 +1,11 @@
 //! Puts a verified download in place of the database, atomically and durably.
 
-use super::error::SyncError;
-use std::{fs::File, path::Path, time::SystemTime};
+use super::{error::SyncError, source::RemoteObject};
+use std::{
+    fs::File,
+    path::{Path, PathBuf},
+    time::{SystemTime, UNIX_EPOCH},
+};
 use tempfile::NamedTempFile;
 
 /// Prefix and suffix of download temp files (`.tmp_kobo_<random>.sqlite`).
@@ -22,6 +26,38 @@ pub fn swap_into_place(temp: NamedTempFile, target: &Path) -> Result<(), SyncErr
     temp.persist(target).map_err(|err| io_error(err.error))?;
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     File::open(dir).and_then(|dir| dir.sync_all()).map_err(io_error)
+}
+
+/// The source object a local copy came from: any difference (a restored older backup, a
+/// second upload within the same second) means another version.
+#[derive(Debug, PartialEq, Eq)]
+pub struct SourceIdentity(String);
+
+impl SourceIdentity {
+    pub fn of(object: &RemoteObject) -> SourceIdentity {
+        let modified = object.modified.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        SourceIdentity(format!("{} {} {}", object.size, modified, object.etag.as_deref().unwrap_or("-")))
+    }
+
+    /// `<database>.source`, written beside the database at each swap.
+    fn file(database: &Path) -> PathBuf {
+        let mut name = database.as_os_str().to_owned();
+        name.push(".source");
+        PathBuf::from(name)
+    }
+
+    /// The identity recorded for the copy at `database`, if any.
+    pub fn installed(database: &Path) -> Option<SourceIdentity> {
+        std::fs::read_to_string(SourceIdentity::file(database)).ok().map(|text| SourceIdentity(text.trim().to_string()))
+    }
+
+    /// Records this identity for the copy just swapped in at `database` (best effort: without
+    /// it, the next check falls back to comparing timestamps).
+    pub fn record(&self, database: &Path) {
+        if let Err(err) = std::fs::write(SourceIdentity::file(database), &self.0) {
+            tracing::warn!(error = %err, "the source identity was not recorded");
+        }
+    }
 }
 
 /// Removes `.tmp_kobo_*.sqlite` files left in `dir` by a crash. Returns how many.

@@ -1,0 +1,96 @@
+//! The archive keeps every annotation ever synced: against the real server syncing from a real
+//! S3 server, through deletions, hidden rows, a restart and a restored older backup.
+
+mod support;
+
+use kobo_shelf::{
+    model::{encode_url_component, SyncPhase},
+    server::demo::{CURATED_ITEMS, WAR_AND_PEACE_ID},
+};
+use kobo_shelf_testkit::{seconds_ago, Testkit, DATABASE_KEY};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use support::{generated_library, s3_env, App};
+
+/// Two War and Peace highlights of `library`: (id, text) of the first two by text.
+fn two_highlights(library: &Path) -> Vec<(String, String)> {
+    let conn = Connection::open(library).unwrap();
+    let mut statement = conn
+        .prepare(
+            "SELECT BookmarkID, Text FROM Bookmark
+             WHERE VolumeID = ?1 AND Hidden = 'false' AND Type = 'highlight' ORDER BY Text LIMIT 2",
+        )
+        .unwrap();
+    let rows = statement.query_map([WAR_AND_PEACE_ID], |row| Ok((row.get(0)?, row.get(1)?))).unwrap();
+    rows.collect::<Result<_, _>>().unwrap()
+}
+
+/// `v1` with `deleted` removed, `hidden` hidden on the device, and a new highlight added.
+fn next_version(v1: &Path, v2: &Path, deleted: &str, hidden: &str) -> PathBuf {
+    std::fs::copy(v1, v2).unwrap();
+    let conn = Connection::open(v2).unwrap();
+    conn.execute_batch(&format!(
+        "CREATE TEMP TABLE copied AS SELECT * FROM Bookmark WHERE BookmarkID = '{deleted}';
+         UPDATE copied SET BookmarkID = 'new-highlight', Text = 'A highlight made after the first sync.';
+         DELETE FROM Bookmark WHERE BookmarkID = '{deleted}';
+         INSERT INTO Bookmark SELECT * FROM copied;
+         UPDATE Bookmark SET Hidden = 'true' WHERE BookmarkID = '{hidden}';"
+    ))
+    .unwrap();
+    v2.to_path_buf()
+}
+
+/// The ids of the book page's annotations marked deleted on the device.
+async fn deleted_on_device(app: &App) -> Vec<String> {
+    let (status, page) = app.page(&format!("/book?id={}", encode_url_component(WAR_AND_PEACE_ID))).await;
+    assert_eq!(status, 200);
+    let mut ids: Vec<String> = page
+        .split("<li")
+        .filter(|item| item.split('>').next().is_some_and(|tag| tag.contains("data-deleted-on-device=")))
+        .filter_map(|item| item.split("id=\"h-").nth(1)?.split('"').next().map(str::to_string))
+        .collect();
+    ids.sort();
+    ids
+}
+
+async fn sync_version(kit: &Testkit, app: &App, file: &Path, seconds_old: u64) {
+    kit.upload(DATABASE_KEY, file).await.unwrap();
+    kit.set_object_time(DATABASE_KEY, seconds_ago(seconds_old)).unwrap();
+    app.check_and_sync().await;
+    app.wait_for_end(SyncPhase::Completed).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleted_and_hidden_annotations_stay_and_a_restored_backup_brings_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
+    let v1 = generated_library(&dir.path().join("v1.sqlite"), 1, CURATED_ITEMS);
+    let [(deleted, _), (hidden, _)]: [(String, String); 2] = two_highlights(&v1).try_into().unwrap();
+    let v2 = next_version(&v1, &dir.path().join("v2.sqlite"), &deleted, &hidden);
+    let data = dir.path().join("data");
+    kit.upload(DATABASE_KEY, &v1).await.unwrap();
+    kit.set_object_time(DATABASE_KEY, seconds_ago(3_000)).unwrap();
+    let mut app = App::start(&data, &s3_env(&kit));
+    app.wait_for_end(SyncPhase::Completed).await;
+    assert_eq!(deleted_on_device(&app).await, Vec::<String>::new());
+
+    sync_version(&kit, &app, &v2, 2_000).await;
+    let mut expected = vec![deleted.clone(), hidden.clone()];
+    expected.sort();
+    assert_eq!(deleted_on_device(&app).await, expected, "deleted and hidden ones are kept, marked");
+    let (_, page) = app.page(&format!("/book?id={}", encode_url_component(WAR_AND_PEACE_ID))).await;
+    assert!(page.contains("A highlight made after the first sync."));
+    assert!(page.contains("deleted on device"));
+    let (_, hidden_page) = app.page(&format!("/book?id={}&deleted=hide", encode_url_component(WAR_AND_PEACE_ID))).await;
+    assert!(!hidden_page.contains("data-deleted-on-device="), "the filter hides them");
+    assert!(app.log().contains("archive: ingested"));
+
+    app.kill();
+    let app = App::start(&data, &s3_env(&kit));
+    app.wait_for_end(SyncPhase::UpToDate).await;
+    assert_eq!(deleted_on_device(&app).await, expected, "kept across a restart");
+
+    // An older backup restored to the bucket is another version: installed, not ignored.
+    sync_version(&kit, &app, &v1, 5_000).await;
+    assert_eq!(deleted_on_device(&app).await, ["new-highlight"], "the restored ones are live again");
+}
