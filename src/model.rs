@@ -294,6 +294,22 @@ pub struct Highlight {
     pub deleted_on_device: Option<String>,
 }
 
+#[cfg(test)]
+impl Highlight {
+    /// A yellow highlight whose text is its id, for tests.
+    pub fn sample(id: &str) -> Highlight {
+        Highlight {
+            id: id.into(),
+            text: Some(id.into()),
+            note: None,
+            color: HighlightColor::Yellow,
+            is_markup: false,
+            created: None,
+            deleted_on_device: None,
+        }
+    }
+}
+
 /// Highlights of one chapter, in reading order. `title` is `None` for the group of highlights
 /// whose section matches no table-of-contents entry.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -94,3 +94,40 @@ async fn deleted_and_hidden_annotations_stay_and_a_restored_backup_brings_them_b
     sync_version(&kit, &app, &v1, 5_000).await;
     assert_eq!(deleted_on_device(&app).await, ["new-highlight"], "the restored ones are live again");
 }
+
+/// `(ingested versions, archived annotations)` in the app database of `data`.
+fn archive_rows(data: &Path) -> (i64, i64) {
+    let conn = Connection::open(data.join("shelf.sqlite")).unwrap();
+    let count = |table: &str| conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap();
+    (count("archive_ingest"), count("archive_annotation"))
+}
+
+/// SIGKILL while the archive takes in a large library leaves the last committed state (nothing
+/// half-written); the next start finishes the job.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_crash_during_ingest_loses_nothing_and_the_next_start_finishes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
+    let library = generated_library(&dir.path().join("big.sqlite"), 5, 1_500);
+    kit.upload(DATABASE_KEY, &library).await.unwrap();
+    let data = dir.path().join("data");
+    let mut app = App::start(&data, &s3_env(&kit));
+    let status = app.wait_for(std::time::Duration::from_secs(60), |s| s.message.starts_with("Updating archive")).await;
+    app.kill();
+    let (versions, annotations) = archive_rows(&data);
+    assert!(
+        (versions, annotations) == (0, 0) || versions == 1,
+        "a half-written ingest: {versions} versions, {annotations} annotations ({status:?})"
+    );
+    let app = App::start(&data, &s3_env(&kit));
+    if versions == 0 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !app.log().contains("archive: ingested") {
+            assert!(std::time::Instant::now() < deadline, "the ingest was not finished:\n{}", app.log());
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+    let (versions, annotations) = archive_rows(&data);
+    assert_eq!(versions, 1);
+    assert!(annotations > 10_000, "{annotations}");
+}

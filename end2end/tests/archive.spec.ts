@@ -34,6 +34,8 @@ test('annotations deleted on the device stay on the book page, marked, and can b
   await waitForSync(app, (s) => s.status === 'completed' && !s.is_syncing);
 
   await page.goto(app.url);
+  // The list counts them too: 7 highlights on the device, 7 kept by the archive.
+  await expect(page.locator('.item', { hasText: 'War and Peace' })).toContainText('14 highlights');
   await page.getByRole('link', { name: 'War and Peace' }).click();
   // 7 highlights and 1 markup of each library.
   const deleted = page.locator('li.highlight[data-deleted-on-device]');

@@ -110,6 +110,8 @@ test('search and the kind filter narrow the list', async ({ page }) => {
   await page.locator('select[name=sort]').selectOption('title');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(/sort=title/);
+  // The list is rendered after the URL changes: wait for it before reading it.
+  await expect(page.locator('.item-title')).toHaveCount(16);
   const titles = await page.locator('.item-title').allTextContents();
   expect(titles).toHaveLength(16);
   expect(titles).toEqual([...titles].sort((a, b) => a.toLowerCase().localeCompare(b.toLowerCase(), 'en')));

@@ -11,10 +11,18 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 
+/// A page of the library; highlight counts include those the archive keeps after the device
+/// deleted them.
 #[server]
 pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, ShelfError> {
+    let state = crate::server::private_state()?;
     let snapshot = crate::server::request_snapshot()?;
-    Ok(snapshot.library_listing(&query))
+    let mut listing = snapshot.library_listing(&query);
+    let deleted = crate::server::blocking(move || state.archive.deleted_counts()).await?;
+    for item in &mut listing.items {
+        item.highlight_count += deleted.get(&item.id).copied().unwrap_or(0);
+    }
+    Ok(listing)
 }
 
 #[component]

@@ -8,10 +8,11 @@
 //! mid-ingest leaves the last committed state, and the version, not being recorded, is ingested
 //! again at the next start.
 
-use super::kobo::Snapshot;
+use super::{appdb, kobo::Snapshot};
 use crate::model::{BookDetail, Chapter, Highlight, HighlightColor, ShelfError};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::{
+    collections::HashMap,
     path::{Path, PathBuf},
     sync::Mutex,
     time::Instant,
@@ -35,8 +36,11 @@ pub struct ArchiveCounts {
     pub versions: u64,
 }
 
+/// Two connections: an ingest holds the writer for its whole transaction (seconds for a very
+/// large library) while pages read the last committed state through the reader (WAL).
 pub struct Archive {
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
 }
 
 fn archive_error(err: rusqlite::Error) -> ShelfError {
@@ -44,18 +48,22 @@ fn archive_error(err: rusqlite::Error) -> ShelfError {
 }
 
 impl Archive {
-    /// The archive in the app database `conn` (see `appdb::open`).
-    pub fn new(conn: Connection) -> Archive {
-        Archive { conn: Mutex::new(conn) }
+    /// The archive in the app database of `data_dir` (see `appdb::open`).
+    pub fn open(data_dir: &Path) -> Result<Archive, String> {
+        Ok(Archive { writer: Mutex::new(appdb::open(data_dir)?), reader: Mutex::new(appdb::open(data_dir)?) })
     }
 
-    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.writer.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Whether `version` has been ingested.
     pub fn has_ingested(&self, version: &str) -> Result<bool, ShelfError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let found = conn.query_row("SELECT 1 FROM archive_ingest WHERE version = ?1", [version], |_| Ok(()));
         found.optional().map(|found| found.is_some()).map_err(archive_error)
     }
@@ -67,12 +75,14 @@ impl Archive {
         }
         let started = Instant::now();
         let books = snapshot.all_books()?;
-        let mut conn = self.conn();
+        let read_ms = started.elapsed().as_millis() as u64;
+        let mut conn = self.writer();
         let report = write_ingest(&mut conn, &snapshot.version, &books).map_err(archive_error)?;
         tracing::info!(
             version = %snapshot.version,
             live = report.live,
             newly_deleted = report.newly_deleted,
+            read_ms,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "archive: ingested"
         );
@@ -82,7 +92,7 @@ impl Archive {
     /// Adds to `book` (an entry whose copies are `copies`) the annotations the device no longer
     /// has, each in its chapter at its place, marked with the date it was first missed.
     pub fn add_deleted(&self, book: &mut BookDetail, copies: &[String]) -> Result<(), ShelfError> {
-        let conn = self.conn();
+        let conn = self.reader();
         let mut statement = conn
             .prepare_cached(
                 "SELECT bookmark_id, chapter, position, text, note, color, is_markup, created, deleted_on_device
@@ -114,8 +124,21 @@ impl Archive {
         Ok(())
     }
 
+    /// Highlights and notes (not markups) deleted on the device, per book.
+    pub fn deleted_counts(&self) -> Result<HashMap<String, u32>, ShelfError> {
+        let conn = self.reader();
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT book_id, count(*) FROM archive_annotation
+                 WHERE deleted_on_device IS NOT NULL AND is_markup = 0 GROUP BY book_id",
+            )
+            .map_err(archive_error)?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).map_err(archive_error)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(archive_error)
+    }
+
     pub fn counts(&self) -> Result<ArchiveCounts, ShelfError> {
-        let conn = self.conn();
+        let conn = self.reader();
         conn.query_row(
             "SELECT (SELECT count(*) FROM archive_annotation),
                     (SELECT count(*) FROM archive_annotation WHERE deleted_on_device IS NOT NULL),
@@ -128,7 +151,7 @@ impl Archive {
 
     /// A consistent copy of the whole app database at `path` (which must not exist).
     pub fn export_to(&self, path: &Path) -> Result<(), ShelfError> {
-        let conn = self.conn();
+        let conn = self.reader();
         conn.execute("VACUUM INTO ?1", [path.to_string_lossy()]).map(drop).map_err(archive_error)
     }
 }
@@ -140,7 +163,7 @@ pub fn import(backup: &Path, data_dir: &Path) -> Result<(), String> {
     let problem = |err: rusqlite::Error| format!("{} is not a kobo-shelf archive: {err}", backup.display());
     let conn = Connection::open_with_flags(backup, flags).map_err(problem)?;
     conn.query_row("SELECT count(*) FROM archive_annotation", [], |row| row.get::<_, i64>(0)).map_err(problem)?;
-    let target = super::appdb::path(data_dir);
+    let target = appdb::path(data_dir);
     let staged = data_dir.join(".importing_shelf.sqlite");
     let _ = std::fs::remove_file(&staged);
     conn.execute("VACUUM INTO ?1", [staged.to_string_lossy()]).map_err(problem)?;
@@ -223,7 +246,6 @@ fn place_in_chapter(chapters: &mut Vec<Chapter>, title: Option<String>, position
 mod tests {
     use super::*;
     use crate::server::{
-        appdb,
         demo::{write_library, DemoOptions},
         kobo::LibraryStore,
     };
@@ -234,7 +256,7 @@ mod tests {
         let library = dir.path().join("KoboReader.sqlite");
         write_library(&library, &DemoOptions::default()).unwrap();
         let snapshot = LibraryStore::new(library).current().unwrap();
-        let archive = Archive::new(appdb::open(dir.path()).unwrap());
+        let archive = Archive::open(dir.path()).unwrap();
         let first = archive.ingest(&snapshot).unwrap();
         assert!(!first.already_ingested && first.live > 20 && first.newly_deleted == 0, "{first:?}");
         let counts = archive.counts().unwrap();
@@ -248,15 +270,7 @@ mod tests {
 
     #[test]
     fn a_deleted_annotation_goes_back_to_its_chapter_and_place() {
-        let highlight = |id: &str| Highlight {
-            id: id.into(),
-            text: Some(id.into()),
-            note: None,
-            color: HighlightColor::Yellow,
-            is_markup: false,
-            created: None,
-            deleted_on_device: None,
-        };
+        let highlight = Highlight::sample;
         let mut chapters =
             vec![Chapter { title: Some("One".into()), highlights: vec![highlight("a"), highlight("c")] }];
         place_in_chapter(&mut chapters, Some("One".into()), 1, highlight("b"));
@@ -269,12 +283,12 @@ mod tests {
     #[test]
     fn an_export_is_a_consistent_copy_that_imports_back() {
         let dir = tempfile::tempdir().unwrap();
-        let archive = Archive::new(appdb::open(dir.path()).unwrap());
+        let archive = Archive::open(dir.path()).unwrap();
         let copy = dir.path().join("backup.sqlite");
         archive.export_to(&copy).unwrap();
         let restored = tempfile::tempdir().unwrap();
         import(&copy, restored.path()).unwrap();
-        assert_eq!(Archive::new(appdb::open(restored.path()).unwrap()).counts().unwrap(), ArchiveCounts::default());
+        assert_eq!(Archive::open(restored.path()).unwrap().counts().unwrap(), ArchiveCounts::default());
         std::fs::write(dir.path().join("junk.sqlite"), b"not a database").unwrap();
         assert!(import(&dir.path().join("junk.sqlite"), restored.path()).is_err());
     }

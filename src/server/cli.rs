@@ -1,7 +1,6 @@
 //! The binary's commands: `serve` (the default), `demo-db` (write a generated library).
 
 use super::{
-    appdb,
     archive::{self, Archive},
     demo::{self, DemoOptions},
     http::serve,
@@ -85,7 +84,7 @@ fn archive_command(args: &[String]) -> Result<(), String> {
     let settings = Settings::from_environment().map_err(|err| err.to_string())?;
     match args {
         [verb, file] if verb == "export" => {
-            let archive = Archive::new(appdb::open(&settings.data_dir)?);
+            let archive = Archive::open(&settings.data_dir)?;
             archive.export_to(Path::new(file)).map_err(|err| err.to_string())?;
             let counts = archive.counts().map_err(|err| err.to_string())?;
             tracing::info!(file = %file, annotations = counts.annotations, deleted_on_device = counts.deleted_on_device, "archive exported");

@@ -47,7 +47,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         }
     };
     let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
-    let archive = Arc::new(Archive::new(appdb::open(&settings.data_dir)?));
+    let archive = Arc::new(Archive::open(&settings.data_dir)?);
     let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
         .with_after_swap(Arc::new(build_index))
         .with_before_complete(Arc::new(ingest_into(archive.clone())));

@@ -136,18 +136,23 @@ pub fn group_into_chapters(sections: &[Section], toc: &[TocEntry], highlights: V
     }
     let titles = TitleLookup::new(sections, toc);
 
+    // A book's thousands of annotations lie in a few sections: each section is looked up once.
+    let mut by_section: HashMap<(String, String), (i64, Option<&str>)> = HashMap::new();
     let mut placed: Vec<(ReadingPosition, Option<&str>, Highlight)> = highlights
         .into_iter()
         .map(|h| {
-            let exact = section_key_exact(&h.book_id, &h.section_id);
-            let section = exact_order
-                .get(&exact)
-                .or_else(|| file_order.get(&file_key_of_path(&exact)))
-                .copied()
-                .or_else(|| hash_number(&h.section_id))
-                .unwrap_or(i64::MAX);
+            let (section, title) = *by_section.entry((h.book_id, h.section_id)).or_insert_with_key(|(book_id, id)| {
+                let exact = section_key_exact(book_id, id);
+                let order = exact_order
+                    .get(&exact)
+                    .or_else(|| file_order.get(&file_key_of_path(&exact)))
+                    .copied()
+                    .or_else(|| hash_number(id))
+                    .unwrap_or(i64::MAX);
+                (order, titles.title_of(book_id, id))
+            });
             let position = ReadingPosition { section, progress: h.progress, path: numbers_in(&h.start_path) };
-            (position, titles.title_of(&h.book_id, &h.section_id), h.highlight)
+            (position, title, h.highlight)
         })
         .collect();
     placed.sort_by(|a, b| a.0.partial_cmp(&b.0).unwrap_or(Ordering::Equal));
@@ -235,7 +240,6 @@ fn numbers_in(path: &str) -> Vec<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::HighlightColor;
 
     const BOOK: &str = "file:///mnt/onboard/Tolstoy - War and Peace.kepub.epub";
 
@@ -258,15 +262,7 @@ mod tests {
 
     fn highlight(id: &str, section: &str, progress: f64, path: &str) -> PlacedHighlight {
         PlacedHighlight {
-            highlight: Highlight {
-                id: id.into(),
-                text: Some(id.into()),
-                note: None,
-                color: HighlightColor::Yellow,
-                is_markup: false,
-                created: None,
-                deleted_on_device: None,
-            },
+            highlight: Highlight::sample(id),
             book_id: BOOK.into(),
             section_id: format!("{BOOK}!OEBPS!Text/{section}"),
             progress,
