@@ -508,6 +508,9 @@ pub struct SearchHit {
     pub note: Vec<Marked>,
     pub color: HighlightColor,
     pub created: Option<String>,
+    /// Kept by the archive after the device deleted it: the date it was first missed.
+    #[serde(default)]
+    pub deleted_on_device: Option<String>,
 }
 
 /// Search matches are counted up to this many; beyond, a page says "more than".

@@ -65,7 +65,7 @@ async fn deleted_and_hidden_annotations_stay_and_a_restored_backup_brings_them_b
     let dir = tempfile::tempdir().unwrap();
     let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
     let v1 = generated_library(&dir.path().join("v1.sqlite"), 1, CURATED_ITEMS);
-    let [(deleted, _), (hidden, _)]: [(String, String); 2] = two_highlights(&v1).try_into().unwrap();
+    let [(deleted, deleted_text), (hidden, _)]: [(String, String); 2] = two_highlights(&v1).try_into().unwrap();
     let v2 = next_version(&v1, &dir.path().join("v2.sqlite"), &deleted, &hidden);
     let data = dir.path().join("data");
     kit.upload(DATABASE_KEY, &v1).await.unwrap();
@@ -84,6 +84,13 @@ async fn deleted_and_hidden_annotations_stay_and_a_restored_backup_brings_them_b
     let (_, hidden_page) = app.page(&format!("/book?id={}&deleted=hide", encode_url_component(WAR_AND_PEACE_ID))).await;
     assert!(!hidden_page.contains("data-deleted-on-device="), "the filter hides them");
     assert!(app.log().contains("archive: ingested"));
+    // Search finds it too, marked.
+    let phrase: Vec<&str> = deleted_text.split_whitespace().take(4).collect();
+    let query = encode_url_component(&format!("\"{}\"", phrase.join(" ")));
+    let (status, results) = app.page(&format!("/search?q={query}")).await;
+    assert_eq!(status, 200);
+    assert!(results.contains(&format!("#h-{deleted}")), "the deleted highlight is found:\n{results}");
+    assert!(results.contains("deleted on device"));
 
     app.kill();
     let app = App::start(&data, &s3_env(&kit));

@@ -77,6 +77,9 @@ fn Hit(hit: SearchHit) -> impl IntoView {
             <p class="highlight-meta">
                 <a href=highlight_href(&hit.book_id, &hit.highlight_id)>{source}</a>
                 {hit.created.as_deref().map(|date| format!(" · {}", format::date(date)))}
+                {hit.deleted_on_device.as_deref().map(|date| view! {
+                    <span class="deleted-mark">{format!(" · deleted on device {}", format::date(date))}</span>
+                })}
             </p>
         </li>
     }

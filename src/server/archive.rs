@@ -8,7 +8,10 @@
 //! mid-ingest leaves the last committed state, and the version, not being recorded, is ingested
 //! again at the next start.
 
-use super::{appdb, kobo::Snapshot};
+use super::{
+    appdb,
+    kobo::{Passage, Snapshot},
+};
 use crate::model::{BookDetail, Chapter, Highlight, HighlightColor, ShelfError};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::{
@@ -122,6 +125,41 @@ impl Archive {
             }
         }
         Ok(())
+    }
+
+    /// The highlights and notes deleted on the device whose book `snapshot` still lists, as
+    /// search passages.
+    pub fn deleted_passages(&self, snapshot: &Snapshot) -> Result<Vec<Passage>, ShelfError> {
+        let conn = self.reader();
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT bookmark_id, book_id, chapter, text, note, color, created, deleted_on_device
+                 FROM archive_annotation WHERE deleted_on_device IS NOT NULL AND is_markup = 0",
+            )
+            .map_err(archive_error)?;
+        let rows = statement
+            .query_map([], |row| {
+                let highlight = Highlight {
+                    id: row.get(0)?,
+                    text: row.get(3)?,
+                    note: row.get(4)?,
+                    color: HighlightColor::from_slug(&row.get::<_, String>(5)?),
+                    is_markup: false,
+                    created: row.get(6)?,
+                    deleted_on_device: row.get(7)?,
+                };
+                Ok((row.get::<_, String>(1)?, row.get::<_, Option<String>>(2)?, highlight))
+            })
+            .map_err(archive_error)?;
+        let mut passages = Vec::new();
+        for row in rows {
+            let (book_id, chapter, highlight) = row.map_err(archive_error)?;
+            if let Some(book) = snapshot.summary_of(&book_id) {
+                let (book_title, author) = (book.title.clone(), book.author.clone());
+                passages.push(Passage { book_id: book.id.clone(), book_title, author, chapter, highlight });
+            }
+        }
+        Ok(passages)
     }
 
     /// Highlights and notes (not markups) deleted on the device, per book.

@@ -9,7 +9,10 @@
 
 use crate::{
     model::{HighlightColor, Marked, SearchHit, SearchResults, ShelfError, SEARCH_COUNT_LIMIT},
-    server::kobo::{Passage, Snapshot},
+    server::{
+        archive::Archive,
+        kobo::{Passage, Snapshot},
+    },
 };
 use rusqlite::{params, Connection, OpenFlags};
 use std::{
@@ -32,11 +35,19 @@ pub struct SearchIndex {
     dir: PathBuf,
     /// The open index of the latest version; building happens under this lock, once.
     open: Mutex<Option<(String, Arc<Mutex<Connection>>)>>,
+    /// Annotations the device deleted, indexed too (marked) when set.
+    archive: Option<Arc<Archive>>,
 }
 
 impl SearchIndex {
     pub fn new(data_dir: &Path) -> SearchIndex {
-        SearchIndex { dir: data_dir.join("search"), open: Mutex::new(None) }
+        SearchIndex { dir: data_dir.join("search"), open: Mutex::new(None), archive: None }
+    }
+
+    /// Also indexes the archive's annotations deleted on the device.
+    pub fn with_archive(mut self, archive: Arc<Archive>) -> SearchIndex {
+        self.archive = Some(archive);
+        self
     }
 
     /// The index of `snapshot`'s version, built first if there is none yet.
@@ -73,7 +84,11 @@ impl SearchIndex {
             .tempfile_in(&self.dir)
             .map_err(|err| err.to_string())?;
         let mut conn = Connection::open(temp.path()).map_err(|err| err.to_string())?;
-        let passages = write_index(&mut conn, snapshot)?;
+        let deleted = match &self.archive {
+            Some(archive) => archive.deleted_passages(snapshot).map_err(|err| err.to_string())?,
+            None => Vec::new(),
+        };
+        let passages = write_index(&mut conn, snapshot, deleted)?;
         drop(conn);
         // Written without a journal or syncs (fast); made durable here, before the rename
         // makes it the index of this version.
@@ -126,15 +141,16 @@ impl SearchIndex {
     }
 }
 
-/// Writes every passage of the snapshot into a new index; returns how many.
-fn write_index(conn: &mut Connection, snapshot: &Snapshot) -> Result<usize, String> {
+/// Writes every passage of the snapshot, then the `deleted` ones (from the archive), into a
+/// new index; returns how many.
+fn write_index(conn: &mut Connection, snapshot: &Snapshot, deleted: Vec<Passage>) -> Result<usize, String> {
     let sql_error = |err: rusqlite::Error| err.to_string();
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
          CREATE VIRTUAL TABLE passages USING fts5(
            text, note, book_id UNINDEXED, book_title UNINDEXED, author UNINDEXED,
            chapter UNINDEXED, highlight_id UNINDEXED, color UNINDEXED, created UNINDEXED,
-           tokenize = 'unicode61 remove_diacritics 2');",
+           deleted UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');",
     )
     .map_err(sql_error)?;
     let transaction = conn.transaction().map_err(sql_error)?;
@@ -142,29 +158,31 @@ fn write_index(conn: &mut Connection, snapshot: &Snapshot) -> Result<usize, Stri
     {
         let mut insert = transaction
             .prepare(
-                "INSERT INTO passages (text, note, book_id, book_title, author, chapter, highlight_id, color, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO passages (text, note, book_id, book_title, author, chapter, highlight_id, color, created,
+                   deleted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .map_err(sql_error)?;
-        snapshot
-            .for_each_passage(|passage: Passage| {
-                let highlight = &passage.highlight;
-                count += 1;
-                insert
-                    .execute(params![
-                        separate_cjk(highlight.text.as_deref().unwrap_or(""), CJK_SEPARATOR),
-                        separate_cjk(highlight.note.as_deref().unwrap_or(""), CJK_SEPARATOR),
-                        passage.book_id,
-                        passage.book_title,
-                        passage.author,
-                        passage.chapter,
-                        highlight.id,
-                        highlight.color.slug(),
-                        highlight.created,
-                    ])
-                    .map(drop)
-            })
-            .map_err(|err| err.to_string())?;
+        let mut add = |passage: Passage| {
+            let highlight = &passage.highlight;
+            count += 1;
+            insert
+                .execute(params![
+                    separate_cjk(highlight.text.as_deref().unwrap_or(""), CJK_SEPARATOR),
+                    separate_cjk(highlight.note.as_deref().unwrap_or(""), CJK_SEPARATOR),
+                    passage.book_id,
+                    passage.book_title,
+                    passage.author,
+                    passage.chapter,
+                    highlight.id,
+                    highlight.color.slug(),
+                    highlight.created,
+                    highlight.deleted_on_device,
+                ])
+                .map(drop)
+        };
+        snapshot.for_each_passage(&mut add).map_err(|err| err.to_string())?;
+        deleted.into_iter().try_for_each(add).map_err(sql_error)?;
     }
     transaction.commit().map_err(sql_error)?;
     conn.execute_batch("INSERT INTO passages (passages) VALUES ('optimize');").map_err(sql_error)?;
@@ -184,7 +202,8 @@ fn open_complete(path: &Path) -> Option<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let complete = Connection::open_with_flags(path, flags).ok().filter(|conn| {
         conn.query_row("SELECT passages FROM build_complete", [], |row| row.get::<_, i64>(0)).is_ok()
-            && conn.query_row("SELECT count(*) FROM passages", [], |row| row.get::<_, i64>(0)).is_ok()
+            // An index from before the `deleted` column is rebuilt too.
+            && conn.query_row("SELECT count(deleted) FROM passages", [], |row| row.get::<_, i64>(0)).is_ok()
     });
     if complete.is_none() {
         tracing::warn!(path = %path.display(), "search index incomplete or unreadable; rebuilding it");
@@ -203,7 +222,7 @@ fn run_query(conn: &Connection, fts_query: &str) -> rusqlite::Result<(usize, Vec
     let mut statement = conn.prepare_cached(
         "SELECT book_id, book_title, author, chapter, highlight_id, color, created,
                 highlight(passages, 0, char(57344), char(57345)),
-                highlight(passages, 1, char(57344), char(57345))
+                highlight(passages, 1, char(57344), char(57345)), deleted
          FROM passages WHERE passages MATCH ?1
          ORDER BY bm25(passages, 10.0, 4.0) LIMIT ?2",
     )?;
@@ -219,6 +238,7 @@ fn run_query(conn: &Connection, fts_query: &str) -> rusqlite::Result<(usize, Vec
                 created: row.get(6)?,
                 text: marked_runs(&row.get::<_, String>(7)?),
                 note: marked_runs(&row.get::<_, String>(8)?),
+                deleted_on_device: row.get(9)?,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -337,9 +357,13 @@ mod tests {
         conn.execute_batch("CREATE VIRTUAL TABLE passages USING fts5(text)").unwrap();
         drop(conn);
         assert!(open_complete(&path).is_none(), "a build that did not finish");
-        let conn = Connection::open(&path).unwrap();
-        conn.execute_batch("CREATE VIRTUAL TABLE passages USING fts5(text); CREATE TABLE build_complete (passages INTEGER); INSERT INTO build_complete VALUES (0);").unwrap();
-        drop(conn);
+        let finished = |columns: &str| {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("CREATE VIRTUAL TABLE passages USING fts5({columns}); CREATE TABLE build_complete (passages INTEGER); INSERT INTO build_complete VALUES (0);")).unwrap();
+        };
+        finished("text");
+        assert!(open_complete(&path).is_none(), "a finished build from before the `deleted` column");
+        finished("text, deleted");
         assert!(open_complete(&path).is_some(), "a finished build");
     }
 }

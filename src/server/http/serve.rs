@@ -33,7 +33,8 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     prepare_data_dir(&settings)?;
     let library = Arc::new(LibraryStore::new(settings.database_path()));
     let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
-    let search = Arc::new(SearchIndex::new(&settings.data_dir));
+    let archive = Arc::new(Archive::open(&settings.data_dir)?);
+    let search = Arc::new(SearchIndex::new(&settings.data_dir).with_archive(archive.clone()));
     let build_index = {
         let search = search.clone();
         // In the background: the page reload after a sync must not wait for the index.
@@ -47,7 +48,6 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         }
     };
     let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
-    let archive = Arc::new(Archive::open(&settings.data_dir)?);
     let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
         .with_after_swap(Arc::new(build_index))
         .with_before_complete(Arc::new(ingest_into(archive.clone())));

@@ -14,7 +14,7 @@ pub use library::PAGE_SIZE;
 pub use passages::Passage;
 pub use store::{describe_sqlite_error, open_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
-use crate::model::{BookDetail, LibraryListing, LibraryQuery, ReadingStats, ShelfError};
+use crate::model::{BookDetail, BookSummary, LibraryListing, LibraryQuery, ReadingStats, ShelfError};
 use std::sync::Arc;
 
 /// What makes an open database no Kobo library (a missing table or column), if anything.
@@ -33,6 +33,11 @@ impl Snapshot {
         self.with_connection(|conn| passages::for_each_passage(conn, &self.columns, &self.index, each))
             .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
             .map_err(|err| ShelfError::Unreadable(format!("its highlights cannot be read ({err})")))
+    }
+
+    /// The list entry of any copy's ContentID.
+    pub fn summary_of(&self, id: &str) -> Option<&BookSummary> {
+        self.index.entry(id).map(|(summary, _)| summary)
     }
 
     /// The ContentIDs of every copy of the item `id` names (none if it names no item).
