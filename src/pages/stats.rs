@@ -13,8 +13,9 @@ use leptos_meta::Title;
 
 #[server]
 pub async fn get_reading_stats() -> Result<ReadingStats, ShelfError> {
+    let state = crate::server::private_state()?;
     let snapshot = crate::server::request_snapshot()?;
-    crate::server::blocking(move || snapshot.reading_stats()).await
+    crate::server::blocking(move || snapshot.reading_stats(|| state.archive.deleted_passages(&snapshot))).await
 }
 
 #[component]

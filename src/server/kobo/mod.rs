@@ -52,13 +52,19 @@ impl Snapshot {
             .map_err(|err| ShelfError::Unreadable(format!("its books cannot be read ({err})")))
     }
 
-    /// Reading statistics of this version (computed once).
-    pub fn reading_stats(&self) -> Result<ReadingStats, ShelfError> {
+    /// Reading statistics of this version with the archive's `deleted` annotations (computed,
+    /// and `deleted` read, once per version: the archive takes in a version before the sync
+    /// reports it).
+    pub fn reading_stats(
+        &self,
+        deleted: impl FnOnce() -> Result<Vec<Passage>, ShelfError>,
+    ) -> Result<ReadingStats, ShelfError> {
         if let Some(stats) = self.stats.get() {
             return Ok(stats.clone());
         }
+        let deleted = deleted()?;
         let stats = self
-            .with_connection(|conn| stats::reading_stats(conn, &self.columns, &self.index))
+            .with_connection(|conn| stats::reading_stats(conn, &self.columns, &self.index, &deleted))
             .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
             .map_err(|err| ShelfError::Unreadable(format!("its statistics cannot be read ({err})")))?;
         Ok(self.stats.get_or_init(|| stats).clone())

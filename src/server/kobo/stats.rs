@@ -1,8 +1,10 @@
 //! Reading statistics of one file version: highlights per month, books finished per year, time
-//! spent per book, the most highlighted books and authors, and the colour mix.
+//! spent per book, the most highlighted books and authors, and the colour mix. Annotations the
+//! archive keeps after the device deleted them count too (`deleted`).
 
 use super::{
     library::LibraryIndex,
+    passages::Passage,
     schema::{number_at, seconds_at, text_at, Columns},
     text::normalize_date,
 };
@@ -15,28 +17,44 @@ const TOP: usize = 10;
 /// Months in the highlights-per-month chart at most (the latest ones).
 const MONTHS: usize = 36;
 
-pub fn reading_stats(conn: &Connection, columns: &Columns, index: &LibraryIndex) -> rusqlite::Result<ReadingStats> {
+pub fn reading_stats(
+    conn: &Connection,
+    columns: &Columns,
+    index: &LibraryIndex,
+    deleted: &[Passage],
+) -> rusqlite::Result<ReadingStats> {
     let entries: Vec<_> = index.entries().map(|(summary, _)| summary).collect();
     let mut stats = ReadingStats {
         items: entries.len(),
         finished: entries.iter().filter(|s| s.read_status == ReadStatus::Finished).count(),
         ..ReadingStats::default()
     };
-    annotation_stats(conn, columns, &mut stats)?;
+    annotation_stats(conn, columns, deleted, &mut stats)?;
     item_stats(conn, columns, index, &mut stats)?;
+    let mut deleted_per_book: HashMap<&str, u32> = HashMap::new();
+    for passage in deleted {
+        *deleted_per_book.entry(passage.book_id.as_str()).or_default() += 1;
+    }
+    let count = |id: &str, on_device: u32| on_device + deleted_per_book.get(id).copied().unwrap_or(0);
     let mut by_author: HashMap<&str, u32> = HashMap::new();
     for summary in &entries {
         if let Some(author) = summary.author.as_deref() {
-            *by_author.entry(author).or_default() += summary.highlight_count;
+            *by_author.entry(author).or_default() += count(&summary.id, summary.highlight_count);
         }
     }
-    stats.top_books = top(entries.iter().map(|s| (s.title.clone(), s.highlight_count)));
+    stats.top_books = top(entries.iter().map(|s| (s.title.clone(), count(&s.id, s.highlight_count))));
     stats.top_authors = top(by_author.into_iter().map(|(author, count)| (author.to_string(), count)));
     Ok(stats)
 }
 
-/// Highlights per month, notes, colour mix: one pass over the visible highlights and notes.
-fn annotation_stats(conn: &Connection, columns: &Columns, stats: &mut ReadingStats) -> rusqlite::Result<()> {
+/// Highlights per month, notes, colour mix: one pass over the visible highlights and notes,
+/// then the deleted ones.
+fn annotation_stats(
+    conn: &Connection,
+    columns: &Columns,
+    deleted: &[Passage],
+    stats: &mut ReadingStats,
+) -> rusqlite::Result<()> {
     let sql = format!(
         "SELECT {created}, {color}, {kind}, {note} FROM Bookmark WHERE {counted}",
         created = columns.bookmark("DateCreated"),
@@ -47,17 +65,23 @@ fn annotation_stats(conn: &Connection, columns: &Columns, stats: &mut ReadingSta
     );
     let mut months: BTreeMap<String, u32> = BTreeMap::new();
     let mut colours: HashMap<HighlightColor, u32> = HashMap::new();
+    let mut count = |created: Option<String>, colour: HighlightColor, is_note: bool| {
+        stats.highlights += 1;
+        stats.notes += usize::from(is_note);
+        *colours.entry(colour).or_default() += 1;
+        if let Some(date) = created {
+            *months.entry(date[..7].to_string()).or_default() += 1;
+        }
+    };
     let mut statement = conn.prepare(&sql)?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
-        stats.highlights += 1;
-        if text_at(row, 2)?.as_deref() == Some("note") || text_at(row, 3)?.is_some() {
-            stats.notes += 1;
-        }
-        *colours.entry(HighlightColor::from_code(number_at(row, 1)?.map(|n| n as i64))).or_default() += 1;
-        if let Some(date) = text_at(row, 0)?.as_deref().and_then(normalize_date) {
-            *months.entry(date[..7].to_string()).or_default() += 1;
-        }
+        let is_note = text_at(row, 2)?.as_deref() == Some("note") || text_at(row, 3)?.is_some();
+        let colour = HighlightColor::from_code(number_at(row, 1)?.map(|n| n as i64));
+        count(text_at(row, 0)?.as_deref().and_then(normalize_date), colour, is_note);
+    }
+    for highlight in deleted.iter().map(|passage| &passage.highlight) {
+        count(highlight.created.clone(), highlight.color, highlight.note.is_some());
     }
     stats.highlights_per_month = continuous_months(&months);
     stats.colours = HighlightColor::ALL
