@@ -441,6 +441,16 @@ pub enum SettingOrigin {
     Environment,
 }
 
+impl SettingOrigin {
+    pub fn label(self) -> &'static str {
+        match self {
+            SettingOrigin::Default => "default",
+            SettingOrigin::File => "Leptos.toml",
+            SettingOrigin::Environment => "environment",
+        }
+    }
+}
+
 /// One line of the settings page; secrets arrive here already masked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SettingRow {

@@ -3,7 +3,7 @@
 
 use crate::{
     components::loaded,
-    model::{SettingOrigin, SettingsInfo, ShelfError},
+    model::{SettingsInfo, ShelfError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -82,20 +82,12 @@ fn Settings(info: SettingsInfo) -> impl IntoView {
                                 <td><code>{row.env}</code></td>
                                 <td><code>{row.file_key.unwrap_or_else(|| "(environment only)".into())}</code></td>
                                 <td>{row.value}</td>
-                                <td>{origin_label(row.origin)}</td>
+                                <td>{row.origin.label()}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
                 </table>
             </div>
         </section>
-    }
-}
-
-fn origin_label(origin: SettingOrigin) -> &'static str {
-    match origin {
-        SettingOrigin::Default => "default",
-        SettingOrigin::File => "Leptos.toml",
-        SettingOrigin::Environment => "environment",
     }
 }

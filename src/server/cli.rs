@@ -23,6 +23,8 @@ Usage:
                                  Bookmark.Color, Type or ExtraAnnotationData columns)
   kobo-shelf hash-password       read a password on stdin, print its argon2 hash for
                                  KOBO_SHELF_PASSWORD_HASH
+  kobo-shelf check-config        print every setting that would be used and where it comes from
+                                 (secrets masked); exit 1 on a bad setting
   kobo-shelf archive export FILE write a consistent copy of the archive (every annotation
                                  ever synced; <data dir>/shelf.sqlite) to FILE
   kobo-shelf archive import FILE replace the archive with FILE (stop the server first)
@@ -39,6 +41,7 @@ pub async fn main() -> ExitCode {
         Some("demo-db") => demo_db(&args[1..]),
         Some("hash-password") => hash_password(),
         Some("archive") => archive_command(&args[1..]),
+        Some("check-config") => check_config(),
         Some("help" | "--help" | "-h") => {
             let _ = std::io::stdout().write_all(USAGE.as_bytes());
             Ok(())
@@ -77,6 +80,18 @@ fn demo_db(args: &[String]) -> Result<(), String> {
     let stats = demo::write_library(&out, &options).map_err(|err| err.to_string())?;
     tracing::info!(path = %out.display(), items = stats.items, bookmarks = stats.bookmarks, "library written");
     Ok(())
+}
+
+/// Prints the settings as the server would use them: one line each, `NAME = value (origin)`.
+fn check_config() -> Result<(), String> {
+    let settings = Settings::from_environment().map_err(|err| err.to_string())?;
+    let file = settings.config_file.as_ref().map_or_else(|| "none".to_string(), |path| path.display().to_string());
+    let mut out = format!("settings file: {file}\n");
+    for row in settings.rows() {
+        out.push_str(&format!("{} = {} ({})\n", row.env, row.value, row.origin.label()));
+    }
+    out.push_str("the settings are valid\n");
+    std::io::stdout().write_all(out.as_bytes()).map_err(|err| err.to_string())
 }
 
 /// `archive export FILE` and `archive import FILE`, on the data directory of the settings.
