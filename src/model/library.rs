@@ -1,0 +1,245 @@
+//! The library list: kinds of items, the query a page asks, and what it gets back.
+
+use super::encode_url_component;
+use serde::{Deserialize, Serialize};
+
+/// What a top-level `content` row is, decided by its `MimeType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemKind {
+    Book,
+    Article,
+    Pdf,
+    Notebook,
+    Other,
+}
+
+impl ItemKind {
+    pub const ALL: [ItemKind; 5] =
+        [ItemKind::Book, ItemKind::Article, ItemKind::Pdf, ItemKind::Notebook, ItemKind::Other];
+
+    /// The single place where a Kobo `MimeType` becomes a kind (see kobo-format.md).
+    pub fn from_mime_type(mime: &str) -> ItemKind {
+        let mime = mime.to_ascii_lowercase();
+        if mime.contains("instapaper") || mime.contains("pocket") {
+            ItemKind::Article
+        } else if mime.contains("epub") {
+            ItemKind::Book
+        } else if mime.contains("pdf") {
+            ItemKind::Pdf
+        } else if mime.contains("nebo") {
+            ItemKind::Notebook
+        } else {
+            ItemKind::Other
+        }
+    }
+
+    /// The value used in URLs (`?kind=article`).
+    pub fn slug(self) -> &'static str {
+        match self {
+            ItemKind::Book => "book",
+            ItemKind::Article => "article",
+            ItemKind::Pdf => "pdf",
+            ItemKind::Notebook => "notebook",
+            ItemKind::Other => "other",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<ItemKind> {
+        ItemKind::ALL.into_iter().find(|kind| kind.slug() == slug)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ItemKind::Book => "Book",
+            ItemKind::Article => "Article",
+            ItemKind::Pdf => "PDF",
+            ItemKind::Notebook => "Notebook",
+            ItemKind::Other => "Other",
+        }
+    }
+}
+
+/// `content.ReadStatus`: 0 unread, 1 reading, 2 finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadStatus {
+    Unread,
+    Reading,
+    Finished,
+}
+
+impl ReadStatus {
+    pub fn from_code(code: i64) -> ReadStatus {
+        match code {
+            1 => ReadStatus::Reading,
+            2 => ReadStatus::Finished,
+            _ => ReadStatus::Unread,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ReadStatus::Unread => "Unread",
+            ReadStatus::Reading => "Reading",
+            ReadStatus::Finished => "Finished",
+        }
+    }
+}
+
+/// Orders of the library list, as named in URLs (`?sort=title`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LibrarySort {
+    #[default]
+    Recent,
+    Title,
+    Author,
+    Highlights,
+}
+
+impl LibrarySort {
+    pub const ALL: [LibrarySort; 4] =
+        [LibrarySort::Recent, LibrarySort::Title, LibrarySort::Author, LibrarySort::Highlights];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            LibrarySort::Recent => "recent",
+            LibrarySort::Title => "title",
+            LibrarySort::Author => "author",
+            LibrarySort::Highlights => "highlights",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<LibrarySort> {
+        LibrarySort::ALL.into_iter().find(|sort| sort.slug() == slug)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            LibrarySort::Recent => "Recently read",
+            LibrarySort::Title => "Title",
+            LibrarySort::Author => "Author",
+            LibrarySort::Highlights => "Most highlights",
+        }
+    }
+}
+
+/// What the library page asks for: the URL's `q`, `kind`, `sort` and `page`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryQuery {
+    pub q: String,
+    pub kind: Option<ItemKind>,
+    pub sort: LibrarySort,
+    /// 1-based page number.
+    pub page: usize,
+}
+
+impl LibraryQuery {
+    /// Builds the query from URL parameters, ignoring values it does not know.
+    pub fn from_params(
+        q: Option<String>,
+        kind: Option<String>,
+        sort: Option<String>,
+        page: Option<String>,
+    ) -> LibraryQuery {
+        LibraryQuery {
+            q: q.unwrap_or_default().trim().to_string(),
+            kind: kind.as_deref().and_then(ItemKind::from_slug),
+            sort: sort.as_deref().and_then(LibrarySort::from_slug).unwrap_or_default(),
+            page: page.and_then(|p| p.parse().ok()).unwrap_or(1).max(1),
+        }
+    }
+
+    /// The URL of this query on the library page, with only the parameters that differ from
+    /// the defaults.
+    pub fn href(&self) -> String {
+        let mut params = Vec::new();
+        if !self.q.is_empty() {
+            params.push(format!("q={}", encode_url_component(&self.q)));
+        }
+        if let Some(kind) = self.kind {
+            params.push(format!("kind={}", kind.slug()));
+        }
+        if self.sort != LibrarySort::default() {
+            params.push(format!("sort={}", self.sort.slug()));
+        }
+        if self.page > 1 {
+            params.push(format!("page={}", self.page));
+        }
+        if params.is_empty() {
+            "/".to_string()
+        } else {
+            format!("/?{}", params.join("&"))
+        }
+    }
+}
+
+/// One entry of the library list.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BookSummary {
+    /// `content.ContentID` of the copy shown (the one with most progress among duplicates).
+    pub id: String,
+    pub title: String,
+    pub author: Option<String>,
+    pub kind: ItemKind,
+    /// 0–100.
+    pub percent_read: u8,
+    pub read_status: ReadStatus,
+    /// Highlights and notes (not bookmarks), over every copy of the item.
+    pub highlight_count: u32,
+    /// ISO-8601 `YYYY-MM-DDTHH:MM:SS`, normalised from Kobo's several shapes.
+    pub last_read: Option<String>,
+}
+
+/// One page of the library list plus the counts the page shows around it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LibraryListing {
+    pub items: Vec<BookSummary>,
+    /// Items matching the query (before paging).
+    pub matching: usize,
+    /// Items in the whole library.
+    pub total: usize,
+    pub page: usize,
+    pub page_count: usize,
+    /// How many items of each kind the whole library holds (kinds with none left out).
+    pub kind_counts: Vec<(ItemKind, usize)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mime_types_map_to_kinds() {
+        let cases = [
+            ("application/x-kobo-html+instapaper", ItemKind::Article),
+            ("application/x-kobo-html+pocket", ItemKind::Article),
+            ("application/x-kobo-epub+zip", ItemKind::Book),
+            ("application/epub+zip", ItemKind::Book),
+            ("application/x-kobo-kepub+zip", ItemKind::Book),
+            ("application/pdf", ItemKind::Pdf),
+            ("application/vnd.myscript.nebo+raw", ItemKind::Notebook),
+            ("application/octet-stream", ItemKind::Other),
+            ("image/png", ItemKind::Other),
+            ("", ItemKind::Other),
+        ];
+        for (mime, kind) in cases {
+            assert_eq!(ItemKind::from_mime_type(mime), kind, "{mime}");
+        }
+    }
+
+    #[test]
+    fn query_href_round_trips_the_parameters() {
+        let query = LibraryQuery::from_params(
+            Some(" Tolstoy & co ".into()),
+            Some("book".into()),
+            Some("title".into()),
+            Some("3".into()),
+        );
+        assert_eq!(query.href(), "/?q=Tolstoy%20%26%20co&kind=book&sort=title&page=3");
+        assert_eq!(LibraryQuery::default().href(), "/");
+        let odd = LibraryQuery::from_params(None, Some("nope".into()), Some("x".into()), Some("-1".into()));
+        assert_eq!(odd, LibraryQuery { page: 1, ..LibraryQuery::default() });
+    }
+}

@@ -1,0 +1,22 @@
+//! Types shared by the server and the browser, one file per subject.
+//!
+//! Everything here derives serde once and is used on both sides (server functions carry these
+//! types; the hydrated page decodes them). Re-exported flat so callers write `model::BookDetail`.
+
+mod book;
+mod error;
+mod library;
+mod search;
+mod site;
+mod stats;
+mod sync;
+mod url;
+
+pub use book::*;
+pub use error::*;
+pub use library::*;
+pub use search::*;
+pub use site::*;
+pub use stats::*;
+pub use sync::*;
+pub use url::*;

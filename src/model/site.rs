@@ -1,0 +1,118 @@
+//! What every page needs: settings shown, the header, login state, the theme.
+
+use super::BadgeSettings;
+use serde::{Deserialize, Serialize};
+
+/// Where a setting's value came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SettingOrigin {
+    Default,
+    File,
+    Environment,
+}
+
+impl SettingOrigin {
+    pub fn label(self) -> &'static str {
+        match self {
+            SettingOrigin::Default => "default",
+            SettingOrigin::File => "Leptos.toml",
+            SettingOrigin::Environment => "environment",
+        }
+    }
+}
+
+/// One line of the settings page; secrets arrive here already masked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingRow {
+    pub env: String,
+    pub file_key: Option<String>,
+    pub value: String,
+    pub origin: SettingOrigin,
+}
+
+/// The settings page: every setting and the state of the served database.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SettingsInfo {
+    pub rows: Vec<SettingRow>,
+    pub config_file: Option<String>,
+    pub database_path: String,
+    pub db_version: Option<String>,
+    pub items: Option<usize>,
+    /// Why the database cannot be served, when it cannot.
+    pub library_problem: Option<String>,
+    /// The login user, or `None` when login is off.
+    pub login_user: Option<String>,
+    pub app_version: String,
+    /// "N annotations (M deleted on the device), K versions, S MB", or why it is unknown.
+    pub archive: String,
+}
+
+/// What the header needs from the server when the page is rendered.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HeaderInfo {
+    /// Version of the database this page was rendered from.
+    pub db_version: Option<String>,
+    pub badge: BadgeSettings,
+    pub login_enabled: bool,
+    /// The signed-in user, when login is on.
+    pub user: Option<String>,
+    pub theme: Theme,
+}
+
+/// What the login page needs to know.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginState {
+    pub enabled: bool,
+    pub user: Option<String>,
+    /// Where to go after logging in: the page's `next`, if it is a path on this site, else `/`.
+    pub next: String,
+}
+
+/// Colour theme: the system's, or one the reader chose (remembered in a cookie, so the server
+/// renders it and nothing flashes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub const COOKIE: &'static str = "kobo_shelf_theme";
+
+    pub fn from_slug(slug: &str) -> Theme {
+        match slug {
+            "light" => Theme::Light,
+            "dark" => Theme::Dark,
+            _ => Theme::System,
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    /// What the theme button switches to.
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::System => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::System,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::System => "Theme: system",
+            Theme::Light => "Theme: light",
+            Theme::Dark => "Theme: dark",
+        }
+    }
+}

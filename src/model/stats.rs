@@ -1,0 +1,23 @@
+//! The reading statistics page.
+
+use super::HighlightColor;
+use serde::{Deserialize, Serialize};
+
+/// The reading statistics page: totals and the series its charts draw.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReadingStats {
+    pub items: usize,
+    pub finished: usize,
+    pub highlights: usize,
+    pub notes: usize,
+    pub reading_secs: u64,
+    /// `("2025-01", highlights)` for every month from the first to the last (at most 36).
+    pub highlights_per_month: Vec<(String, u32)>,
+    /// `("2024", books)` for every year from the first to the last.
+    pub finished_per_year: Vec<(String, u32)>,
+    /// The items read longest: `(title, seconds)`.
+    pub time_per_book: Vec<(String, u64)>,
+    pub top_books: Vec<(String, u32)>,
+    pub top_authors: Vec<(String, u32)>,
+    pub colours: Vec<(HighlightColor, u32)>,
+}

@@ -1,0 +1,60 @@
+//! URLs of pages and the one way query values are read.
+
+/// Characters left as they are in a URL component: RFC 3986 unreserved.
+const URL_COMPONENT: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// Percent-encodes any text (a ContentID with `/ # ? %`, spaces, Unicode) for a URL query.
+pub fn encode_url_component(text: &str) -> String {
+    percent_encoding::utf8_percent_encode(text, URL_COMPONENT).to_string()
+}
+
+/// The value of `name` in a URL query string (`a=1&b=2`, with or without `?`), percent-decoded
+/// exactly once and with `+` read as a space, as a GET form sends it. (leptos_router's query
+/// map decodes twice, which corrupts ids containing `%`.)
+pub fn query_value(query: &str, name: &str) -> Option<String> {
+    let decode =
+        |text: &str| percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned();
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|pair| !pair.is_empty())
+        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
+        .filter(|(key, _)| decode(key) == name)
+        .map(|(_, value)| decode(value))
+        .next_back()
+}
+
+/// The book page's URL for a ContentID.
+pub fn book_href(id: &str) -> String {
+    format!("/book?id={}", encode_url_component(id))
+}
+
+/// The book page's URL scrolled to one highlight.
+pub fn highlight_href(book_id: &str, highlight_id: &str) -> String {
+    format!("{}#h-{}", book_href(book_id), encode_url_component(highlight_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn book_href_escapes_every_reserved_character() {
+        let href = book_href("file:///mnt/onboard/a b/../c#d?e%f é.epub");
+        assert_eq!(href, "/book?id=file%3A%2F%2F%2Fmnt%2Fonboard%2Fa%20b%2F..%2Fc%23d%3Fe%25f%20%C3%A9.epub");
+    }
+
+    #[test]
+    fn query_values_are_decoded_exactly_once() {
+        let id = "file:///a b#c?d%41e&f=g+h/Ünï.epub";
+        let href = book_href(id);
+        let query = href.split_once('?').unwrap().1;
+        assert_eq!(query_value(query, "id").as_deref(), Some(id));
+        assert_eq!(query_value("?q=two+words&kind=", "q").as_deref(), Some("two words"));
+        assert_eq!(query_value("q=a&q=b", "q").as_deref(), Some("b"));
+        assert_eq!(query_value("kind=", "kind").as_deref(), Some(""));
+        assert_eq!(query_value("flag", "flag").as_deref(), Some(""));
+        assert_eq!(query_value("", "q"), None);
+    }
+}
