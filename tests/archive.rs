@@ -150,3 +150,37 @@ async fn a_crash_during_ingest_loses_nothing_and_the_next_start_finishes_it() {
     assert_eq!(versions, 1);
     assert!(annotations > 10_000, "{annotations}");
 }
+
+/// Reading time survives the device emptying its events: v2 has no `AnalyticsEvents` left but
+/// one new session and a larger running total; the statistics add only what is new.
+#[tokio::test(flavor = "multi_thread")]
+async fn reading_time_accumulates_across_syncs_without_double_counting() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
+    let v1 = generated_library(&dir.path().join("v1.sqlite"), 1, CURATED_ITEMS);
+    let v2 = dir.path().join("v2.sqlite");
+    std::fs::copy(&v1, &v2).unwrap();
+    Connection::open(&v2)
+        .unwrap()
+        .execute_batch(&format!(
+            "DELETE FROM AnalyticsEvents;
+             INSERT INTO AnalyticsEvents (Id, Type, Timestamp, Attributes, Metrics) VALUES ('after-v1', 'LeaveContent',
+               '2026-11-22T20:00:00Z', json_object('volumeid', '{WAR_AND_PEACE_ID}'), '{{\"SecondsRead\":600}}');
+             UPDATE content SET TimeSpentReading = 100000 WHERE ContentID = '{WAR_AND_PEACE_ID}';"
+        ))
+        .unwrap();
+    kit.upload(DATABASE_KEY, &v1).await.unwrap();
+    kit.set_object_time(DATABASE_KEY, seconds_ago(3_000)).unwrap();
+    let app = App::start(&dir.path().join("data"), &s3_env(&kit));
+    app.wait_for_end(SyncPhase::Completed).await;
+    let (_, before) = app.page("/stats").await;
+    assert!(before.contains("Reading per day") && before.contains("27 h 20 min"), "{before}");
+
+    sync_version(&kit, &app, &v2, 2_000).await;
+    let (_, after) = app.page("/stats").await;
+    assert!(after.contains("27 h 46 min"), "War and Peace: 98,400 s + 1,600 s:\n{after}");
+    assert!(after.contains("Longest streak: 3 days"), "{after}");
+    sync_version(&kit, &app, &v1, 5_000).await;
+    let (_, restored) = app.page("/stats").await;
+    assert!(restored.contains("27 h 46 min"), "a restored backup adds nothing and loses nothing");
+}

@@ -7,7 +7,7 @@ use kobo_shelf::{
     model::{BookDetail, HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
     server::{
         demo::{CURATED_ITEMS, THE_IDIOT_ID, WAR_AND_PEACE_ID},
-        kobo::LibraryStore,
+        kobo::{ArchivedHistory, LibraryStore},
     },
 };
 use rusqlite::types::Value;
@@ -247,7 +247,7 @@ fn time_spent_is_whole_seconds_and_junk_is_no_time() {
     let dir = tempfile::tempdir().unwrap();
     let (store, books) = read_back(dir.path(), "TimeSpentReading", values);
     assert_eq!(books.iter().map(|book| book.time_spent_reading_secs).collect::<Vec<_>>(), expected);
-    let stats = store.current().unwrap().reading_stats(|| Ok(Vec::new())).unwrap();
+    let stats = store.current().unwrap().reading_stats(|| Ok(ArchivedHistory::default())).unwrap();
     assert_eq!(stats.reading_secs, 3_600 + 5_400 + 90, "the statistics add up the same seconds");
 }
 
@@ -390,7 +390,7 @@ fn reading_statistics_count_the_library() {
     use kobo_shelf::model::HighlightColor;
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
-    let stats = store.current().unwrap().reading_stats(|| Ok(Vec::new())).unwrap();
+    let stats = store.current().unwrap().reading_stats(|| Ok(ArchivedHistory::default())).unwrap();
     assert_eq!((stats.items, stats.finished, stats.highlights, stats.notes), (16, 2, 24, 6));
     assert_eq!(stats.time_per_book[0], ("War and Peace".to_string(), 98_400));
     assert_eq!(stats.time_per_book[1], ("Pride and Prejudice".to_string(), 41_000));

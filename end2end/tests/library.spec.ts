@@ -263,8 +263,11 @@ test('the layout fits a 360 px phone', async ({ browser }) => {
 test('the statistics page draws its charts with text alternatives', async ({ page }) => {
   await page.goto(`${app.url}/stats`);
   await expect(page.getByRole('heading', { name: 'Reading statistics' })).toBeVisible();
-  await expect(page.locator('figure.chart')).toHaveCount(6);
+  await expect(page.locator('figure.chart')).toHaveCount(7);
   await expect(page.getByRole('img', { name: 'Highlights per month' })).toBeVisible();
+  const days = page.locator('figure.chart', { hasText: 'Reading per day' });
+  await expect(days).toContainText('Longest streak: 3 days');
+  expect(await days.locator('rect').count()).toBe(91);
   expect(await page.locator('figure.chart').first().locator('rect').count()).toBeGreaterThan(3);
   const books = page.locator('figure.chart', { hasText: 'Most highlighted books' });
   await books.getByText('The numbers').click();

@@ -15,6 +15,14 @@ pub struct ReadingStats {
     pub highlights_per_month: Vec<(String, u32)>,
     /// `("2024", books)` for every year from the first to the last.
     pub finished_per_year: Vec<(String, u32)>,
+    /// `("2025-03-04", seconds)` for each of the last days (up to today, or to the last day
+    /// read if that is long ago), zeros included: reading sessions the archive kept.
+    pub reading_per_day: Vec<(String, u64)>,
+    /// Days with any reading, ever.
+    pub reading_days: usize,
+    /// Consecutive days read up to today (or yesterday: today may still come).
+    pub current_streak_days: u32,
+    pub longest_streak_days: u32,
     /// The items read longest: `(title, seconds)`.
     pub time_per_book: Vec<(String, u64)>,
     pub top_books: Vec<(String, u32)>,

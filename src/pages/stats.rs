@@ -15,7 +15,7 @@ use leptos_meta::Title;
 pub async fn get_reading_stats() -> Result<ReadingStats, ShelfError> {
     let state = crate::server::private_state()?;
     let snapshot = crate::server::request_snapshot()?;
-    crate::server::blocking(move || snapshot.reading_stats(|| state.archive.deleted_passages(&snapshot))).await
+    crate::server::blocking(move || snapshot.reading_stats(|| state.archive.history_for(&snapshot))).await
 }
 
 #[component]
@@ -53,6 +53,23 @@ fn Stats(stats: ReadingStats) -> impl IntoView {
         .iter()
         .map(|(colour, n)| Bar { class: colour.slug(), ..count_bar(colour.label().to_string(), *n) })
         .collect();
+    let days: Vec<Bar> = stats
+        .reading_per_day
+        .iter()
+        .map(|(day, secs)| Bar {
+            label: format::date(day),
+            value: *secs as f64,
+            shown: format::duration(*secs),
+            class: "",
+        })
+        .collect();
+    let streaks = format!(
+        "{} in these {} days. Longest streak: {}; current: {}.",
+        format::duration(days.iter().map(|bar| bar.value as u64).sum()),
+        days.len(),
+        format::count(stats.longest_streak_days as usize, "day", "days"),
+        format::count(stats.current_streak_days as usize, "day", "days"),
+    );
     let busiest =
         stats.highlights_per_month.iter().max_by_key(|(_, n)| *n).map(|(m, n)| format!("{n} in {}", month_label(m)));
     view! {
@@ -64,8 +81,12 @@ fn Stats(stats: ReadingStats) -> impl IntoView {
                 <div><dt>"Highlights"</dt><dd>{stats.highlights}</dd></div>
                 <div><dt>"Notes"</dt><dd>{stats.notes}</dd></div>
                 <div><dt>"Time reading"</dt><dd>{format::duration(stats.reading_secs)}</dd></div>
+                <div><dt>"Days read"</dt><dd>{stats.reading_days}</dd></div>
             </dl>
             <div class="charts">
+                {(!days.is_empty()).then(|| view! {
+                    <ColumnChart title="Reading per day" summary=streaks bars=days label_every=14/>
+                })}
                 <ColumnChart
                     title="Highlights per month"
                     summary=busiest.map_or_else(|| "No dated highlights.".to_string(), |b| format!("Busiest month: {b}."))

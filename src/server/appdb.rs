@@ -45,6 +45,21 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;",
     // The library list's counts of annotations deleted on the device, per book.
     "CREATE INDEX archive_deleted_by_book ON archive_annotation (book_id) WHERE deleted_on_device IS NOT NULL",
+    // Reading time across versions (see `archive::reading`).
+    "CREATE TABLE archive_reading (
+        -- `event:<AnalyticsEvents.Id>`, or `total:<ingest seq>:<ContentID>` for time only the
+        -- running total shows.
+        id TEXT PRIMARY KEY,
+        book_id TEXT NOT NULL,
+        -- YYYY-MM-DD; NULL for reading before the first ingest.
+        day TEXT,
+        seconds INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE archive_reading_total (
+        book_id TEXT PRIMARY KEY,
+        -- `content.TimeSpentReading` as last ingested.
+        seconds INTEGER NOT NULL
+    ) STRICT;",
 ];
 
 /// `<data dir>/shelf.sqlite`.

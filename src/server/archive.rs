@@ -8,9 +8,11 @@
 //! mid-ingest leaves the last committed state, and the version, not being recorded, is ingested
 //! again at the next start.
 
+mod reading;
+
 use super::{
     appdb,
-    kobo::{Passage, Snapshot},
+    kobo::{ArchivedHistory, Passage, ReadingRecord, Snapshot},
 };
 use crate::model::{BookDetail, Chapter, Highlight, HighlightColor, ShelfError};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -29,6 +31,10 @@ pub struct IngestReport {
     pub live: usize,
     /// Annotations newly marked deleted on the device by this version.
     pub newly_deleted: usize,
+    /// Reading sessions this version added (seen in no earlier version).
+    pub new_sessions: usize,
+    /// Seconds of reading this version added.
+    pub added_reading_secs: u64,
 }
 
 /// Sizes the settings page shows.
@@ -78,13 +84,17 @@ impl Archive {
         }
         let started = Instant::now();
         let books = snapshot.all_books()?;
+        let reading = snapshot.reading_record()?;
         let read_ms = started.elapsed().as_millis() as u64;
         let mut conn = self.writer();
-        let report = write_ingest(&mut conn, &snapshot.version, &books).map_err(archive_error)?;
+        let report = write_ingest(&mut conn, &snapshot.version, &books, &reading).map_err(archive_error)?;
         tracing::info!(
             version = %snapshot.version,
             live = report.live,
             newly_deleted = report.newly_deleted,
+            new_sessions = report.new_sessions,
+            added_reading_secs = report.added_reading_secs,
+            unreadable_events = reading.unreadable_events,
             read_ms,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "archive: ingested"
@@ -175,6 +185,13 @@ impl Archive {
         rows.collect::<rusqlite::Result<_>>().map_err(archive_error)
     }
 
+    /// What the statistics of `snapshot` take from the archive: the annotations deleted on the
+    /// device and reading time over every ingested version.
+    pub fn history_for(&self, snapshot: &Snapshot) -> Result<ArchivedHistory, ShelfError> {
+        let deleted = self.deleted_passages(snapshot)?;
+        Ok(ArchivedHistory { deleted, reading: reading::history(&self.reader()).map_err(archive_error)? })
+    }
+
     pub fn counts(&self) -> Result<ArchiveCounts, ShelfError> {
         let conn = self.reader();
         conn.query_row(
@@ -213,9 +230,14 @@ pub fn import(backup: &Path, data_dir: &Path) -> Result<(), String> {
     std::fs::rename(&staged, &target).map_err(|err| format!("cannot replace {}: {err}", target.display()))
 }
 
-/// One transaction: upsert every live annotation as seen by this ingest, then mark those not
-/// seen as deleted on the device.
-fn write_ingest(conn: &mut Connection, version: &str, books: &[BookDetail]) -> rusqlite::Result<IngestReport> {
+/// One transaction: upsert every live annotation as seen by this ingest, mark those not seen
+/// as deleted on the device, and add the version's reading time.
+fn write_ingest(
+    conn: &mut Connection,
+    version: &str,
+    books: &[BookDetail],
+    reading: &ReadingRecord,
+) -> rusqlite::Result<IngestReport> {
     let transaction = conn.transaction()?;
     let seq: i64 =
         transaction.query_row("SELECT coalesce(max(seq), 0) + 1 FROM archive_ingest", [], |row| row.get(0))?;
@@ -256,6 +278,8 @@ fn write_ingest(conn: &mut Connection, version: &str, books: &[BookDetail]) -> r
          WHERE seen_in < ?1 AND deleted_on_device IS NULL",
         [seq],
     )?;
+    let merged = reading::merge(&transaction, seq, reading)?;
+    (report.new_sessions, report.added_reading_secs) = (merged.new_sessions, merged.added_secs);
     transaction.execute(
         "INSERT INTO archive_ingest (seq, version, ingested_at, annotations)
          VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?3)",
@@ -304,6 +328,62 @@ mod tests {
         );
         assert_eq!(archive.counts().unwrap(), counts);
         assert_eq!(counts, ArchiveCounts { annotations: first.live as u64, deleted_on_device: 0, versions: 1 });
+    }
+
+    /// Writes the demo library to `dir/KoboReader.sqlite`, lets `change` edit it, and ingests it
+    /// as a new version.
+    fn ingest_version(archive: &Archive, dir: &Path, change: &str) -> IngestReport {
+        let library = dir.join("KoboReader.sqlite");
+        let _ = std::fs::remove_file(&library);
+        write_library(&library, &DemoOptions::default()).unwrap();
+        Connection::open(&library).unwrap().execute_batch(change).unwrap();
+        archive.ingest(&LibraryStore::new(library).current().unwrap()).unwrap()
+    }
+
+    fn war_and_peace_reading(archive: &Archive) -> (u64, Vec<(String, u64)>) {
+        let reading = reading::history(&archive.reader()).unwrap();
+        let days = reading.per_day.into_iter().map(|(day, _, secs)| (day, secs)).collect();
+        (reading.per_book[crate::server::demo::WAR_AND_PEACE_ID], days)
+    }
+
+    #[test]
+    fn reading_time_is_counted_once_across_versions() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(dir.path()).unwrap();
+        let first = ingest_version(&archive, dir.path(), "");
+        assert_eq!((first.new_sessions, first.added_reading_secs), (6, 98_400 + 41_000));
+        let (total, days) = war_and_peace_reading(&archive);
+        assert_eq!(total, 98_400, "the running total, sessions included once");
+        assert_eq!(days.len(), 6);
+        assert_eq!(days[0], ("2026-11-14".to_string(), 1_800));
+
+        // The device sent its events to the cloud (table emptied), then logged one session and
+        // 1,000 s no event explains.
+        let newer = "DELETE FROM AnalyticsEvents;
+            INSERT INTO AnalyticsEvents (Id, Type, Timestamp, Attributes, Metrics) VALUES ('new', 'LeaveContent',
+              '2026-11-22T20:00:00.000', '{\"volumeid\":\"file:///mnt/onboard/Tolstoy, Leo/War and Peace - Leo Tolstoy.kepub.epub\"}',
+              '{\"SecondsRead\":\"600\"}');
+            UPDATE content SET TimeSpentReading = 100000, DateLastRead = '2026-11-23T22:00:00.000'
+              WHERE ContentID LIKE '%War and Peace - Leo Tolstoy.kepub.epub'";
+        let second = ingest_version(&archive, dir.path(), newer);
+        assert_eq!((second.new_sessions, second.added_reading_secs), (1, 1_600));
+        let (total, days) = war_and_peace_reading(&archive);
+        assert_eq!(total, 100_000);
+        assert_eq!(days[6..], [("2026-11-22".to_string(), 600), ("2026-11-23".to_string(), 1_000)]);
+
+        // The same file as another version, then an older backup restored: nothing is added.
+        let again = ingest_version(&archive, dir.path(), &format!("{newer}; UPDATE content SET Title = Title"));
+        assert_eq!((again.new_sessions, again.added_reading_secs), (0, 0));
+        let restored = ingest_version(&archive, dir.path(), "UPDATE content SET Title = Title");
+        assert_eq!((restored.new_sessions, restored.added_reading_secs), (0, 0));
+        assert_eq!(war_and_peace_reading(&archive).0, 100_000);
+        // Read on from the restored total: only the growth counts.
+        let on = ingest_version(
+            &archive,
+            dir.path(),
+            "UPDATE content SET TimeSpentReading = 98700 WHERE ContentID LIKE '%War and Peace - Leo Tolstoy.kepub.epub'",
+        );
+        assert_eq!(on.added_reading_secs, 300);
     }
 
     #[test]

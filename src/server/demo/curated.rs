@@ -74,6 +74,11 @@ fn war_and_peace(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         time_spent_secs: 98_400,
         ..Item::default()
     })?;
+    // A week of evenings (one skipped), as `LeaveContent` sessions; the rest of its 98,400 s
+    // predates them (the device had sent older events to the Kobo cloud).
+    for (day, seconds) in [(14, 1_800), (15, 2_700), (16, 900), (18, 3_600), (19, 1_200), (20, 2_400)] {
+        w.reading_session(id, &format!("2026-11-{day}T21:14:03.000+00:00"), seconds)?;
+    }
     let one = w.chapter(id, SectionStyle::Kepub, 1, Some("Book One: 1805"), 1)?;
     let two = w.chapter(id, SectionStyle::Kepub, 2, Some("Book Two: 1805"), 3)?;
     let three = w.chapter(id, SectionStyle::Kepub, 3, None, 1)?;

@@ -42,3 +42,7 @@ CREATE TABLE Bookmark (
   DateModified TEXT, Creator TEXT, UUID TEXT, UserID TEXT, SyncTime TEXT,
   Published BIT default false, ContextString TEXT, Type TEXT, Color INTEGER DEFAULT 0,
   PRIMARY KEY (BookmarkID));
+CREATE TABLE AnalyticsEvents (
+  Id TEXT, Type TEXT, Timestamp TEXT, Attributes TEXT, Metrics TEXT, TestGroups TEXT,
+  ClientApplicationVersion TEXT, Mandatory BIT DEFAULT FALSE,
+  PRIMARY KEY (Id));

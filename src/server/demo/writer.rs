@@ -223,6 +223,20 @@ impl LibraryWriter {
     }
 
     /// A random version-4 UUID, as Kobo uses for ids.
+    /// A reading session as the device logs it: an `AnalyticsEvents` row of type
+    /// `LeaveContent` (JSON attributes naming the book, metrics with `SecondsRead`).
+    pub fn reading_session(&mut self, book: &str, ended: &str, seconds: u64) -> rusqlite::Result<()> {
+        let id = self.uuid();
+        let attributes = serde_json::json!({ "volumeid": book, "progress": "12", "viewType": "BookView" });
+        let metrics = serde_json::json!({ "SecondsRead": seconds, "PagesTurned": seconds / 40, "ButtonPressCount": 0 });
+        self.conn.execute(
+            "INSERT INTO AnalyticsEvents (Id, Type, Timestamp, Attributes, Metrics, ClientApplicationVersion)
+             VALUES (?1, 'LeaveContent', ?2, ?3, ?4, '4.41.23145')",
+            rusqlite::params![id, ended, attributes.to_string(), metrics.to_string()],
+        )?;
+        Ok(())
+    }
+
     pub fn uuid(&mut self) -> String {
         let hex: String = (0..32).map(|_| char::from_digit(self.rng.u32(0..16), 16).unwrap_or('0')).collect();
         format!("{}-{}-4{}-a{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..])
@@ -278,6 +292,11 @@ impl LibraryWriter {
             time_spent_secs,
             ..Item::default()
         })?;
+        if let Some(ended) = &last_read {
+            // Its own generator, so sessions do not change the rest of a seeded library.
+            let seconds = fastrand::Rng::with_seed(number as u64).u64(300..3_600).min(time_spent_secs as u64);
+            self.reading_session(&id, ended, seconds)?;
+        }
         let count = if highlights == 0 { 0 } else { self.rng.usize(highlights / 2..=highlights * 3 / 2) };
         let mut sections = Vec::new();
         for chapter in 1..=6 {

@@ -5,6 +5,7 @@ mod book;
 mod chapters;
 mod library;
 mod passages;
+mod reading;
 mod schema;
 mod stats;
 mod store;
@@ -12,6 +13,8 @@ mod text;
 
 pub use library::PAGE_SIZE;
 pub use passages::Passage;
+pub use reading::{ReadingHistory, ReadingRecord, ReadingSession, RunningTotal};
+pub use stats::ArchivedHistory;
 pub use store::{describe_sqlite_error, open_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
 use crate::model::{BookDetail, BookSummary, LibraryListing, LibraryQuery, ReadingStats, ShelfError};
@@ -30,9 +33,7 @@ impl Snapshot {
 
     /// Calls `each` with every highlight and note, with book and chapter (for the search index).
     pub fn for_each_passage(&self, each: impl FnMut(Passage) -> rusqlite::Result<()>) -> Result<(), ShelfError> {
-        self.with_connection(|conn| passages::for_each_passage(conn, &self.columns, &self.index, each))
-            .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
-            .map_err(|err| ShelfError::Unreadable(format!("its highlights cannot be read ({err})")))
+        self.read("its highlights", |conn| passages::for_each_passage(conn, &self.columns, &self.index, each))
     }
 
     /// The list entry of any copy's ContentID.
@@ -47,26 +48,26 @@ impl Snapshot {
 
     /// Every list entry's book page, read in one pass (the library export).
     pub fn all_books(&self) -> Result<Vec<BookDetail>, ShelfError> {
-        self.with_connection(|conn| book::all_book_details(conn, &self.columns, self.index.entries()))
-            .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
-            .map_err(|err| ShelfError::Unreadable(format!("its books cannot be read ({err})")))
+        self.read("its books", |conn| book::all_book_details(conn, &self.columns, self.index.entries()))
     }
 
-    /// Reading statistics of this version with the archive's `deleted` annotations (computed,
-    /// and `deleted` read, once per version: the archive takes in a version before the sync
-    /// reports it).
+    /// The reading sessions and running totals this version records (the archive's ingest).
+    pub fn reading_record(&self) -> Result<ReadingRecord, ShelfError> {
+        self.read("its reading time", |conn| reading::reading_record(conn, &self.columns))
+    }
+
+    /// Reading statistics of this version with what the archive kept (computed, and `archived`
+    /// read, once per version: the archive takes in a version before the sync reports it).
     pub fn reading_stats(
         &self,
-        deleted: impl FnOnce() -> Result<Vec<Passage>, ShelfError>,
+        archived: impl FnOnce() -> Result<ArchivedHistory, ShelfError>,
     ) -> Result<ReadingStats, ShelfError> {
         if let Some(stats) = self.stats.get() {
             return Ok(stats.clone());
         }
-        let deleted = deleted()?;
-        let stats = self
-            .with_connection(|conn| stats::reading_stats(conn, &self.columns, &self.index, &deleted))
-            .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
-            .map_err(|err| ShelfError::Unreadable(format!("its statistics cannot be read ({err})")))?;
+        let archived = archived()?;
+        let stats =
+            self.read("its statistics", |conn| stats::reading_stats(conn, &self.columns, &self.index, &archived))?;
         Ok(self.stats.get_or_init(|| stats).clone())
     }
 
@@ -84,6 +85,19 @@ impl Snapshot {
                 .map_err(|err| ShelfError::Unreadable(format!("this book cannot be read ({err})")))
         });
         Some(detail)
+    }
+}
+
+impl Snapshot {
+    /// Runs `work` on this version's file; `what` names what it reads in the error.
+    fn read<T>(
+        &self,
+        what: &str,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, ShelfError> {
+        self.with_connection(work)
+            .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
+            .map_err(|err| ShelfError::Unreadable(format!("{what} cannot be read ({err})")))
     }
 }
 

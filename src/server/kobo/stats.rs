@@ -5,6 +5,7 @@
 use super::{
     library::LibraryIndex,
     passages::Passage,
+    reading::ReadingHistory,
     schema::{number_at, seconds_at, text_at, Columns},
     text::normalize_date,
 };
@@ -17,12 +18,21 @@ const TOP: usize = 10;
 /// Months in the highlights-per-month chart at most (the latest ones).
 const MONTHS: usize = 36;
 
+/// What the archive adds to a version's statistics.
+#[derive(Default)]
+pub struct ArchivedHistory {
+    /// Annotations deleted on the device.
+    pub deleted: Vec<Passage>,
+    pub reading: ReadingHistory,
+}
+
 pub fn reading_stats(
     conn: &Connection,
     columns: &Columns,
     index: &LibraryIndex,
-    deleted: &[Passage],
+    archived: &ArchivedHistory,
 ) -> rusqlite::Result<ReadingStats> {
+    let deleted = &archived.deleted;
     let entries: Vec<_> = index.entries().map(|(summary, _)| summary).collect();
     let mut stats = ReadingStats {
         items: entries.len(),
@@ -30,7 +40,8 @@ pub fn reading_stats(
         ..ReadingStats::default()
     };
     annotation_stats(conn, columns, deleted, &mut stats)?;
-    item_stats(conn, columns, index, &mut stats)?;
+    item_stats(conn, columns, index, &archived.reading, &mut stats)?;
+    reading_days(&archived.reading, &mut stats);
     let mut deleted_per_book: HashMap<&str, u32> = HashMap::new();
     for passage in deleted {
         *deleted_per_book.entry(passage.book_id.as_str()).or_default() += 1;
@@ -92,11 +103,14 @@ fn annotation_stats(
     Ok(())
 }
 
-/// Books finished per year and time spent per book, from the top-level items.
+/// Books finished per year, and time spent per book: the device's running total or, when
+/// larger, what the archive accumulated for the item's copies (time of items gone from the
+/// device counts in the total).
 fn item_stats(
     conn: &Connection,
     columns: &Columns,
     index: &LibraryIndex,
+    reading: &ReadingHistory,
     stats: &mut ReadingStats,
 ) -> rusqlite::Result<()> {
     let sql = format!(
@@ -108,7 +122,7 @@ fn item_stats(
         top_level = columns.top_level_item(),
     );
     let mut years: BTreeMap<String, u32> = BTreeMap::new();
-    let mut spent: HashMap<String, u64> = HashMap::new();
+    let mut spent: HashMap<&str, u64> = HashMap::new();
     let mut statement = conn.prepare(&sql)?;
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
@@ -121,13 +135,56 @@ fn item_stats(
                 *years.entry(date[..4].to_string()).or_default() += 1;
             }
         }
-        let secs = seconds_at(row, 4)?.unwrap_or(0);
-        stats.reading_secs += secs;
-        *spent.entry(summary.title.clone()).or_default() += secs;
+        *spent.entry(summary.id.as_str()).or_default() += seconds_at(row, 4)?.unwrap_or(0);
     }
     stats.finished_per_year = continuous_years(&years);
-    stats.time_per_book = top(spent.into_iter().filter(|(_, secs)| *secs > 0));
+    let mut per_title: HashMap<String, u64> = HashMap::new();
+    for (summary, copies) in index.entries() {
+        let archived: u64 = copies.iter().filter_map(|copy| reading.per_book.get(copy)).sum();
+        let secs = archived.max(spent.get(summary.id.as_str()).copied().unwrap_or(0));
+        stats.reading_secs += secs;
+        *per_title.entry(summary.title.clone()).or_default() += secs;
+    }
+    let gone = reading.per_book.iter().filter(|(id, _)| index.entry(id).is_none());
+    stats.reading_secs += gone.map(|(_, secs)| secs).sum::<u64>();
+    stats.time_per_book = top(per_title.into_iter());
     Ok(())
+}
+
+/// Days shown in the reading-per-day chart.
+const READING_DAYS: i64 = 91;
+
+/// Reading per day and streaks, from the archive's sessions.
+fn reading_days(reading: &ReadingHistory, stats: &mut ReadingStats) {
+    let days: HashMap<i64, u64> = reading.per_day.iter().map(|(_, day, secs)| (*day, *secs)).collect();
+    let Some(last) = days.keys().max().copied() else { return };
+    let end = if reading.today - last < READING_DAYS { reading.today } else { last };
+    stats.reading_per_day =
+        (end - READING_DAYS + 1..=end).map(|day| (civil_date(day), days.get(&day).copied().unwrap_or(0))).collect();
+    stats.reading_days = days.len();
+    let mut sorted: Vec<i64> = days.into_keys().collect();
+    sorted.sort_unstable();
+    let mut run = 0u32;
+    for (i, day) in sorted.iter().enumerate() {
+        run = if i > 0 && sorted[i - 1] + 1 == *day { run + 1 } else { 1 };
+        stats.longest_streak_days = stats.longest_streak_days.max(run);
+    }
+    stats.current_streak_days = if reading.today - last <= 1 { run } else { 0 };
+}
+
+/// `YYYY-MM-DD` of a day counted from 1970-01-01 (proleptic Gregorian; H. Hinnant's
+/// `civil_from_days`).
+fn civil_date(days: i64) -> String {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// The largest `TOP` values, largest first (ties by name).
@@ -180,6 +237,30 @@ mod tests {
         assert_eq!(series.last().unwrap().0, "2025-06");
         let years: BTreeMap<String, u32> = [("2022".to_string(), 1), ("2024".to_string(), 3)].into();
         assert_eq!(continuous_years(&years), [("2022", 1), ("2023", 0), ("2024", 3)].map(|(y, n)| (y.to_string(), n)));
+    }
+
+    #[test]
+    fn days_are_dated_and_streaks_counted() {
+        assert_eq!(civil_date(0), "1970-01-01");
+        assert_eq!(civil_date(11_016), "2000-02-29");
+        assert_eq!(civil_date(20_151), "2025-03-04");
+        let day = |n: i64, secs: u64| (civil_date(n), n, secs);
+        let reading = ReadingHistory {
+            per_day: vec![day(100, 60), day(101, 30), day(102, 10), day(200, 5), day(209, 50), day(210, 40)],
+            today: 211,
+            per_book: HashMap::new(),
+        };
+        let mut stats = ReadingStats::default();
+        reading_days(&reading, &mut stats);
+        assert_eq!((stats.reading_days, stats.longest_streak_days, stats.current_streak_days), (6, 3, 2));
+        assert_eq!(stats.reading_per_day.len(), READING_DAYS as usize);
+        assert_eq!(stats.reading_per_day.last().unwrap(), &(civil_date(211), 0));
+        assert_eq!(stats.reading_per_day[READING_DAYS as usize - 2], (civil_date(210), 40));
+        let stale = ReadingHistory { today: 400, ..reading };
+        let mut stats = ReadingStats::default();
+        reading_days(&stale, &mut stats);
+        assert_eq!(stats.current_streak_days, 0);
+        assert_eq!(stats.reading_per_day.last().unwrap(), &(civil_date(210), 40), "ends at the last day read");
     }
 
     #[test]
