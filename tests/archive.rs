@@ -4,8 +4,12 @@
 mod support;
 
 use kobo_shelf::{
-    model::{encode_url_component, SyncPhase},
-    server::demo::{CURATED_ITEMS, WAR_AND_PEACE_ID},
+    model::{encode_url_component, LibraryQuery, SyncPhase},
+    server::{
+        archive::Archive,
+        demo::{CURATED_ITEMS, WAR_AND_PEACE_ID},
+        kobo::LibraryStore,
+    },
 };
 use kobo_shelf_testkit::{seconds_ago, Testkit, DATABASE_KEY};
 use rusqlite::Connection;
@@ -183,4 +187,38 @@ async fn reading_time_accumulates_across_syncs_without_double_counting() {
     sync_version(&kit, &app, &v1, 5_000).await;
     let (_, restored) = app.page("/stats").await;
     assert!(restored.contains("27 h 46 min"), "a restored backup adds nothing and loses nothing");
+}
+
+/// The book page read from the archive's tables is the page read from the device's file, for
+/// every item of the demo and of a generated library (after a version with deletions).
+#[test]
+fn book_pages_from_the_archive_equal_those_from_the_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = generated_library(&dir.path().join("v1.sqlite"), 3, 120);
+    let [(deleted, _), (hidden, _)]: [(String, String); 2] = two_highlights(&v1).try_into().unwrap();
+    let v2 = next_version(&v1, &dir.path().join("v2.sqlite"), &deleted, &hidden);
+    let archive = Archive::open(dir.path()).unwrap();
+    let mut compared = 0;
+    for file in [v1, v2] {
+        let store = LibraryStore::new(file);
+        let snapshot = store.current().unwrap();
+        archive.ingest(&snapshot).unwrap();
+        for page in 1.. {
+            let listing = snapshot.library_listing(&LibraryQuery { page, ..LibraryQuery::default() });
+            for summary in &listing.items {
+                let copies = snapshot.copies_of(&summary.id);
+                let mut from_device = store.book(snapshot.clone(), &summary.id).unwrap();
+                archive.add_deleted(&mut from_device, &copies).unwrap();
+                let mut from_archive = store.book_facts(snapshot.clone(), &summary.id).unwrap();
+                assert!(from_archive.chapters.is_empty());
+                archive.add_annotations(&mut from_archive, &copies).unwrap();
+                assert_eq!(from_archive, from_device, "{}", summary.title);
+                compared += 1;
+            }
+            if page >= listing.page_count {
+                break;
+            }
+        }
+    }
+    assert!(compared >= 230, "{compared}");
 }

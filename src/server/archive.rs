@@ -52,6 +52,21 @@ pub struct Archive {
     reader: Mutex<Connection>,
 }
 
+/// The columns `highlight_at` reads, first in every SELECT of annotations.
+const HIGHLIGHT_COLUMNS: &str = "bookmark_id, text, note, color, is_markup, created, deleted_on_device";
+
+fn highlight_at(row: &rusqlite::Row<'_>) -> rusqlite::Result<Highlight> {
+    Ok(Highlight {
+        id: row.get(0)?,
+        text: row.get(1)?,
+        note: row.get(2)?,
+        color: HighlightColor::from_slug(&row.get::<_, String>(3)?),
+        is_markup: row.get::<_, i64>(4)? != 0,
+        created: row.get(5)?,
+        deleted_on_device: row.get(6)?,
+    })
+}
+
 fn archive_error(err: rusqlite::Error) -> ShelfError {
     ShelfError::Unreadable(format!("the archive cannot be used ({err})"))
 }
@@ -102,64 +117,52 @@ impl Archive {
         Ok(report)
     }
 
+    /// Fills `book` (an entry whose copies are `copies`, read without annotations from a version
+    /// the archive has ingested) with every annotation the archive holds for it: the live ones
+    /// by chapter in reading order (one range of the `archive_annotation_by_book` index), then
+    /// those deleted on the device.
+    pub fn add_annotations(&self, book: &mut BookDetail, copies: &[String]) -> Result<(), ShelfError> {
+        let conn = self.reader();
+        let mut statement = conn
+            .prepare_cached(&format!(
+                "SELECT {HIGHLIGHT_COLUMNS}, chapter, chapter_order FROM archive_annotation
+                     WHERE book_id = ?1 AND deleted_on_device IS NULL ORDER BY chapter_order, position"
+            ))
+            .map_err(archive_error)?;
+        let rows = statement
+            .query_map([&book.summary.id], |row| {
+                Ok((row.get::<_, Option<String>>(7)?, row.get::<_, i64>(8)?, highlight_at(row)?))
+            })
+            .map_err(archive_error)?;
+        let mut last_order = None;
+        for row in rows {
+            let (title, order, highlight) = row.map_err(archive_error)?;
+            if last_order != Some(order) {
+                book.chapters.push(Chapter { title, highlights: Vec::new() });
+                last_order = Some(order);
+            }
+            book.chapters.last_mut().expect("pushed above").highlights.push(highlight);
+        }
+        add_deleted(&conn, book, copies)
+    }
+
     /// Adds to `book` (an entry whose copies are `copies`) the annotations the device no longer
     /// has, each in its chapter at its place, marked with the date it was first missed.
     pub fn add_deleted(&self, book: &mut BookDetail, copies: &[String]) -> Result<(), ShelfError> {
-        let conn = self.reader();
-        let mut statement = conn
-            .prepare_cached(
-                "SELECT bookmark_id, chapter, position, text, note, color, is_markup, created, deleted_on_device
-                 FROM archive_annotation
-                 WHERE book_id = ?1 AND deleted_on_device IS NOT NULL
-                 ORDER BY chapter_order, position",
-            )
-            .map_err(archive_error)?;
-        for copy in copies {
-            let rows = statement
-                .query_map([copy], |row| {
-                    let highlight = Highlight {
-                        id: row.get(0)?,
-                        text: row.get(3)?,
-                        note: row.get(4)?,
-                        color: HighlightColor::from_slug(&row.get::<_, String>(5)?),
-                        is_markup: row.get::<_, i64>(6)? != 0,
-                        created: row.get(7)?,
-                        deleted_on_device: row.get(8)?,
-                    };
-                    Ok((row.get::<_, Option<String>>(1)?, row.get::<_, i64>(2)?, highlight))
-                })
-                .map_err(archive_error)?;
-            for row in rows {
-                let (chapter, position, highlight) = row.map_err(archive_error)?;
-                place_in_chapter(&mut book.chapters, chapter, position, highlight);
-            }
-        }
-        Ok(())
+        add_deleted(&self.reader(), book, copies)
     }
-
     /// The highlights and notes deleted on the device whose book `snapshot` still lists, as
     /// search passages.
     pub fn deleted_passages(&self, snapshot: &Snapshot) -> Result<Vec<Passage>, ShelfError> {
         let conn = self.reader();
         let mut statement = conn
-            .prepare_cached(
-                "SELECT bookmark_id, book_id, chapter, text, note, color, created, deleted_on_device
-                 FROM archive_annotation WHERE deleted_on_device IS NOT NULL AND is_markup = 0",
-            )
+            .prepare_cached(&format!(
+                "SELECT {HIGHLIGHT_COLUMNS}, book_id, chapter FROM archive_annotation
+                     WHERE deleted_on_device IS NOT NULL AND is_markup = 0"
+            ))
             .map_err(archive_error)?;
         let rows = statement
-            .query_map([], |row| {
-                let highlight = Highlight {
-                    id: row.get(0)?,
-                    text: row.get(3)?,
-                    note: row.get(4)?,
-                    color: HighlightColor::from_slug(&row.get::<_, String>(5)?),
-                    is_markup: false,
-                    created: row.get(6)?,
-                    deleted_on_device: row.get(7)?,
-                };
-                Ok((row.get::<_, String>(1)?, row.get::<_, Option<String>>(2)?, highlight))
-            })
+            .query_map([], |row| Ok((row.get::<_, String>(7)?, row.get::<_, Option<String>>(8)?, highlight_at(row)?)))
             .map_err(archive_error)?;
         let mut passages = Vec::new();
         for row in rows {
@@ -287,6 +290,26 @@ fn write_ingest(
     )?;
     transaction.commit()?;
     Ok(report)
+}
+
+/// See `Archive::add_deleted`.
+fn add_deleted(conn: &Connection, book: &mut BookDetail, copies: &[String]) -> Result<(), ShelfError> {
+    let mut statement = conn
+        .prepare_cached(&format!(
+            "SELECT {HIGHLIGHT_COLUMNS}, chapter, position FROM archive_annotation
+                 WHERE book_id = ?1 AND deleted_on_device IS NOT NULL ORDER BY chapter_order, position"
+        ))
+        .map_err(archive_error)?;
+    for copy in copies {
+        let rows = statement
+            .query_map([copy], |row| Ok((row.get::<_, Option<String>>(7)?, row.get::<_, i64>(8)?, highlight_at(row)?)))
+            .map_err(archive_error)?;
+        for row in rows {
+            let (chapter, position, highlight) = row.map_err(archive_error)?;
+            place_in_chapter(&mut book.chapters, chapter, position, highlight);
+        }
+    }
+    Ok(())
 }
 
 /// Puts `highlight` at `position` of the chapter titled `title` (appended at the end of the

@@ -32,10 +32,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A book's page from `snapshot` with the annotations the device no longer has, from the
-    /// archive (blocking).
+    /// A book's page from `snapshot` with the annotations the device no longer has (blocking).
+    /// Once the archive has taken in that version, the annotations come from its indexed
+    /// tables (the device's file has no index on `Bookmark.VolumeID`) and only the book's own
+    /// row from the file.
     pub fn book_with_history(&self, snapshot: Arc<Snapshot>, id: &str) -> Result<BookDetail, ShelfError> {
         let copies = snapshot.copies_of(id);
+        if self.archive.has_ingested(&snapshot.version)? {
+            let mut book = self.library.book_facts(snapshot, id)?;
+            self.archive.add_annotations(&mut book, &copies)?;
+            return Ok(book);
+        }
         let mut book = self.library.book(snapshot, id)?;
         self.archive.add_deleted(&mut book, &copies)?;
         Ok(book)

@@ -106,6 +106,12 @@ pub fn book_detail(
     Ok(rows.take_book(summary, copies))
 }
 
+/// A book's page without its annotations (metadata of the shown copy only).
+pub fn book_facts(conn: &Connection, columns: &Columns, summary: &BookSummary) -> rusqlite::Result<BookDetail> {
+    let mut rows = Rows { facts: facts(conn, columns, Scope::Book(&summary.id))?, ..Rows::default() };
+    Ok(rows.take_book(summary, &[]))
+}
+
 /// The pages of all list entries, read in one pass over the file (search index, export).
 pub fn all_book_details<'a>(
     conn: &Connection,

@@ -76,19 +76,21 @@ impl Snapshot {
         self.index.query(query)
     }
 
-    /// The book page of any copy's ContentID: `None` if this file has no such item, `Some(None)`
-    /// if the file was swapped and no connection to this version is left.
-    fn book(&self, id: &str) -> Option<Option<Result<BookDetail, ShelfError>>> {
+    /// The book page of any copy's ContentID (`Part::FactsOnly`: without its annotations):
+    /// `None` if this file has no such item, `Some(None)` if the file was swapped and no
+    /// connection to this version is left.
+    fn book(&self, id: &str, part: Part) -> Option<Option<Result<BookDetail, ShelfError>>> {
         let (summary, copies) = self.index.entry(id)?;
         let detail = self.with_connection(|conn| {
-            book::book_detail(conn, &self.columns, summary, copies)
-                .map_err(|err| ShelfError::Unreadable(format!("this book cannot be read ({err})")))
+            let detail = match part {
+                Part::Whole => book::book_detail(conn, &self.columns, summary, copies),
+                Part::FactsOnly => book::book_facts(conn, &self.columns, summary),
+            };
+            detail.map_err(|err| ShelfError::Unreadable(format!("this book cannot be read ({err})")))
         });
         Some(detail)
     }
-}
 
-impl Snapshot {
     /// Runs `work` on this version's file; `what` names what it reads in the error.
     fn read<T>(
         &self,
@@ -101,15 +103,32 @@ impl Snapshot {
     }
 }
 
+/// How much of a book page to read from the device's file.
+#[derive(Clone, Copy)]
+enum Part {
+    Whole,
+    /// Metadata only: the annotations come from the archive.
+    FactsOnly,
+}
+
 impl LibraryStore {
     /// The book page for a ContentID, read from `snapshot` (the request's file version) or, if
     /// that file has been swapped meanwhile, from the current one.
     pub fn book(&self, snapshot: Arc<Snapshot>, id: &str) -> Result<BookDetail, ShelfError> {
-        match snapshot.book(id).ok_or(ShelfError::NotFound)? {
+        self.book_part(snapshot, id, Part::Whole)
+    }
+
+    /// The book page without annotations (for pages that take them from the archive).
+    pub fn book_facts(&self, snapshot: Arc<Snapshot>, id: &str) -> Result<BookDetail, ShelfError> {
+        self.book_part(snapshot, id, Part::FactsOnly)
+    }
+
+    fn book_part(&self, snapshot: Arc<Snapshot>, id: &str, part: Part) -> Result<BookDetail, ShelfError> {
+        match snapshot.book(id, part).ok_or(ShelfError::NotFound)? {
             Some(detail) => detail,
             None => {
                 let current = self.current()?;
-                current.book(id).ok_or(ShelfError::NotFound)?.unwrap_or_else(|| {
+                current.book(id, part).ok_or(ShelfError::NotFound)?.unwrap_or_else(|| {
                     Err(ShelfError::Unreadable("the library file changed while it was read; reload the page".into()))
                 })
             }
