@@ -222,3 +222,47 @@ fn book_pages_from_the_archive_equal_those_from_the_device() {
     }
     assert!(compared >= 230, "{compared}");
 }
+
+/// A book removed from the device entirely stays listed (marked), with its page, its
+/// annotations and search: nothing the reader highlighted is lost.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_book_removed_from_the_device_keeps_its_page_and_annotations() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
+    let v1 = generated_library(&dir.path().join("v1.sqlite"), 1, CURATED_ITEMS);
+    let [(_, text), _]: [(String, String); 2] = two_highlights(&v1).try_into().unwrap();
+    let v2 = dir.path().join("v2.sqlite");
+    std::fs::copy(&v1, &v2).unwrap();
+    Connection::open(&v2)
+        .unwrap()
+        .execute_batch(&format!(
+            "DELETE FROM content WHERE ContentID = '{WAR_AND_PEACE_ID}' OR BookID = '{WAR_AND_PEACE_ID}';
+             DELETE FROM Bookmark WHERE VolumeID = '{WAR_AND_PEACE_ID}';"
+        ))
+        .unwrap();
+    kit.upload(DATABASE_KEY, &v1).await.unwrap();
+    kit.set_object_time(DATABASE_KEY, seconds_ago(3_000)).unwrap();
+    let data = dir.path().join("data");
+    let mut app = App::start(&data, &s3_env(&kit));
+    app.wait_for_end(SyncPhase::Completed).await;
+    let on_device = deleted_on_device(&app).await.len();
+    assert_eq!(on_device, 0);
+
+    sync_version(&kit, &app, &v2, 2_000).await;
+    let (_, library) = app.page("/?q=war").await;
+    assert!(library.contains("War and Peace") && library.contains("Removed from device"), "{library}");
+    let (status, page) = app.page(&format!("/book?id={}", encode_url_component(WAR_AND_PEACE_ID))).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("No longer on your device") && page.contains(&text), "{page}");
+    assert!(deleted_on_device(&app).await.len() >= 7, "every annotation, marked deleted on the device");
+    let phrase: Vec<&str> = text.split_whitespace().take(4).collect();
+    let (_, results) =
+        app.page(&format!("/search?q={}", encode_url_component(&format!("\"{}\"", phrase.join(" "))))).await;
+    assert!(results.contains("War and Peace") && results.contains("deleted on device"), "{results}");
+
+    app.kill();
+    let app = App::start(&data, &s3_env(&kit));
+    app.wait_for_end(SyncPhase::UpToDate).await;
+    let (_, library) = app.page("/?q=war").await;
+    assert!(library.contains("Removed from device"), "kept across a restart");
+}

@@ -4,10 +4,10 @@
 mod support;
 
 use kobo_shelf::{
-    model::{BookDetail, HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
+    model::{BookDetail, BookSummary, HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
     server::{
         demo::{CURATED_ITEMS, THE_IDIOT_ID, WAR_AND_PEACE_ID},
-        kobo::{ArchivedHistory, LibraryStore},
+        kobo::{ArchivedEntries, ArchivedHistory, LibraryStore},
     },
 };
 use rusqlite::types::Value;
@@ -520,4 +520,32 @@ fn generated_old_firmware_files_are_read_whole() {
     assert_eq!(shape.iter().map(|(title, h)| (title.as_str(), h.len())).collect::<Vec<_>>(), [("I", 3), ("II", 1)]);
     let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
     assert!(book.chapters.iter().flat_map(|c| &c.highlights).all(|h| h.color == HighlightColor::Yellow));
+}
+
+/// The archive's counts of annotations deleted on the device count in the list and in its
+/// order by highlights; books removed from the device are listed, marked; the merged list is
+/// built once per archive generation.
+#[test]
+fn the_list_counts_and_orders_with_what_the_archive_keeps() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("KoboReader.sqlite"), 1, CURATED_ITEMS);
+    let snapshot = LibraryStore::new(library).current().unwrap();
+    let by_highlights = LibraryQuery { sort: LibrarySort::Highlights, ..LibraryQuery::default() };
+    let device_listing = snapshot.library_listing(&by_highlights);
+    let first = &device_listing.items[0];
+    assert_eq!(first.id, WAR_AND_PEACE_ID);
+    let gone = BookSummary { id: "file:///gone.epub".into(), removed_from_device: true, ..first.clone() };
+    let entries = || ArchivedEntries {
+        deleted_counts: [(THE_IDIOT_ID.to_string(), 50), (gone.id.clone(), 3)].into(),
+        removed: vec![BookSummary { title: "Gone Book".into(), highlight_count: 3, ..gone.clone() }],
+    };
+    let listing = snapshot.archived_listing(&by_highlights, 1, || Ok(entries())).unwrap();
+    assert_eq!(listing.items[0].id, THE_IDIOT_ID, "50 deleted on the device put it first");
+    assert_eq!(listing.total, device_listing.total + 1);
+    let gone_entry = listing.items.iter().find(|item| item.title == "Gone Book").expect("the removed book is listed");
+    assert!(gone_entry.removed_from_device);
+    let cached = snapshot.archived_listing(&by_highlights, 1, || panic!("built once per generation")).unwrap();
+    assert_eq!(cached, listing);
+    let next = snapshot.archived_listing(&by_highlights, 2, || Ok(ArchivedEntries::default())).unwrap();
+    assert_eq!(next.items[0].id, WAR_AND_PEACE_ID, "a new generation is read again");
 }

@@ -491,8 +491,12 @@ async fn load_pages_until(app: Arc<App>, stop: Arc<AtomicBool>) -> (usize, Vec<u
     (loads, seen)
 }
 
-/// Distinct `Vnn ` / `New ` tags in a page (`New` counts as version 0).
+/// Distinct `Vnn ` / `New ` tags in a page (`New` counts as version 0), among the entries on
+/// the device (the archive lists books of earlier versions, marked removed from the device).
 fn version_tags(page: &str) -> Vec<u32> {
+    let on_device: String =
+        page.split("<li class=\"item\"").filter(|item| !item.contains("Removed from device")).collect();
+    let page = on_device.as_str();
     let mut tags: Vec<u32> = page
         .match_indices(">V")
         .filter_map(|(at, _)| page.get(at + 2..at + 4)?.parse().ok())

@@ -122,6 +122,24 @@ impl Chapter {
     }
 }
 
+impl BookDetail {
+    /// A page that knows only the list entry (a book removed from the device).
+    pub fn from_summary(summary: BookSummary) -> BookDetail {
+        BookDetail {
+            summary,
+            publisher: None,
+            series: None,
+            series_number: None,
+            language: None,
+            isbn: None,
+            description: None,
+            date_added: None,
+            time_spent_reading_secs: None,
+            chapters: Vec::new(),
+        }
+    }
+}
+
 /// Everything the book page shows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BookDetail {

@@ -78,6 +78,14 @@ impl ReadStatus {
         }
     }
 
+    pub fn code(self) -> i64 {
+        match self {
+            ReadStatus::Unread => 0,
+            ReadStatus::Reading => 1,
+            ReadStatus::Finished => 2,
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ReadStatus::Unread => "Unread",
@@ -190,6 +198,9 @@ pub struct BookSummary {
     pub highlight_count: u32,
     /// ISO-8601 `YYYY-MM-DDTHH:MM:SS`, normalised from Kobo's several shapes.
     pub last_read: Option<String>,
+    /// No longer on the device: listed from the archive, which keeps its annotations.
+    #[serde(default)]
+    pub removed_from_device: bool,
 }
 
 /// One page of the library list plus the counts the page shows around it.

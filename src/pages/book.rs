@@ -91,6 +91,9 @@ fn Book(book: BookDetail, hide_deleted: bool) -> impl IntoView {
             </p>
             <h1>{summary.title.clone()}</h1>
             <p class="book-author">{summary.author.clone().map(|author| format!("by {author}"))}</p>
+            {summary.removed_from_device.then(|| view! {
+                <p class="removed-note">"No longer on your device: kobo-shelf keeps its annotations."</p>
+            })}
             <div class="progress big" title=summary.read_status.label()>
                 <span class="bar" role="progressbar" aria-label="Reading progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=summary.percent_read>
                     <span class="fill" style=format!("width: {}%", summary.percent_read)></span>

@@ -11,18 +11,17 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 
-/// A page of the library; highlight counts include those the archive keeps after the device
-/// deleted them.
+/// A page of the library with what the archive keeps: highlight counts (and the order by
+/// them) include those the device deleted, and books removed from the device stay listed.
 #[server]
 pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, ShelfError> {
     let state = crate::server::private_state()?;
     let snapshot = crate::server::request_snapshot()?;
-    let mut listing = snapshot.library_listing(&query);
-    let deleted = crate::server::blocking(move || state.archive.deleted_counts()).await?;
-    for item in &mut listing.items {
-        item.highlight_count += deleted.get(&item.id).copied().unwrap_or(0);
-    }
-    Ok(listing)
+    crate::server::blocking(move || {
+        let generation = state.archive.generation();
+        snapshot.archived_listing(&query, generation, || state.archive.archived_entries(&snapshot))
+    })
+    .await
 }
 
 #[component]
@@ -125,6 +124,7 @@ fn Item(item: BookSummary) -> impl IntoView {
                 <span class="last-read">
                     {item.last_read.as_deref().map(|date| format!("Read {}", format::date(date)))}
                 </span>
+                {item.removed_from_device.then(|| view! { <span class="removed">"Removed from device"</span> })}
             </div>
         </li>
     }

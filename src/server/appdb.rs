@@ -60,6 +60,17 @@ const MIGRATIONS: &[&str] = &[
         -- `content.TimeSpentReading` as last ingested.
         seconds INTEGER NOT NULL
     ) STRICT;",
+    // The list entry of every book the archive holds annotations of, as last seen, so a book
+    // removed from the device stays listed with them.
+    "CREATE TABLE archive_book (
+        book_id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        author TEXT,
+        kind TEXT NOT NULL,
+        percent_read INTEGER NOT NULL,
+        read_status INTEGER NOT NULL,
+        last_read TEXT
+    ) STRICT",
 ];
 
 /// `<data dir>/shelf.sqlite`.

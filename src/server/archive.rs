@@ -12,14 +12,17 @@ mod reading;
 
 use super::{
     appdb,
-    kobo::{ArchivedHistory, Passage, ReadingRecord, Snapshot},
+    kobo::{ArchivedEntries, ArchivedHistory, Passage, ReadingRecord, Snapshot},
 };
-use crate::model::{BookDetail, Chapter, Highlight, HighlightColor, ShelfError};
+use crate::model::{BookDetail, BookSummary, Chapter, Highlight, HighlightColor, ItemKind, ReadStatus, ShelfError};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::{
     collections::HashMap,
     path::{Path, PathBuf},
-    sync::Mutex,
+    sync::{
+        atomic::{AtomicI64, Ordering},
+        Mutex,
+    },
     time::Instant,
 };
 
@@ -50,6 +53,8 @@ pub struct ArchiveCounts {
 pub struct Archive {
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
+    /// The last ingest's sequence number: what pages built from the archive are cached for.
+    generation: AtomicI64,
 }
 
 /// The columns `highlight_at` reads, first in every SELECT of annotations.
@@ -74,7 +79,20 @@ fn archive_error(err: rusqlite::Error) -> ShelfError {
 impl Archive {
     /// The archive in the app database of `data_dir` (see `appdb::open`).
     pub fn open(data_dir: &Path) -> Result<Archive, String> {
-        Ok(Archive { writer: Mutex::new(appdb::open(data_dir)?), reader: Mutex::new(appdb::open(data_dir)?) })
+        let reader = appdb::open(data_dir)?;
+        let generation = reader
+            .query_row("SELECT coalesce(max(seq), 0) FROM archive_ingest", [], |row| row.get(0))
+            .map_err(|err| format!("the archive cannot be read: {err}"))?;
+        Ok(Archive {
+            writer: Mutex::new(appdb::open(data_dir)?),
+            reader: Mutex::new(reader),
+            generation: AtomicI64::new(generation),
+        })
+    }
+
+    /// Changes with every ingest.
+    pub fn generation(&self) -> i64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -103,6 +121,7 @@ impl Archive {
         let read_ms = started.elapsed().as_millis() as u64;
         let mut conn = self.writer();
         let report = write_ingest(&mut conn, &snapshot.version, &books, &reading).map_err(archive_error)?;
+        self.generation.fetch_add(1, Ordering::AcqRel);
         tracing::info!(
             version = %snapshot.version,
             live = report.live,
@@ -151,32 +170,43 @@ impl Archive {
     pub fn add_deleted(&self, book: &mut BookDetail, copies: &[String]) -> Result<(), ShelfError> {
         add_deleted(&self.reader(), book, copies)
     }
-    /// The highlights and notes deleted on the device whose book `snapshot` still lists, as
-    /// search passages.
+    /// The highlights and notes deleted on the device, as search passages: under the entry
+    /// `snapshot` lists for their book, or under the book's last known title when it is no
+    /// longer on the device.
     pub fn deleted_passages(&self, snapshot: &Snapshot) -> Result<Vec<Passage>, ShelfError> {
         let conn = self.reader();
         let mut statement = conn
             .prepare_cached(&format!(
-                "SELECT {HIGHLIGHT_COLUMNS}, book_id, chapter FROM archive_annotation
-                     WHERE deleted_on_device IS NOT NULL AND is_markup = 0"
+                "SELECT {HIGHLIGHT_COLUMNS}, book_id, chapter, title, author
+                 FROM archive_annotation LEFT JOIN archive_book USING (book_id)
+                 WHERE deleted_on_device IS NOT NULL AND is_markup = 0"
             ))
             .map_err(archive_error)?;
         let rows = statement
-            .query_map([], |row| Ok((row.get::<_, String>(7)?, row.get::<_, Option<String>>(8)?, highlight_at(row)?)))
+            .query_map([], |row| {
+                let (book_id, chapter): (String, Option<String>) = (row.get(7)?, row.get(8)?);
+                let last_known: (Option<String>, Option<String>) = (row.get(9)?, row.get(10)?);
+                Ok((book_id, chapter, last_known, highlight_at(row)?))
+            })
             .map_err(archive_error)?;
         let mut passages = Vec::new();
         for row in rows {
-            let (book_id, chapter, highlight) = row.map_err(archive_error)?;
-            if let Some(book) = snapshot.summary_of(&book_id) {
-                let (book_title, author) = (book.title.clone(), book.author.clone());
-                passages.push(Passage { book_id: book.id.clone(), book_title, author, chapter, highlight });
-            }
+            let (book_id, chapter, (title, author), highlight) = row.map_err(archive_error)?;
+            let (book_id, book_title, author) = match snapshot.summary_of(&book_id) {
+                Some(book) => (book.id.clone(), book.title.clone(), book.author.clone()),
+                None => match title {
+                    Some(title) => (book_id, title, author),
+                    None => continue,
+                },
+            };
+            passages.push(Passage { book_id, book_title, author, chapter, highlight });
         }
         Ok(passages)
     }
 
-    /// Highlights and notes (not markups) deleted on the device, per book.
-    pub fn deleted_counts(&self) -> Result<HashMap<String, u32>, ShelfError> {
+    /// What the archive adds to `snapshot`'s list: counts of highlights and notes (not
+    /// markups) deleted on the device, and the books no longer on it whose annotations it keeps.
+    pub fn archived_entries(&self, snapshot: &Snapshot) -> Result<ArchivedEntries, ShelfError> {
         let conn = self.reader();
         let mut statement = conn
             .prepare_cached(
@@ -185,7 +215,33 @@ impl Archive {
             )
             .map_err(archive_error)?;
         let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).map_err(archive_error)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(archive_error)
+        let deleted_counts: HashMap<String, u32> = rows.collect::<rusqlite::Result<_>>().map_err(archive_error)?;
+        let mut removed = Vec::new();
+        for (book_id, count) in &deleted_counts {
+            if snapshot.summary_of(book_id).is_none() {
+                if let Some(summary) = removed_book_summary(&conn, book_id, *count).map_err(archive_error)? {
+                    removed.push(summary);
+                }
+            }
+        }
+        Ok(ArchivedEntries { deleted_counts, removed })
+    }
+
+    /// The page of a book no longer on the device: its last known entry and every annotation
+    /// the archive keeps of it (`None` if it has none).
+    pub fn removed_book(&self, id: &str) -> Result<Option<BookDetail>, ShelfError> {
+        let conn = self.reader();
+        let count = conn
+            .query_row(
+                "SELECT count(*) FROM archive_annotation WHERE book_id = ?1 AND deleted_on_device IS NOT NULL AND is_markup = 0",
+                [id],
+                |row| row.get(0),
+            )
+            .map_err(archive_error)?;
+        let Some(summary) = removed_book_summary(&conn, id, count).map_err(archive_error)? else { return Ok(None) };
+        let mut book = BookDetail::from_summary(summary);
+        add_deleted(&conn, &mut book, &[id.to_string()])?;
+        Ok(Some(book))
     }
 
     /// What the statistics of `snapshot` take from the archive: the annotations deleted on the
@@ -281,6 +337,7 @@ fn write_ingest(
          WHERE seen_in < ?1 AND deleted_on_device IS NULL",
         [seq],
     )?;
+    remember_books(&transaction, books)?;
     let merged = reading::merge(&transaction, seq, reading)?;
     (report.new_sessions, report.added_reading_secs) = (merged.new_sessions, merged.added_secs);
     transaction.execute(
@@ -290,6 +347,28 @@ fn write_ingest(
     )?;
     transaction.commit()?;
     Ok(report)
+}
+
+/// The entry of a book removed from the device, as last seen, with `count` highlights.
+fn removed_book_summary(conn: &Connection, id: &str, count: u32) -> rusqlite::Result<Option<BookSummary>> {
+    let mut statement = conn.prepare_cached(
+        "SELECT title, author, kind, percent_read, read_status, last_read FROM archive_book WHERE book_id = ?1",
+    )?;
+    statement
+        .query_row([id], |row| {
+            Ok(BookSummary {
+                id: id.to_string(),
+                title: row.get(0)?,
+                author: row.get(1)?,
+                kind: ItemKind::from_slug(&row.get::<_, String>(2)?).unwrap_or(ItemKind::Other),
+                percent_read: row.get(3)?,
+                read_status: ReadStatus::from_code(row.get(4)?),
+                highlight_count: count,
+                last_read: row.get(5)?,
+                removed_from_device: true,
+            })
+        })
+        .optional()
 }
 
 /// See `Archive::add_deleted`.
@@ -308,6 +387,28 @@ fn add_deleted(conn: &Connection, book: &mut BookDetail, copies: &[String]) -> R
             let (chapter, position, highlight) = row.map_err(archive_error)?;
             place_in_chapter(&mut book.chapters, chapter, position, highlight);
         }
+    }
+    Ok(())
+}
+
+/// Keeps every book's list entry as this version shows it.
+fn remember_books(transaction: &rusqlite::Transaction, books: &[BookDetail]) -> rusqlite::Result<()> {
+    let mut upsert = transaction.prepare_cached(
+        "INSERT INTO archive_book (book_id, title, author, kind, percent_read, read_status, last_read)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (book_id) DO UPDATE SET title = excluded.title, author = excluded.author, kind = excluded.kind,
+            percent_read = excluded.percent_read, read_status = excluded.read_status, last_read = excluded.last_read",
+    )?;
+    for summary in books.iter().map(|book| &book.summary) {
+        upsert.execute(params![
+            summary.id,
+            summary.title,
+            summary.author,
+            summary.kind.slug(),
+            summary.percent_read,
+            summary.read_status.code(),
+            summary.last_read,
+        ])?;
     }
     Ok(())
 }

@@ -133,6 +133,7 @@ mod tests {
                 read_status: ReadStatus::Unread,
                 highlight_count: 0,
                 last_read: None,
+                removed_from_device: false,
             },
             publisher: None,
             series: None,

@@ -37,6 +37,9 @@ impl AppState {
     /// tables (the device's file has no index on `Bookmark.VolumeID`) and only the book's own
     /// row from the file.
     pub fn book_with_history(&self, snapshot: Arc<Snapshot>, id: &str) -> Result<BookDetail, ShelfError> {
+        if snapshot.summary_of(id).is_none() {
+            return self.archive.removed_book(id)?.ok_or(ShelfError::NotFound);
+        }
         let copies = snapshot.copies_of(id);
         if self.archive.has_ingested(&snapshot.version)? {
             let mut book = self.library.book_facts(snapshot, id)?;

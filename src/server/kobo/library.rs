@@ -16,7 +16,16 @@ use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 /// Items per library page.
 pub const PAGE_SIZE: usize = 100;
 
+/// What the archive adds to a version's list: annotations deleted on the device (counted per
+/// ContentID) and the entries of books removed from the device whose annotations it keeps.
+#[derive(Debug, Default)]
+pub struct ArchivedEntries {
+    pub deleted_counts: HashMap<String, u32>,
+    pub removed: Vec<BookSummary>,
+}
+
 /// One entry of the list with what searching and sorting need, computed once.
+#[derive(Clone)]
 struct IndexedItem {
     summary: BookSummary,
     /// Folded title and author, for search.
@@ -79,6 +88,18 @@ impl LibraryIndex {
         }
         let items: Vec<IndexedItem> = groups.into_iter().map(|copies| merge_copies(copies, &counts)).collect();
         Ok(LibraryIndex::from_items(items))
+    }
+
+    /// This list with the archive's `entries`: counts include annotations deleted on the device,
+    /// and books removed from it are listed (marked).
+    pub fn with_archived(&self, entries: &ArchivedEntries) -> LibraryIndex {
+        let mut items = self.items.clone();
+        for item in &mut items {
+            let deleted: u32 = item.copies.iter().filter_map(|copy| entries.deleted_counts.get(copy)).sum();
+            item.summary.highlight_count += deleted;
+        }
+        items.extend(entries.removed.iter().map(|summary| IndexedItem::new(summary.clone(), vec![summary.id.clone()])));
+        LibraryIndex::from_items(items)
     }
 
     fn from_items(items: Vec<IndexedItem>) -> LibraryIndex {
@@ -225,13 +246,8 @@ fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> I
     let ids: Vec<String> = copies.iter().map(|copy| copy.id.clone()).collect();
     let shown = copies.swap_remove(0);
     let title = shown.title.clone().unwrap_or_else(|| title_from_id(&shown.id));
-    let author_key = shown.author.as_deref().map(fold);
-    IndexedItem {
-        search_text: format!("{} {}", fold(&title), author_key.as_deref().unwrap_or("")),
-        title_key: fold(&title),
-        author_key,
-        copies: ids,
-        summary: BookSummary {
+    IndexedItem::new(
+        BookSummary {
             id: shown.id,
             title,
             author: shown.author,
@@ -240,7 +256,22 @@ fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> I
             read_status: shown.read_status,
             highlight_count,
             last_read: shown.last_read,
+            removed_from_device: false,
         },
+        ids,
+    )
+}
+
+impl IndexedItem {
+    fn new(summary: BookSummary, copies: Vec<String>) -> IndexedItem {
+        let author_key = summary.author.as_deref().map(fold);
+        IndexedItem {
+            search_text: format!("{} {}", fold(&summary.title), author_key.as_deref().unwrap_or("")),
+            title_key: fold(&summary.title),
+            author_key,
+            copies,
+            summary,
+        }
     }
 }
 

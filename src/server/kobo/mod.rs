@@ -11,7 +11,7 @@ mod stats;
 mod store;
 mod text;
 
-pub use library::PAGE_SIZE;
+pub use library::{ArchivedEntries, PAGE_SIZE};
 pub use passages::Passage;
 pub use reading::{ReadingHistory, ReadingRecord, ReadingSession, RunningTotal};
 pub use stats::ArchivedHistory;
@@ -74,6 +74,27 @@ impl Snapshot {
     /// One page of the library list.
     pub fn library_listing(&self, query: &LibraryQuery) -> LibraryListing {
         self.index.query(query)
+    }
+
+    /// One page of the library list with what the archive adds (`archived`, read and merged
+    /// once per archive `generation`: the archive changes only when it ingests).
+    pub fn archived_listing(
+        &self,
+        query: &LibraryQuery,
+        generation: i64,
+        archived: impl FnOnce() -> Result<ArchivedEntries, ShelfError>,
+    ) -> Result<LibraryListing, ShelfError> {
+        let cached = self.archived_index.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        let index = match cached {
+            Some((built_for, index)) if built_for == generation => index,
+            _ => {
+                let index = Arc::new(self.index.with_archived(&archived()?));
+                *self.archived_index.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+                    Some((generation, index.clone()));
+                index
+            }
+        };
+        Ok(index.query(query))
     }
 
     /// The book page of any copy's ContentID (`Part::FactsOnly`: without its annotations):

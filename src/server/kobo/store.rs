@@ -85,6 +85,8 @@ pub struct Snapshot {
     pub(super) index: LibraryIndex,
     /// Computed on the first visit of the statistics page.
     pub(super) stats: OnceLock<ReadingStats>,
+    /// `index` with what the archive adds, for the archive generation it was built for.
+    pub(super) archived_index: Mutex<Option<(i64, Arc<LibraryIndex>)>>,
     idle_connections: Mutex<Vec<Connection>>,
 }
 
@@ -109,6 +111,7 @@ impl Snapshot {
             columns,
             index,
             stats: OnceLock::new(),
+            archived_index: Mutex::new(None),
             idle_connections: Mutex::new(vec![conn]),
         })
     }
