@@ -123,28 +123,17 @@ mod tests {
     use crate::model::{BookSummary, ItemKind, ReadStatus};
 
     fn book(title: &str, author: Option<&str>) -> BookDetail {
-        BookDetail {
-            summary: BookSummary {
-                id: "x".into(),
-                title: title.into(),
-                author: author.map(str::to_string),
-                kind: ItemKind::Book,
-                percent_read: 0,
-                read_status: ReadStatus::Unread,
-                highlight_count: 0,
-                last_read: None,
-                removed_from_device: false,
-            },
-            publisher: None,
-            series: None,
-            series_number: None,
-            language: None,
-            isbn: None,
-            description: None,
-            date_added: None,
-            time_spent_reading_secs: None,
-            chapters: Vec::new(),
-        }
+        BookDetail::from_summary(BookSummary {
+            id: "x".into(),
+            title: title.into(),
+            author: author.map(str::to_string),
+            kind: ItemKind::Book,
+            percent_read: 0,
+            read_status: ReadStatus::Unread,
+            highlight_count: 0,
+            last_read: None,
+            removed_from_device: false,
+        })
     }
 
     #[test]
