@@ -3,9 +3,9 @@
 # makes, without needing cargo-leptos): the browser bundle, the site, then the server.
 #
 #   scripts/build.sh            debug build: target/debug/kobo-shelf, site in target/site
-#   scripts/build.sh --release  release build: target/release/kobo-shelf, site in
-#                               target/release/site (the release binary finds it beside itself),
-#                               WASM optimised by binaryen's wasm-opt (npm, scripts/wasm-opt/)
+#   scripts/build.sh --release  release build: target/release/kobo-shelf with its site built in
+#                               (from target/release/site, so the site is built first), WASM
+#                               optimised by binaryen's wasm-opt (npm, scripts/wasm-opt/)
 #
 # Expects the tools scripts/setup.sh installs.
 set -euo pipefail
@@ -52,7 +52,13 @@ mkdir -p "$site.new/pkg"
 cp -R public/. "$site.new/"
 cp "$staging/$name.js" "$staging/$name.wasm" "$site.new/pkg/"
 cp style/main.css "$site.new/pkg/$name.css"
-rm -rf "$site" && mv "$site.new" "$site"
+# An unchanged site keeps its files' times, so the release server (which embeds it) is not
+# compiled again for nothing.
+if [[ -d "$site" ]] && diff -r -q "$site.new" "$site" >/dev/null; then
+  rm -rf "$site.new"
+else
+  rm -rf "$site" && mv "$site.new" "$site"
+fi
 
-say "server"
+say "server (after the site: a release server embeds it)"
 cargo build --package kobo-shelf --bin kobo-shelf --no-default-features --features ssr "${server_profile[@]}"

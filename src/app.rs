@@ -5,7 +5,7 @@ use crate::{
     pages::{BookPage, LibraryPage, LoginPage, SearchPage, SettingsPage, StatsPage},
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -17,6 +17,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     let theme = crate::server::request_theme();
     #[cfg(not(feature = "ssr"))]
     let theme = crate::model::Theme::default();
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en" data-theme=theme.slug()>
@@ -25,6 +26,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
 
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                // The bundle's name changes with its content in a release build (see `assets`).
+                <link rel="stylesheet" id="leptos" href=stylesheet/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -41,7 +44,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Pages render whole on the server (`SsrMode::Async`): complete HTML without JavaScript.
     view! {
-        <Stylesheet id="leptos" href="/pkg/kobo-shelf.css"/>
         <Title formatter=|title: String| format!("{title} · kobo-shelf")/>
         <Router>
             <Header/>

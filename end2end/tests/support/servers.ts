@@ -50,8 +50,8 @@ export interface App {
 
 /**
  * The server binary under test: the Playwright project `release` runs what users deploy
- * (`target/release/kobo-shelf`, which serves the wasm-opt'd bundle from `target/release/site`
- * beside it), every other project the debug build.
+ * (`target/release/kobo-shelf`, which serves the wasm-opt'd bundle built into it under
+ * content-hashed names), every other project the debug build.
  */
 function appBinary(): string {
   return test.info().project.name === 'release' ? path.join(repoRoot, 'target/release/kobo-shelf') : debugBinary;

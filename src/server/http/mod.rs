@@ -6,8 +6,8 @@
 //! 1. [`paths::refuse_odd_paths`]: a path that is not in canonical form (dot segments, raw or
 //!    encoded; encoded slashes or backslashes; `//`; `;`; control characters) is answered 400
 //!    before anything else looks at it.
-//! 2. [`assets`]: exactly the files that exist in the built site are public, each by its own
-//!    route; nothing else is served from disk.
+//! 2. [`assets`]: exactly the files of the built site (embedded in a release build, else found
+//!    on disk at start) are public, each by its own route; nothing else is served from disk.
 //! 3. Every other route, including the fallback, sits behind [`login::require_login`], whose
 //!    public exceptions are an exact list of paths.
 
@@ -34,7 +34,8 @@ use axum::{middleware, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
-pub fn router(state: AppState) -> Router {
+/// The whole app: `assets` (see [`assets::site`]), then everything behind the login.
+pub fn router(state: AppState, assets: Router<AppState>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let not_found_shell = options.clone();
@@ -54,7 +55,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::render_app_async_with_context(not_found_context, move || shell(not_found_shell.clone())))
         .layer(middleware::from_fn_with_state(state.clone(), login::require_login))
         .layer(middleware::map_response(headers::private_response));
-    assets::routes(&state.leptos_options.site_root)
+    assets
         .merge(private)
         .layer(middleware::from_fn_with_state(state.clone(), login::reject_cross_site))
         .layer(middleware::from_fn(paths::refuse_odd_paths))

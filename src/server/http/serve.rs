@@ -1,7 +1,7 @@
 //! Starting the web server: data directory, library, sync engine, routes, and the connection
 //! loop (hyper, with a header-read timeout so clients that never finish a request are closed).
 
-use super::{login::PASSWORD_CHECKS_AT_ONCE, router, AppState};
+use super::{assets, login::PASSWORD_CHECKS_AT_ONCE, router, AppState};
 use crate::server::{
     appdb,
     archive::Archive,
@@ -58,9 +58,8 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = env!("CARGO_PKG_NAME").into();
     }
-    if let Some(site) = site_beside_binary() {
-        leptos_options.site_root = site.into();
-    }
+    let site = assets::site(&leptos_options);
+    leptos_options.output_name = site.bundle_name.into();
     let address = leptos_options.site_addr;
     let auth = match &settings.login {
         Some(login) => Some(Arc::new(Auth::new(login, appdb::open(&settings.data_dir)?)?)),
@@ -78,7 +77,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         password_checks,
         archive,
     };
-    let app = router(state);
+    let app = router(state, site.routes);
     let listener = tokio::net::TcpListener::bind(address)
         .await
         .map_err(|err| format!("invalid setting LEPTOS_SITE_ADDR: cannot listen on {address}: {err}"))?;
@@ -155,17 +154,6 @@ fn catch_up_archive(library: &Arc<LibraryStore>, archive: &Arc<Archive>) {
             ingest(&snapshot);
         }
     });
-}
-
-/// A release build keeps its site in `site/` beside the binary (`scripts/build.sh --release`),
-/// so `target/release/kobo-shelf` serves its own bundle from any working directory. An explicit
-/// `LEPTOS_SITE_ROOT` (as `cargo leptos watch` sets) wins.
-fn site_beside_binary() -> Option<String> {
-    if std::env::var_os("LEPTOS_SITE_ROOT").is_some() {
-        return None;
-    }
-    let site = std::env::current_exe().ok()?.parent()?.join("site");
-    site.join("pkg").is_dir().then(|| site.to_string_lossy().into_owned())
 }
 
 /// Creates the data directory, removes temp files a crash left, and writes the demo library
