@@ -14,7 +14,7 @@ use kobo_shelf::{
 use kobo_shelf_testkit::{seconds_ago, Testkit, DATABASE_KEY};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use support::{generated_library, s3_env, App};
+use support::{generated_library, s3_env, tagged_library, App};
 
 /// Two War and Peace highlights of `library`: (id, text) of the first two by text.
 fn two_highlights(library: &Path) -> Vec<(String, String)> {
@@ -265,4 +265,37 @@ async fn a_book_removed_from_the_device_keeps_its_page_and_annotations() {
     app.wait_for_end(SyncPhase::UpToDate).await;
     let (_, library) = app.page("/?q=war").await;
     assert!(library.contains("Removed from device"), "kept across a restart");
+}
+
+/// An ingest that fails (another process holds the app database) leaves the version served and
+/// is retried after the next check; the archive then has it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_ingest_is_retried_after_the_next_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
+    let v1 = generated_library(&dir.path().join("v1.sqlite"), 1, CURATED_ITEMS);
+    kit.upload(DATABASE_KEY, &v1).await.unwrap();
+    kit.set_object_time(DATABASE_KEY, seconds_ago(3_000)).unwrap();
+    let data = dir.path().join("data");
+    let mut env = s3_env(&kit);
+    env.push(("KOBO_SHELF_CHECK_INTERVAL_SECS", "0".to_string()));
+    let app = App::start(&data, &env);
+    app.wait_for_end(SyncPhase::Completed).await;
+    let v2 = tagged_library(&dir.path().join("v2.sqlite"), "Second", CURATED_ITEMS);
+    let lock = Connection::open(data.join("shelf.sqlite")).unwrap();
+    lock.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    sync_version(&kit, &app, &v2, 2_000).await;
+    assert!(app.log().contains("archive: not updated"), "{}", app.log());
+    let (_, library) = app.page("/").await;
+    assert!(library.contains("Second "), "the new version is served all the same");
+    lock.execute_batch("COMMIT").unwrap();
+    drop(lock);
+
+    app.check_and_sync().await;
+    app.wait_for_end(SyncPhase::UpToDate).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while archive_rows(&data).0 < 2 {
+        assert!(std::time::Instant::now() < deadline, "not retried:\n{}", app.log());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -136,7 +136,7 @@ async fn serve_connections(listener: tokio::net::TcpListener, app: Router) {
 }
 
 /// The archive's ingest of each new version (see `archive`); a failure is logged and the
-/// version is ingested again at the next start, the device's file stays as it is.
+/// version is ingested again after the next check (or start), the device's file stays as it is.
 fn ingest_into(archive: Arc<Archive>) -> impl Fn(&Snapshot) + Send + Sync {
     move |snapshot: &Snapshot| {
         if let Err(err) = archive.ingest(snapshot) {

@@ -39,7 +39,9 @@ const FRESHNESS_SLACK: Duration = Duration::from_secs(1);
 pub type AfterSwap = Arc<dyn Fn(Arc<Snapshot>) + Send + Sync>;
 
 /// Blocking work on each new version that the sync waits for before it reports `completed`
-/// (the archive's ingest), so the page that reloads then sees its result.
+/// (the archive's ingest), so the page that reloads then sees its result. It must return at
+/// once for a version it has done: it runs again after each check that finds the copy
+/// current, so work that failed (a locked or full disk) is retried.
 pub type BeforeComplete = Arc<dyn Fn(&Snapshot) + Send + Sync>;
 
 pub struct SyncService {
@@ -96,8 +98,9 @@ impl SyncService {
         self
     }
 
-    /// Runs `hook` (blocking) with every new version before the sync reports `completed`;
-    /// the status says "Updating archive…" meanwhile.
+    /// Runs `hook` (blocking) with every new version before the sync reports `completed` (the
+    /// status says "Updating archive…" meanwhile), and in the background with the version
+    /// served after each check that found it current.
     pub fn with_before_complete(mut self, hook: BeforeComplete) -> SyncService {
         self.before_complete = Some(hook);
         self
@@ -152,6 +155,9 @@ impl SyncService {
             Ok(Outcome::UpToDate) => {
                 self.state.up_to_date(self.limits.check_interval);
                 tracing::info!(source = %self.source_label, elapsed_ms = elapsed_ms(), "sync: library is up to date");
+                if let (Some(hook), Ok(snapshot)) = (self.before_complete.clone(), self.library.current()) {
+                    tokio::task::spawn_blocking(move || hook(&snapshot));
+                }
             }
             Ok(Outcome::Replaced { bytes, snapshot }) => {
                 if let (Some(snapshot), Some(hook)) = (snapshot.clone(), self.before_complete.clone()) {
