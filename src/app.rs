@@ -29,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // The bundle's name changes with its content in a release build (see `assets`).
                 <link rel="stylesheet" id="leptos" href=stylesheet/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options islands=true/>
                 <MetaTags/>
             </head>
             <body>
@@ -42,7 +42,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Pages render whole on the server (`SsrMode::Async`): complete HTML without JavaScript.
+    // Pages render whole on the server (`SsrMode::Async`): complete HTML without JavaScript;
+    // in islands mode only the sync badge (`#[island]`) runs in the browser.
     view! {
         <Title formatter=|title: String| format!("{title} · kobo-shelf")/>
         <Router>

@@ -1,7 +1,8 @@
 //! kobo-shelf: a personal reading library for Kobo e-readers.
 //!
 //! One crate, two builds: `ssr` (the axum server, with everything server-only in `server`)
-//! and `hydrate` (the WASM that takes over the server-rendered page).
+//! and `hydrate` (the WASM that brings the page's islands to life: Leptos islands mode, so
+//! pages stay server-rendered and only `#[island]` components run in the browser).
 
 // Leptos view types nest deeply; the default limit is too low for the book page.
 #![recursion_limit = "256"]
@@ -20,5 +21,5 @@ pub fn hydrate() {
     // Readable panics in the browser console while developing; left out of release bundles.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

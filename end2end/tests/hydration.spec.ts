@@ -1,5 +1,5 @@
-// The WASM starts and takes over the server-rendered page: run against the debug build and,
-// as the Playwright project `release`, against the wasm-opt'd release bundle users deploy.
+// The WASM starts and brings the page's island (the sync badge) to life: run against the debug
+// build and, as the Playwright project `release`, against the wasm-opt'd release bundle users deploy.
 
 import { expect, test } from '@playwright/test';
 import { App, startApp, waitForSync } from './support/servers';
@@ -34,14 +34,34 @@ test('the bundle starts under the Content-Security-Policy of the page, without e
   expect(errors).toEqual([]);
 });
 
-test('after hydration the router navigates in the page, without a full load', async ({ page }) => {
+test('only the sync badge is an island: it hydrates and Sync now runs in the page; links load server-rendered pages', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (['error', 'warning'].includes(message.type())) errors.push(message.text());
+  });
   const checked = page.waitForRequest((r) => r.url().includes('/api/check_and_sync'));
   await page.goto(app.url);
   await checked;
+  // Islands mode: the page is server HTML; the badge is the one island the WASM takes over.
+  await expect(page.locator('leptos-island')).toHaveCount(1);
+  await expect(page.locator('leptos-island .sync')).toHaveCount(1);
+
   // A full page load would start a new document and lose this mark.
   await page.evaluate(() => ((window as unknown as { stillHere: boolean }).stillHere = true));
+  const again = page.waitForRequest((r) => r.url().includes('/api/check_and_sync'));
+  const polled = page.waitForRequest((r) => r.url().includes('/api/get_sync_status'));
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  expect((await again).method()).toBe('POST');
+  await polled;
+  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+
+  // Navigation is the browser's: the next page comes whole from the server, its island starts again.
+  const next = page.waitForRequest((r) => r.url().includes('/api/check_and_sync'));
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Stats' }).click();
   await expect(page).toHaveURL(/\/stats$/);
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
-  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBe(true);
+  await next;
+  expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBeUndefined();
+  expect(errors).toEqual([]);
 });

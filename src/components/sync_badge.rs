@@ -72,7 +72,8 @@ fn downloading_text(status: &SyncStatus) -> String {
     }
 }
 
-#[component]
+/// An island: the only part of a page that runs in the browser (its props travel in the page).
+#[island]
 pub fn SyncBadge(rendered_version: Option<String>, settings: BadgeSettings) -> impl IntoView {
     let view = RwSignal::new(BadgeView::Hidden);
     // Each start of polling gets a number; a loop whose number is no longer current stops.

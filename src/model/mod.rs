@@ -1,7 +1,7 @@
 //! Types shared by the server and the browser, one file per subject.
 //!
 //! Everything here derives serde once and is used on both sides (server functions carry these
-//! types; the hydrated page decodes them). Re-exported flat so callers write `model::BookDetail`.
+//! types; the browser decodes those its island calls). Re-exported flat so callers write `model::BookDetail`.
 
 mod book;
 mod error;

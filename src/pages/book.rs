@@ -77,9 +77,6 @@ fn Book(book: BookDetail, hide_deleted: bool) -> impl IntoView {
         ("Time spent reading", book.time_spent_reading_secs.map(format::duration)),
     ];
     let description = book.description.clone().map(|text| view! { <Description text/> });
-    // After an in-app navigation the browser does not scroll to the `#h-…` anchor itself; the
-    // router scrolls to the top first, so this waits for the next frame.
-    Effect::new(|_| request_animation_frame(scroll_to_anchor));
     view! {
         <Title text=summary.title.clone()/>
         <article class="book">
@@ -201,18 +198,6 @@ fn HighlightItem(highlight: Highlight) -> impl IntoView {
                 })}
             </p>
         </li>
-    }
-}
-
-/// Scrolls to the element the URL's fragment names (browser only).
-fn scroll_to_anchor() {
-    #[cfg(feature = "hydrate")]
-    {
-        let Ok(hash) = window().location().hash() else { return };
-        let id = percent_encoding::percent_decode_str(hash.trim_start_matches('#')).decode_utf8_lossy();
-        if let Some(element) = (!id.is_empty()).then(|| document().get_element_by_id(&id)).flatten() {
-            element.scroll_into_view();
-        }
     }
 }
 

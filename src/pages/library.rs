@@ -1,6 +1,6 @@
 //! The library page `/`: every item with its progress and highlights; search (`q`), kind filter
-//! (`kind`), sort (`sort`) and paging (`page`) through a plain GET form, so it works without
-//! JavaScript and navigates in place once hydrated.
+//! (`kind`), sort (`sort`) and paging (`page`) through a plain GET form: a server-rendered page,
+//! with or without JavaScript.
 
 use crate::{
     components::{loaded, query::use_query},
