@@ -1,6 +1,10 @@
 //! The kobo-shelf server binary; everything it does lives in `kobo_shelf::server`.
 
 #[cfg(feature = "ssr")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+#[cfg(feature = "ssr")]
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     kobo_shelf::server::cli::main().await

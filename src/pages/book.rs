@@ -47,9 +47,12 @@ fn DeletedFilter(id: String, hide_deleted: bool, deleted: usize) -> impl IntoVie
 }
 
 #[component]
-fn Book(book: BookDetail, hide_deleted: bool) -> impl IntoView {
+fn Book(mut book: BookDetail, hide_deleted: bool) -> impl IntoView {
+    // Thousands of highlights: moved into the view, not cloned.
+    let chapters = std::mem::take(&mut book.chapters);
+    let headings: Vec<String> = chapters.iter().map(|chapter| chapter.heading(&chapters).to_string()).collect();
     let summary = &book.summary;
-    let annotations = book.chapters.iter().flat_map(|chapter| &chapter.highlights);
+    let annotations = chapters.iter().flat_map(|chapter| &chapter.highlights);
     let markups = annotations.clone().filter(|h| h.is_markup).count();
     let deleted = annotations.clone().filter(|h| h.deleted_on_device.is_some()).count();
     let highlight_total = annotations.count() - markups;
@@ -106,9 +109,8 @@ fn Book(book: BookDetail, hide_deleted: bool) -> impl IntoView {
                 <h2>{heading}</h2>
                 {(deleted > 0 || hide_deleted).then(|| view! { <DeletedFilter id=summary.id.clone() hide_deleted deleted/> })}
                 {(highlight_total + markups == 0).then(|| view! { <p class="empty">"No highlights in this book yet."</p> })}
-                {book.chapters.iter().map(|chapter| {
-                    let title = chapter.heading(&book.chapters).to_string();
-                    view! { <ChapterSection title highlights=chapter.highlights.clone()/> }
+                {chapters.into_iter().zip(headings).map(|(chapter, title)| {
+                    view! { <ChapterSection title highlights=chapter.highlights/> }
                 }).collect_view()}
             </section>
         </article>
@@ -161,9 +163,9 @@ fn ChapterSection(title: String, highlights: Vec<Highlight>) -> impl IntoView {
 
 #[component]
 fn HighlightItem(highlight: Highlight) -> impl IntoView {
-    let colour = highlight.color;
-    let body = if highlight.is_markup {
-        let file = |extension: &str| format!("/markup/{}.{extension}", encode_url_component(&highlight.id));
+    let Highlight { id, text, note, color, is_markup, created, deleted_on_device } = highlight;
+    let body = if is_markup {
+        let file = |extension: &str| format!("/markup/{}.{extension}", encode_url_component(&id));
         view! {
             <figure class="markup-page">
                 <div class="markup-images">
@@ -175,27 +177,19 @@ fn HighlightItem(highlight: Highlight) -> impl IntoView {
         }
         .into_any()
     } else {
-        view! { <blockquote>{highlight.text.clone().unwrap_or_default()}</blockquote> }.into_any()
+        view! { <blockquote>{text.unwrap_or_default()}</blockquote> }.into_any()
     };
+    let dates = (created.as_deref().map(format::date), deleted_on_device.as_deref().map(format::date));
     view! {
-        <li
-            class=format!("highlight color-{}", colour.slug())
-            id=format!("h-{}", highlight.id)
-            data-deleted-on-device=highlight.deleted_on_device.clone()
-        >
+        <li class=format!("highlight color-{}", color.slug()) id=format!("h-{id}") data-deleted-on-device=deleted_on_device>
             {body}
-            {highlight.note.clone().map(|note| view! {
+            {note.map(|note| view! {
                 <p class="note"><span class="note-label">"Note: "</span>{note}</p>
             })}
             <p class="highlight-meta">
-                {colour.is_shown().then(|| view! { <span class="swatch" aria-hidden="true"></span> {colour.label()} })}
-                {highlight.created.as_deref().map(|date| {
-                    let separator = if colour.is_shown() { " · " } else { "" };
-                    format!("{separator}{}", format::date(date))
-                })}
-                {highlight.deleted_on_device.as_deref().map(|date| view! {
-                    <span class="deleted-mark">{format!(" · deleted on device {}", format::date(date))}</span>
-                })}
+                {color.is_shown().then(|| view! { <span class="swatch" aria-hidden="true"></span> {color.label()} })}
+                {dates.0.map(|date| if color.is_shown() { format!(" · {date}") } else { date })}
+                {dates.1.map(|date| view! { <span class="deleted-mark">{format!(" · deleted on device {date}")}</span> })}
             </p>
         </li>
     }
