@@ -12,6 +12,7 @@ pub mod kobo;
 pub mod markups;
 pub mod search;
 pub mod settings;
+pub mod sibling_cache;
 pub mod sync;
 
 pub use http::{
