@@ -25,6 +25,8 @@ struct IndexedItem {
     author_key: Option<String>,
     /// ContentIDs of every copy of this item (the shown one first).
     copies: Vec<String>,
+    /// `content.ImageId` naming the cover: the shown copy's, else another copy's.
+    image_id: Option<String>,
 }
 
 /// The library of one file version.
@@ -46,6 +48,7 @@ struct ContentRow {
     percent_read: u8,
     read_status: ReadStatus,
     last_read: Option<String>,
+    image_id: Option<String>,
 }
 
 impl ContentRow {
@@ -136,6 +139,11 @@ impl LibraryIndex {
         let item = &self.items[*self.by_id.get(id)?];
         Some((&item.summary, &item.copies))
     }
+
+    /// The `ImageId` of the cover of the entry a ContentID belongs to.
+    pub fn image_id(&self, id: &str) -> Option<&str> {
+        self.items[*self.by_id.get(id)?].image_id.as_deref()
+    }
 }
 
 /// Lower-case without diacritics, so `miserables` finds "Les Misérables".
@@ -145,7 +153,7 @@ pub fn fold(text: &str) -> String {
 
 fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<ContentRow>> {
     let sql = format!(
-        "SELECT ContentID, {title}, {author}, {mime}, {percent}, {status}, {last_read}
+        "SELECT ContentID, {title}, {author}, {mime}, {percent}, {status}, {last_read}, {image_id}
          FROM content
          WHERE {top_level}",
         title = columns.content("Title"),
@@ -154,6 +162,7 @@ fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<
         percent = columns.content("___PercentRead"),
         status = columns.content("ReadStatus"),
         last_read = columns.content("DateLastRead"),
+        image_id = columns.content("ImageId"),
         top_level = columns.top_level_item(),
     );
     let mut statement = conn.prepare(&sql)?;
@@ -166,6 +175,7 @@ fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<
             percent_read: number_at(row, 4)?.unwrap_or(0.0).clamp(0.0, 100.0) as u8,
             read_status: ReadStatus::from_code(number_at(row, 5)?.unwrap_or(0.0) as i64),
             last_read: text_at(row, 6)?.as_deref().and_then(normalize_date),
+            image_id: text_at(row, 7)?,
             id,
         }))
     })?;
@@ -195,6 +205,7 @@ fn orphaned_volumes(conn: &Connection, columns: &Columns) -> rusqlite::Result<Ve
             percent_read: 0,
             read_status: ReadStatus::Unread,
             last_read: None,
+            image_id: None,
             id,
         })
         .collect())
@@ -223,6 +234,7 @@ fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> I
     copies.sort_by(|a, b| b.progress_rank().cmp(&a.progress_rank()));
     let highlight_count = copies.iter().map(|copy| counts.get(&copy.id).copied().unwrap_or(0)).sum();
     let ids: Vec<String> = copies.iter().map(|copy| copy.id.clone()).collect();
+    let image_id = copies.iter().find_map(|copy| copy.image_id.clone());
     let shown = copies.swap_remove(0);
     let title = shown.title.clone().unwrap_or_else(|| title_from_id(&shown.id));
     let author_key = shown.author.as_deref().map(fold);
@@ -231,6 +243,7 @@ fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> I
         title_key: fold(&title),
         author_key,
         copies: ids,
+        image_id,
         summary: BookSummary {
             id: shown.id,
             title,
