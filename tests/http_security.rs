@@ -323,6 +323,8 @@ impl PrivateRoute {
     }
 }
 
+const MOBY_DICK_ID: &str = "file:///mnt/onboard/Melville, Herman/Moby-Dick.kepub.epub";
+
 /// The pages, downloads and APIs that need a session, with real ids so a leak would show.
 fn private_pages(book_id: &str, markup_id: &str) -> Vec<PrivateRoute> {
     let book = encode_url_component(book_id);
@@ -335,6 +337,8 @@ fn private_pages(book_id: &str, markup_id: &str) -> Vec<PrivateRoute> {
         PrivateRoute::get("export/library.zip"),
         PrivateRoute::get(format!("export/book.md?id={book}")),
         PrivateRoute::get(format!("markup/{markup_id}.svg")),
+        // A cover drawn from the title and author (Moby-Dick has no thumbnail in the demo).
+        PrivateRoute::get(format!("cover?id={}", encode_url_component(MOBY_DICK_ID))),
         PrivateRoute::get("api/sync-status"),
         PrivateRoute::post("api/check-and-sync", ""),
     ]

@@ -84,6 +84,31 @@ test('a sideloaded epub shows its chapters; grey highlights show no colour', asy
   await expect(page.getByText('5b0d6e0a-3a55-4d8e-a1f1-2c9b7f3c8e11')).toHaveCount(0);
 });
 
+test('covers load: the device thumbnails and the drawn ones', async ({ page }) => {
+  /** Waits until the image has loaded, then gives its natural size. */
+  const loadedSize = async (img: ReturnType<Page['locator']>) => {
+    await img.scrollIntoViewIfNeeded();
+    await expect.poll(() => img.evaluate((el: HTMLImageElement) => el.complete && el.naturalWidth)).toBeGreaterThan(0);
+    return img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight]);
+  };
+  await page.goto(app.url);
+  await expect(page.locator('.item img.cover')).toHaveCount(16);
+  const warAndPeace = page.locator('.item', { hasText: 'War and Peace' }).locator('img.cover');
+  await expect(warAndPeace).toHaveAttribute('alt', 'Cover of War and Peace');
+  await expect(warAndPeace).toHaveAttribute('loading', 'lazy');
+  // Width and height are set, so the list does not move when covers arrive.
+  await expect(warAndPeace).toHaveAttribute('width', '56');
+  await expect(warAndPeace).toHaveAttribute('height', '84');
+  // The device's library thumbnail (a JPEG), and covers drawn where there is none (SVG).
+  expect(await loadedSize(warAndPeace)).toEqual([355, 530]);
+  for (const title of ['Moby-Dick', 'Escaping <Everything>']) {
+    const drawn = page.locator('.item', { hasText: title }).locator('img.cover');
+    expect(await loadedSize(drawn)).toEqual([200, 300]);
+  }
+  await page.getByRole('link', { name: 'War and Peace' }).click();
+  expect(await loadedSize(page.locator('.book-head img.cover'))).toEqual([355, 530]);
+});
+
 test('annotations of a book no longer on the device are still listed under its file name', async ({ page }) => {
   await page.goto(`${app.url}/?q=vanished`);
   await page.getByRole('link', { name: 'The Vanished Chapter - A. Nonymous' }).click();
@@ -154,7 +179,8 @@ test('hostile text shows as text and never runs', async ({ page }) => {
   await expect(page.getByRole('heading', { level: 1 })).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { __kobo_pwned?: unknown }).__kobo_pwned)).toBeUndefined();
   expect(await page.locator('main script').count()).toBe(0);
-  expect(await page.locator('main img:not([src^="/markup/"])').count()).toBe(0);
+  // The only images: the markup's and the book's cover (drawn from its title, escaped).
+  expect(await page.locator('main img:not([src^="/markup/"]):not(img.cover[src^="/cover?id="])').count()).toBe(0);
   // The book's markup has no files in the bucket: its placeholder image answers 404.
   expect(errors.filter((e) => !e.includes('status of 404'))).toEqual([]);
 });

@@ -30,6 +30,11 @@ pub fn book_href(id: &str) -> String {
     format!("/book?id={}", encode_url_component(id))
 }
 
+/// The URL of an item's cover image (the device's, or one drawn from its title).
+pub fn cover_href(id: &str) -> String {
+    format!("/cover?id={}", encode_url_component(id))
+}
+
 /// The book page's URL scrolled to one highlight.
 pub fn highlight_href(book_id: &str, highlight_id: &str) -> String {
     format!("{}#h-{}", book_href(book_id), encode_url_component(highlight_id))

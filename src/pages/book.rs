@@ -2,7 +2,11 @@
 //! grouped by chapter in reading order.
 
 use crate::{
-    components::{loaded, query::use_query},
+    components::{
+        cover::{Cover, CoverSize},
+        loaded,
+        query::use_query,
+    },
     format,
     model::{encode_url_component, BookDetail, Highlight, ShelfError},
 };
@@ -89,15 +93,20 @@ fn Book(mut book: BookDetail, hide_deleted: bool) -> impl IntoView {
                     "Export highlights (Markdown)"
                 </a>
             </p>
-            <h1>{summary.title.clone()}</h1>
-            <p class="book-author">{summary.author.clone().map(|author| format!("by {author}"))}</p>
-            {summary.removed_from_device.then(|| view! {
-                <p class="removed-note">"No longer on your device: kobo-shelf keeps its annotations."</p>
-            })}
-            <div class="progress big" title=summary.read_status.label()>
-                <span class="bar" role="progressbar" aria-label="Reading progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=summary.percent_read>
-                    <span class="fill" style=format!("width: {}%", summary.percent_read)></span>
-                </span>
+            <div class="book-head">
+                <Cover id=summary.id.clone() title=summary.title.clone() size=CoverSize::Page/>
+                <div>
+                    <h1>{summary.title.clone()}</h1>
+                    <p class="book-author">{summary.author.clone().map(|author| format!("by {author}"))}</p>
+                    {summary.removed_from_device.then(|| view! {
+                        <p class="removed-note">"No longer on your device: kobo-shelf keeps its annotations."</p>
+                    })}
+                    <div class="progress big" title=summary.read_status.label()>
+                        <span class="bar" role="progressbar" aria-label="Reading progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=summary.percent_read>
+                            <span class="fill" style=format!("width: {}%", summary.percent_read)></span>
+                        </span>
+                    </div>
+                </div>
             </div>
             <dl class="facts">
                 {facts.into_iter().filter_map(|(label, value)| value.map(|value| view! {

@@ -3,6 +3,7 @@
 //! with or without JavaScript.
 
 use crate::{
+    components::cover::{Cover, CoverSize},
     components::{loaded, query::use_query},
     format,
     model::{book_href, BookSummary, ItemKind, LibraryListing, LibraryQuery, LibrarySort, ShelfError},
@@ -108,6 +109,8 @@ fn Item(item: BookSummary) -> impl IntoView {
     let highlights = format::count(item.highlight_count as usize, "highlight", "highlights");
     view! {
         <li class="item">
+            <Cover id=item.id.clone() title=item.title.clone() size=CoverSize::List/>
+            <div class="item-text">
             <div class="item-main">
                 <a class="item-title" href=book_href(&item.id)>{item.title.clone()}</a>
                 <span class="item-author">{author}</span>
@@ -125,6 +128,7 @@ fn Item(item: BookSummary) -> impl IntoView {
                     {item.last_read.as_deref().map(|date| format!("Read {}", format::date(date)))}
                 </span>
                 {item.removed_from_device.then(|| view! { <span class="removed">"Removed from device"</span> })}
+            </div>
             </div>
         </li>
     }

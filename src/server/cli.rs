@@ -1,26 +1,39 @@
-//! The binary's commands: `serve` (the default), `demo-db` (write a generated library).
+//! The binary's commands: `serve` (the default), `push` (upload a plugged-in Kobo), `demo-db`
+//! (write a generated library), and the operator's helpers.
 
 use super::{
     archive::{self, Archive},
     demo::{self, DemoOptions},
     http::serve,
+    push::{self, Device, PushOptions},
     settings::Settings,
+    sync::open_source,
 };
 use std::{
     io::Write,
     path::{Path, PathBuf},
     process::ExitCode,
+    time::Duration,
 };
+
+/// How long `push` waits while another program holds a lock on the Kobo's database.
+const PUSH_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 const USAGE: &str = "\
 kobo-shelf: a reading library for Kobo e-readers
 
 Usage:
   kobo-shelf [serve]             run the web server (settings: Leptos.toml and KOBO_SHELF_* variables)
-  kobo-shelf demo-db --out PATH [--seed N] [--books N] [--highlights N] [--old-firmware]
-                                 write a generated KoboReader.sqlite (books: items in all;
-                                 highlights: average per generated book; old firmware: no
-                                 Bookmark.Color, Type or ExtraAnnotationData columns)
+  kobo-shelf push [--device DIR] upload a plugged-in Kobo (found at the usual mount points, or
+                                 DIR) to the source the server syncs from (KOBO_SHELF_SOURCE and
+                                 the S3 settings): its database, then the markups and covers
+                                 not uploaded yet
+  kobo-shelf demo-db --out PATH | --device DIR [--seed N] [--books N] [--highlights N] [--old-firmware]
+                                 write a generated KoboReader.sqlite with its markups and covers,
+                                 as in the bucket (--out) or as on a Kobo (--device DIR: .kobo/,
+                                 .kobo-images/); books: items in all; highlights: average per
+                                 generated book; old firmware: no Bookmark.Color, Type or
+                                 ExtraAnnotationData columns
   kobo-shelf hash-password       read a password on stdin, print its argon2 hash for
                                  KOBO_SHELF_PASSWORD_HASH
   kobo-shelf check-config        print every setting that would be used and where it comes from
@@ -38,6 +51,7 @@ pub async fn main() -> ExitCode {
             Ok(settings) => serve(settings).await,
             Err(err) => Err(err.to_string()),
         },
+        Some("push") => push_command(&args[1..]).await,
         Some("demo-db") => demo_db(&args[1..]),
         Some("hash-password") => hash_password(),
         Some("archive") => archive_command(&args[1..]),
@@ -60,6 +74,7 @@ pub async fn main() -> ExitCode {
 fn demo_db(args: &[String]) -> Result<(), String> {
     let mut options = DemoOptions::default();
     let mut out: Option<PathBuf> = None;
+    let mut device: Option<PathBuf> = None;
     let mut pairs = args.iter();
     while let Some(flag) = pairs.next() {
         if flag == "--old-firmware" {
@@ -70,16 +85,47 @@ fn demo_db(args: &[String]) -> Result<(), String> {
         let number = || value.parse::<usize>().map_err(|_| format!("{flag} expects a whole number, got `{value}`"));
         match flag.as_str() {
             "--out" => out = Some(PathBuf::from(value)),
+            "--device" => device = Some(PathBuf::from(value)),
             "--seed" => options.seed = number()? as u64,
             "--books" => options.books = number()?,
             "--highlights" => options.highlights_per_book = number()?,
             _ => return Err(format!("unknown option `{flag}`\n{USAGE}")),
         }
     }
-    let out = out.ok_or_else(|| format!("--out is required\n{USAGE}"))?;
-    let stats = demo::write_library(&out, &options).map_err(|err| err.to_string())?;
-    tracing::info!(path = %out.display(), items = stats.items, bookmarks = stats.bookmarks, "library written");
+    let (path, stats) = match (out, device) {
+        (Some(out), None) => (out.clone(), demo::write_library(&out, &options)),
+        (None, Some(device)) => (device.clone(), demo::write_device(&device, &options)),
+        _ => return Err(format!("give either --out or --device\n{USAGE}")),
+    };
+    let stats = stats.map_err(|err| err.to_string())?;
+    tracing::info!(path = %path.display(), items = stats.items, bookmarks = stats.bookmarks, "library written");
     Ok(())
+}
+
+/// `push [--device DIR]`: progress lines and the summary on stdout.
+async fn push_command(args: &[String]) -> Result<(), String> {
+    let device = match args {
+        [] => Device::find(Path::new("/")),
+        [flag, dir] if flag == "--device" => Device::at(Path::new(dir)),
+        _ => return Err(format!("usage: kobo-shelf push [--device DIR]\n{USAGE}")),
+    }
+    .map_err(|err| err.to_string())?;
+    let settings = Settings::from_environment().map_err(|err| err.to_string())?;
+    if settings.source_is_default {
+        return Err("no source to push to: set KOBO_SHELF_SOURCE to s3://<bucket>/<key> (with the \
+                    KOBO_SHELF_S3_* settings) or file:///<path>, as for the server"
+            .into());
+    }
+    let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
+    let options = PushOptions { busy_timeout: PUSH_BUSY_TIMEOUT, upload_timeout: settings.sync.download_timeout };
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "pushing the Kobo at {} to {}", device.root().display(), settings.source);
+    let report = push::push(&device, source.as_ref(), &options, &mut |step| {
+        let _ = writeln!(std::io::stdout(), "{step}");
+    })
+    .await
+    .map_err(|err| err.to_string())?;
+    writeln!(out, "{report}").map_err(|err| err.to_string())
 }
 
 /// Prints the settings as the server would use them: one line each, `NAME = value (origin)`.

@@ -5,13 +5,16 @@ pub mod appdb;
 pub mod archive;
 pub mod auth;
 pub mod cli;
+pub mod covers;
 pub mod demo;
 pub mod export;
 pub mod http;
 pub mod kobo;
 pub mod markups;
+pub mod push;
 pub mod search;
 pub mod settings;
+pub mod sibling_cache;
 pub mod sync;
 
 pub use http::{

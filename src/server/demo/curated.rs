@@ -1,13 +1,28 @@
 //! The hand-written part of the demo library: public-domain books with real passages, and
 //! every case a real `KoboReader.sqlite` can hold.
 
-use super::writer::{Item, LibraryWriter, Mark, SectionStyle};
+use super::writer::{Item, LibraryWriter, Mark, SectionStyle, Thumbnail};
 
 type Write = fn(&mut LibraryWriter) -> rusqlite::Result<()>;
 
 /// The page and strokes of the demo's handwritten markup, as a colour device uploads them.
 const MARKUP_PAGE: &[u8] = include_bytes!("markup-page.jpg");
 const MARKUP_STROKES: &[u8] = include_bytes!("markup-strokes.svg");
+
+/// Cover thumbnails as a device keeps them: a book opened once has the full-screen `N3_FULL`
+/// too; one only seen in the library grid has just `N3_LIBRARY_GRID`. Books without any get a
+/// cover drawn by the server.
+const WAR_AND_PEACE_COVER: &[Thumbnail] = &[
+    ("N3_FULL", include_bytes!("covers/war-and-peace-full.jpg")),
+    ("N3_LIBRARY_FULL", include_bytes!("covers/war-and-peace-library-full.jpg")),
+    ("N3_LIBRARY_GRID", include_bytes!("covers/war-and-peace-library-grid.jpg")),
+];
+const PRIDE_AND_PREJUDICE_COVER: &[Thumbnail] = &[
+    ("N3_LIBRARY_FULL", include_bytes!("covers/pride-and-prejudice-library-full.jpg")),
+    ("N3_LIBRARY_GRID", include_bytes!("covers/pride-and-prejudice-library-grid.jpg")),
+];
+const CRIME_AND_PUNISHMENT_COVER: &[Thumbnail] =
+    &[("N3_LIBRARY_GRID", include_bytes!("covers/crime-and-punishment-library-grid.jpg"))];
 
 const ITEMS: [Write; 17] = [
     war_and_peace,
@@ -72,6 +87,7 @@ fn war_and_peace(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         language: Some("en"),
         isbn: Some("9780199232765"),
         time_spent_secs: 98_400,
+        thumbnails: WAR_AND_PEACE_COVER,
         ..Item::default()
     })?;
     // A week of evenings (one skipped), as `LeaveContent` sessions; the rest of its 98,400 s
@@ -187,6 +203,7 @@ fn pride_and_prejudice_store(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         series_number: Some("4"),
         language: Some("en"),
         time_spent_secs: 41_000,
+        thumbnails: PRIDE_AND_PREJUDICE_COVER,
         ..Item::default()
     })?;
     let one = w.chapter(id, SectionStyle::Store, 1, Some("Chapter 1"), 1)?;
@@ -350,6 +367,7 @@ fn crime_and_punishment(w: &mut LibraryWriter) -> rusqlite::Result<()> {
         status: 1,
         last_read: Some("2026-09-09T23:59:59Z"),
         language: Some("ja"),
+        thumbnails: CRIME_AND_PUNISHMENT_COVER,
         ..Item::default()
     })?;
     let one = w.chapter(id, SectionStyle::Store, 1, Some("第一部"), 1)?;

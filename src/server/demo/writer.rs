@@ -30,6 +30,8 @@ pub struct Item<'a> {
     pub language: Option<&'a str>,
     pub isbn: Option<&'a str>,
     pub time_spent_secs: i64,
+    /// The cover thumbnails the device keeps for it (none: the server draws a cover).
+    pub thumbnails: &'a [Thumbnail],
 }
 
 /// The layout a device writes for a book's sections and table of contents (see
@@ -78,10 +80,27 @@ impl Default for Mark<'_> {
 /// A file the device uploads beside the database: its relative path and bytes.
 pub type SideFile = (String, &'static [u8]);
 
+/// A cover thumbnail as the device keeps it: its kind (`N3_LIBRARY_FULL`, …) and JPEG bytes.
+pub type Thumbnail = (&'static str, &'static [u8]);
+
+/// The thumbnails of one item, named on the device by the item's `content.ImageId`.
+pub struct Cover {
+    pub image_id: String,
+    pub thumbnails: Vec<Thumbnail>,
+}
+
+/// What a writer made: counts, the files beside the database and the covers.
+pub struct Written {
+    pub stats: DemoStats,
+    pub side_files: Vec<SideFile>,
+    pub covers: Vec<Cover>,
+}
+
 pub struct LibraryWriter {
     conn: Connection,
     /// Files the device uploads beside the database (markups), by relative path.
     side_files: Vec<SideFile>,
+    covers: Vec<Cover>,
     rng: fastrand::Rng,
     items: usize,
     bookmarks: usize,
@@ -98,6 +117,7 @@ impl LibraryWriter {
         Ok(LibraryWriter {
             conn,
             side_files: Vec::new(),
+            covers: Vec::new(),
             rng: fastrand::Rng::with_seed(seed),
             items: 0,
             bookmarks: 0,
@@ -105,10 +125,11 @@ impl LibraryWriter {
         })
     }
 
-    /// Commits the database; returns what was written and the side files to write beside it.
-    pub fn finish(self) -> rusqlite::Result<(DemoStats, Vec<SideFile>)> {
+    /// Commits the database; returns what was written, with the files to put beside it.
+    pub fn finish(self) -> rusqlite::Result<Written> {
         self.conn.execute_batch("COMMIT")?;
-        Ok((DemoStats { items: self.items, bookmarks: self.bookmarks }, self.side_files))
+        let stats = DemoStats { items: self.items, bookmarks: self.bookmarks };
+        Ok(Written { stats, side_files: self.side_files, covers: self.covers })
     }
 
     /// A file to put beside the database, like the device's markup uploads.
@@ -121,10 +142,11 @@ impl LibraryWriter {
             .prepare_cached(
                 "INSERT INTO content (ContentID, ContentType, MimeType, BookID, Title, Attribution,
                    Description, Publisher, DateLastRead, ReadStatus, ___UserID, ___PercentRead,
-                   Language, ISBN, Series, SeriesNumber, DateAdded, TimeSpentReading, DateCreated)
+                   Language, ISBN, Series, SeriesNumber, DateAdded, TimeSpentReading, DateCreated,
+                   ImageId)
                  VALUES (:id, '6', :mime, NULL, :title, :author, :description, :publisher, :last_read,
                    :status, :user, :percent, :language, :isbn, :series, :series_number, :date_added,
-                   :time_spent, :date_added)",
+                   :time_spent, :date_added, :image_id)",
             )?
             .execute(named_params! {
                 ":id": item.id, ":mime": item.mime, ":title": item.title, ":author": item.author,
@@ -133,7 +155,11 @@ impl LibraryWriter {
                 ":percent": item.percent, ":language": item.language, ":isbn": item.isbn,
                 ":series": item.series, ":series_number": item.series_number,
                 ":date_added": item.date_added, ":time_spent": item.time_spent_secs,
+                ":image_id": image_id_of(item.id),
             })?;
+        if !item.thumbnails.is_empty() {
+            self.covers.push(Cover { image_id: image_id_of(item.id), thumbnails: item.thumbnails.to_vec() });
+        }
         self.items += 1;
         self.volume_index = 0;
         Ok(())
@@ -333,6 +359,17 @@ impl LibraryWriter {
 
     fn pick(&mut self, words: &[&'static str]) -> &'static str {
         words[self.rng.usize(..words.len())]
+    }
+}
+
+/// The `ImageId` a device gives an item: a store book's UUID as it is; for a sideloaded file
+/// its ContentID with every character but ASCII letters and digits made `_`
+/// (`file:///mnt/onboard/a.epub` → `file____mnt_onboard_a_epub`).
+pub fn image_id_of(content_id: &str) -> String {
+    if content_id.starts_with("file://") {
+        content_id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+    } else {
+        content_id.to_string()
     }
 }
 

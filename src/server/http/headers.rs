@@ -11,6 +11,10 @@ use leptos::prelude::*;
 const DEFAULT_POLICY: &str =
     "default-src 'none'; style-src 'self'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// For images that may be SVG (markups, drawn covers): scripts, plugins, frames, links out all
+/// forbidden, inline styles (used by drawings) allowed, so opening one directly runs nothing.
+pub const IMAGE_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
+
 /// Every response: no MIME sniffing, no framing, no referrer leaks, a policy if none is set.
 pub async fn every_response(mut response: Response) -> Response {
     let headers = response.headers_mut();

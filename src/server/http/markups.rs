@@ -3,7 +3,7 @@
 //! The SVG comes from outside, so it is only ever served as an image with a
 //! `Content-Security-Policy` that forbids scripts: opening it directly runs nothing.
 
-use super::AppState;
+use super::{headers::IMAGE_POLICY, AppState};
 use crate::server::markups::{parse_file_name, Kind};
 use axum::{
     extract::{Path as UrlPath, State},
@@ -13,9 +13,6 @@ use axum::{
     Router,
 };
 use bytes::Bytes;
-
-/// Scripts, plugins, frames, links out: all forbidden; inline styles (used by drawings) allowed.
-const SVG_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";
 
 /// Shown where a markup file is missing or cannot be fetched.
 const PLACEHOLDER: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="600" height="800" viewBox="0 0 600 800"><rect width="600" height="800" fill="#eee9df"/><text x="300" y="400" font-family="sans-serif" font-size="26" fill="#6b655c" text-anchor="middle">Markup image not available</text></svg>"##;
@@ -36,6 +33,6 @@ async fn markup_file(State(state): State<AppState>, UrlPath(file): UrlPath<Strin
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(kind.content_type()));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(SVG_POLICY));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(IMAGE_POLICY));
     response
 }

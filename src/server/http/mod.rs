@@ -1,5 +1,5 @@
 //! The HTTP layer: the only part of the server that knows axum, hyper and [`AppState`]. The
-//! services below it (`kobo`, `sync`, `search`, `markups`, `auth`, `export`, `settings`) know
+//! services below it (`kobo`, `sync`, `search`, `markups`, `covers`, `auth`, `export`, `settings`) know
 //! nothing of requests.
 //!
 //! The login boundary holds by construction, in this order:
@@ -13,6 +13,7 @@
 
 mod api;
 mod assets;
+mod covers;
 mod export;
 mod headers;
 mod login;
@@ -51,6 +52,7 @@ pub fn router(state: AppState, assets: Router<AppState>) -> Router {
         .merge(export::routes())
         .merge(theme::routes())
         .merge(markups::routes())
+        .merge(covers::routes())
         .leptos_routes_with_context(&state, routes, per_request_context, move || shell(options.clone()))
         .fallback(leptos_axum::render_app_async_with_context(not_found_context, move || shell(not_found_shell.clone())))
         .layer(middleware::from_fn_with_state(state.clone(), login::require_login))

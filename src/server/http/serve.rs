@@ -6,6 +6,7 @@ use crate::server::{
     appdb,
     archive::Archive,
     auth::Auth,
+    covers::CoverStore,
     demo::{self, DemoOptions},
     kobo::{LibraryStore, Snapshot},
     markups::MarkupStore,
@@ -48,6 +49,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         }
     };
     let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
+    let covers = Arc::new(CoverStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
     let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
         .with_after_swap(Arc::new(build_index))
         .with_before_complete(Arc::new(ingest_into(archive.clone())));
@@ -74,6 +76,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         auth,
         search,
         markups,
+        covers,
         password_checks,
         archive,
     };

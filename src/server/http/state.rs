@@ -6,6 +6,7 @@ use crate::model::{BookDetail, ShelfError};
 use crate::server::{
     archive::Archive,
     auth::{Auth, SignedIn},
+    covers::CoverStore,
     kobo::{LibraryStore, Snapshot},
     markups::MarkupStore,
     search::SearchIndex,
@@ -26,6 +27,7 @@ pub struct AppState {
     pub auth: Option<Arc<Auth>>,
     pub search: Arc<SearchIndex>,
     pub markups: Arc<MarkupStore>,
+    pub covers: Arc<CoverStore>,
     /// Turns to compute a password hash (see `login::PASSWORD_CHECKS_AT_ONCE`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
     pub archive: Arc<Archive>,

@@ -34,6 +34,8 @@ struct IndexedItem {
     author_key: Option<String>,
     /// ContentIDs of every copy of this item (the shown one first).
     copies: Vec<String>,
+    /// `content.ImageId` naming the cover: the shown copy's, else another copy's.
+    image_id: Option<String>,
 }
 
 /// The library of one file version.
@@ -55,6 +57,7 @@ struct ContentRow {
     percent_read: u8,
     read_status: ReadStatus,
     last_read: Option<String>,
+    image_id: Option<String>,
 }
 
 impl ContentRow {
@@ -98,7 +101,9 @@ impl LibraryIndex {
             let deleted: u32 = item.copies.iter().filter_map(|copy| entries.deleted_counts.get(copy)).sum();
             item.summary.highlight_count += deleted;
         }
-        items.extend(entries.removed.iter().map(|summary| IndexedItem::new(summary.clone(), vec![summary.id.clone()])));
+        let removed =
+            entries.removed.iter().map(|summary| IndexedItem::new(summary.clone(), vec![summary.id.clone()], None));
+        items.extend(removed);
         LibraryIndex::from_items(items)
     }
 
@@ -157,6 +162,11 @@ impl LibraryIndex {
         let item = &self.items[*self.by_id.get(id)?];
         Some((&item.summary, &item.copies))
     }
+
+    /// The `ImageId` of the cover of the entry a ContentID belongs to.
+    pub fn image_id(&self, id: &str) -> Option<&str> {
+        self.items[*self.by_id.get(id)?].image_id.as_deref()
+    }
 }
 
 /// Lower-case without diacritics, so `miserables` finds "Les Misérables".
@@ -166,7 +176,7 @@ pub fn fold(text: &str) -> String {
 
 fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<ContentRow>> {
     let sql = format!(
-        "SELECT ContentID, {title}, {author}, {mime}, {percent}, {status}, {last_read}
+        "SELECT ContentID, {title}, {author}, {mime}, {percent}, {status}, {last_read}, {image_id}
          FROM content
          WHERE {top_level}",
         title = columns.content("Title"),
@@ -175,6 +185,7 @@ fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<
         percent = columns.content("___PercentRead"),
         status = columns.content("ReadStatus"),
         last_read = columns.content("DateLastRead"),
+        image_id = columns.content("ImageId"),
         top_level = columns.top_level_item(),
     );
     let mut statement = conn.prepare(&sql)?;
@@ -187,6 +198,7 @@ fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<
             percent_read: number_at(row, 4)?.unwrap_or(0.0).clamp(0.0, 100.0) as u8,
             read_status: ReadStatus::from_code(number_at(row, 5)?.unwrap_or(0.0) as i64),
             last_read: text_at(row, 6)?.as_deref().and_then(normalize_date),
+            image_id: text_at(row, 7)?,
             id,
         }))
     })?;
@@ -216,6 +228,7 @@ fn orphaned_volumes(conn: &Connection, columns: &Columns) -> rusqlite::Result<Ve
             percent_read: 0,
             read_status: ReadStatus::Unread,
             last_read: None,
+            image_id: None,
             id,
         })
         .collect())
@@ -244,6 +257,7 @@ fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> I
     copies.sort_by(|a, b| b.progress_rank().cmp(&a.progress_rank()));
     let highlight_count = copies.iter().map(|copy| counts.get(&copy.id).copied().unwrap_or(0)).sum();
     let ids: Vec<String> = copies.iter().map(|copy| copy.id.clone()).collect();
+    let image_id = copies.iter().find_map(|copy| copy.image_id.clone());
     let shown = copies.swap_remove(0);
     let title = shown.title.clone().unwrap_or_else(|| title_from_id(&shown.id));
     IndexedItem::new(
@@ -259,17 +273,19 @@ fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> I
             removed_from_device: false,
         },
         ids,
+        image_id,
     )
 }
 
 impl IndexedItem {
-    fn new(summary: BookSummary, copies: Vec<String>) -> IndexedItem {
+    fn new(summary: BookSummary, copies: Vec<String>, image_id: Option<String>) -> IndexedItem {
         let author_key = summary.author.as_deref().map(fold);
         IndexedItem {
             search_text: format!("{} {}", fold(&summary.title), author_key.as_deref().unwrap_or("")),
             title_key: fold(&summary.title),
             author_key,
             copies,
+            image_id,
             summary,
         }
     }

@@ -15,7 +15,9 @@ pub use library::{ArchivedEntries, PAGE_SIZE};
 pub use passages::Passage;
 pub use reading::{ReadingHistory, ReadingRecord, ReadingSession, RunningTotal};
 pub use stats::ArchivedHistory;
-pub use store::{describe_sqlite_error, open_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
+pub use store::{
+    describe_sqlite_error, open_read_only, open_shared_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot,
+};
 
 use crate::model::{BookDetail, BookSummary, LibraryListing, LibraryQuery, ReadingStats, ShelfError};
 use std::sync::Arc;
@@ -23,6 +25,22 @@ use std::sync::Arc;
 /// What makes an open database no Kobo library (a missing table or column), if anything.
 pub fn kobo_schema_problem(conn: &rusqlite::Connection) -> Option<String> {
     schema::Columns::detect(conn).err()
+}
+
+/// The `ImageId`s of the library's items (books, articles…), which name their covers.
+pub fn item_image_ids(conn: &rusqlite::Connection) -> Result<Vec<String>, String> {
+    let columns = schema::Columns::detect(conn)?;
+    let sql = format!(
+        "SELECT DISTINCT {image_id} FROM content WHERE {top_level} AND {image_id} IS NOT NULL",
+        image_id = columns.content("ImageId"),
+        top_level = columns.top_level_item(),
+    );
+    let read = || -> rusqlite::Result<Vec<String>> {
+        let mut statement = conn.prepare(&sql)?;
+        let ids = statement.query_map([], |row| schema::text_at(row, 0))?;
+        Ok(ids.collect::<rusqlite::Result<Vec<_>>>()?.into_iter().flatten().collect())
+    };
+    read().map_err(|err| format!("its covers cannot be listed ({err})"))
 }
 
 impl Snapshot {
@@ -39,6 +57,11 @@ impl Snapshot {
     /// The list entry of any copy's ContentID.
     pub fn summary_of(&self, id: &str) -> Option<&BookSummary> {
         self.index.entry(id).map(|(summary, _)| summary)
+    }
+
+    /// The list entry of any copy's ContentID with its cover's `ImageId`, if it has one.
+    pub fn cover_of(&self, id: &str) -> Option<(&BookSummary, Option<&str>)> {
+        self.index.entry(id).map(|(summary, _)| (summary, self.index.image_id(id)))
     }
 
     /// The ContentIDs of every copy of the item `id` names (none if it names no item).

@@ -61,6 +61,16 @@ pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Opens a database another program may be using (a Kobo's own): read-only, but unlike
+/// [`open_read_only`] honouring its locks, journal and WAL, so a read is consistent.
+pub fn open_shared_read_only(path: &Path) -> rusqlite::Result<Connection> {
+    let uri = format!("file:{}?mode=ro", escape_uri_path(path));
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags)?;
+    conn.execute_batch("PRAGMA query_only = 1;")?;
+    Ok(conn)
+}
+
 /// Escapes the characters that have a meaning in a SQLite URI.
 fn escape_uri_path(path: &Path) -> String {
     let text = path.to_string_lossy();

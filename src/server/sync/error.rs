@@ -10,6 +10,8 @@ pub enum SyncError {
     Credentials(u16),
     #[error("The database is not in the bucket: {0} does not exist (HTTP 404)")]
     MissingObject(String),
+    #[error("The bucket {0} does not exist (HTTP 404): check the bucket name in KOBO_SHELF_SOURCE")]
+    MissingBucket(String),
     #[error("The bucket answered HTTP {status}{}", reason_suffix(*.status))]
     BucketStatus { status: u16 },
     #[error("The source file cannot be read: {0}")]
@@ -56,12 +58,18 @@ impl SyncError {
         }
     }
 
+    /// A blocking task that could not finish (it panicked or the runtime is shutting down).
+    pub fn task(err: tokio::task::JoinError) -> SyncError {
+        SyncError::LocalIo(format!("a background task failed: {err}"))
+    }
+
     /// A short name of the failure for logs.
     pub fn kind(&self) -> &'static str {
         match self {
             SyncError::Network(_) => "network",
             SyncError::Credentials(_) => "credentials",
             SyncError::MissingObject(_) => "missing_object",
+            SyncError::MissingBucket(_) => "missing_bucket",
             SyncError::BucketStatus { .. } => "bucket_status",
             SyncError::SourceFile(_) => "source_file",
             SyncError::NoAnswer(_) => "no_answer",

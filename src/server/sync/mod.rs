@@ -13,7 +13,7 @@ mod swap;
 mod verify;
 
 pub use error::SyncError;
-pub use source::{open_source, ObjectSource, RemoteObject};
+pub use source::{file_sha256, open_source, ObjectSource, RemoteObject};
 pub use swap::remove_leftover_temp_files;
 pub use verify::verify_database;
 

@@ -1,13 +1,16 @@
-//! Where the database comes from: one small interface (`stat` and a streaming read) and two
-//! implementations, an S3-compatible bucket and a local file.
+//! Where the database comes from: one small interface (`stat` and a streaming read; uploads
+//! for `kobo-shelf push`) and two implementations, an S3-compatible bucket and a local file.
 
 use super::error::SyncError;
 use crate::server::settings::{S3Settings, SourceLocation};
 use bytes::Bytes;
 use futures::{future::BoxFuture, stream::BoxStream, StreamExt, TryStreamExt};
 use s3::{creds::Credentials, error::S3Error, Bucket, Region};
+use sha2::{Digest, Sha256};
 use std::{
-    path::PathBuf,
+    collections::HashMap,
+    io::Write,
+    path::{Path, PathBuf},
     sync::Arc,
     time::{Duration, SystemTime},
 };
@@ -32,6 +35,32 @@ pub trait ObjectSource: Send + Sync {
     fn sibling_etag<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<Option<String>, SyncError>>;
     /// The bytes of a (small) file stored beside the database.
     fn read_sibling<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<Bytes, SyncError>>;
+    /// The SHA-256 (hex) of the database as stored, when the source knows it (the `sha256`
+    /// metadata `push` gives an S3 object; a file's own hash); `None` when there is none.
+    fn database_sha256(&self) -> BoxFuture<'_, Result<Option<String>, SyncError>>;
+    /// Replaces the database with the file at `path` (its SHA-256 `sha256`): whole or not at all.
+    fn put_database<'a>(&'a self, path: &'a Path, sha256: &'a str) -> BoxFuture<'a, Result<(), SyncError>>;
+    /// Stores a small file beside the database (`markups/<id>.jpg`), whole or not at all.
+    fn put_sibling<'a>(&'a self, relative: &'a str, bytes: Bytes) -> BoxFuture<'a, Result<(), SyncError>>;
+    /// Names and sizes of the files in a folder beside the database (`covers`); empty when
+    /// the folder does not exist.
+    fn list_siblings<'a>(&'a self, folder: &'a str) -> BoxFuture<'a, Result<HashMap<String, u64>, SyncError>>;
+}
+
+/// The SHA-256 of a file, in hex (blocking).
+pub fn file_sha256(path: &Path) -> std::io::Result<String> {
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    Ok(format!("{:x}", hasher.finalize()))
+}
+
+/// The media type of a file stored beside the database, from its extension.
+fn content_type_of(relative: &str) -> &'static str {
+    match relative.rsplit_once('.').map(|(_, extension)| extension) {
+        Some("jpg") => "image/jpeg",
+        Some("svg") => "image/svg+xml",
+        _ => "application/octet-stream",
+    }
 }
 
 /// Builds the source the settings name. `answer_timeout` bounds the wait for a response head.
@@ -94,6 +123,78 @@ impl ObjectSource for FileSource {
             tokio::fs::read(self.sibling(relative)).await.map(Bytes::from).map_err(|err| self.error(err))
         })
     }
+
+    fn database_sha256(&self) -> BoxFuture<'_, Result<Option<String>, SyncError>> {
+        let path = self.path.clone();
+        Box::pin(async move {
+            let hashed = tokio::task::spawn_blocking(move || file_sha256(&path)).await.map_err(SyncError::task)?;
+            match hashed {
+                Ok(hash) => Ok(Some(hash)),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(err) => Err(self.error(err)),
+            }
+        })
+    }
+
+    fn put_database<'a>(&'a self, path: &'a Path, _sha256: &'a str) -> BoxFuture<'a, Result<(), SyncError>> {
+        let (from, to) = (path.to_path_buf(), self.path.clone());
+        Box::pin(async move {
+            let copied = tokio::task::spawn_blocking(move || {
+                replace_file(&to, |temp| std::io::copy(&mut std::fs::File::open(&from)?, temp).map(drop))
+            });
+            copied.await.map_err(SyncError::task)?.map_err(|err| match err.kind() {
+                std::io::ErrorKind::NotFound => {
+                    SyncError::SourceFile(format!("{}: the folder does not exist", self.sibling("").display()))
+                }
+                _ => self.error(err),
+            })
+        })
+    }
+
+    fn put_sibling<'a>(&'a self, relative: &'a str, bytes: Bytes) -> BoxFuture<'a, Result<(), SyncError>> {
+        let target = self.sibling(relative);
+        Box::pin(async move {
+            let written = tokio::task::spawn_blocking(move || {
+                std::fs::create_dir_all(target.parent().unwrap_or(Path::new("/")))?;
+                replace_file(&target, |temp| temp.write_all(&bytes))
+            });
+            written.await.map_err(SyncError::task)?.map_err(|err| self.error(err))
+        })
+    }
+
+    fn list_siblings<'a>(&'a self, folder: &'a str) -> BoxFuture<'a, Result<HashMap<String, u64>, SyncError>> {
+        let dir = self.sibling(folder);
+        Box::pin(async move {
+            let listed = tokio::task::spawn_blocking(move || -> std::io::Result<HashMap<String, u64>> {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(entries) => entries,
+                    Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(HashMap::new()),
+                    Err(err) => return Err(err),
+                };
+                let mut files = HashMap::new();
+                for entry in entries {
+                    let entry = entry?;
+                    let meta = entry.metadata()?;
+                    if meta.is_file() {
+                        files.insert(entry.file_name().to_string_lossy().into_owned(), meta.len());
+                    }
+                }
+                Ok(files)
+            });
+            listed.await.map_err(SyncError::task)?.map_err(|err| self.error(err))
+        })
+    }
+}
+
+/// Writes a temp file beside `target` with `write`, syncs it and renames it over `target`, so
+/// a reader (the server syncing from this folder) never sees half a file. The folder must exist.
+fn replace_file(target: &Path, write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>) -> std::io::Result<()> {
+    let dir = target.parent().unwrap_or(Path::new("/"));
+    let mut temp = tempfile::Builder::new().prefix(".tmp_push_").tempfile_in(dir)?;
+    write(temp.as_file_mut())?;
+    temp.as_file().sync_all()?;
+    temp.persist(target).map_err(|err| err.error)?;
+    Ok(())
 }
 
 impl FileSource {
@@ -212,7 +313,67 @@ impl ObjectSource for S3Source {
             Ok(response.bytes().clone())
         })
     }
+
+    fn database_sha256(&self) -> BoxFuture<'_, Result<Option<String>, SyncError>> {
+        Box::pin(async move {
+            match self.answered(self.bucket.head_object(&self.key)).await {
+                Ok((head, _)) => Ok(head.metadata.and_then(|mut metadata| metadata.remove(SHA256_METADATA))),
+                Err(SyncError::MissingObject(_)) => Ok(None),
+                Err(err) => Err(err),
+            }
+        })
+    }
+
+    fn put_database<'a>(&'a self, path: &'a Path, sha256: &'a str) -> BoxFuture<'a, Result<(), SyncError>> {
+        Box::pin(async move {
+            let mut file = tokio::fs::File::open(path)
+                .await
+                .map_err(|err| SyncError::LocalIo(format!("{}: {err}", path.display())))?;
+            // Large files go up in parts (8 MB each, a few at once); the bucket shows the new
+            // object only once every part is in.
+            let upload = self
+                .bucket
+                .put_object_stream_builder(&self.key)
+                .with_content_type("application/vnd.sqlite3")
+                .with_metadata(SHA256_METADATA, sha256)
+                .map_err(|err| self.error(err))?
+                .with_max_concurrent_chunks(MAX_PARTS_AT_ONCE);
+            upload.execute_stream(&mut file).await.map(drop).map_err(|err| self.error(err))
+        })
+    }
+
+    fn put_sibling<'a>(&'a self, relative: &'a str, bytes: Bytes) -> BoxFuture<'a, Result<(), SyncError>> {
+        Box::pin(async move {
+            let key = self.sibling_key(relative);
+            let put = self.bucket.put_object_with_content_type(&key, &bytes, content_type_of(relative));
+            self.answered(put).await.map(drop)
+        })
+    }
+
+    fn list_siblings<'a>(&'a self, folder: &'a str) -> BoxFuture<'a, Result<HashMap<String, u64>, SyncError>> {
+        Box::pin(async move {
+            let prefix = format!("{}/", self.sibling_key(folder));
+            let pages = match self.answered(self.bucket.list(prefix.clone(), None)).await {
+                Err(SyncError::MissingObject(_)) => return Err(SyncError::MissingBucket(self.bucket.name())),
+                other => other?,
+            };
+            let objects = pages.into_iter().flat_map(|page| page.contents);
+            Ok(objects
+                .filter_map(|object| {
+                    let name = object.key.strip_prefix(&prefix)?;
+                    (!name.is_empty() && !name.contains('/')).then(|| (name.to_string(), object.size))
+                })
+                .collect())
+        })
+    }
 }
+
+/// The metadata key (`x-amz-meta-sha256`) under which `push` records the database's hash, so a
+/// second push of the same bytes uploads nothing.
+const SHA256_METADATA: &str = "sha256";
+
+/// Parts of a large database uploaded at once (8 MB each).
+const MAX_PARTS_AT_ONCE: usize = 4;
 
 /// The root cause of an HTTP client error ("Connection refused (os error 111)"): the layers
 /// above it only repeat the URL, which the settings page already shows.

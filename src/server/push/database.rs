@@ -1,0 +1,94 @@
+//! A consistent copy of the device's database: the SQLite backup API reads it page by page
+//! under a read lock (never a file half-written by the device), into a temp file that is then
+//! made a single self-contained file and verified like a download.
+
+use super::PushError;
+use crate::server::{
+    kobo::{describe_sqlite_error, item_image_ids, open_read_only, open_shared_read_only},
+    sync::{file_sha256, verify_database, SyncError},
+};
+use rusqlite::{backup::StepResult, Connection};
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
+use tempfile::NamedTempFile;
+
+/// Pages copied per backup step (4 MB with Kobo's 4 KB pages).
+const PAGES_PER_STEP: i32 = 1024;
+/// Wait between tries while another program holds a lock on the database.
+const BUSY_RETRY: Duration = Duration::from_millis(100);
+
+/// The verified copy, with what the upload needs to know of it.
+pub struct DatabaseCopy {
+    pub file: NamedTempFile,
+    pub bytes: u64,
+    pub sha256: String,
+    /// `content.ImageId` of every item: the covers to look for.
+    pub image_ids: Vec<String>,
+}
+
+/// Copies `database` to a temp file, retrying for up to `busy_timeout` while another program
+/// holds a lock on it. Blocking.
+pub fn copy_database(database: &Path, busy_timeout: Duration) -> Result<DatabaseCopy, PushError> {
+    let io = |err: std::io::Error| PushError::Local(err.to_string());
+    let file = tempfile::Builder::new().prefix("kobo-shelf-push-").suffix(".sqlite").tempfile().map_err(io)?;
+    let source = open_shared_read_only(database).map_err(|err| unusable(&err))?;
+    {
+        let mut copy = Connection::open(file.path()).map_err(|err| PushError::Local(err.to_string()))?;
+        backup(&source, &mut copy, busy_timeout)?;
+        // The device may use WAL: the copy becomes one self-contained file, as the server expects.
+        copy.execute_batch("PRAGMA journal_mode = DELETE;").map_err(|err| PushError::Local(err.to_string()))?;
+    }
+    verify_database(file.path()).map_err(|err| match err {
+        SyncError::NotSqlite => PushError::Database("it is not a SQLite database".into()),
+        SyncError::Corrupt(detail) => PushError::Database(format!("it is corrupt: {detail}")),
+        SyncError::NotKobo(detail) => PushError::Database(format!("it is not a Kobo library: {detail}")),
+        other => PushError::Local(other.to_string()),
+    })?;
+    let image_ids = open_read_only(file.path())
+        .map_err(|err| PushError::Database(describe_sqlite_error(&err)))
+        .and_then(|conn| item_image_ids(&conn).map_err(PushError::Database))?;
+    let bytes = file.as_file().metadata().map_err(io)?.len();
+    let sha256 = file_sha256(file.path()).map_err(io)?;
+    Ok(DatabaseCopy { file, bytes, sha256, image_ids })
+}
+
+/// Runs the backup to the end; busy for longer than `busy_timeout` in a row is an error.
+fn backup(source: &Connection, copy: &mut Connection, busy_timeout: Duration) -> Result<(), PushError> {
+    let backup = rusqlite::backup::Backup::new(source, copy).map_err(|err| unusable(&err))?;
+    let mut busy_since: Option<Instant> = None;
+    loop {
+        match backup.step(PAGES_PER_STEP).map_err(|err| unusable(&err))? {
+            StepResult::Done => return Ok(()),
+            StepResult::More => busy_since = None,
+            _busy_or_locked => {
+                let since = *busy_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= busy_timeout {
+                    return Err(PushError::Database(format!(
+                        "another program is writing to it (still locked after {} s): close it (calibre, a \
+                         database browser) or eject and reconnect the Kobo, then push again",
+                        busy_timeout.as_secs()
+                    )));
+                }
+                std::thread::sleep(BUSY_RETRY);
+            }
+        }
+    }
+}
+
+/// Why the device's file cannot be read, in words for the person at the terminal.
+fn unusable(err: &rusqlite::Error) -> PushError {
+    let extended = match err {
+        rusqlite::Error::SqliteFailure(failure, _) => failure.extended_code,
+        _ => 0,
+    };
+    if extended == rusqlite::ffi::SQLITE_READONLY_ROLLBACK {
+        return PushError::Database(
+            "it holds an unfinished write (a hot journal, KoboReader.sqlite-journal): the Kobo was unplugged \
+             while writing; let it start once, eject it properly, then push again"
+                .into(),
+        );
+    }
+    PushError::Database(describe_sqlite_error(err))
+}
