@@ -32,6 +32,12 @@ fn bundle_urls(page: &str) -> BTreeSet<String> {
     page.match_indices("\"/pkg/").filter_map(|(at, _)| page[at + 1..].split('"').next()).map(str::to_owned).collect()
 }
 
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut plain = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut plain).expect("valid gzip");
+    plain
+}
+
 fn header_of(response: &reqwest::Response, name: header::HeaderName) -> &str {
     response.headers().get(name).and_then(|value| value.to_str().ok()).unwrap_or("")
 }
@@ -68,7 +74,18 @@ async fn the_release_binary_copied_alone_serves_the_app_and_its_bundle() {
 
         let again = client.get(app.url(url)).header(header::IF_NONE_MATCH, &etag).send().await.unwrap();
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{url} with If-None-Match {etag}");
+
+        let gzipped = client.get(app.url(url)).header(header::ACCEPT_ENCODING, "gzip").send().await.unwrap();
+        assert_eq!(header_of(&gzipped, header::CONTENT_ENCODING), "gzip", "{url} compressed when asked");
+        let compressed = gzipped.bytes().await.unwrap();
+        assert!(compressed.len() * 10 < built.len() * 6, "{url}: {} of {} bytes", compressed.len(), built.len());
+        assert!(gunzip(&compressed) == built, "{url} decompresses to the built file");
     }
+
+    let gzipped_page = client.get(app.url("/")).header(header::ACCEPT_ENCODING, "gzip").send().await.unwrap();
+    assert_eq!(header_of(&gzipped_page, header::CONTENT_ENCODING), "gzip", "pages are compressed too");
+    let page = String::from_utf8(gunzip(&gzipped_page.bytes().await.unwrap())).unwrap();
+    assert!(page.contains("War and Peace"), "{page}");
 
     let favicon = client.get(app.url("/favicon.svg")).send().await.expect("GET /favicon.svg");
     assert_eq!(favicon.status(), StatusCode::OK);

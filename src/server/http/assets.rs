@@ -67,6 +67,8 @@ struct Asset {
     body: Bytes,
     sha256: [u8; 32],
     content_type: HeaderValue,
+    /// The body gzipped at the best level, for browsers that accept it (when it is smaller).
+    gzipped: Option<Bytes>,
 }
 
 fn embedded_assets() -> Vec<Asset> {
@@ -78,7 +80,8 @@ fn embedded_assets() -> Vec<Asset> {
                 Cow::Borrowed(data) => Bytes::from_static(data),
                 Cow::Owned(data) => Bytes::from(data),
             };
-            Some(Asset { path: path.into_owned(), body, sha256: file.metadata.sha256_hash(), content_type })
+            let gzipped = gzip(&body, &content_type);
+            Some(Asset { path: path.into_owned(), body, sha256: file.metadata.sha256_hash(), content_type, gzipped })
         })
         .collect()
 }
@@ -113,10 +116,37 @@ fn bundle_hash<'a>(bundle: impl Iterator<Item = &'a Asset>) -> String {
     hex(&digest[..8])
 }
 
+/// `body` gzipped at the best level, unless it is an image other than SVG (compressed already)
+/// or gzip would not make it smaller.
+fn gzip(body: &[u8], content_type: &HeaderValue) -> Option<Bytes> {
+    let kind = content_type.to_str().unwrap_or("");
+    if kind.starts_with("image/") && kind != "image/svg+xml" {
+        return None;
+    }
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut encoder, body).ok()?;
+    let gzipped = encoder.finish().ok()?;
+    (gzipped.len() < body.len()).then(|| Bytes::from(gzipped))
+}
+
+/// Whether the request's `Accept-Encoding` accepts gzip (`gzip;q=0` refuses it).
+fn accepts_gzip(request: &HeaderMap) -> bool {
+    let values = request.get_all(header::ACCEPT_ENCODING).iter().filter_map(|value| value.to_str().ok());
+    values.flat_map(|value| value.split(',')).any(|coding| {
+        let mut parts = coding.split(';').map(str::trim);
+        let name = parts.next().unwrap_or("");
+        let refused = parts.any(|part| part.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()) == Some(0.0));
+        (name.eq_ignore_ascii_case("gzip") || name == "*") && !refused
+    })
+}
+
 impl Asset {
-    /// The file, or `304 Not Modified` when the browser's copy has its ETag.
+    /// The file (gzipped when the browser accepts it), or `304 Not Modified` when the
+    /// browser's copy has its ETag (each encoding has its own).
     fn respond(&self, request: &HeaderMap, cache: &'static str) -> Response {
-        let etag = format!("\"{}\"", hex(&self.sha256[..16]));
+        let gzipped = self.gzipped.as_ref().filter(|_| accepts_gzip(request));
+        let suffix = if gzipped.is_some() { "-gz" } else { "" };
+        let etag = format!("\"{}{suffix}\"", hex(&self.sha256[..16]));
         let fresh = request
             .get_all(header::IF_NONE_MATCH)
             .iter()
@@ -124,18 +154,28 @@ impl Asset {
             .flat_map(|value| value.split(','))
             .map(|tag| tag.trim().trim_start_matches("W/"))
             .any(|tag| tag == "*" || tag == etag);
-        let mut response = if fresh {
-            StatusCode::NOT_MODIFIED.into_response()
-        } else {
-            ([(header::CONTENT_TYPE, self.content_type.clone())], self.body.clone()).into_response()
+        let mut response = match (fresh, gzipped) {
+            (true, _) => StatusCode::NOT_MODIFIED.into_response(),
+            (false, None) => ([(header::CONTENT_TYPE, self.content_type.clone())], self.body.clone()).into_response(),
+            (false, Some(gzipped)) => {
+                let headers = [(header::CONTENT_TYPE, self.content_type.clone()), gzip_encoding()];
+                (headers, gzipped.clone()).into_response()
+            }
         };
         let headers = response.headers_mut();
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+        if self.gzipped.is_some() {
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        }
         if let Ok(etag) = HeaderValue::from_str(&etag) {
             headers.insert(header::ETAG, etag);
         }
         response
     }
+}
+
+fn gzip_encoding() -> (header::HeaderName, HeaderValue) {
+    (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -197,6 +237,15 @@ fn plain_segment(segment: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gzip_is_sent_only_to_browsers_that_accept_it() {
+        let accepts =
+            |value: &str| accepts_gzip(&HeaderMap::from_iter([(header::ACCEPT_ENCODING, value.parse().unwrap())]));
+        assert!(accepts("gzip, deflate, br, zstd") && accepts("br;q=1.0, GZIP;q=0.5") && accepts("*"));
+        assert!(!accepts("br") && !accepts("gzip;q=0") && !accepts("gzip; q=0.0") && !accepts("identity"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
     use axum::body::Body;
     use tower::ServiceExt;
 
@@ -218,6 +267,7 @@ mod tests {
             body: Bytes::from(content.to_owned()),
             sha256: Sha256::digest(content).into(),
             content_type: HeaderValue::from_static(content_type),
+            gzipped: None,
         }
     }
 
