@@ -65,3 +65,23 @@ test('only the sync badge is an island: it hydrates and Sync now runs in the pag
   expect(await page.evaluate(() => (window as unknown as { stillHere?: boolean }).stillHere)).toBeUndefined();
   expect(errors).toEqual([]);
 });
+
+// Reported, not a timed test (#15): how long after navigation the library page's island is
+// live (its first call to the server, `check_and_sync`, is made by the hydrated badge), next to
+// first contentful paint, which needs no WASM.
+test('hydration time of the library page is reported', async ({ page }, testInfo) => {
+  const checked = page.waitForRequest((r) => r.url().includes('/api/check_and_sync'));
+  await page.goto(app.url);
+  await checked;
+  const timings = await page.evaluate(() => {
+    const call = performance.getEntriesByType('resource').find((entry) => entry.name.includes('/api/check_and_sync'));
+    const paint = performance.getEntriesByName('first-contentful-paint')[0];
+    const navigation = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming;
+    return { hydrated: call?.startTime ?? -1, paint: paint?.startTime ?? -1, html: navigation.responseEnd };
+  });
+  expect(timings.hydrated).toBeGreaterThan(0);
+  expect(timings.paint).toBeGreaterThan(0);
+  const report = `HTML ${timings.html.toFixed(0)} ms, first contentful paint ${timings.paint.toFixed(0)} ms, island hydrated ${timings.hydrated.toFixed(0)} ms (${timings.hydrated - timings.html > 300 ? 'over' : 'within'} 300 ms of the HTML)`;
+  testInfo.annotations.push({ type: 'hydration', description: report });
+  console.log(`[${testInfo.project.name}] library page: ${report}`);
+});
