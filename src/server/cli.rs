@@ -18,9 +18,11 @@ kobo-shelf: a reading library for Kobo e-readers
 Usage:
   kobo-shelf [serve]             run the web server (settings: Leptos.toml and KOBO_SHELF_* variables)
   kobo-shelf demo-db --out PATH [--seed N] [--books N] [--highlights N] [--old-firmware]
+                    [--without-collections]
                                  write a generated KoboReader.sqlite (books: items in all;
                                  highlights: average per generated book; old firmware: no
-                                 Bookmark.Color, Type or ExtraAnnotationData columns)
+                                 Bookmark.Color, Type or ExtraAnnotationData columns; without
+                                 collections: no Shelf or ShelfContent tables)
   kobo-shelf hash-password       read a password on stdin, print its argon2 hash for
                                  KOBO_SHELF_PASSWORD_HASH
   kobo-shelf check-config        print every setting that would be used and where it comes from
@@ -62,8 +64,13 @@ fn demo_db(args: &[String]) -> Result<(), String> {
     let mut out: Option<PathBuf> = None;
     let mut pairs = args.iter();
     while let Some(flag) = pairs.next() {
-        if flag == "--old-firmware" {
-            options.old_firmware = true;
+        let switch = match flag.as_str() {
+            "--old-firmware" => Some(&mut options.old_firmware),
+            "--without-collections" => Some(&mut options.without_collections),
+            _ => None,
+        };
+        if let Some(switch) = switch {
+            *switch = true;
             continue;
         }
         let value = pairs.next().ok_or_else(|| format!("{flag} needs a value"))?;

@@ -133,6 +133,7 @@ mod tests {
                 read_status: ReadStatus::Unread,
                 highlight_count: 0,
                 last_read: None,
+                collections: Vec::new(),
             },
             publisher: None,
             series: None,

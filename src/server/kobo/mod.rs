@@ -3,6 +3,7 @@
 
 mod book;
 mod chapters;
+mod collections;
 mod library;
 mod passages;
 mod schema;
@@ -73,6 +74,11 @@ impl Snapshot {
     /// One page of the library list.
     pub fn library_listing(&self, query: &LibraryQuery) -> LibraryListing {
         self.index.query(query)
+    }
+
+    /// Every list entry matching `query`, unpaged (the read API).
+    pub fn matching_books(&self, query: &LibraryQuery) -> Vec<&BookSummary> {
+        self.index.matching(query)
     }
 
     /// The book page of any copy's ContentID: `None` if this file has no such item, `Some(None)`
