@@ -3,6 +3,7 @@
 use super::{
     archive::{self, Archive},
     demo::{self, DemoOptions},
+    export::MarkdownExport,
     http::serve,
     settings::Settings,
 };
@@ -92,6 +93,7 @@ fn demo_db(args: &[String]) -> Result<(), String> {
 /// Prints the settings as the server would use them: one line each, `NAME = value (origin)`.
 fn check_config() -> Result<(), String> {
     let settings = Settings::from_environment().map_err(|err| err.to_string())?;
+    MarkdownExport::configured(&settings).map_err(|err| err.to_string())?;
     let file = settings.config_file.as_ref().map_or_else(|| "none".to_string(), |path| path.display().to_string());
     let mut out = format!("settings file: {file}\n");
     for row in settings.rows() {

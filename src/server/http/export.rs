@@ -3,7 +3,7 @@
 use super::{blocking, AppState};
 use crate::{
     model::{encode_url_component, ShelfError},
-    server::export::{book_markdown, file_name, library_zip},
+    server::export::{file_name, library_zip},
 };
 use axum::{
     extract::{Query, State},
@@ -23,8 +23,12 @@ struct BookQuery {
 }
 
 async fn book_file(State(state): State<AppState>, Query(query): Query<BookQuery>) -> Response {
-    match blocking(move || state.book_with_history(state.library.current()?, &query.id)).await {
-        Ok(book) => attachment(book_markdown(&book).into_bytes(), "text/markdown; charset=utf-8", &file_name(&book)),
+    let markdown = blocking(move || {
+        let book = state.book_with_history(state.library.current()?, &query.id)?;
+        Ok((state.markdown.render(&book), file_name(&book)))
+    });
+    match markdown.await {
+        Ok((markdown, name)) => attachment(markdown.into_bytes(), "text/markdown; charset=utf-8", &name),
         Err(ShelfError::NotFound) => (StatusCode::NOT_FOUND, "No such book in this library.").into_response(),
         Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
     }
@@ -37,7 +41,8 @@ async fn library_file(State(state): State<AppState>) -> Response {
         for book in &mut books {
             state.archive.add_deleted(book, &snapshot.copies_of(&book.summary.id))?;
         }
-        library_zip(&books).map_err(|err| ShelfError::Unreadable(format!("the archive cannot be written ({err})")))
+        library_zip(&books, &state.markdown)
+            .map_err(|err| ShelfError::Unreadable(format!("the archive cannot be written ({err})")))
     });
     match zip.await {
         Ok(zip) => attachment(zip, "application/zip", "kobo-highlights.zip"),

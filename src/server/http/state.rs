@@ -6,6 +6,7 @@ use crate::model::{BookDetail, ShelfError};
 use crate::server::{
     archive::Archive,
     auth::{Auth, SignedIn},
+    export::MarkdownExport,
     kobo::{LibraryStore, Snapshot},
     markups::MarkupStore,
     search::SearchIndex,
@@ -29,6 +30,8 @@ pub struct AppState {
     /// Turns to compute a password hash (see `login::PASSWORD_CHECKS_AT_ONCE`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
     pub archive: Arc<Archive>,
+    /// How books export as Markdown (the built-in layout or the reader's template).
+    pub markdown: Arc<MarkdownExport>,
 }
 
 impl AppState {

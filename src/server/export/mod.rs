@@ -1,64 +1,15 @@
-//! Markdown export of highlights (for Obsidian, Notion, …): one file per book, and the whole
-//! library as a `.zip` of such files (served by `http::export`).
+//! Exports of highlights (for Obsidian, Notion, spreadsheets and scripts): one Markdown file per
+//! book (`markdown`: YAML front matter and the built-in layout; `template`: the reader's own
+//! layout), and the whole library as a `.zip` of such files (served by `http::export`).
 
-use crate::model::{BookDetail, Highlight};
+mod markdown;
+mod template;
+
+pub use markdown::{book_markdown, front_matter};
+pub use template::MarkdownExport;
+
+use crate::model::BookDetail;
 use std::{collections::HashSet, io::Write};
-
-/// The book's highlights as Markdown: title, author, chapters as headings, highlights as quotes
-/// with colour and date, notes below them. Text is escaped so it stays text in any renderer.
-pub fn book_markdown(book: &BookDetail) -> String {
-    let summary = &book.summary;
-    let mut out = format!("# {}\n\n", escape(&summary.title));
-    if let Some(author) = &summary.author {
-        out.push_str(&format!("*{}*\n\n", escape(author)));
-    }
-    out.push_str(&format!("- Kind: {}\n", summary.kind.label()));
-    out.push_str(&format!("- Progress: {} % ({})\n", summary.percent_read, summary.read_status.label()));
-    if let Some(last_read) = &summary.last_read {
-        out.push_str(&format!("- Last read: {}\n", &last_read[..10]));
-    }
-    out.push_str(&format!("- Highlights: {}\n", summary.highlight_count));
-    for chapter in &book.chapters {
-        out.push_str(&format!("\n## {}\n", escape(chapter.heading(&book.chapters))));
-        for highlight in &chapter.highlights {
-            out.push('\n');
-            out.push_str(&highlight_markdown(highlight));
-        }
-    }
-    out
-}
-
-fn highlight_markdown(highlight: &Highlight) -> String {
-    let created = highlight.created.as_deref().map(|d| format!(" · {}", &d[..10])).unwrap_or_default();
-    let deleted = highlight.deleted_on_device.as_deref().map(|d| format!(" · deleted on device {}", &d[..10]));
-    let date = format!("{created}{}", deleted.unwrap_or_default());
-    let mut out = if highlight.is_markup {
-        format!("*Handwritten markup{date}*\n")
-    } else {
-        let text = highlight.text.as_deref().unwrap_or("");
-        let quoted: Vec<String> =
-            text.lines().map(|line| format!("> {}", escape(line)).trim_end().to_string()).collect();
-        let colour = if highlight.color.is_shown() { highlight.color.label() } else { "Highlight" };
-        format!("{}\n\n{colour}{date}\n", quoted.join("\n"))
-    };
-    if let Some(note) = &highlight.note {
-        let note: Vec<String> = note.lines().map(escape).collect();
-        out.push_str(&format!("\n**Note:** {}\n", note.join("  \n")));
-    }
-    out
-}
-
-/// Backslash-escapes what Markdown would read as formatting or HTML.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// A file name safe on every common OS: `Author - Title.md` without reserved characters,
 /// control characters, trailing dots or spaces, reserved Windows names, or excess length.
@@ -94,14 +45,14 @@ pub fn file_name(book: &BookDetail) -> String {
 }
 
 /// Every book with at least one highlight, note or markup, as Markdown files in a zip.
-pub fn library_zip(books: &[BookDetail]) -> zip::result::ZipResult<Vec<u8>> {
+pub fn library_zip(books: &[BookDetail], markdown: &MarkdownExport) -> zip::result::ZipResult<Vec<u8>> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let mut used = HashSet::new();
     for book in books.iter().filter(|book| book.chapters.iter().any(|c| !c.highlights.is_empty())) {
         let name = unique_name(&file_name(book), &mut used);
         writer.start_file(name, options)?;
-        writer.write_all(book_markdown(book).as_bytes())?;
+        writer.write_all(markdown.render(book).as_bytes())?;
     }
     Ok(writer.finish()?.into_inner())
 }
@@ -162,11 +113,6 @@ mod tests {
             assert_eq!(file_name(&book), expected);
         }
         assert_eq!(file_name(&book(&"x".repeat(500), None)).chars().count(), 123);
-    }
-
-    #[test]
-    fn markdown_text_stays_text() {
-        assert_eq!(escape("<script>*bold* [link](x) #1 a_b"), "\\<script\\>\\*bold\\* \\[link\\](x) \\#1 a\\_b");
     }
 
     #[test]
