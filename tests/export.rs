@@ -3,10 +3,13 @@
 
 mod support;
 
-use kobo_shelf::server::{
-    demo::{CURATED_ITEMS, HOSTILE_TEXT_ID, THE_IDIOT_ID, WAR_AND_PEACE_ID},
-    export::{book_markdown, file_name, library_zip, MarkdownExport},
-    kobo::LibraryStore,
+use kobo_shelf::{
+    model::ShelfError,
+    server::{
+        demo::{CURATED_ITEMS, HOSTILE_TEXT_ID, THE_IDIOT_ID, WAR_AND_PEACE_ID},
+        export::{book_markdown, file_name, LibraryExport, LibraryFormat, MarkdownExport},
+        kobo::LibraryStore,
+    },
 };
 use std::{io::Read, path::Path};
 use support::generated_library;
@@ -58,8 +61,15 @@ fn hostile_text_exports_escaped() {
 fn the_library_zip_holds_every_book_with_highlights() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo(dir.path());
-    let books = store.current().unwrap().all_books().unwrap();
-    let zip = library_zip(&books, &MarkdownExport::built_in()).unwrap();
+    let markdown = MarkdownExport::built_in();
+    let mut zip = Vec::new();
+    let mut export = LibraryExport::start(LibraryFormat::Zip, &mut zip, &markdown).unwrap();
+    let no_more = std::collections::HashSet::new();
+    let snapshot = store.current().unwrap();
+    snapshot
+        .for_each_book(&no_more, |book, _| export.add(&book).map_err(|err| ShelfError::Request(err.to_string())))
+        .unwrap();
+    export.finish().unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     let mut names: Vec<String> = archive.file_names().map(|name| name.unwrap().into_owned()).collect();
     names.sort();

@@ -15,7 +15,7 @@ use super::{
 use crate::model::{BookDetail, Chapter, Highlight, HighlightColor, ShelfError};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     path::{Path, PathBuf},
     sync::Mutex,
     time::Instant,
@@ -160,6 +160,16 @@ impl Archive {
             }
         }
         Ok(passages)
+    }
+
+    /// The books (entries' ContentIDs when ingested) with any annotation deleted on the device.
+    pub fn books_with_deleted(&self) -> Result<HashSet<String>, ShelfError> {
+        let conn = self.reader();
+        let mut statement = conn
+            .prepare_cached("SELECT DISTINCT book_id FROM archive_annotation WHERE deleted_on_device IS NOT NULL")
+            .map_err(archive_error)?;
+        let rows = statement.query_map([], |row| row.get(0)).map_err(archive_error)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(archive_error)
     }
 
     /// Highlights and notes (not markups) deleted on the device, per book.

@@ -1,15 +1,18 @@
 //! Exports of highlights (for Obsidian, Notion, spreadsheets and scripts): one Markdown file per
 //! book (`markdown`: YAML front matter and the built-in layout; `template`: the reader's own
-//! layout), and the whole library as a `.zip` of such files (served by `http::export`).
+//! layout), and the whole library (`library`) as a `.zip` of such files or as annotation rows
+//! in JSON or CSV, written as the books are read (served by `http::export`).
 
+mod library;
 mod markdown;
 mod template;
 
+pub use library::{spreadsheet_text, AnnotationRow, LibraryExport, LibraryFormat};
 pub use markdown::{book_markdown, front_matter};
 pub use template::MarkdownExport;
 
 use crate::model::BookDetail;
-use std::{collections::HashSet, io::Write};
+use std::collections::HashSet;
 
 /// A file name safe on every common OS: `Author - Title.md` without reserved characters,
 /// control characters, trailing dots or spaces, reserved Windows names, or excess length.
@@ -42,19 +45,6 @@ pub fn file_name(book: &BookDetail) -> String {
         (false, true) => format!("_{name}.md"),
         (false, false) => format!("{name}.md"),
     }
-}
-
-/// Every book with at least one highlight, note or markup, as Markdown files in a zip.
-pub fn library_zip(books: &[BookDetail], markdown: &MarkdownExport) -> zip::result::ZipResult<Vec<u8>> {
-    let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let mut used = HashSet::new();
-    for book in books.iter().filter(|book| book.chapters.iter().any(|c| !c.highlights.is_empty())) {
-        let name = unique_name(&file_name(book), &mut used);
-        writer.start_file(name, options)?;
-        writer.write_all(markdown.render(book).as_bytes())?;
-    }
-    Ok(writer.finish()?.into_inner())
 }
 
 /// `name.md`, or `name (2).md` when the archive has one already.

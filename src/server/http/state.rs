@@ -43,6 +43,20 @@ impl AppState {
         self.archive.add_deleted(&mut book, &copies)?;
         Ok(book)
     }
+
+    /// Every book of `snapshot` with annotations, live or kept by the archive after the device
+    /// deleted them, one at a time (blocking; see `Snapshot::for_each_book`).
+    pub fn for_each_book_with_history(
+        &self,
+        snapshot: &Snapshot,
+        mut each: impl FnMut(&BookDetail) -> Result<(), ShelfError>,
+    ) -> Result<(), ShelfError> {
+        let with_deleted = self.archive.books_with_deleted()?;
+        snapshot.for_each_book(&with_deleted, |mut book, copies| {
+            self.archive.add_deleted(&mut book, copies)?;
+            each(&book)
+        })
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -106,6 +106,23 @@ pub fn book_detail(
     Ok(rows.take_book(summary, copies))
 }
 
+/// The page of one list entry from rows already read (a walk over the whole library): its
+/// facts are looked up by ContentID.
+pub fn assemble_book(
+    conn: &Connection,
+    columns: &Columns,
+    (summary, copies): (&BookSummary, &[String]),
+    (sections, toc, annotations): (Vec<Section>, Vec<TocEntry>, Vec<PlacedHighlight>),
+) -> rusqlite::Result<BookDetail> {
+    let mut rows = Rows {
+        facts: facts(conn, columns, Scope::Book(&summary.id))?,
+        sections: by_book(sections),
+        toc: by_book(toc),
+        annotations: by_book(annotations),
+    };
+    Ok(rows.take_book(summary, copies))
+}
+
 /// The pages of all list entries, read in one pass over the file (search index, export).
 pub fn all_book_details<'a>(
     conn: &Connection,
@@ -143,7 +160,7 @@ fn facts(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result
         columns.content("TimeSpentReading"),
         scope.condition("ContentID"),
     );
-    let mut statement = conn.prepare(&sql)?;
+    let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(scope.params(), |row| {
         let Some(id) = text_at(row, 0)? else { return Ok(None) };
         Ok(Some((

@@ -10,13 +10,14 @@ mod schema;
 mod stats;
 mod store;
 mod text;
+mod walk;
 
 pub use library::PAGE_SIZE;
 pub use passages::Passage;
 pub use store::{describe_sqlite_error, open_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
 use crate::model::{BookDetail, BookSummary, LibraryListing, LibraryQuery, ReadingStats, ShelfError};
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
 
 /// What makes an open database no Kobo library (a missing table or column), if anything.
 pub fn kobo_schema_problem(conn: &rusqlite::Connection) -> Option<String> {
@@ -33,7 +34,17 @@ impl Snapshot {
     pub fn for_each_passage(&self, each: impl FnMut(Passage) -> rusqlite::Result<()>) -> Result<(), ShelfError> {
         self.with_connection(|conn| passages::for_each_passage(conn, &self.columns, &self.index, each))
             .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
-            .map_err(|err| ShelfError::Unreadable(format!("its highlights cannot be read ({err})")))
+    }
+
+    /// Calls `each` with the page of every book that has annotations, and of every book `also`
+    /// names, one at a time with the ContentIDs of its copies (see `walk::for_each_book`).
+    pub fn for_each_book(
+        &self,
+        also: &HashSet<String>,
+        each: impl FnMut(BookDetail, &[String]) -> Result<(), ShelfError>,
+    ) -> Result<(), ShelfError> {
+        self.with_connection(|conn| walk::for_each_book(conn, &self.columns, &self.index, also, each))
+            .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
     }
 
     /// The list entry of any copy's ContentID.

@@ -1,14 +1,10 @@
-//! Every highlight and note of the library with its book and chapter, streamed one book at a
-//! time (a heavy reader's file holds hundreds of thousands): what the search index is built from.
+//! Every highlight and note of the library with its book and chapter, one book at a time
+//! (see `walk`): what the search index is built from.
 
-use super::{
-    book::{BookCursor, BookRow, Scope},
-    chapters::{group_into_chapters, PlacedHighlight, Section, TocEntry},
-    library::LibraryIndex,
-    schema::Columns,
-};
-use crate::model::Highlight;
+use super::{library::LibraryIndex, schema::Columns, walk::for_each_book};
+use crate::model::{Highlight, ShelfError};
 use rusqlite::Connection;
+use std::collections::HashSet;
 
 /// A highlight or note with what a search result shows around it.
 pub struct Passage {
@@ -20,25 +16,16 @@ pub struct Passage {
     pub highlight: Highlight,
 }
 
-/// Calls `each` with every passage, reading annotations, sections and table of contents side
-/// by side in book order: memory holds one book at a time.
+/// Calls `each` with every passage (markups have no text and are left out).
 pub fn for_each_passage(
     conn: &Connection,
     columns: &Columns,
     index: &LibraryIndex,
     mut each: impl FnMut(Passage) -> rusqlite::Result<()>,
-) -> rusqlite::Result<()> {
-    let mut annotation_query = conn.prepare(&PlacedHighlight::sql(columns, Scope::All))?;
-    let mut section_query = conn.prepare(&Section::sql(columns, Scope::All))?;
-    let mut toc_query = conn.prepare(&TocEntry::sql(columns, Scope::All))?;
-    let mut annotations = BookCursor::<PlacedHighlight>::new(&mut annotation_query)?;
-    let mut sections = BookCursor::<Section>::new(&mut section_query)?;
-    let mut toc = BookCursor::<TocEntry>::new(&mut toc_query)?;
-    while let Some((book_id, placed)) = annotations.next_book()? {
-        let (sections, toc) = (sections.take(&book_id)?, toc.take(&book_id)?);
-        // Annotations of items the list does not show (e.g. of a section id) are left out.
-        let Some((summary, _)) = index.entry(&book_id) else { continue };
-        for chapter in group_into_chapters(&sections, &toc, placed) {
+) -> Result<(), ShelfError> {
+    for_each_book(conn, columns, index, &HashSet::new(), |book, _| {
+        let summary = book.summary;
+        for chapter in book.chapters {
             for highlight in chapter.highlights.into_iter().filter(|h| !h.is_markup) {
                 each(Passage {
                     book_id: summary.id.clone(),
@@ -46,9 +33,10 @@ pub fn for_each_passage(
                     author: summary.author.clone(),
                     chapter: chapter.title.clone(),
                     highlight,
-                })?;
+                })
+                .map_err(|err| ShelfError::Unreadable(format!("the search index cannot be written ({err})")))?;
             }
         }
-    }
-    Ok(())
+        Ok(())
+    })
 }
