@@ -9,7 +9,8 @@
 //! 2. [`assets`]: exactly the files that exist in the built site are public, each by its own
 //!    route; nothing else is served from disk.
 //! 3. Every other route, including the fallback, sits behind [`login::require_login`], whose
-//!    public exceptions are an exact list of paths.
+//!    public exceptions are an exact list of paths; the one other way in is the read API's
+//!    bearer token, which opens `/api/v1/…` only.
 
 mod api;
 mod assets;
@@ -18,6 +19,7 @@ mod headers;
 mod login;
 mod markups;
 mod paths;
+mod read_api;
 mod redirect;
 mod serve;
 mod state;
@@ -46,6 +48,7 @@ pub fn router(state: AppState) -> Router {
         }
     };
     let private = api::routes()
+        .merge(read_api::routes())
         .merge(login::routes())
         .merge(export::routes())
         .merge(theme::routes())
