@@ -1,6 +1,7 @@
 //! Components shared by the pages.
 
 pub mod charts;
+pub mod color_filter;
 pub mod filter_select;
 pub mod header;
 mod loaded;
