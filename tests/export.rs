@@ -108,6 +108,13 @@ fn a_readers_template_replaces_the_layout() {
     assert_golden("war-and-peace-template.md", &export.render(&book));
     let hostile = store.book(store.current().unwrap(), HOSTILE_TEXT_ID).unwrap();
     assert_golden("escaping-everything-template.md", &export.render(&hostile));
+    // The README's example.
+    let readme = MarkdownExport::from_template(&template("readme.md.j2")).unwrap().render(&book);
+    assert!(readme.starts_with("---\ntitle: \"War and Peace\"\n"), "{readme}");
+    let note = "> We can know only that we know nothing. And that is the highest degree of human wisdom.\n\
+                - colour:: Pink, note:: Compare with Socrates";
+    assert!(readme.contains(note), "{readme}");
+    assert!(!readme.contains("markup"), "{readme}");
 }
 
 #[test]
