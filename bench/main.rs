@@ -230,15 +230,7 @@ impl Bench {
             target: "ratio ≥ 0.8",
             met: ratio >= 0.8,
         });
-        let growth_mb = (peak.saturating_sub(baseline)) as f64 / 1024.0;
-        self.record(Figure {
-            name: "memory growth during the 200 MB sync",
-            measured: format!("{growth_mb:.1} MB"),
-            limit: format!("{:.1} MB RSS before", baseline as f64 / 1024.0),
-            ratio: None,
-            target: "≤ 32 MB",
-            met: growth_mb <= 32.0,
-        });
+        self.record(memory_growth("memory growth during the 200 MB sync", baseline, peak, (32.0, "≤ 32 MB")));
         Ok(())
     }
 
@@ -467,15 +459,7 @@ impl Bench {
             target: "≤ 200 ms",
             met: first_byte <= Duration::from_millis(200),
         });
-        let growth_mb = peak.saturating_sub(baseline) as f64 / 1024.0;
-        self.record(Figure {
-            name: "memory growth during the library zip",
-            measured: format!("{growth_mb:.1} MB"),
-            limit: format!("{:.1} MB RSS before", baseline as f64 / 1024.0),
-            ratio: None,
-            target: "≤ 64 MB",
-            met: growth_mb <= 64.0,
-        });
+        self.record(memory_growth("memory growth during the library zip", baseline, peak, (64.0, "≤ 64 MB")));
         Ok(())
     }
 
@@ -638,6 +622,20 @@ fn curl_object(endpoint: &str, out: &Path) -> Result<Duration> {
         return Err("curl of the object failed".into());
     }
     Ok(elapsed)
+}
+
+/// The figure of a server's memory growth from `baseline` to `peak` (KiB), against a limit in
+/// MB (and its text).
+fn memory_growth(name: &'static str, baseline: u64, peak: u64, (limit_mb, target): (f64, &'static str)) -> Figure {
+    let growth_mb = peak.saturating_sub(baseline) as f64 / 1024.0;
+    Figure {
+        name,
+        measured: format!("{growth_mb:.1} MB"),
+        limit: format!("{:.1} MB RSS before", baseline as f64 / 1024.0),
+        ratio: None,
+        target,
+        met: growth_mb <= limit_mb,
+    }
 }
 
 /// Resident memory of a process in KiB.

@@ -83,17 +83,19 @@ fn write_error(err: io::Error) -> ShelfError {
     ShelfError::Request(format!("the download could not be written ({err})"))
 }
 
-/// Hands what is written to the response body in chunks of `CHUNK` bytes, waiting (the
-/// producer is a blocking thread) while `CHUNKS_IN_FLIGHT` chunks are not yet sent. A client
-/// that went away makes every write fail, which stops the producer.
+/// Hands what is written to the response body in chunks of `CHUNK` bytes (the first write at
+/// once, so the download starts as soon as there is anything), waiting (the producer is a
+/// blocking thread) while `CHUNKS_IN_FLIGHT` chunks are not yet sent. A client that went away
+/// makes every write fail, which stops the producer.
 struct ChannelWriter {
     sender: mpsc::Sender<io::Result<Bytes>>,
     buffer: Vec<u8>,
+    started: bool,
 }
 
 impl ChannelWriter {
     fn new(sender: mpsc::Sender<io::Result<Bytes>>) -> ChannelWriter {
-        ChannelWriter { sender, buffer: Vec::with_capacity(CHUNK) }
+        ChannelWriter { sender, buffer: Vec::with_capacity(CHUNK), started: false }
     }
 
     fn send_buffer(&mut self) -> io::Result<()> {
@@ -108,7 +110,8 @@ impl ChannelWriter {
 impl Write for ChannelWriter {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         self.buffer.extend_from_slice(bytes);
-        if self.buffer.len() >= CHUNK {
+        if self.buffer.len() >= CHUNK || !self.started {
+            self.started = true;
             self.send_buffer()?;
         }
         Ok(bytes.len())

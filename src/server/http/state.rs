@@ -53,7 +53,11 @@ impl AppState {
     ) -> Result<(), ShelfError> {
         let with_deleted = self.archive.books_with_deleted()?;
         snapshot.for_each_book(&with_deleted, |mut book, copies| {
-            self.archive.add_deleted(&mut book, copies)?;
+            // Only books the archive names are looked up: a query per book would read the
+            // whole archive into its connection's cache.
+            if copies.iter().any(|copy| with_deleted.contains(copy)) {
+                self.archive.add_deleted(&mut book, copies)?;
+            }
             each(&book)
         })
     }

@@ -41,10 +41,12 @@ pub fn for_each_book(
     let mut toc = BookCursor::<TocEntry>::new(&mut toc_query).map_err(read_error)?;
     let mut given: HashSet<String> = HashSet::new();
     let mut several_copies: HashMap<String, Vec<CopyRows>> = HashMap::new();
-    let mut give = |id: &str, rows: Vec<CopyRows>, given: &mut HashSet<String>| -> Result<(), ShelfError> {
-        let Some(entry) = index.entry(id).filter(|(summary, _)| given.insert(summary.id.clone())) else {
+    // Gives the entry `id` belongs to, once, made of the rows of its copies.
+    let mut give = |id: &str, rows: Vec<CopyRows>| -> Result<(), ShelfError> {
+        let Some(entry) = index.entry(id) else { return Ok(()) };
+        if !given.insert(entry.0.id.clone()) {
             return Ok(());
-        };
+        }
         let merged = rows.into_iter().fold(CopyRows::default(), |(mut s, mut t, mut a), (more_s, more_t, more_a)| {
             s.extend(more_s);
             t.extend(more_t);
@@ -59,12 +61,12 @@ pub fn for_each_book(
             Some((summary, copies)) if copies.len() > 1 => {
                 several_copies.entry(summary.id.clone()).or_default().push(rows)
             }
-            Some(_) => give(&volume, vec![rows], &mut given)?,
+            Some(_) => give(&volume, vec![rows])?,
             None => {}
         }
     }
     for (id, rows) in several_copies {
-        give(&id, rows, &mut given)?;
+        give(&id, rows)?;
     }
-    also.iter().try_for_each(|id| give(id, Vec::new(), &mut given))
+    also.iter().try_for_each(|id| give(id, Vec::new()))
 }
