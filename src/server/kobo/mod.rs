@@ -14,6 +14,8 @@ mod walk;
 
 pub use library::PAGE_SIZE;
 pub use passages::Passage;
+use walk::Locations;
+
 pub use store::{describe_sqlite_error, open_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
 use crate::model::{BookDetail, BookSummary, LibraryListing, LibraryQuery, ReadingStats, ShelfError};
@@ -31,9 +33,12 @@ impl Snapshot {
     }
 
     /// Calls `each` with every highlight and note, with book and chapter (for the search index).
-    pub fn for_each_passage(&self, each: impl FnMut(Passage) -> rusqlite::Result<()>) -> Result<(), ShelfError> {
-        self.with_connection(|conn| passages::for_each_passage(conn, &self.columns, &self.index, each))
-            .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
+    pub fn for_each_passage(&self, mut each: impl FnMut(Passage) -> rusqlite::Result<()>) -> Result<(), ShelfError> {
+        self.for_each_book(&HashSet::new(), |book, _| {
+            passages::of_book(book)
+                .try_for_each(&mut each)
+                .map_err(|err| ShelfError::Unreadable(format!("the search index cannot be written ({err})")))
+        })
     }
 
     /// Calls `each` with the page of every book that has annotations, and of every book `also`
@@ -43,8 +48,17 @@ impl Snapshot {
         also: &HashSet<String>,
         each: impl FnMut(BookDetail, &[String]) -> Result<(), ShelfError>,
     ) -> Result<(), ShelfError> {
-        self.with_connection(|conn| walk::for_each_book(conn, &self.columns, &self.index, also, each))
-            .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
+        self.with_connection(|conn| {
+            let locations = match self.locations.get() {
+                Some(locations) => locations,
+                None => {
+                    let read = Locations::read(conn)?;
+                    self.locations.get_or_init(|| read)
+                }
+            };
+            walk::for_each_book(conn, (&self.columns, &self.index, locations), also, each)
+        })
+        .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
     }
 
     /// The list entry of any copy's ContentID.

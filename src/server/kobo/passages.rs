@@ -1,10 +1,7 @@
-//! Every highlight and note of the library with its book and chapter, one book at a time
-//! (see `walk`): what the search index is built from.
+//! Every highlight and note of a book with its book and chapter: what the search index is
+//! built from (a walk over the library gives the books, see `walk`).
 
-use super::{library::LibraryIndex, schema::Columns, walk::for_each_book};
-use crate::model::{Highlight, ShelfError};
-use rusqlite::Connection;
-use std::collections::HashSet;
+use crate::model::{BookDetail, Highlight};
 
 /// A highlight or note with what a search result shows around it.
 pub struct Passage {
@@ -16,27 +13,17 @@ pub struct Passage {
     pub highlight: Highlight,
 }
 
-/// Calls `each` with every passage (markups have no text and are left out).
-pub fn for_each_passage(
-    conn: &Connection,
-    columns: &Columns,
-    index: &LibraryIndex,
-    mut each: impl FnMut(Passage) -> rusqlite::Result<()>,
-) -> Result<(), ShelfError> {
-    for_each_book(conn, columns, index, &HashSet::new(), |book, _| {
-        let summary = book.summary;
-        for chapter in book.chapters {
-            for highlight in chapter.highlights.into_iter().filter(|h| !h.is_markup) {
-                each(Passage {
-                    book_id: summary.id.clone(),
-                    book_title: summary.title.clone(),
-                    author: summary.author.clone(),
-                    chapter: chapter.title.clone(),
-                    highlight,
-                })
-                .map_err(|err| ShelfError::Unreadable(format!("the search index cannot be written ({err})")))?;
-            }
-        }
-        Ok(())
+/// The book's passages (markups have no text and are left out).
+pub fn of_book(book: BookDetail) -> impl Iterator<Item = Passage> {
+    let summary = book.summary;
+    book.chapters.into_iter().flat_map(move |chapter| {
+        let summary = summary.clone();
+        chapter.highlights.into_iter().filter(|h| !h.is_markup).map(move |highlight| Passage {
+            book_id: summary.id.clone(),
+            book_title: summary.title.clone(),
+            author: summary.author.clone(),
+            chapter: chapter.title.clone(),
+            highlight,
+        })
     })
 }

@@ -6,7 +6,7 @@
 //! A request takes one snapshot and uses it throughout, so it sees one consistent file even
 //! while a sync swaps in the next one; the next request sees the new file.
 
-use super::{library::LibraryIndex, schema::Columns};
+use super::{library::LibraryIndex, schema::Columns, walk::Locations};
 use crate::model::{ReadingStats, ShelfError};
 use rusqlite::{Connection, OpenFlags};
 use std::{
@@ -58,6 +58,8 @@ pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(uri, flags)?;
     conn.execute_batch("PRAGMA query_only = 1;")?;
+    // `rarray(?)`: a list of rowids as a table (a walk reads each book's rows by rowid).
+    rusqlite::vtab::array::load_module(&conn)?;
     Ok(conn)
 }
 
@@ -85,6 +87,9 @@ pub struct Snapshot {
     pub(super) index: LibraryIndex,
     /// Computed on the first visit of the statistics page.
     pub(super) stats: OnceLock<ReadingStats>,
+    /// Where each book's rows are, found by the first walk over the library (the search
+    /// index's, after a sync), so later walks (downloads) start at once.
+    pub(super) locations: OnceLock<Locations>,
     idle_connections: Mutex<Vec<Connection>>,
 }
 
@@ -109,6 +114,7 @@ impl Snapshot {
             columns,
             index,
             stats: OnceLock::new(),
+            locations: OnceLock::new(),
             idle_connections: Mutex::new(vec![conn]),
         })
     }
