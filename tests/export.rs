@@ -1,11 +1,15 @@
-//! Markdown export against golden files, and the library zip.
+//! Markdown export against golden files (front matter, the built-in layout, a reader's
+//! template), templates that cannot be used, and the library zip.
 
 mod support;
 
-use kobo_shelf::server::{
-    demo::{CURATED_ITEMS, THE_IDIOT_ID, WAR_AND_PEACE_ID},
-    export::{book_markdown, file_name, library_zip},
-    kobo::LibraryStore,
+use kobo_shelf::{
+    model::ShelfError,
+    server::{
+        demo::{CURATED_ITEMS, HOSTILE_TEXT_ID, THE_IDIOT_ID, WAR_AND_PEACE_ID},
+        export::{book_markdown, file_name, LibraryExport, LibraryFormat, MarkdownExport},
+        kobo::LibraryStore,
+    },
 };
 use std::{io::Read, path::Path};
 use support::generated_library;
@@ -45,8 +49,7 @@ fn a_sideloaded_epub_exports_with_its_chapters() {
 fn hostile_text_exports_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo(dir.path());
-    let id = "file:///mnt/onboard/Security/Escaping <Everything>.kepub.epub";
-    let book = store.book(store.current().unwrap(), id).unwrap();
+    let book = store.book(store.current().unwrap(), HOSTILE_TEXT_ID).unwrap();
     assert_eq!(
         file_name(&book),
         "O'Brien script window.__kobo_pwned = 'author' script - Escaping Everything & Other Stories.md"
@@ -58,8 +61,15 @@ fn hostile_text_exports_escaped() {
 fn the_library_zip_holds_every_book_with_highlights() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo(dir.path());
-    let books = store.current().unwrap().all_books().unwrap();
-    let zip = library_zip(&books).unwrap();
+    let markdown = MarkdownExport::built_in();
+    let mut zip = Vec::new();
+    let mut export = LibraryExport::start(LibraryFormat::Zip, &mut zip, &markdown).unwrap();
+    let no_more = std::collections::HashSet::new();
+    let snapshot = store.current().unwrap();
+    snapshot
+        .for_each_book(&no_more, |book, _| export.add(&book).map_err(|err| ShelfError::Request(err.to_string())))
+        .unwrap();
+    export.finish().unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     let mut names: Vec<String> = archive.file_names().map(|name| name.unwrap().into_owned()).collect();
     names.sort();
@@ -83,4 +93,50 @@ fn the_library_zip_holds_every_book_with_highlights() {
     archive.by_name("Leo Tolstoy - War and Peace.md").unwrap().read_to_string(&mut war_and_peace).unwrap();
     let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
     assert_eq!(war_and_peace, book_markdown(&book));
+}
+
+fn template(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/templates").join(name)
+}
+
+#[test]
+fn a_readers_template_replaces_the_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = demo(dir.path());
+    let export = MarkdownExport::from_template(&template("obsidian.md.j2")).unwrap();
+    let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
+    assert_golden("war-and-peace-template.md", &export.render(&book));
+    let hostile = store.book(store.current().unwrap(), HOSTILE_TEXT_ID).unwrap();
+    assert_golden("escaping-everything-template.md", &export.render(&hostile));
+    // The README's example.
+    let readme = MarkdownExport::from_template(&template("readme.md.j2")).unwrap().render(&book);
+    assert!(readme.starts_with("---\ntitle: \"War and Peace\"\n"), "{readme}");
+    let note = "> We can know only that we know nothing. And that is the highest degree of human wisdom.\n\
+                - colour:: Pink, note:: Compare with Socrates";
+    assert!(readme.contains(note), "{readme}");
+    assert!(!readme.contains("markup"), "{readme}");
+}
+
+#[test]
+fn a_template_that_cannot_be_used_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        ("syntax.md", "# {{ book.title }}\n\n{{ book.author }\n", "line 3: syntax error"),
+        ("unknown-variable.md", "# {{ book.title }}\n{{ boook.title }}\n", "line 2: undefined value"),
+        (
+            "unknown-filter.md",
+            "{% for c in book.chapters %}\n\n{{ c.title | shout }}\n{% endfor %}\n",
+            "line 3: unknown filter",
+        ),
+        ("unclosed.md", "{% for c in book.chapters %}\n{{ c.title }}\n", "syntax error: unexpected end of input"),
+    ];
+    for (name, source, expected) in cases {
+        let path = dir.path().join(name);
+        std::fs::write(&path, source).unwrap();
+        let problem = MarkdownExport::from_template(&path).err().unwrap_or_else(|| panic!("{name} was accepted"));
+        assert!(problem.starts_with(&path.display().to_string()), "{problem}");
+        assert!(problem.contains(expected), "{name}: {problem}");
+    }
+    let missing = MarkdownExport::from_template(&dir.path().join("missing.md")).err().unwrap();
+    assert!(missing.starts_with("cannot read the template"), "{missing}");
 }

@@ -246,7 +246,7 @@ fn private_markers(app: &App) -> Vec<String> {
 
 /// Path prefixes that try to reach a private route through a public one, or to dodge a prefix
 /// check by encoding, doubling, case or separators. Each is put in front of every private route.
-const HOSTILE_PREFIXES: [&str; 44] = [
+const HOSTILE_PREFIXES: [&str; 48] = [
     "/pkg/../",
     "/pkg/%2e%2e/",
     "/pkg/%2E%2E/",
@@ -290,6 +290,10 @@ const HOSTILE_PREFIXES: [&str; 44] = [
     "/login%2f..%2f",
     "/logout/../",
     "/theme/../",
+    "/api/v1/../",
+    "/api/v1%2f..%2f",
+    "/api/v1/books/../../",
+    "/API/V1/../",
     "http://127.0.0.1/pkg/../",
 ];
 
@@ -311,11 +315,14 @@ impl PrivateRoute {
     }
 
     async fn send(&self, address: &str, prefix: &str, cookie: Option<&str>) -> Result<RawResponse, String> {
+        let cookie = cookie.map(|cookie| ("Cookie", cookie));
+        self.send_with(address, prefix, cookie.as_slice()).await
+    }
+
+    /// Sends the request after `prefix`, with `extra` headers.
+    async fn send_with(&self, address: &str, prefix: &str, extra: &[(&str, &str)]) -> Result<RawResponse, String> {
         let target = format!("{prefix}{}", self.path);
-        let mut headers = vec![];
-        if let Some(cookie) = cookie {
-            headers.push(("Cookie", cookie));
-        }
+        let mut headers = extra.to_vec();
         if self.method == "POST" {
             headers.push(("Content-Type", "application/x-www-form-urlencoded"));
         }
@@ -335,12 +342,16 @@ fn private_pages(book_id: &str, markup_id: &str) -> Vec<PrivateRoute> {
         PrivateRoute::get("stats"),
         PrivateRoute::get("settings"),
         PrivateRoute::get("export/library.zip"),
+        PrivateRoute::get("export/library.json"),
+        PrivateRoute::get("export/library.csv"),
         PrivateRoute::get(format!("export/book.md?id={book}")),
         PrivateRoute::get(format!("markup/{markup_id}.svg")),
         // A cover drawn from the title and author (Moby-Dick has no thumbnail in the demo).
         PrivateRoute::get(format!("cover?id={}", encode_url_component(MOBY_DICK_ID))),
         PrivateRoute::get("api/sync-status"),
         PrivateRoute::post("api/check-and-sync", ""),
+        PrivateRoute::get("api/v1/books"),
+        PrivateRoute::get(format!("api/v1/annotations?book={book}")),
     ]
 }
 
@@ -455,6 +466,19 @@ fn hostile_answer_problem(answer: &Result<RawResponse, String>, markers: &[Strin
     }
 }
 
+/// The private pages, a GET of a POST-only API, and every server function at each URL it may
+/// be served at.
+fn every_private_route(markup_id: &str) -> Vec<PrivateRoute> {
+    let mut routes = private_pages(WAR_AND_PEACE_ID, markup_id);
+    // POST-only: a GET with a session is refused (405), so it is not in the positive control.
+    routes.push(PrivateRoute::get("api/check-and-sync"));
+    let function_body = server_function_body(WAR_AND_PEACE_ID);
+    for function in &server_functions() {
+        routes.extend(function.candidates.iter().map(|url| PrivateRoute::post(url.clone(), function_body.clone())));
+    }
+    routes
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_paths_without_a_session_reveal_nothing() {
     let site = Site::start(&[]);
@@ -462,14 +486,9 @@ async fn hostile_paths_without_a_session_reveal_nothing() {
     let book_page = site.get(&format!("/book?id={}", encode_url_component(WAR_AND_PEACE_ID)), Some(&cookie)).await;
     let markup_id = markup_id_in(&book_page.text().await.unwrap()).unwrap_or_else(|| "x".to_string());
     let markers = private_markers(&site.app);
-    let mut routes = private_pages(WAR_AND_PEACE_ID, &markup_id);
-    // POST-only: a GET with a session is refused (405), so it is not in the positive control.
-    routes.push(PrivateRoute::get("api/check-and-sync"));
+    let routes = every_private_route(&markup_id);
     let functions = server_functions();
     let function_body = server_function_body(WAR_AND_PEACE_ID);
-    for function in &functions {
-        routes.extend(function.candidates.iter().map(|url| PrivateRoute::post(url.clone(), function_body.clone())));
-    }
 
     // Positive control: with a session the same routes answer, and show private text.
     let mut problems = Vec::new();
@@ -526,6 +545,92 @@ async fn hostile_paths_without_a_session_reveal_nothing() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+const API_TOKEN: &str = "a-read-api-token-for-the-hostile-suite-0123456789";
+
+/// Whether a read API answer is the 401 JSON a script can read, with `WWW-Authenticate`.
+fn api_refusal_problem(answer: &Result<RawResponse, String>, markers: &[String]) -> Option<String> {
+    let response = match answer {
+        Ok(response) => response,
+        Err(err) => return Some(format!("no HTTP answer: {err}")),
+    };
+    let body: serde_json::Value = serde_json::from_slice(&response.body).unwrap_or_default();
+    let wanted = (401, Some("application/json"), Some("Bearer"), true);
+    let found = (
+        response.status,
+        response.header("content-type"),
+        response.header("www-authenticate"),
+        body["error"].is_string(),
+    );
+    if found != wanted {
+        return Some(format!("answered {found:?}, not {wanted:?}"));
+    }
+    markers.iter().find(|m| response.text().contains(m.as_str())).map(|m| format!("shows private text {m:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_token_opens_the_read_api_and_nothing_else() {
+    let site = Site::start(&[("KOBO_SHELF_API_TOKEN", API_TOKEN.to_string())]);
+    let cookie = site.login().await;
+    let markers = private_markers(&site.app);
+    let bearer = format!("Bearer {API_TOKEN}");
+    let api = [
+        PrivateRoute::get("api/v1/books"),
+        PrivateRoute::get(format!("api/v1/annotations?book={}", encode_url_component(WAR_AND_PEACE_ID))),
+    ];
+    let same_length_wrong = format!("Bearer {}", API_TOKEN.replace('0', "1"));
+    let wrong_tokens = [
+        same_length_wrong.as_str(),
+        "Bearer ",
+        "Bearer x",
+        API_TOKEN,
+        &format!("Basic {API_TOKEN}"),
+        &format!("Bearer {API_TOKEN}x"),
+    ];
+    let mut problems = Vec::new();
+    for route in &api {
+        for opens in [("Authorization", bearer.as_str()), ("Cookie", cookie.as_str())] {
+            match route.send_with(site.address(), "/", &[opens]).await {
+                Ok(r) if r.status == 200 && markers.iter().any(|m| r.text().contains(m.as_str())) => {}
+                Ok(r) => {
+                    problems.push(format!("{} with {}: status {}, no private text", route.path, opens.0, r.status))
+                }
+                Err(err) => problems.push(format!("{} with {}: {err}", route.path, opens.0)),
+            }
+        }
+        let mut refused = vec![route.send_with(site.address(), "/", &[]).await];
+        for wrong in wrong_tokens {
+            refused.push(route.send_with(site.address(), "/", &[("Authorization", wrong)]).await);
+        }
+        let in_query =
+            PrivateRoute::get(format!("{}&access_token={API_TOKEN}", route.path.replace("books", "books?x=1")));
+        refused.push(in_query.send(site.address(), "/", None).await);
+        problems.extend(
+            refused
+                .iter()
+                .filter_map(|answer| api_refusal_problem(answer, &markers))
+                .map(|p| format!("{}: {p}", route.path)),
+        );
+    }
+    // The token opens nothing but the read API, whatever the path.
+    let others: Vec<PrivateRoute> =
+        every_private_route("x").into_iter().filter(|r| !r.path.starts_with("api/v1/")).collect();
+    let mut sent = 0;
+    for prefix in std::iter::once("/").chain(HOSTILE_PREFIXES) {
+        for route in &others {
+            let answer = route.send_with(site.address(), prefix, &[("Authorization", bearer.as_str())]).await;
+            sent += 1;
+            if let Some(problem) = hostile_answer_problem(&answer, &markers) {
+                problems.push(format!("{} {prefix}{} with the token: {problem}", route.method, route.path));
+            }
+        }
+    }
+    assert!(sent >= 500, "only {sent} requests with the token");
+    let log = site.app.log();
+    assert!(!log.contains(API_TOKEN), "the token was logged:\n{log}");
+    assert!(log.contains("read API: refused a wrong token"), "{log}");
+    assert!(problems.is_empty(), "{}\nserver log:\n{log}", problems.join("\n"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -701,8 +806,18 @@ async fn private_responses_are_not_stored() {
     let library = site.get("/", Some(&cookie)).await.text().await.unwrap();
     let book = first_book_link(&library).expect("a book link on the library page");
     let mut missing = Vec::new();
-    for path in ["/", book.as_str(), "/search?q=war", "/stats", "/settings", "/api/sync-status", "/export/library.zip"]
-    {
+    let paths = [
+        "/",
+        book.as_str(),
+        "/search?q=war",
+        "/stats",
+        "/settings",
+        "/api/sync-status",
+        "/api/v1/books",
+        "/export/library.zip",
+        "/export/library.csv",
+    ];
+    for path in paths {
         let response = site.get(path, Some(&cookie)).await;
         let cache_control = header(&response, "cache-control");
         if response.status() != 200 || !cache_control.contains("no-store") {

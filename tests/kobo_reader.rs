@@ -19,7 +19,7 @@ fn demo_store(dir: &Path) -> LibraryStore {
 }
 
 fn query(q: &str, kind: Option<ItemKind>, sort: LibrarySort) -> LibraryQuery {
-    LibraryQuery { q: q.into(), kind, sort, page: 1 }
+    LibraryQuery { q: q.into(), kind, sort, page: 1, ..LibraryQuery::default() }
 }
 
 fn titles(store: &LibraryStore, query: &LibraryQuery) -> Vec<String> {

@@ -4,7 +4,7 @@
 mod support;
 
 use kobo_shelf::{
-    model::{Marked, SearchResults},
+    model::{HighlightColor, Marked, SearchResults},
     server::{demo::CURATED_ITEMS, kobo::LibraryStore, search::SearchIndex},
 };
 use std::path::Path;
@@ -25,7 +25,7 @@ fn fixture() -> Fixture {
 
 impl Fixture {
     fn search(&self, query: &str) -> SearchResults {
-        self.index.search(&self.store.current().unwrap(), query).unwrap()
+        self.index.search(&self.store.current().unwrap(), query, None).unwrap()
     }
 }
 
@@ -130,7 +130,7 @@ fn ranking_prefers_more_matches_shorter_passages_and_passages_over_notes() {
     drop(conn);
     let store = LibraryStore::new(path);
     let index = SearchIndex::new(dir.path());
-    let results = index.search(&store.current().unwrap(), "lantern").unwrap();
+    let results = index.search(&store.current().unwrap(), "lantern", None).unwrap();
     let order: Vec<&str> = results.hits.iter().map(|hit| hit.highlight_id.as_str()).collect();
     assert_eq!(order, ["twice", "once-long", "in-note"]);
 }
@@ -143,14 +143,42 @@ fn a_new_version_gets_its_own_index_and_the_old_one_is_removed() {
     let store = LibraryStore::new(path.clone());
     let index = SearchIndex::new(dir.path());
     let old = store.current().unwrap();
-    assert!(index.search(&old, "patience").unwrap().hits[0].book_title.starts_with("Old "));
+    assert!(index.search(&old, "patience", None).unwrap().hits[0].book_title.starts_with("Old "));
     let next = dir.path().join("next.sqlite");
     tagged_library(&next, "New", 20);
     std::fs::rename(&next, &path).unwrap();
     let new = store.current().unwrap();
-    assert!(index.search(&new, "patience").unwrap().hits[0].book_title.starts_with("New "));
+    assert!(index.search(&new, "patience", None).unwrap().hits[0].book_title.starts_with("New "));
     let files: Vec<_> =
         std::fs::read_dir(dir.path().join("search")).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
     assert_eq!(Path::new(&files[0]).to_string_lossy(), format!("{}.sqlite", new.version));
+}
+
+#[test]
+fn a_colour_narrows_a_search_and_alone_lists_that_colour_newest_first() {
+    let f = fixture();
+    let search = |query: &str, color| f.index.search(&f.store.current().unwrap(), query, color).unwrap();
+    let all = search("the", None);
+    let pink = search("the", Some(HighlightColor::Pink));
+    assert!(0 < pink.total && pink.total < all.total, "{} of {}", pink.total, all.total);
+    assert!(pink.hits.iter().all(|hit| hit.color == HighlightColor::Pink));
+    // A colour alone: every pink highlight and note (not the one deleted on the device), newest first.
+    let pink = search("", Some(HighlightColor::Pink));
+    assert_eq!(pink.problem, None);
+    let texts: Vec<String> = pink.hits.iter().map(|hit| plain(&hit.text)).collect();
+    assert_eq!(
+        texts,
+        [
+            "<script>window.__kobo_pwned = 'highlight'</script>",
+            "Never eat a mushroom you cannot identify with certainty.",
+            "We can know only that we know nothing. And that is the highest degree of human wisdom.",
+            "She is tolerable; but not handsome enough to tempt me.",
+        ]
+    );
+    assert_eq!(pink.total, 4);
+    assert!(pink.hits.iter().all(|hit| hit.text.iter().all(|run| !run.hit)), "nothing is marked without words");
+    let grey = search("", Some(HighlightColor::Grey));
+    assert_eq!(grey.hits.iter().map(|hit| plain(&hit.text)).collect::<Vec<_>>(), ["Güzellik dünyayı kurtaracak."]);
+    assert!(search("  ", None).problem.is_some(), "neither words nor a colour: the hint");
 }

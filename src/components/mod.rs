@@ -1,7 +1,9 @@
 //! Components shared by the pages.
 
 pub mod charts;
+pub mod color_filter;
 pub mod cover;
+pub mod filter_select;
 pub mod header;
 mod loaded;
 pub mod query;

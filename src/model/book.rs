@@ -39,7 +39,12 @@ impl HighlightColor {
 
     /// The colour a slug names; unknown slugs give yellow.
     pub fn from_slug(slug: &str) -> HighlightColor {
-        HighlightColor::ALL.into_iter().find(|colour| colour.slug() == slug).unwrap_or_default()
+        HighlightColor::parse(slug).unwrap_or_default()
+    }
+
+    /// The colour a slug names, if any (a URL's `color=pink`).
+    pub fn parse(slug: &str) -> Option<HighlightColor> {
+        HighlightColor::ALL.into_iter().find(|colour| colour.slug() == slug)
     }
 
     pub fn label(self) -> &'static str {

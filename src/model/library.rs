@@ -133,29 +133,29 @@ impl LibrarySort {
     }
 }
 
-/// What the library page asks for: the URL's `q`, `kind`, `sort` and `page`.
+/// What the library page asks for: the URL's `q`, `kind`, `shelf`, `sort` and `page`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LibraryQuery {
     pub q: String,
     pub kind: Option<ItemKind>,
+    /// The name of a Kobo collection the items must be in.
+    #[serde(default)]
+    pub shelf: Option<String>,
     pub sort: LibrarySort,
     /// 1-based page number.
     pub page: usize,
 }
 
 impl LibraryQuery {
-    /// Builds the query from URL parameters, ignoring values it does not know.
-    pub fn from_params(
-        q: Option<String>,
-        kind: Option<String>,
-        sort: Option<String>,
-        page: Option<String>,
-    ) -> LibraryQuery {
+    /// Builds the query from URL parameters (`param` gives each by name), ignoring values it
+    /// does not know.
+    pub fn from_params(param: impl Fn(&str) -> Option<String>) -> LibraryQuery {
         LibraryQuery {
-            q: q.unwrap_or_default().trim().to_string(),
-            kind: kind.as_deref().and_then(ItemKind::from_slug),
-            sort: sort.as_deref().and_then(LibrarySort::from_slug).unwrap_or_default(),
-            page: page.and_then(|p| p.parse().ok()).unwrap_or(1).max(1),
+            q: param("q").unwrap_or_default().trim().to_string(),
+            kind: param("kind").as_deref().and_then(ItemKind::from_slug),
+            shelf: param("shelf").filter(|shelf| !shelf.is_empty()),
+            sort: param("sort").as_deref().and_then(LibrarySort::from_slug).unwrap_or_default(),
+            page: param("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1),
         }
     }
 
@@ -168,6 +168,9 @@ impl LibraryQuery {
         }
         if let Some(kind) = self.kind {
             params.push(format!("kind={}", kind.slug()));
+        }
+        if let Some(shelf) = &self.shelf {
+            params.push(format!("shelf={}", encode_url_component(shelf)));
         }
         if self.sort != LibrarySort::default() {
             params.push(format!("sort={}", self.sort.slug()));
@@ -201,6 +204,9 @@ pub struct BookSummary {
     /// No longer on the device: listed from the archive, which keeps its annotations.
     #[serde(default)]
     pub removed_from_device: bool,
+    /// The Kobo collections any copy is in, sorted.
+    #[serde(default)]
+    pub collections: Vec<String>,
 }
 
 /// One page of the library list plus the counts the page shows around it.
@@ -215,11 +221,15 @@ pub struct LibraryListing {
     pub page_count: usize,
     /// How many items of each kind the whole library holds (kinds with none left out).
     pub kind_counts: Vec<(ItemKind, usize)>,
+    /// How many items each Kobo collection holds, by name; empty when the device has none.
+    #[serde(default)]
+    pub collection_counts: Vec<(String, usize)>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::query_value;
 
     #[test]
     fn mime_types_map_to_kinds() {
@@ -240,17 +250,29 @@ mod tests {
         }
     }
 
+    fn params<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+    }
+
     #[test]
     fn query_href_round_trips_the_parameters() {
-        let query = LibraryQuery::from_params(
-            Some(" Tolstoy & co ".into()),
-            Some("book".into()),
-            Some("title".into()),
-            Some("3".into()),
+        let pairs = [
+            ("q", " Tolstoy & co "),
+            ("kind", "book"),
+            ("shelf", "Russian & \"Other\" Classics"),
+            ("sort", "title"),
+            ("page", "3"),
+        ];
+        let query = LibraryQuery::from_params(params(&pairs));
+        assert_eq!(
+            query.href(),
+            "/?q=Tolstoy%20%26%20co&kind=book&shelf=Russian%20%26%20%22Other%22%20Classics&sort=title&page=3"
         );
-        assert_eq!(query.href(), "/?q=Tolstoy%20%26%20co&kind=book&sort=title&page=3");
+        let href = query.href();
+        let again = LibraryQuery::from_params(|name| query_value(href.trim_start_matches("/?"), name));
+        assert_eq!(again, query);
         assert_eq!(LibraryQuery::default().href(), "/");
-        let odd = LibraryQuery::from_params(None, Some("nope".into()), Some("x".into()), Some("-1".into()));
+        let odd = LibraryQuery::from_params(params(&[("kind", "nope"), ("shelf", ""), ("sort", "x"), ("page", "-1")]));
         assert_eq!(odd, LibraryQuery { page: 1, ..LibraryQuery::default() });
     }
 }

@@ -1,5 +1,7 @@
 //! URLs of pages and the one way query values are read.
 
+use super::HighlightColor;
+
 /// Characters left as they are in a URL component: RFC 3986 unreserved.
 const URL_COMPONENT: &percent_encoding::AsciiSet =
     &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
@@ -35,6 +37,13 @@ pub fn cover_href(id: &str) -> String {
     format!("/cover?id={}", encode_url_component(id))
 }
 
+/// The book page's URL with its filters: annotations deleted on the device hidden, one colour.
+pub fn book_view_href(id: &str, hide_deleted: bool, color: Option<HighlightColor>) -> String {
+    let deleted = if hide_deleted { "&deleted=hide" } else { "" };
+    let color = color.map(|color| format!("&color={}", color.slug())).unwrap_or_default();
+    format!("{}{deleted}{color}", book_href(id))
+}
+
 /// The book page's URL scrolled to one highlight.
 pub fn highlight_href(book_id: &str, highlight_id: &str) -> String {
     format!("{}#h-{}", book_href(book_id), encode_url_component(highlight_id))
@@ -48,6 +57,12 @@ mod tests {
     fn book_href_escapes_every_reserved_character() {
         let href = book_href("file:///mnt/onboard/a b/../c#d?e%f é.epub");
         assert_eq!(href, "/book?id=file%3A%2F%2F%2Fmnt%2Fonboard%2Fa%20b%2F..%2Fc%23d%3Fe%25f%20%C3%A9.epub");
+    }
+
+    #[test]
+    fn book_view_hrefs_carry_their_filters() {
+        assert_eq!(book_view_href("a b", false, None), "/book?id=a%20b");
+        assert_eq!(book_view_href("a b", true, Some(HighlightColor::Pink)), "/book?id=a%20b&deleted=hide&color=pink");
     }
 
     #[test]

@@ -3,12 +3,13 @@
 
 use crate::{
     components::{
+        color_filter::{chapter_of_color, colour_counts, ColorFilter},
         cover::{Cover, CoverSize},
         loaded,
         query::use_query,
     },
     format,
-    model::{encode_url_component, BookDetail, Highlight, ShelfError},
+    model::{book_view_href, encode_url_component, BookDetail, Highlight, HighlightColor, ShelfError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,27 +35,29 @@ pub fn BookPage() -> impl IntoView {
     let params = use_query();
     let id = move || params.get("id").unwrap_or_default();
     let hide_deleted = move || params.get("deleted").as_deref() == Some("hide");
+    let color = move || params.get("color").as_deref().and_then(HighlightColor::parse);
     let book = Resource::new(move || (id(), hide_deleted()), |(id, hide)| get_book(id, hide));
-    loaded(book, "Loading the book…", move |book| view! { <Book book hide_deleted=hide_deleted()/> })
+    loaded(book, "Loading the book…", move |book| view! { <Book book hide_deleted=hide_deleted() color=color()/> })
 }
 
 /// A link that shows or hides the annotations deleted on the device (a plain link: no JS).
 #[component]
-fn DeletedFilter(id: String, hide_deleted: bool, deleted: usize) -> impl IntoView {
-    let base = format!("/book?id={}", encode_url_component(&id));
-    let (href, label) = if hide_deleted {
-        (base, "Show the ones deleted on the device".to_string())
+fn DeletedFilter(id: String, hide_deleted: bool, deleted: usize, color: Option<HighlightColor>) -> impl IntoView {
+    let href = book_view_href(&id, !hide_deleted, color);
+    let label = if hide_deleted {
+        "Show the ones deleted on the device".to_string()
     } else {
-        (format!("{base}&deleted=hide"), format!("Hide the {} deleted on the device", deleted))
+        format!("Hide the {} deleted on the device", deleted)
     };
     view! { <p class="deleted-filter"><a href=href>{label}</a></p> }
 }
 
 #[component]
-fn Book(mut book: BookDetail, hide_deleted: bool) -> impl IntoView {
+fn Book(mut book: BookDetail, hide_deleted: bool, color: Option<HighlightColor>) -> impl IntoView {
     // Thousands of highlights: moved into the view, not cloned.
     let chapters = std::mem::take(&mut book.chapters);
     let headings: Vec<String> = chapters.iter().map(|chapter| chapter.heading(&chapters).to_string()).collect();
+    let colours = colour_counts(&chapters);
     let summary = &book.summary;
     let annotations = chapters.iter().flat_map(|chapter| &chapter.highlights);
     let markups = annotations.clone().filter(|h| h.is_markup).count();
@@ -82,8 +85,13 @@ fn Book(mut book: BookDetail, hide_deleted: bool) -> impl IntoView {
         ("Added", book.date_added.as_deref().map(format::date)),
         ("Last read", summary.last_read.as_deref().map(format::date)),
         ("Time spent reading", book.time_spent_reading_secs.map(format::duration)),
+        ("Collections", (!summary.collections.is_empty()).then(|| summary.collections.join(", "))),
     ];
     let description = book.description.clone().map(|text| view! { <Description text/> });
+    let color_href = {
+        let id = summary.id.clone();
+        move |color| book_view_href(&id, hide_deleted, color)
+    };
     view! {
         <Title text=summary.title.clone()/>
         <article class="book">
@@ -116,10 +124,12 @@ fn Book(mut book: BookDetail, hide_deleted: bool) -> impl IntoView {
             {description}
             <section class="annotations">
                 <h2>{heading}</h2>
-                {(deleted > 0 || hide_deleted).then(|| view! { <DeletedFilter id=summary.id.clone() hide_deleted deleted/> })}
+                {(deleted > 0 || hide_deleted).then(|| view! { <DeletedFilter id=summary.id.clone() hide_deleted deleted color/> })}
+                <ColorFilter counts=colours chosen=color href=color_href/>
                 {(highlight_total + markups == 0).then(|| view! { <p class="empty">"No highlights in this book yet."</p> })}
-                {chapters.into_iter().zip(headings).map(|(chapter, title)| {
-                    view! { <ChapterSection title highlights=chapter.highlights/> }
+                {headings.into_iter().zip(chapters).filter_map(|(title, chapter)| {
+                    let chapter = chapter_of_color(chapter, color)?;
+                    Some(view! { <ChapterSection title highlights=chapter.highlights/> })
                 }).collect_view()}
             </section>
         </article>

@@ -1,10 +1,14 @@
-//! The library page `/`: every item with its progress and highlights; search (`q`), kind filter
-//! (`kind`), sort (`sort`) and paging (`page`) through a plain GET form: a server-rendered page,
-//! with or without JavaScript.
+//! The library page `/`: every item with its progress and highlights; search (`q`), kind and
+//! Kobo collection filters (`kind`, `shelf`), sort (`sort`) and paging (`page`) through a plain
+//! GET form: a server-rendered page, with or without JavaScript.
 
 use crate::{
-    components::cover::{Cover, CoverSize},
-    components::{loaded, query::use_query},
+    components::{
+        cover::{Cover, CoverSize},
+        filter_select::{Choice, FilterSelect},
+        loaded,
+        query::use_query,
+    },
     format,
     model::{book_href, BookSummary, ItemKind, LibraryListing, LibraryQuery, LibrarySort, ShelfError},
 };
@@ -28,8 +32,7 @@ pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, ShelfErr
 #[component]
 pub fn LibraryPage() -> impl IntoView {
     let params = use_query();
-    let query =
-        move || LibraryQuery::from_params(params.get("q"), params.get("kind"), params.get("sort"), params.get("page"));
+    let query = move || LibraryQuery::from_params(|name| params.get(name));
     let listing = Resource::new(query, get_library);
     view! {
         <Title text="Library"/>
@@ -56,7 +59,11 @@ fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
                 <p class="library-count">{summary}</p>
                 <a class="export" href="/export/library.zip" download="" rel="external">"Export all highlights (.zip)"</a>
             </div>
-            <Controls query=query.clone() kind_counts=listing.kind_counts.clone()/>
+            <Controls
+                query=query.clone()
+                kind_counts=listing.kind_counts.clone()
+                collection_counts=listing.collection_counts.clone()
+            />
             {empty.then(|| view! { <p class="empty">"Nothing in the library matches this search."</p> })}
             <ol class="items">
                 {listing.items.into_iter().map(|item| view! { <Item item/> }).collect_view()}
@@ -66,16 +73,33 @@ fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
     }
 }
 
-/// The search form: text, kind and order. A GET form, so the URL says what is shown.
+/// The search form: text, kind, collection (when the device has any) and order. A GET form,
+/// so the URL says what is shown.
 #[component]
-fn Controls(query: LibraryQuery, kind_counts: Vec<(ItemKind, usize)>) -> impl IntoView {
-    let kind_options = kind_counts
+fn Controls(
+    query: LibraryQuery,
+    kind_counts: Vec<(ItemKind, usize)>,
+    collection_counts: Vec<(String, usize)>,
+) -> impl IntoView {
+    let kinds = kind_counts
         .into_iter()
-        .map(|(kind, count)| {
-            let selected = query.kind == Some(kind);
-            view! { <option value=kind.slug() selected=selected>{format!("{} ({count})", kind.label())}</option> }
+        .map(|(kind, count)| Choice {
+            value: kind.slug().to_string(),
+            label: format!("{} ({count})", kind.label()),
+            selected: query.kind == Some(kind),
         })
-        .collect_view();
+        .collect();
+    let collections = (!collection_counts.is_empty()).then(|| {
+        let choices = collection_counts
+            .into_iter()
+            .map(|(name, count)| Choice {
+                label: format!("{name} ({count})"),
+                selected: query.shelf.as_ref() == Some(&name),
+                value: name,
+            })
+            .collect();
+        view! { <FilterSelect name="shelf" label="Collection" all="All collections" choices/> }
+    });
     let sort_options = LibrarySort::ALL
         .into_iter()
         .map(|sort| view! { <option value=sort.slug() selected=query.sort == sort>{sort.label()}</option> })
@@ -86,13 +110,8 @@ fn Controls(query: LibraryQuery, kind_counts: Vec<(ItemKind, usize)>) -> impl In
                 <span class="visually-hidden">"Search title or author"</span>
                 <input type="search" name="q" value=query.q.clone() placeholder="Search title or author"/>
             </label>
-            <label>
-                <span class="visually-hidden">"Kind"</span>
-                <select name="kind">
-                    <option value="" selected=query.kind.is_none()>"All kinds"</option>
-                    {kind_options}
-                </select>
-            </label>
+            <FilterSelect name="kind" label="Kind" all="All kinds" choices=kinds/>
+            {collections}
             <label>
                 <span class="visually-hidden">"Sort by"</span>
                 <select name="sort">{sort_options}</select>

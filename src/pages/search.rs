@@ -1,27 +1,47 @@
-//! The search page `/search?q=`: every highlight and note matching the words, best first, the
-//! matched words marked, each linking to its place on its book page.
+//! The search page `/search?q=&color=`: every highlight and note matching the words, best first,
+//! the matched words marked, each linking to its place on its book page; `color` keeps one
+//! highlight colour (alone, it lists that colour's highlights, newest first).
 
 use crate::{
-    components::{loaded, query::use_query},
+    components::{
+        filter_select::{Choice, FilterSelect},
+        loaded,
+        query::use_query,
+    },
     format,
-    model::{highlight_href, Marked, SearchHit, SearchResults, ShelfError, SEARCH_COUNT_LIMIT},
+    model::{highlight_href, HighlightColor, Marked, SearchHit, SearchResults, ShelfError, SEARCH_COUNT_LIMIT},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 
+/// `color` is a colour's slug (`pink`); anything else is no colour filter.
 #[server]
-pub async fn search_highlights(q: String) -> Result<SearchResults, ShelfError> {
+pub async fn search_highlights(q: String, color: Option<String>) -> Result<SearchResults, ShelfError> {
     let state = crate::server::private_state()?;
     let snapshot = crate::server::request_snapshot()?;
-    crate::server::blocking(move || state.search.search(&snapshot, &q)).await
+    let color = color.as_deref().and_then(HighlightColor::parse);
+    crate::server::blocking(move || state.search.search(&snapshot, &q, color)).await
 }
 
 #[component]
 pub fn SearchPage() -> impl IntoView {
     let params = use_query();
     let q = move || params.get("q").unwrap_or_default();
-    let results = Resource::new(q, search_highlights);
+    let color = move || params.get("color").filter(|color| !color.is_empty());
+    let results = Resource::new(move || (q(), color()), |(q, color)| search_highlights(q, color));
+    let colors = move || {
+        let chosen = color();
+        let choices = HighlightColor::ALL
+            .into_iter()
+            .map(|color| Choice {
+                value: color.slug().to_string(),
+                label: color.label().to_string(),
+                selected: chosen.as_deref() == Some(color.slug()),
+            })
+            .collect();
+        view! { <FilterSelect name="color" label="Highlight colour" all="All colours" choices/> }
+    };
     view! {
         <Title text="Search"/>
         <section class="search-page">
@@ -31,6 +51,7 @@ pub fn SearchPage() -> impl IntoView {
                     <span class="visually-hidden">"Search highlights and notes"</span>
                     <input type="search" name="q" value=q placeholder="Words, prefix*, or \"a phrase\""/>
                 </label>
+                {colors}
                 <button type="submit">"Search"</button>
             </Form>
             {loaded(results, "Searching…", |results| view! { <Results results/> })}

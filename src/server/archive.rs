@@ -17,7 +17,7 @@ use super::{
 use crate::model::{BookDetail, BookSummary, Chapter, Highlight, HighlightColor, ItemKind, ReadStatus, ShelfError};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::{
-    collections::HashMap,
+    collections::{HashMap, HashSet},
     path::{Path, PathBuf},
     sync::{
         atomic::{AtomicI64, Ordering},
@@ -204,9 +204,18 @@ impl Archive {
         Ok(passages)
     }
 
-    /// What the archive adds to `snapshot`'s list: counts of highlights and notes (not
-    /// markups) deleted on the device, and the books no longer on it whose annotations it keeps.
-    pub fn archived_entries(&self, snapshot: &Snapshot) -> Result<ArchivedEntries, ShelfError> {
+    /// The books (entries' ContentIDs when ingested) with any annotation deleted on the device.
+    pub fn books_with_deleted(&self) -> Result<HashSet<String>, ShelfError> {
+        let conn = self.reader();
+        let mut statement = conn
+            .prepare_cached("SELECT DISTINCT book_id FROM archive_annotation WHERE deleted_on_device IS NOT NULL")
+            .map_err(archive_error)?;
+        let rows = statement.query_map([], |row| row.get(0)).map_err(archive_error)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(archive_error)
+    }
+
+    /// Highlights and notes (not markups) deleted on the device, per book.
+    pub fn deleted_counts(&self) -> Result<HashMap<String, u32>, ShelfError> {
         let conn = self.reader();
         let mut statement = conn
             .prepare_cached(
@@ -215,7 +224,14 @@ impl Archive {
             )
             .map_err(archive_error)?;
         let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?))).map_err(archive_error)?;
-        let deleted_counts: HashMap<String, u32> = rows.collect::<rusqlite::Result<_>>().map_err(archive_error)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(archive_error)
+    }
+
+    /// What the archive adds to `snapshot`'s list: counts of highlights and notes (not
+    /// markups) deleted on the device, and the books no longer on it whose annotations it keeps.
+    pub fn archived_entries(&self, snapshot: &Snapshot) -> Result<ArchivedEntries, ShelfError> {
+        let deleted_counts = self.deleted_counts()?;
+        let conn = self.reader();
         let mut removed = Vec::new();
         for (book_id, count) in &deleted_counts {
             if snapshot.summary_of(book_id).is_none() {
@@ -366,6 +382,7 @@ fn removed_book_summary(conn: &Connection, id: &str, count: u32) -> rusqlite::Re
                 highlight_count: count,
                 last_read: row.get(5)?,
                 removed_from_device: true,
+                collections: Vec::new(),
             })
         })
         .optional()

@@ -4,6 +4,7 @@
 use super::{
     archive::{self, Archive},
     demo::{self, DemoOptions},
+    export::MarkdownExport,
     http::serve,
     push::{self, Device, PushOptions},
     settings::Settings,
@@ -29,11 +30,13 @@ Usage:
                                  the S3 settings): its database, then the markups and covers
                                  not uploaded yet
   kobo-shelf demo-db --out PATH | --device DIR [--seed N] [--books N] [--highlights N] [--old-firmware]
+                    [--without-collections]
                                  write a generated KoboReader.sqlite with its markups and covers,
                                  as in the bucket (--out) or as on a Kobo (--device DIR: .kobo/,
                                  .kobo-images/); books: items in all; highlights: average per
                                  generated book; old firmware: no Bookmark.Color, Type or
-                                 ExtraAnnotationData columns
+                                 ExtraAnnotationData columns; without collections: no Shelf or
+                                 ShelfContent tables
   kobo-shelf hash-password       read a password on stdin, print its argon2 hash for
                                  KOBO_SHELF_PASSWORD_HASH
   kobo-shelf check-config        print every setting that would be used and where it comes from
@@ -77,8 +80,13 @@ fn demo_db(args: &[String]) -> Result<(), String> {
     let mut device: Option<PathBuf> = None;
     let mut pairs = args.iter();
     while let Some(flag) = pairs.next() {
-        if flag == "--old-firmware" {
-            options.old_firmware = true;
+        let switch = match flag.as_str() {
+            "--old-firmware" => Some(&mut options.old_firmware),
+            "--without-collections" => Some(&mut options.without_collections),
+            _ => None,
+        };
+        if let Some(switch) = switch {
+            *switch = true;
             continue;
         }
         let value = pairs.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -131,6 +139,7 @@ async fn push_command(args: &[String]) -> Result<(), String> {
 /// Prints the settings as the server would use them: one line each, `NAME = value (origin)`.
 fn check_config() -> Result<(), String> {
     let settings = Settings::from_environment().map_err(|err| err.to_string())?;
+    MarkdownExport::configured(&settings).map_err(|err| err.to_string())?;
     let file = settings.config_file.as_ref().map_or_else(|| "none".to_string(), |path| path.display().to_string());
     let mut out = format!("settings file: {file}\n");
     for row in settings.rows() {

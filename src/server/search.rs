@@ -116,20 +116,28 @@ impl SearchIndex {
         }
     }
 
-    /// The best matches for what the reader typed, with the matched words marked.
-    pub fn search(&self, snapshot: &Snapshot, input: &str) -> Result<SearchResults, ShelfError> {
+    /// The best matches for what the reader typed, with the matched words marked; only
+    /// highlights of `color` when one is given. A colour alone (no words) lists the most
+    /// recent highlights of that colour.
+    pub fn search(
+        &self,
+        snapshot: &Snapshot,
+        input: &str,
+        color: Option<HighlightColor>,
+    ) -> Result<SearchResults, ShelfError> {
         let started = Instant::now();
         let mut results = SearchResults { query: input.trim().to_string(), ..SearchResults::default() };
-        let fts_query = match fts_query(input) {
-            Ok(query) => query,
-            Err(problem) => {
+        let fts_query = match (fts_query(input), color) {
+            (Ok(query), _) => Some(query),
+            (Err(_), Some(_)) if results.query.is_empty() => None,
+            (Err(problem), _) => {
                 results.problem = Some(problem);
                 return Ok(results);
             }
         };
         let index = self.prepare(snapshot)?;
         let conn = index.lock().expect("search connection lock");
-        match run_query(&conn, &fts_query) {
+        match run_query(&conn, fts_query.as_deref(), color) {
             Ok((total, hits)) => {
                 results.total = total;
                 results.hits = hits;
@@ -212,22 +220,37 @@ fn open_complete(path: &Path) -> Option<Connection> {
     complete
 }
 
-fn run_query(conn: &Connection, fts_query: &str) -> rusqlite::Result<(usize, Vec<SearchHit>)> {
+/// Matches of `fts_query` best first, or without one every passage newest first; of `color`
+/// only when given.
+fn run_query(
+    conn: &Connection,
+    fts_query: Option<&str>,
+    color: Option<HighlightColor>,
+) -> rusqlite::Result<(usize, Vec<SearchHit>)> {
+    // FTS5's highlight() and bm25() only work in a full-text query.
+    let (matching, text, note, order) = match fts_query {
+        Some(_) => (
+            "passages MATCH ?1",
+            "highlight(passages, 0, char(57344), char(57345))",
+            "highlight(passages, 1, char(57344), char(57345))",
+            "bm25(passages, 10.0, 4.0)",
+        ),
+        None => ("?1 IS NULL", "text", "note", "created IS NULL, created DESC"),
+    };
+    let filter = format!("{matching} AND (?2 IS NULL OR color = ?2)");
+    let color = color.map(HighlightColor::slug);
     let total: i64 = conn.query_row(
-        "SELECT count(*) FROM (SELECT 1 FROM passages WHERE passages MATCH ?1 LIMIT ?2)",
+        &format!("SELECT count(*) FROM (SELECT 1 FROM passages WHERE {filter} LIMIT ?3)"),
         // Counting all of a common word's matches would cost as much as the search itself.
-        params![fts_query, SEARCH_COUNT_LIMIT as i64 + 1],
+        params![fts_query, color, SEARCH_COUNT_LIMIT as i64 + 1],
         |row| row.get(0),
     )?;
-    let mut statement = conn.prepare_cached(
-        "SELECT book_id, book_title, author, chapter, highlight_id, color, created,
-                highlight(passages, 0, char(57344), char(57345)),
-                highlight(passages, 1, char(57344), char(57345)), deleted
-         FROM passages WHERE passages MATCH ?1
-         ORDER BY bm25(passages, 10.0, 4.0) LIMIT ?2",
-    )?;
+    let mut statement = conn.prepare_cached(&format!(
+        "SELECT book_id, book_title, author, chapter, highlight_id, color, created, {text}, {note}, deleted
+         FROM passages WHERE {filter} ORDER BY {order} LIMIT ?3"
+    ))?;
     let hits = statement
-        .query_map(params![fts_query, RESULT_LIMIT as i64], |row| {
+        .query_map(params![fts_query, color, RESULT_LIMIT as i64], |row| {
             Ok(SearchHit {
                 book_id: row.get(0)?,
                 book_title: row.get(1)?,

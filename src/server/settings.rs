@@ -47,11 +47,13 @@ const SESSION_DAYS: Key = key("KOBO_SHELF_SESSION_DAYS", "login.session_days");
 const SECURE_COOKIE: Key = key("KOBO_SHELF_SECURE_COOKIE", "login.secure_cookie");
 const BEHIND_PROXY: Key = key("KOBO_SHELF_BEHIND_PROXY", "login.behind_proxy");
 const PUBLIC_URL: Key = key("KOBO_SHELF_PUBLIC_URL", "public_url");
+const EXPORT_TEMPLATE: Key = key("KOBO_SHELF_EXPORT_TEMPLATE", "export.template");
+const API_TOKEN: Key = secret("KOBO_SHELF_API_TOKEN");
 
-/// A session secret shorter than this is refused.
+/// A session secret or API token shorter than this is refused.
 const MIN_SESSION_SECRET: usize = 32;
 
-const ALL_KEYS: [&Key; 19] = [
+const ALL_KEYS: [&Key; 21] = [
     &DATA_DIR,
     &SOURCE,
     &S3_ENDPOINT,
@@ -71,6 +73,8 @@ const ALL_KEYS: [&Key; 19] = [
     &SECURE_COOKIE,
     &BEHIND_PROXY,
     &PUBLIC_URL,
+    &EXPORT_TEMPLATE,
+    &API_TOKEN,
 ];
 
 /// A setting that is missing or wrong; its `Display` is the one line the server stops with.
@@ -88,6 +92,15 @@ impl SettingsError {
             None => key.env.to_string(),
         };
         SettingsError { setting, problem: problem.into() }
+    }
+
+    /// A problem with the setting whose environment variable is `env`, found outside this
+    /// module (e.g. a template that does not compile).
+    pub fn named(env: &str, problem: impl Into<String>) -> SettingsError {
+        match ALL_KEYS.iter().find(|key| key.env == env) {
+            Some(key) => SettingsError::new(key, problem),
+            None => SettingsError { setting: env.to_string(), problem: problem.into() },
+        }
     }
 
     fn file(path: &Path, problem: impl Into<String>) -> SettingsError {
@@ -169,6 +182,8 @@ pub struct LoginSettings {
     /// A reverse proxy in front appends the client's address to `X-Forwarded-For`; login
     /// attempts are then counted per that address instead of the proxy's.
     pub behind_proxy: bool,
+    /// Opens the read API (`/api/v1/*`) as `Authorization: Bearer <token>`, for scripts.
+    pub api_token: Option<Secret>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -185,6 +200,8 @@ pub struct Settings {
     /// The site's origin as browsers see it (`https://books.example.org`), when set: requests
     /// that change state must come from it, even when a proxy rewrites `Host`.
     pub public_origin: Option<String>,
+    /// The reader's Markdown export template (minijinja), instead of the built-in layout.
+    pub export_template: Option<PathBuf>,
     origins: HashMap<&'static str, SettingOrigin>,
 }
 
@@ -239,6 +256,7 @@ impl Settings {
             badge,
             login: raw.login()?,
             public_origin: raw.text(&PUBLIC_URL).map(parse_public_url).transpose()?,
+            export_template: raw.text(&EXPORT_TEMPLATE).map(PathBuf::from),
             origins: raw.origins(),
         })
     }
@@ -291,6 +309,14 @@ impl Settings {
             "KOBO_SHELF_PUBLIC_URL" => {
                 self.public_origin.clone().unwrap_or_else(|| "(not set: the request's Host is the site)".into())
             }
+            "KOBO_SHELF_EXPORT_TEMPLATE" => self
+                .export_template
+                .as_ref()
+                .map_or_else(|| "(not set: the built-in layout)".into(), |path| path.display().to_string()),
+            "KOBO_SHELF_API_TOKEN" => self.login.as_ref().map_or_else(login_off, |login| match login.api_token {
+                Some(_) => "set (hidden)".into(),
+                None => "(not set: only a login opens the API)".into(),
+            }),
             _ => String::new(),
         }
     }
@@ -450,13 +476,9 @@ impl RawSettings {
                 "is not an argon2 hash; make one with `kobo-shelf hash-password` (it reads the password on stdin)",
             ));
         }
-        let session_secret = self.required(&SESSION_SECRET, why)?;
-        if session_secret.chars().count() < MIN_SESSION_SECRET {
-            return Err(SettingsError::new(
-                &SESSION_SECRET,
-                format!("must be at least {MIN_SESSION_SECRET} characters (e.g. `openssl rand -hex 32`)"),
-            ));
-        }
+        let session_secret = self
+            .long_secret(&SESSION_SECRET)?
+            .ok_or_else(|| SettingsError::new(&SESSION_SECRET, format!("is required {why}")))?;
         Ok(Some(LoginSettings {
             username: username.to_string(),
             password_hash: password_hash.to_string(),
@@ -464,7 +486,19 @@ impl RawSettings {
             session_length: Duration::from_secs(self.number(&SESSION_DAYS, 7, 1..=365)? * 86_400),
             secure_cookie: self.boolean(&SECURE_COOKIE, false)?,
             behind_proxy: self.boolean(&BEHIND_PROXY, false)?,
+            api_token: self.long_secret(&API_TOKEN)?.map(|token| Secret(token.to_string())),
         }))
+    }
+
+    /// A secret that must be long enough to guess: at least `MIN_SESSION_SECRET` characters.
+    fn long_secret(&self, key: &Key) -> Result<Option<&str>, SettingsError> {
+        match self.text(key) {
+            Some(secret) if secret.chars().count() < MIN_SESSION_SECRET => Err(SettingsError::new(
+                key,
+                format!("must be at least {MIN_SESSION_SECRET} characters (e.g. `openssl rand -hex 32`)"),
+            )),
+            secret => Ok(secret),
+        }
     }
 
     fn s3(&self) -> Result<S3Settings, SettingsError> {
@@ -634,6 +668,17 @@ mod tests {
         assert!(!login.secure_cookie);
         let rows = format!("{:?}", load("", &full).unwrap().rows());
         assert!(!rows.contains(&secret) && !rows.contains(hash), "{rows}");
+        assert_eq!(login.api_token, None);
+        let token = "t".repeat(32);
+        let with_token = [&full[..], &[("KOBO_SHELF_API_TOKEN", token.as_str())]].concat();
+        let settings = load("", &with_token).unwrap();
+        assert_eq!(settings.login.as_ref().unwrap().api_token.as_ref().map(Secret::expose), Some(token.as_str()));
+        let shown = format!("{settings:?} {:?}", settings.rows());
+        assert!(!shown.contains(&token) && shown.contains("KOBO_SHELF_API_TOKEN"), "{shown}");
+        let short = [&full[..], &[("KOBO_SHELF_API_TOKEN", "short")]].concat();
+        assert!(load("", &short).unwrap_err().setting.starts_with("KOBO_SHELF_API_TOKEN"));
+        let err = load("[login]\napi_token = \"x\"\n", &full).unwrap_err();
+        assert!(err.problem.contains("unknown setting `login.api_token`"), "{err}");
         let cases: [(&[(&str, &str)], &str); 4] = [
             (&full[..1], "KOBO_SHELF_PASSWORD_HASH"),
             (&[full[0], ("KOBO_SHELF_PASSWORD_HASH", "hunter2"), full[2]], "KOBO_SHELF_PASSWORD_HASH"),

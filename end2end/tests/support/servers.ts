@@ -17,9 +17,10 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(path.join(tmpdir(), `kobo-e2e-${prefix}-`));
 }
 
-/** Writes a generated KoboReader.sqlite: the curated demo items, then generated books. */
-export function generateLibrary(file: string, books: number, seed = 1): string {
-  execFileSync(debugBinary, ['demo-db', '--out', file, '--books', String(books), '--seed', String(seed)], {
+/** Writes a generated KoboReader.sqlite: the curated demo items, then generated books
+ * (`options`: more `demo-db` flags, e.g. `--without-collections`). */
+export function generateLibrary(file: string, books: number, seed = 1, options: string[] = []): string {
+  execFileSync(debugBinary, ['demo-db', '--out', file, '--books', String(books), '--seed', String(seed), ...options], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return file;

@@ -1,7 +1,7 @@
 //! Single-user login, with no HTTP in it: an argon2 password hash, signed expiring session
 //! cookies (`HttpOnly`, `SameSite=Lax`, `Secure` by setting) naming sessions that logout ends
-//! on the server, and a per-client limit on login attempts. `server::http` puts it in front of
-//! every page, server function and API.
+//! on the server, a per-client limit on login attempts, and the read API's bearer token.
+//! `server::http` puts it in front of every page, server function and API.
 
 mod rate_limit;
 mod session;
@@ -45,6 +45,9 @@ pub struct Auth {
     secure_cookie: bool,
     behind_proxy: bool,
     limiter: LoginRateLimit,
+    /// SHA-256 of the read API's token, when one is set: compared digest to digest, so the
+    /// comparison takes the same time whatever a guess's length or how much of it is right.
+    api_token_digest: Option<[u8; 32]>,
 }
 
 impl Auth {
@@ -61,7 +64,16 @@ impl Auth {
             secure_cookie: settings.secure_cookie,
             behind_proxy: settings.behind_proxy,
             limiter: LoginRateLimit::new(ATTEMPTS_PER_MINUTE, Duration::from_secs(60)),
+            api_token_digest: settings.api_token.as_ref().map(|token| digest(token.expose())),
         })
+    }
+
+    /// Whether an `Authorization` header value is `Bearer <the API token>` (constant time).
+    pub fn api_token_matches(&self, authorization: &str) -> bool {
+        let Some(expected) = &self.api_token_digest else { return false };
+        let Some((scheme, token)) = authorization.trim().split_once(' ') else { return false };
+        let given = digest(token.trim());
+        scheme.eq_ignore_ascii_case("bearer") && bool::from(given.ct_eq(expected))
     }
 
     /// The session of the first of a request's `Cookie` headers that names a genuine, current
@@ -141,6 +153,11 @@ fn password_tag(settings: &LoginSettings) -> String {
     mac.finalize().into_bytes().iter().take(16).map(|byte| format!("{byte:02x}")).collect()
 }
 
+fn digest(text: &str) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes()).into()
+}
+
 fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
 }
@@ -171,6 +188,7 @@ mod tests {
             session_length: Duration::from_secs(3600),
             secure_cookie: true,
             behind_proxy: true,
+            api_token: Some(Secret::new("an-api-token-for-scripts-0123456789")),
         }
     }
 
@@ -192,6 +210,27 @@ mod tests {
             proxy,
             "a forged header is ignored without a proxy"
         );
+    }
+
+    #[test]
+    fn only_the_exact_api_token_as_a_bearer_opens_the_api() {
+        let dir = tempfile::tempdir().unwrap();
+        let with_token = auth(dir.path(), &settings());
+        assert!(with_token.api_token_matches("Bearer an-api-token-for-scripts-0123456789"));
+        assert!(with_token.api_token_matches("bearer an-api-token-for-scripts-0123456789"));
+        for wrong in [
+            "",
+            "Bearer",
+            "Bearer ",
+            "Bearer an-api-token-for-scripts-012345678",
+            "Bearer an-api-token-for-scripts-01234567890",
+            "Basic an-api-token-for-scripts-0123456789",
+            "an-api-token-for-scripts-0123456789",
+        ] {
+            assert!(!with_token.api_token_matches(wrong), "{wrong:?}");
+        }
+        let without = auth(dir.path(), &LoginSettings { api_token: None, ..settings() });
+        assert!(!without.api_token_matches("Bearer an-api-token-for-scripts-0123456789"));
     }
 
     #[test]

@@ -47,9 +47,23 @@ const ITEMS: [Write; 17] = [
 /// Number of curated items.
 pub const COUNT: usize = ITEMS.len();
 
-/// Writes the first `limit` curated items.
+/// Writes the first `limit` curated items and the collections.
 pub fn write(writer: &mut LibraryWriter, limit: usize) -> rusqlite::Result<()> {
-    ITEMS.iter().take(limit).try_for_each(|write| write(writer))
+    ITEMS.iter().take(limit).try_for_each(|write| write(writer))?;
+    collections(writer)
+}
+
+/// Collections as a device keeps them: one over both copies of a book (shown once), one the
+/// reader deleted (`_IsDeleted = 'true'`, kept by the device), a book taken out of a collection
+/// (its `ShelfContent` row deleted), a hostile name, and the system `ReadingList`.
+fn collections(w: &mut LibraryWriter) -> rusqlite::Result<()> {
+    w.collection("Russian Classics", &[WAR_AND_PEACE_ID, THE_IDIOT_ID, CRIME_AND_PUNISHMENT_ID], false, false)?;
+    w.collection("To Reread", &[WAR_AND_PEACE_ID, MOBY_DICK_ID], false, false)?;
+    w.shelve("To Reread", LES_MISERABLES_ID, true)?;
+    w.collection("Summer 2024", &[PRIDE_STORE_ID, PRIDE_SIDELOADED_ID], false, false)?;
+    w.collection("<b>Tags</b> & \"Quotes\"", &[HOSTILE_TEXT_ID], false, false)?;
+    w.collection("Old Shelf", &[LES_MISERABLES_ID], true, false)?;
+    w.collection("ReadingList", &[SLOW_READING_ID], false, true)
 }
 
 /// ContentID of the demo's War and Peace, which tests look up.
@@ -223,8 +237,10 @@ fn pride_and_prejudice_store(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     .map(drop)
 }
 
+const PRIDE_SIDELOADED_ID: &str = "file:///mnt/onboard/Austen, Jane/Pride and Prejudice.epub";
+
 fn pride_and_prejudice_sideloaded(w: &mut LibraryWriter) -> rusqlite::Result<()> {
-    let id = "file:///mnt/onboard/Austen, Jane/Pride and Prejudice.epub";
+    let id = PRIDE_SIDELOADED_ID;
     w.item(&Item {
         id,
         title: Some("Pride and Prejudice"),
@@ -309,8 +325,10 @@ fn orphaned_annotations(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     .map(drop)
 }
 
+const MOBY_DICK_ID: &str = "file:///mnt/onboard/Melville, Herman/Moby-Dick.kepub.epub";
+
 fn moby_dick(w: &mut LibraryWriter) -> rusqlite::Result<()> {
-    let id = "file:///mnt/onboard/Melville, Herman/Moby-Dick.kepub.epub";
+    let id = MOBY_DICK_ID;
     w.item(&Item {
         id,
         title: Some("Moby-Dick; or, The Whale"),
@@ -327,8 +345,10 @@ fn moby_dick(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     w.mark(id, &one[0], &note("Call me Ishmael.", &long_note, 2, "2026-10-02T07:40:00.000", 0.0)).map(drop)
 }
 
+const LES_MISERABLES_ID: &str = "file:///mnt/onboard/Hugo, Victor/Les Misérables – Tome I.kepub.epub";
+
 fn les_miserables(w: &mut LibraryWriter) -> rusqlite::Result<()> {
-    let id = "file:///mnt/onboard/Hugo, Victor/Les Misérables – Tome I.kepub.epub";
+    let id = LES_MISERABLES_ID;
     w.item(&Item {
         id,
         title: Some("Les Misérables – Tome I : Fantine"),
@@ -356,8 +376,10 @@ fn les_miserables(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     .map(drop)
 }
 
+const CRIME_AND_PUNISHMENT_ID: &str = "a1b2c3d4-0000-4000-8000-0000000c4a1e";
+
 fn crime_and_punishment(w: &mut LibraryWriter) -> rusqlite::Result<()> {
-    let id = "a1b2c3d4-0000-4000-8000-0000000c4a1e";
+    let id = CRIME_AND_PUNISHMENT_ID;
     w.item(&Item {
         id,
         title: Some("罪と罰"),
@@ -400,8 +422,11 @@ fn arabian_nights(w: &mut LibraryWriter) -> rusqlite::Result<()> {
 }
 
 /// Text that would run if it reached the page as HTML; it must show as text.
+/// ContentID of the book whose every text would run as HTML if it were not escaped.
+pub const HOSTILE_TEXT_ID: &str = "file:///mnt/onboard/Security/Escaping <Everything>.kepub.epub";
+
 fn hostile_text(w: &mut LibraryWriter) -> rusqlite::Result<()> {
-    let id = "file:///mnt/onboard/Security/Escaping <Everything>.kepub.epub";
+    let id = HOSTILE_TEXT_ID;
     w.item(&Item {
         id,
         title: Some("Escaping <Everything> & Other \"Stories\""),
@@ -468,8 +493,10 @@ fn odd_content_id(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     .map(drop)
 }
 
+const SLOW_READING_ID: &str = "https://example.org/essays/the-slow-reading-movement";
+
 fn article_instapaper(w: &mut LibraryWriter) -> rusqlite::Result<()> {
-    let id = "https://example.org/essays/the-slow-reading-movement";
+    let id = SLOW_READING_ID;
     w.item(&Item {
         id,
         title: Some("The Slow Reading Movement"),

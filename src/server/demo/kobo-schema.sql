@@ -1,4 +1,4 @@
--- Schema of the two tables of KoboReader.sqlite that kobo-shelf reads, as a recent firmware creates them.
+-- Schema of the tables of KoboReader.sqlite that kobo-shelf reads, as a recent firmware creates them.
 CREATE TABLE content(
   ContentID TEXT NOT NULL, ContentType TEXT NOT NULL, MimeType TEXT NOT NULL, BookID TEXT,
   BookTitle TEXT, ImageId TEXT, Title TEXT COLLATE NOCASE, Attribution TEXT COLLATE NOCASE,
@@ -46,3 +46,10 @@ CREATE TABLE AnalyticsEvents (
   Id TEXT, Type TEXT, Timestamp TEXT, Attributes TEXT, Metrics TEXT, TestGroups TEXT,
   ClientApplicationVersion TEXT, Mandatory BIT DEFAULT FALSE,
   PRIMARY KEY (Id));
+CREATE TABLE Shelf (
+  CreationDate TEXT, Id TEXT, InternalName TEXT, LastModified TEXT, Name TEXT, Type TEXT,
+  _IsDeleted BOOL, _IsVisible BOOL, _IsSynced BOOL, _SyncTime TEXT, LastAccessed TEXT,
+  PRIMARY KEY (Id));
+CREATE TABLE ShelfContent (
+  ShelfName TEXT, ContentId TEXT, DateModified TEXT, _IsDeleted BOOL, _IsSynced BOOL,
+  PRIMARY KEY (ShelfName, ContentId));

@@ -4,17 +4,18 @@
 //! The curated part holds every case the reader must handle: each kind of item, a store copy
 //! and a sideloaded copy of one book, chapters split over files, a book without table of
 //! contents, notes, all colours, deleted and old-firmware bookmarks, Unicode, odd dates, odd
-//! ContentIDs and hostile text. Beyond it, books are generated from a seed.
+//! ContentIDs, hostile text and collections (deleted ones, a deleted membership, the system
+//! `ReadingList`). Beyond it, books are generated from a seed.
 
 mod curated;
 mod writer;
 
-pub use curated::{COUNT as CURATED_ITEMS, THE_IDIOT_ID, WAR_AND_PEACE_ID};
+pub use curated::{COUNT as CURATED_ITEMS, HOSTILE_TEXT_ID, THE_IDIOT_ID, WAR_AND_PEACE_ID};
 pub use writer::image_id_of;
 
 use crate::server::covers::{cover_key, preferred_thumbnail, thumbnail_file_name};
 use std::path::{Path, PathBuf};
-use writer::{Cover, LibraryWriter, Written};
+use writer::{Cover, LibraryWriter, Written, GENERATED_COLLECTIONS};
 
 /// What to generate.
 #[derive(Clone, Debug)]
@@ -27,11 +28,19 @@ pub struct DemoOptions {
     /// Write the file as firmware before ~4.39 did: no `Bookmark.Color`, `Type` or
     /// `ExtraAnnotationData` columns.
     pub old_firmware: bool,
+    /// Write the file without the collection tables `Shelf` and `ShelfContent`.
+    pub without_collections: bool,
 }
 
 impl Default for DemoOptions {
     fn default() -> Self {
-        DemoOptions { seed: 1, books: curated::COUNT, highlights_per_book: 20, old_firmware: false }
+        DemoOptions {
+            seed: 1,
+            books: curated::COUNT,
+            highlights_per_book: 20,
+            old_firmware: false,
+            without_collections: false,
+        }
     }
 }
 
@@ -104,14 +113,23 @@ fn write_files(
         for number in curated::COUNT..options.books {
             writer.generated_book(number, options.highlights_per_book)?;
         }
+        if options.books > curated::COUNT {
+            for (_, name) in GENERATED_COLLECTIONS {
+                writer.collection(name, &[], false, false)?;
+            }
+        }
         writer.finish()?
     };
+    let conn = rusqlite::Connection::open(temp.path())?;
     if options.old_firmware {
-        let conn = rusqlite::Connection::open(temp.path())?;
         for column in NEWER_FIRMWARE_COLUMNS {
             conn.execute_batch(&format!("ALTER TABLE Bookmark DROP COLUMN {column}"))?;
         }
     }
+    if options.without_collections {
+        conn.execute_batch("DROP TABLE Shelf; DROP TABLE ShelfContent;")?;
+    }
+    drop(conn);
     let side_files = side_files.into_iter().map(|(relative, bytes)| (PathBuf::from(relative), bytes));
     for (relative, bytes) in side_files.chain(covers.iter().flat_map(cover_files)) {
         let side = dir.join(relative);

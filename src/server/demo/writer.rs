@@ -106,6 +106,8 @@ pub struct LibraryWriter {
     bookmarks: usize,
     /// Next `VolumeIndex` for a section of the book being written.
     volume_index: i64,
+    /// Collections written so far (numbers their ids without touching the random stream).
+    collections: u64,
 }
 
 impl LibraryWriter {
@@ -122,6 +124,7 @@ impl LibraryWriter {
             items: 0,
             bookmarks: 0,
             volume_index: 0,
+            collections: 0,
         })
     }
 
@@ -224,6 +227,32 @@ impl LibraryWriter {
         Ok(())
     }
 
+    /// Adds a collection (a `Shelf` row, `_IsDeleted` as the device writes it) and puts `items`
+    /// in it. `system` makes it a shelf the device keeps for itself, like `ReadingList`.
+    pub fn collection(&mut self, name: &str, items: &[&str], deleted: bool, system: bool) -> rusqlite::Result<()> {
+        self.collections += 1;
+        let id = format!("5e1f0000-0000-4000-8000-{:012x}", self.collections);
+        self.conn
+            .prepare_cached(
+                "INSERT INTO Shelf (CreationDate, Id, InternalName, LastModified, Name, Type, _IsDeleted,
+                   _IsVisible, _IsSynced)
+                 VALUES ('2025-01-01T00:00:00Z', ?1, ?2, '2025-01-01T00:00:00Z', ?2, ?3, ?4, 'true', 'true')",
+            )?
+            .execute(rusqlite::params![id, name, if system { "SystemTag" } else { "UserTag" }, flag(deleted)])?;
+        items.iter().try_for_each(|item| self.shelve(name, item, false))
+    }
+
+    /// Puts `item` in the collection `shelf`; `deleted` as the device leaves a removed one.
+    pub fn shelve(&mut self, shelf: &str, item: &str, deleted: bool) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO ShelfContent (ShelfName, ContentId, DateModified, _IsDeleted, _IsSynced)
+                 VALUES (?1, ?2, '2025-01-01T00:00:00Z', ?3, 'true')",
+            )?
+            .execute(rusqlite::params![shelf, item, flag(deleted)])
+            .map(drop)
+    }
+
     /// Adds an annotation; returns its BookmarkID.
     pub fn mark(&mut self, book: &str, section: &str, mark: &Mark) -> rusqlite::Result<String> {
         let id = self.uuid();
@@ -241,7 +270,7 @@ impl LibraryWriter {
             .execute(named_params! {
                 ":id": &id, ":book": book, ":section": section, ":start": start_path,
                 ":text": mark.text, ":note": mark.note, ":created": mark.created,
-                ":progress": mark.progress, ":hidden": if mark.hidden { "true" } else { "false" },
+                ":progress": mark.progress, ":hidden": flag(mark.hidden),
                 ":kind": mark.kind, ":color": mark.color, ":user": USER_ID,
             })?;
         self.bookmarks += 1;
@@ -323,6 +352,12 @@ impl LibraryWriter {
             let seconds = fastrand::Rng::with_seed(number as u64).u64(300..3_600).min(time_spent_secs as u64);
             self.reading_session(&id, ended, seconds)?;
         }
+        // By number, not by the random stream, so the rest of the library stays as it was.
+        for (every, shelf) in GENERATED_COLLECTIONS {
+            if number.is_multiple_of(every) {
+                self.shelve(shelf, &id, false)?;
+            }
+        }
         let count = if highlights == 0 { 0 } else { self.rng.usize(highlights / 2..=highlights * 3 / 2) };
         let mut sections = Vec::new();
         for chapter in 1..=6 {
@@ -373,6 +408,15 @@ pub fn image_id_of(content_id: &str) -> String {
     }
 }
 
+/// A boolean as Kobo stores it: the text `'true'` or `'false'`.
+fn flag(value: bool) -> &'static str {
+    if value {
+        "true"
+    } else {
+        "false"
+    }
+}
+
 /// A sentence of 8–30 words, capitalised.
 fn sentence(rng: &mut fastrand::Rng) -> String {
     let words: Vec<&str> = (0..rng.usize(8..30)).map(|_| WORDS[rng.usize(..WORDS.len())]).collect();
@@ -381,6 +425,9 @@ fn sentence(rng: &mut fastrand::Rng) -> String {
     let first = chars.next().map(|c| c.to_uppercase().to_string()).unwrap_or_default();
     format!("{first}{}.", chars.as_str())
 }
+
+/// Collections of generated books: every n-th book is in the named one.
+pub const GENERATED_COLLECTIONS: [(usize, &str); 2] = [(7, "Favourites"), (50, "Book club")];
 
 const ADJECTIVES: [&str; 16] = [
     "Silent",

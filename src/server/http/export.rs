@@ -1,20 +1,36 @@
-//! `/export/book.md?id=…` and `/export/library.zip`: downloads of the Markdown export.
+//! `/export/book.md?id=…` and the library downloads `/export/library.zip`, `.json` and `.csv`,
+//! streamed: a producer thread reads the library one book at a time and writes each file or row
+//! into a bounded channel that the response body drains, so memory holds a book and a few
+//! chunks, and the first bytes leave before the last book is read.
 
 use super::{blocking, AppState};
 use crate::{
     model::{encode_url_component, ShelfError},
-    server::export::{book_markdown, file_name, library_zip},
+    server::export::{file_name, LibraryExport, LibraryFormat},
 };
 use axum::{
+    body::Body,
     extract::{Query, State},
     http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     routing::get,
     Router,
 };
+use bytes::Bytes;
+use std::io::{self, Write};
+use tokio::sync::mpsc;
+
+/// Bytes gathered before they are handed to the response as one chunk.
+const CHUNK: usize = 32 * 1024;
+/// Chunks waiting for a slow client at most; the producer waits beyond that.
+const CHUNKS_IN_FLIGHT: usize = 8;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/export/book.md", get(book_file)).route("/export/library.zip", get(library_file))
+    Router::new()
+        .route("/export/book.md", get(book_file))
+        .route("/export/library.zip", get(|state| library_file(state, LibraryFormat::Zip)))
+        .route("/export/library.json", get(|state| library_file(state, LibraryFormat::Json)))
+        .route("/export/library.csv", get(|state| library_file(state, LibraryFormat::Csv)))
 }
 
 #[derive(serde::Deserialize)]
@@ -23,30 +39,91 @@ struct BookQuery {
 }
 
 async fn book_file(State(state): State<AppState>, Query(query): Query<BookQuery>) -> Response {
-    match blocking(move || state.book_with_history(state.library.current()?, &query.id)).await {
-        Ok(book) => attachment(book_markdown(&book).into_bytes(), "text/markdown; charset=utf-8", &file_name(&book)),
+    let markdown = blocking(move || {
+        let book = state.book_with_history(state.library.current()?, &query.id)?;
+        Ok((state.markdown.render(&book), file_name(&book)))
+    });
+    match markdown.await {
+        Ok((markdown, name)) => attachment(Body::from(markdown), "text/markdown; charset=utf-8", &name),
         Err(ShelfError::NotFound) => (StatusCode::NOT_FOUND, "No such book in this library.").into_response(),
         Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
     }
 }
 
-async fn library_file(State(state): State<AppState>) -> Response {
-    let zip = blocking(move || {
-        let snapshot = state.library.current()?;
-        let mut books = snapshot.all_books()?;
-        for book in &mut books {
-            state.archive.add_deleted(book, &snapshot.copies_of(&book.summary.id))?;
+/// The whole library in `format`, streamed. A library that cannot be read is answered 503 with
+/// the reason; a failure once bytes have left ends the response as an error (the client sees
+/// an incomplete download, never a short file that looks whole).
+async fn library_file(State(state): State<AppState>, format: LibraryFormat) -> Response {
+    let snapshot = {
+        let state = state.clone();
+        match blocking(move || state.library.current()).await {
+            Ok(snapshot) => snapshot,
+            Err(err) => return (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
         }
-        library_zip(&books).map_err(|err| ShelfError::Unreadable(format!("the archive cannot be written ({err})")))
+    };
+    let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
+    tokio::task::spawn_blocking(move || {
+        let failure = sender.clone();
+        let written = LibraryExport::start(format, ChannelWriter::new(sender), &state.markdown)
+            .map_err(write_error)
+            .and_then(|mut export| {
+                state.for_each_book_with_history(&snapshot, |book| export.add(book).map_err(write_error))?;
+                export.finish().map_err(write_error)
+            });
+        if let Err(err) = written {
+            tracing::warn!(error = %err, format = ?format, "library export ended early");
+            let _ = failure.blocking_send(Err(io::Error::other(err.to_string())));
+        }
     });
-    match zip.await {
-        Ok(zip) => attachment(zip, "application/zip", "kobo-highlights.zip"),
-        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
+    let body = Body::from_stream(futures::stream::poll_fn(move |context| receiver.poll_recv(context)));
+    attachment(body, format.content_type(), format.file_name())
+}
+
+fn write_error(err: io::Error) -> ShelfError {
+    ShelfError::Request(format!("the download could not be written ({err})"))
+}
+
+/// Hands what is written to the response body in chunks of `CHUNK` bytes (the first write at
+/// once, so the download starts as soon as there is anything), waiting (the producer is a
+/// blocking thread) while `CHUNKS_IN_FLIGHT` chunks are not yet sent. A client that went away
+/// makes every write fail, which stops the producer.
+struct ChannelWriter {
+    sender: mpsc::Sender<io::Result<Bytes>>,
+    buffer: Vec<u8>,
+    started: bool,
+}
+
+impl ChannelWriter {
+    fn new(sender: mpsc::Sender<io::Result<Bytes>>) -> ChannelWriter {
+        ChannelWriter { sender, buffer: Vec::with_capacity(CHUNK), started: false }
+    }
+
+    fn send_buffer(&mut self) -> io::Result<()> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(&mut self.buffer, Vec::with_capacity(CHUNK)));
+        self.sender.blocking_send(Ok(chunk)).map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
+    }
+}
+
+impl Write for ChannelWriter {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.buffer.extend_from_slice(bytes);
+        if self.buffer.len() >= CHUNK || !self.started {
+            self.started = true;
+            self.send_buffer()?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.send_buffer()
     }
 }
 
 /// A download: `filename` for every browser (ASCII) and `filename*` for the real name (RFC 6266).
-fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response {
+fn attachment(body: Body, content_type: &'static str, name: &str) -> Response {
     let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '_' }).collect();
     let ascii = ascii.replace(['"', '\\'], "_");
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{}", encode_url_component(name));

@@ -2,10 +2,10 @@
 //! it needs a session, but for an exact list of public paths) and `reject_cross_site`
 //! (state-changing requests must come from this site).
 
-use super::{redirect, AppState};
+use super::{read_api, redirect, AppState};
 use crate::{
     model::{encode_url_component, ShelfError},
-    server::auth::SignedIn,
+    server::auth::{Auth, SignedIn},
 };
 use axum::{
     extract::{ConnectInfo, Request, State},
@@ -118,9 +118,10 @@ fn server_function_paths() -> &'static HashSet<&'static str> {
     PATHS.get_or_init(|| leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect())
 }
 
-/// Lets a request through with its signed-in user, or, unless its path is public, answers: a
-/// page sends the browser to the login page (and back afterwards), an API or server function
-/// answers 401 with a JSON error.
+/// Lets a request through with its signed-in user, or a read API request (`/api/v1/…`) with
+/// the API token as its bearer, or, unless its path is public, answers: a page sends the
+/// browser to the login page (and back afterwards), an API or server function answers 401
+/// with a JSON error.
 pub async fn require_login(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let Some(auth) = state.auth.as_deref() else { return next.run(request).await };
     let cookies = request.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
@@ -129,9 +130,24 @@ pub async fn require_login(State(state): State<AppState>, mut request: Request, 
             request.extensions_mut().insert(signed_in);
             next.run(request).await
         }
-        None if PUBLIC_PATHS.contains(&request.uri().path()) => next.run(request).await,
+        None if PUBLIC_PATHS.contains(&request.uri().path()) || bearer_opens_read_api(auth, &request) => {
+            next.run(request).await
+        }
         None => login_required(&request),
     }
+}
+
+/// Whether a request is for the read API and carries its token as `Authorization: Bearer`.
+fn bearer_opens_read_api(auth: &Auth, request: &Request) -> bool {
+    let Some(bearer) = request.headers().get(header::AUTHORIZATION) else { return false };
+    if !request.uri().path().starts_with(read_api::PREFIX) {
+        return false;
+    }
+    let opens = bearer.to_str().is_ok_and(|bearer| auth.api_token_matches(bearer));
+    if !opens {
+        tracing::warn!(path = request.uri().path(), "read API: refused a wrong token");
+    }
+    opens
 }
 
 fn login_required(request: &Request) -> Response {
@@ -143,6 +159,10 @@ fn login_required(request: &Request) -> Response {
     };
     if server_function_paths().contains(path) {
         json(serde_json::to_string(&ShelfError::LoginRequired).unwrap_or_default())
+    } else if path.starts_with(read_api::PREFIX) {
+        let mut response = json(serde_json::json!({ "error": "login or API token required" }).to_string());
+        response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        response
     } else if path.starts_with("/api/") {
         json(serde_json::json!({ "error": "login required" }).to_string())
     } else if matches!(*request.method(), Method::GET | Method::HEAD) {

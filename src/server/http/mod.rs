@@ -9,7 +9,8 @@
 //! 2. [`assets`]: exactly the files of the built site (embedded in a release build, else found
 //!    on disk at start) are public, each by its own route; nothing else is served from disk.
 //! 3. Every other route, including the fallback, sits behind [`login::require_login`], whose
-//!    public exceptions are an exact list of paths.
+//!    public exceptions are an exact list of paths; the one other way in is the read API's
+//!    bearer token, which opens `/api/v1/…` only.
 
 mod api;
 mod assets;
@@ -19,6 +20,7 @@ mod headers;
 mod login;
 mod markups;
 mod paths;
+mod read_api;
 mod redirect;
 mod serve;
 mod state;
@@ -52,6 +54,7 @@ pub fn router(state: AppState, assets: Router<AppState>) -> Router {
         }
     };
     let private = api::routes()
+        .merge(read_api::routes())
         .merge(login::routes())
         .merge(export::routes())
         .merge(theme::routes())

@@ -8,6 +8,7 @@ use crate::server::{
     auth::Auth,
     covers::CoverStore,
     demo::{self, DemoOptions},
+    export::MarkdownExport,
     kobo::{LibraryStore, Snapshot},
     markups::MarkupStore,
     search::SearchIndex,
@@ -31,6 +32,7 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(20);
 pub async fn serve(settings: Settings) -> Result<(), String> {
     ignore_file_size_signal();
     let settings = Arc::new(settings);
+    let markdown = Arc::new(MarkdownExport::configured(&settings).map_err(|err| err.to_string())?);
     prepare_data_dir(&settings)?;
     let library = Arc::new(LibraryStore::new(settings.database_path()));
     let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
@@ -79,6 +81,7 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
         covers,
         password_checks,
         archive,
+        markdown,
     };
     let app = router(state, site.routes);
     let listener = tokio::net::TcpListener::bind(address)

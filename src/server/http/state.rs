@@ -7,6 +7,7 @@ use crate::server::{
     archive::Archive,
     auth::{Auth, SignedIn},
     covers::CoverStore,
+    export::MarkdownExport,
     kobo::{LibraryStore, Snapshot},
     markups::MarkupStore,
     search::SearchIndex,
@@ -31,6 +32,8 @@ pub struct AppState {
     /// Turns to compute a password hash (see `login::PASSWORD_CHECKS_AT_ONCE`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
     pub archive: Arc<Archive>,
+    /// How books export as Markdown (the built-in layout or the reader's template).
+    pub markdown: Arc<MarkdownExport>,
 }
 
 impl AppState {
@@ -51,6 +54,24 @@ impl AppState {
         let mut book = self.library.book(snapshot, id)?;
         self.archive.add_deleted(&mut book, &copies)?;
         Ok(book)
+    }
+
+    /// Every book of `snapshot` with annotations, live or kept by the archive after the device
+    /// deleted them, one at a time (blocking; see `Snapshot::for_each_book`).
+    pub fn for_each_book_with_history(
+        &self,
+        snapshot: &Snapshot,
+        mut each: impl FnMut(&BookDetail) -> Result<(), ShelfError>,
+    ) -> Result<(), ShelfError> {
+        let with_deleted = self.archive.books_with_deleted()?;
+        snapshot.for_each_book(&with_deleted, |mut book, copies| {
+            // Only books the archive names are looked up: a query per book would read the
+            // whole archive into its connection's cache.
+            if copies.iter().any(|copy| with_deleted.contains(copy)) {
+                self.archive.add_deleted(&mut book, copies)?;
+            }
+            each(&book)
+        })
     }
 }
 

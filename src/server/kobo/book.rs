@@ -7,14 +7,16 @@ use super::{
     text::{html_to_text, is_isbn, normalize_date},
 };
 use crate::model::{BookDetail, BookSummary, Highlight, HighlightColor};
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::{params_from_iter, types::ToSql, vtab::array::Array, Connection};
 use std::collections::HashMap;
 
-/// Which books a query reads: one (the book page) or all (the search index).
+/// Which rows a query reads: one book's (the book page), all, or the rows listed by rowid (a
+/// walk over the library, one book at a time).
 #[derive(Clone, Copy)]
 pub enum Scope<'a> {
     Book(&'a str),
     All,
+    Rows(&'a Array),
 }
 
 impl<'a> Scope<'a> {
@@ -23,13 +25,15 @@ impl<'a> Scope<'a> {
         match self {
             Scope::Book(_) => format!("{column} = ?1"),
             Scope::All => "1".to_string(),
+            Scope::Rows(_) => "rowid IN rarray(?1)".to_string(),
         }
     }
 
     fn params(self) -> impl rusqlite::Params + 'a {
         params_from_iter(match self {
-            Scope::Book(id) => Some(id),
+            Scope::Book(id) => Some(Box::new(id) as Box<dyn ToSql + 'a>),
             Scope::All => None,
+            Scope::Rows(rows) => Some(Box::new(rows.clone()) as Box<dyn ToSql + 'a>),
         })
     }
 }
@@ -112,6 +116,23 @@ pub fn book_facts(conn: &Connection, columns: &Columns, summary: &BookSummary) -
     Ok(rows.take_book(summary, &[]))
 }
 
+/// The page of one list entry from rows already read (a walk over the whole library): its
+/// facts are looked up by ContentID.
+pub fn assemble_book(
+    conn: &Connection,
+    columns: &Columns,
+    (summary, copies): (&BookSummary, &[String]),
+    (sections, toc, annotations): (Vec<Section>, Vec<TocEntry>, Vec<PlacedHighlight>),
+) -> rusqlite::Result<BookDetail> {
+    let mut rows = Rows {
+        facts: facts(conn, columns, Scope::Book(&summary.id))?,
+        sections: by_book(sections),
+        toc: by_book(toc),
+        annotations: by_book(annotations),
+    };
+    Ok(rows.take_book(summary, copies))
+}
+
 /// The pages of all list entries, read in one pass over the file (search index, export).
 pub fn all_book_details<'a>(
     conn: &Connection,
@@ -149,7 +170,7 @@ fn facts(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result
         columns.content("TimeSpentReading"),
         scope.condition("ContentID"),
     );
-    let mut statement = conn.prepare(&sql)?;
+    let mut statement = conn.prepare_cached(&sql)?;
     let rows = statement.query_map(scope.params(), |row| {
         let Some(id) = text_at(row, 0)? else { return Ok(None) };
         Ok(Some((
@@ -169,9 +190,12 @@ fn facts(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result
     rows.filter_map(Result::transpose).collect()
 }
 
-/// One of the row kinds a book page is made of, read in book order so that a whole library can
-/// be streamed one book at a time.
+/// One of the row kinds a book page is made of, read for one book, for all, or (a walk over
+/// the whole library) by rowid one book at a time.
 pub trait BookRow: Sized {
+    /// SELECT of each row's rowid and book ContentID, in table order (no sort): where the
+    /// rows of each book are.
+    const LOCATE: &'static str;
     /// SELECT of the rows in `scope`, ordered by the book's ContentID.
     fn sql(columns: &Columns, scope: Scope) -> String;
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>>;
@@ -179,6 +203,8 @@ pub trait BookRow: Sized {
 }
 
 impl BookRow for Section {
+    const LOCATE: &'static str = "SELECT rowid, BookID FROM content WHERE CAST(ContentType AS TEXT) = '9'";
+
     fn sql(columns: &Columns, scope: Scope) -> String {
         format!(
             "SELECT ContentID, {}, BookID, {} FROM content
@@ -201,6 +227,8 @@ impl BookRow for Section {
 }
 
 impl BookRow for TocEntry {
+    const LOCATE: &'static str = "SELECT rowid, BookID FROM content WHERE CAST(ContentType AS TEXT) = '899'";
+
     fn sql(columns: &Columns, scope: Scope) -> String {
         format!(
             "SELECT ContentID, {}, {}, BookID FROM content
@@ -225,6 +253,8 @@ impl BookRow for TocEntry {
 
 /// Highlights, notes and markups; bookmarks (dogears) and deleted ones left out.
 impl BookRow for PlacedHighlight {
+    const LOCATE: &'static str = "SELECT rowid, VolumeID FROM Bookmark";
+
     fn sql(columns: &Columns, scope: Scope) -> String {
         format!(
             "SELECT BookmarkID, {content_id}, {text}, {note}, {kind}, {color}, {created}, {progress}, {path}, VolumeID
@@ -271,61 +301,7 @@ impl BookRow for PlacedHighlight {
 
 /// All rows of a kind in `scope`.
 pub fn rows<T: BookRow>(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<Vec<T>> {
-    let mut statement = conn.prepare(&T::sql(columns, scope))?;
+    let mut statement = conn.prepare_cached(&T::sql(columns, scope))?;
     let rows = statement.query_map(scope.params(), T::from_row)?;
     rows.filter_map(Result::transpose).collect()
-}
-
-/// Rows of a kind over the whole library, handed out one book at a time.
-pub struct BookCursor<'s, T> {
-    rows: rusqlite::Rows<'s>,
-    pending: Option<T>,
-}
-
-impl<'s, T: BookRow> BookCursor<'s, T> {
-    pub fn new(statement: &'s mut rusqlite::Statement<'_>) -> rusqlite::Result<Self> {
-        Ok(BookCursor { rows: statement.query([])?, pending: None })
-    }
-
-    fn next_row(&mut self) -> rusqlite::Result<Option<T>> {
-        if let Some(row) = self.pending.take() {
-            return Ok(Some(row));
-        }
-        while let Some(row) = self.rows.next()? {
-            if let Some(row) = T::from_row(row)? {
-                return Ok(Some(row));
-            }
-        }
-        Ok(None)
-    }
-
-    /// The rows of the next book in order, with its ContentID.
-    pub fn next_book(&mut self) -> rusqlite::Result<Option<(String, Vec<T>)>> {
-        let Some(first) = self.next_row()? else { return Ok(None) };
-        let book = first.book_id().to_string();
-        let rows = self.take_rest(&book, vec![first])?;
-        Ok(Some((book, rows)))
-    }
-
-    /// The rows of `book`; rows of books ordered before it are skipped.
-    pub fn take(&mut self, book: &str) -> rusqlite::Result<Vec<T>> {
-        while let Some(row) = self.next_row()? {
-            if row.book_id() >= book {
-                self.pending = Some(row);
-                break;
-            }
-        }
-        self.take_rest(book, Vec::new())
-    }
-
-    fn take_rest(&mut self, book: &str, mut taken: Vec<T>) -> rusqlite::Result<Vec<T>> {
-        while let Some(row) = self.next_row()? {
-            if row.book_id() != book {
-                self.pending = Some(row);
-                break;
-            }
-            taken.push(row);
-        }
-        Ok(taken)
-    }
 }

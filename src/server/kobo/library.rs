@@ -2,6 +2,7 @@
 //! searched, filtered, sorted and paged in memory (5,000 items take well under a millisecond).
 
 use super::{
+    collections::collections_by_item,
     schema::{number_at, text_at, Columns},
     text::normalize_date,
 };
@@ -46,6 +47,7 @@ pub struct LibraryIndex {
     /// Positions of `items` in each order of `LibrarySort::ALL`.
     orders: Vec<Vec<usize>>,
     kind_counts: Vec<(ItemKind, usize)>,
+    collection_counts: Vec<(String, usize)>,
 }
 
 /// A top-level `content` row as read.
@@ -73,6 +75,7 @@ impl LibraryIndex {
         let mut rows = top_level_rows(conn, columns)?;
         rows.extend(orphaned_volumes(conn, columns)?);
         let counts = highlight_counts(conn, columns)?;
+        let collections = collections_by_item(conn, columns)?;
         let mut groups: Vec<Vec<ContentRow>> = Vec::new();
         let mut group_of_key: HashMap<(String, String), usize> = HashMap::new();
         for row in rows {
@@ -89,7 +92,8 @@ impl LibraryIndex {
                 }
             }
         }
-        let items: Vec<IndexedItem> = groups.into_iter().map(|copies| merge_copies(copies, &counts)).collect();
+        let items: Vec<IndexedItem> =
+            groups.into_iter().map(|copies| merge_copies(copies, &counts, &collections)).collect();
         Ok(LibraryIndex::from_items(items))
     }
 
@@ -119,27 +123,41 @@ impl LibraryIndex {
             .map(|kind| (kind, items.iter().filter(|item| item.summary.kind == kind).count()))
             .filter(|(_, count)| *count > 0)
             .collect();
-        LibraryIndex { items, by_id, orders, kind_counts }
+        let mut collection_counts: HashMap<&str, usize> = HashMap::new();
+        for name in items.iter().flat_map(|item| &item.summary.collections) {
+            *collection_counts.entry(name).or_default() += 1;
+        }
+        let mut collection_counts: Vec<(String, usize)> =
+            collection_counts.into_iter().map(|(name, count)| (name.to_string(), count)).collect();
+        collection_counts.sort_by_cached_key(|(name, _)| (fold(name), name.clone()));
+        LibraryIndex { items, by_id, orders, kind_counts, collection_counts }
     }
 
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
-    /// One page of the items matching the query, in the query's order.
-    pub fn query(&self, query: &LibraryQuery) -> LibraryListing {
+    /// Every item matching the query's words, kind and collection, in the query's order (its
+    /// page is not applied).
+    pub fn matching(&self, query: &LibraryQuery) -> Vec<&BookSummary> {
         let words: Vec<String> = fold(&query.q).split_whitespace().map(str::to_string).collect();
         let order = &self.orders[LibrarySort::ALL.iter().position(|&s| s == query.sort).unwrap_or(0)];
-        let matching: Vec<&IndexedItem> = order
+        order
             .iter()
             .map(|&position| &self.items[position])
             .filter(|item| query.kind.is_none_or(|kind| item.summary.kind == kind))
+            .filter(|item| query.shelf.as_ref().is_none_or(|shelf| item.summary.collections.contains(shelf)))
             .filter(|item| words.iter().all(|word| item.search_text.contains(word.as_str())))
-            .collect();
+            .map(|item| &item.summary)
+            .collect()
+    }
+
+    /// One page of the items matching the query, in the query's order.
+    pub fn query(&self, query: &LibraryQuery) -> LibraryListing {
+        let matching = self.matching(query);
         let page_count = matching.len().div_ceil(PAGE_SIZE).max(1);
         let page = query.page.clamp(1, page_count);
-        let items =
-            matching.iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE).map(|item| item.summary.clone()).collect();
+        let items = matching.iter().skip((page - 1) * PAGE_SIZE).take(PAGE_SIZE).map(|&item| item.clone()).collect();
         LibraryListing {
             items,
             matching: matching.len(),
@@ -147,6 +165,7 @@ impl LibraryIndex {
             page,
             page_count,
             kind_counts: self.kind_counts.clone(),
+            collection_counts: self.collection_counts.clone(),
         }
     }
 
@@ -252,10 +271,18 @@ fn highlight_counts(conn: &Connection, columns: &Columns) -> rusqlite::Result<Ha
 }
 
 /// One list entry from all copies of an item: the copy with most progress is shown, the
-/// highlights of every copy are counted.
-fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> IndexedItem {
+/// highlights and collections of every copy are counted.
+fn merge_copies(
+    mut copies: Vec<ContentRow>,
+    counts: &HashMap<String, u32>,
+    collections: &HashMap<String, Vec<String>>,
+) -> IndexedItem {
     copies.sort_by(|a, b| b.progress_rank().cmp(&a.progress_rank()));
     let highlight_count = copies.iter().map(|copy| counts.get(&copy.id).copied().unwrap_or(0)).sum();
+    let mut in_collections: Vec<String> =
+        copies.iter().filter_map(|copy| collections.get(&copy.id)).flatten().cloned().collect();
+    in_collections.sort_by_cached_key(|name| (fold(name), name.clone()));
+    in_collections.dedup();
     let ids: Vec<String> = copies.iter().map(|copy| copy.id.clone()).collect();
     let image_id = copies.iter().find_map(|copy| copy.image_id.clone());
     let shown = copies.swap_remove(0);
@@ -271,6 +298,7 @@ fn merge_copies(mut copies: Vec<ContentRow>, counts: &HashMap<String, u32>) -> I
             highlight_count,
             last_read: shown.last_read,
             removed_from_device: false,
+            collections: in_collections,
         },
         ids,
         image_id,

@@ -3,6 +3,7 @@
 
 mod book;
 mod chapters;
+mod collections;
 mod library;
 mod passages;
 mod reading;
@@ -10,6 +11,7 @@ mod schema;
 mod stats;
 mod store;
 mod text;
+mod walk;
 
 pub use library::{ArchivedEntries, PAGE_SIZE};
 pub use passages::Passage;
@@ -20,7 +22,8 @@ pub use store::{
 };
 
 use crate::model::{BookDetail, BookSummary, LibraryListing, LibraryQuery, ReadingStats, ShelfError};
-use std::sync::Arc;
+use std::{collections::HashSet, sync::Arc};
+use walk::Locations;
 
 /// What makes an open database no Kobo library (a missing table or column), if anything.
 pub fn kobo_schema_problem(conn: &rusqlite::Connection) -> Option<String> {
@@ -50,8 +53,32 @@ impl Snapshot {
     }
 
     /// Calls `each` with every highlight and note, with book and chapter (for the search index).
-    pub fn for_each_passage(&self, each: impl FnMut(Passage) -> rusqlite::Result<()>) -> Result<(), ShelfError> {
-        self.read("its highlights", |conn| passages::for_each_passage(conn, &self.columns, &self.index, each))
+    pub fn for_each_passage(&self, mut each: impl FnMut(Passage) -> rusqlite::Result<()>) -> Result<(), ShelfError> {
+        self.for_each_book(&HashSet::new(), |book, _| {
+            passages::of_book(book)
+                .try_for_each(&mut each)
+                .map_err(|err| ShelfError::Unreadable(format!("the search index cannot be written ({err})")))
+        })
+    }
+
+    /// Calls `each` with the page of every book that has annotations, and of every book `also`
+    /// names, one at a time with the ContentIDs of its copies (see `walk::for_each_book`).
+    pub fn for_each_book(
+        &self,
+        also: &HashSet<String>,
+        each: impl FnMut(BookDetail, &[String]) -> Result<(), ShelfError>,
+    ) -> Result<(), ShelfError> {
+        self.with_connection(|conn| {
+            let locations = match self.locations.get() {
+                Some(locations) => locations,
+                None => {
+                    let read = Locations::read(conn)?;
+                    self.locations.get_or_init(|| read)
+                }
+            };
+            walk::for_each_book(conn, (&self.columns, &self.index, locations), also, each)
+        })
+        .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
     }
 
     /// The list entry of any copy's ContentID.
@@ -118,6 +145,11 @@ impl Snapshot {
             }
         };
         Ok(index.query(query))
+    }
+
+    /// Every list entry matching `query`, unpaged (the read API).
+    pub fn matching_books(&self, query: &LibraryQuery) -> Vec<&BookSummary> {
+        self.index.matching(query)
     }
 
     /// The book page of any copy's ContentID (`Part::FactsOnly`: without its annotations):

@@ -8,11 +8,14 @@ use std::collections::HashSet;
 const REQUIRED_CONTENT: [&str; 2] = ["ContentID", "ContentType"];
 const REQUIRED_BOOKMARK: [&str; 2] = ["BookmarkID", "VolumeID"];
 
-/// The columns present in `content` and `Bookmark`.
+/// The columns present in `content` and `Bookmark`, and in the collection tables `Shelf` and
+/// `ShelfContent` (empty when the file has none).
 #[derive(Debug, Clone)]
 pub struct Columns {
     content: HashSet<String>,
     bookmark: HashSet<String>,
+    shelf: HashSet<String>,
+    shelf_content: HashSet<String>,
 }
 
 impl Columns {
@@ -35,7 +38,9 @@ impl Columns {
         {
             return Err(problem);
         }
-        Ok(Columns { content, bookmark })
+        let shelf = table_columns(conn, "Shelf")?;
+        let shelf_content = table_columns(conn, "ShelfContent")?;
+        Ok(Columns { content, bookmark, shelf, shelf_content })
     }
 
     /// `content.<column>` if the file has it, else `NULL`, for use in a SELECT list.
@@ -54,14 +59,32 @@ impl Columns {
         format!("CAST(ContentType AS TEXT) = '6' AND COALESCE({}, '') = ''", self.content("BookID"))
     }
 
+    /// `Shelf.<column>` if the file has it, else `NULL`.
+    pub fn shelf(&self, column: &'static str) -> &'static str {
+        pick(&self.shelf, column)
+    }
+
+    /// Whether the file has collections: a `Shelf` with names and a `ShelfContent` linking
+    /// them to items.
+    pub fn has_collections(&self) -> bool {
+        self.shelf.contains("name") && ["shelfname", "contentid"].iter().all(|c| self.shelf_content.contains(*c))
+    }
+
     /// SQL condition (over `Bookmark`) true for annotations that are shown: not deleted on the
     /// device (`Hidden` is stored as 1 or as 'true'). Written once for every query.
-    pub fn visible_bookmark(&self) -> &'static str {
-        if self.bookmark.contains("hidden") {
-            "COALESCE(LOWER(CAST(Hidden AS TEXT)), '0') NOT IN ('1', 'true')"
-        } else {
-            "1"
-        }
+    pub fn visible_bookmark(&self) -> String {
+        not_flagged(&self.bookmark, "Hidden", "Hidden")
+    }
+
+    /// SQL condition true for a `Shelf` row (`alias.` before its columns) the device has not
+    /// deleted (`_IsDeleted` stored as 'true'/'false' or 1/0).
+    pub fn live_shelf(&self, alias: &str) -> String {
+        not_flagged(&self.shelf, "_IsDeleted", &format!("{alias}._IsDeleted"))
+    }
+
+    /// The same for a `ShelfContent` row.
+    pub fn live_shelf_content(&self, alias: &str) -> String {
+        not_flagged(&self.shelf_content, "_IsDeleted", &format!("{alias}._IsDeleted"))
     }
 
     /// SQL condition (over `Bookmark`) true for what the app counts as a highlight: a shown
@@ -78,6 +101,16 @@ impl Columns {
         } else {
             "CASE WHEN COALESCE(Text, '') <> '' THEN 'highlight' ELSE 'dogear' END"
         }
+    }
+}
+
+/// SQL condition true unless the flag `column` (written `expression` in the query) holds
+/// `'true'` or 1, as Kobo stores its booleans; always true when the table lacks the column.
+fn not_flagged(set: &HashSet<String>, column: &str, expression: &str) -> String {
+    if set.contains(&column.to_ascii_lowercase()) {
+        format!("COALESCE(LOWER(CAST({expression} AS TEXT)), '0') NOT IN ('1', 'true')")
+    } else {
+        "1".to_string()
     }
 }
 

@@ -6,7 +6,7 @@
 //! A request takes one snapshot and uses it throughout, so it sees one consistent file even
 //! while a sync swaps in the next one; the next request sees the new file.
 
-use super::{library::LibraryIndex, schema::Columns};
+use super::{library::LibraryIndex, schema::Columns, walk::Locations};
 use crate::model::{ReadingStats, ShelfError};
 use rusqlite::{Connection, OpenFlags};
 use std::{
@@ -58,6 +58,8 @@ pub fn open_read_only(path: &Path) -> rusqlite::Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(uri, flags)?;
     conn.execute_batch("PRAGMA query_only = 1;")?;
+    // `rarray(?)`: a list of rowids as a table (a walk reads each book's rows by rowid).
+    rusqlite::vtab::array::load_module(&conn)?;
     Ok(conn)
 }
 
@@ -97,6 +99,9 @@ pub struct Snapshot {
     pub(super) stats: OnceLock<ReadingStats>,
     /// `index` with what the archive adds, for the archive generation it was built for.
     pub(super) archived_index: Mutex<Option<(i64, Arc<LibraryIndex>)>>,
+    /// Where each book's rows are, found by the first walk over the library (the search
+    /// index's, after a sync), so later walks (downloads) start at once.
+    pub(super) locations: OnceLock<Locations>,
     idle_connections: Mutex<Vec<Connection>>,
 }
 
@@ -122,6 +127,7 @@ impl Snapshot {
             index,
             stats: OnceLock::new(),
             archived_index: Mutex::new(None),
+            locations: OnceLock::new(),
             idle_connections: Mutex::new(vec![conn]),
         })
     }
