@@ -454,11 +454,14 @@ fn hostile_answer_problem(answer: &Result<RawResponse, String>, markers: &[Strin
         Ok(response) => response,
         Err(err) => return Some(format!("no HTTP answer: {err}")),
     };
-    let text = response.text();
+    let location = response.header("location").unwrap_or("");
+    // A login redirect's `next=` repeats the request's own path (an id the client sent): only
+    // its body could leak.
+    let login_redirect = matches!(response.status, 302 | 303 | 307) && location.starts_with("/login");
+    let text = if login_redirect { String::from_utf8_lossy(&response.body).into_owned() } else { response.text() };
     if let Some(marker) = markers.iter().find(|m| text.contains(m.as_str())) {
         return Some(format!("status {} shows private text {marker:?}", response.status));
     }
-    let location = response.header("location").unwrap_or("");
     match response.status {
         400 | 401 | 403 | 404 => None,
         302 | 303 | 307 if location.starts_with("/login") => None,
