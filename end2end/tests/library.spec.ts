@@ -282,6 +282,9 @@ test('the layout fits a 360 px phone', async ({ browser }) => {
   }
   await phone.getByRole('link', { name: 'Library' }).click();
   await phone.getByRole('link', { name: 'War and Peace' }).click();
+  // A link loads a whole page: measure once it and its stylesheet have loaded.
+  await expect(phone.getByRole('heading', { level: 1, name: 'War and Peace' })).toBeVisible();
+  await phone.waitForLoadState('load');
   expect(await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
   await phone.close();
 });
