@@ -116,11 +116,9 @@ impl Archive {
             return Ok(IngestReport { already_ingested: true, ..IngestReport::default() });
         }
         let started = Instant::now();
-        let books = snapshot.all_books()?;
         let reading = snapshot.reading_record()?;
-        let read_ms = started.elapsed().as_millis() as u64;
         let mut conn = self.writer();
-        let report = write_ingest(&mut conn, &snapshot.version, &books, &reading).map_err(archive_error)?;
+        let report = write_ingest(&mut conn, snapshot, &reading)?;
         self.generation.fetch_add(1, Ordering::AcqRel);
         tracing::info!(
             version = %snapshot.version,
@@ -129,7 +127,6 @@ impl Archive {
             new_sessions = report.new_sessions,
             added_reading_secs = report.added_reading_secs,
             unreadable_events = reading.unreadable_events,
-            read_ms,
             elapsed_ms = started.elapsed().as_millis() as u64,
             "archive: ingested"
         );
@@ -309,60 +306,94 @@ pub fn import(backup: &Path, data_dir: &Path) -> Result<(), String> {
 /// as deleted on the device, and add the version's reading time.
 fn write_ingest(
     conn: &mut Connection,
-    version: &str,
-    books: &[BookDetail],
+    snapshot: &Snapshot,
     reading: &ReadingRecord,
-) -> rusqlite::Result<IngestReport> {
-    let transaction = conn.transaction()?;
-    let seq: i64 =
-        transaction.query_row("SELECT coalesce(max(seq), 0) + 1 FROM archive_ingest", [], |row| row.get(0))?;
+) -> Result<IngestReport, ShelfError> {
+    let transaction = conn.transaction().map_err(archive_error)?;
+    let seq: i64 = transaction
+        .query_row("SELECT coalesce(max(seq), 0) + 1 FROM archive_ingest", [], |row| row.get(0))
+        .map_err(archive_error)?;
     let mut report = IngestReport::default();
     {
-        let mut upsert = transaction.prepare_cached(
-            "INSERT INTO archive_annotation (bookmark_id, book_id, chapter, chapter_order, position, text, note, color,
-                is_markup, created, first_seen, seen_in, deleted_on_device)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?11, NULL)
-             ON CONFLICT (bookmark_id) DO UPDATE SET book_id = excluded.book_id, chapter = excluded.chapter,
-                chapter_order = excluded.chapter_order, position = excluded.position, text = excluded.text,
-                note = excluded.note, color = excluded.color, is_markup = excluded.is_markup,
-                created = excluded.created, seen_in = excluded.seen_in, deleted_on_device = NULL",
+        let mut upsert = transaction.prepare_cached(UPSERT_ANNOTATION).map_err(archive_error)?;
+        let mut remember = transaction.prepare_cached(REMEMBER_BOOK).map_err(archive_error)?;
+        // One book at a time: memory stays flat whatever the library's size.
+        snapshot.for_each_book(&HashSet::new(), |book, _copies| {
+            report.live += upsert_book(&mut upsert, &mut remember, &book, seq).map_err(archive_error)?;
+            Ok(())
+        })?;
+    }
+    let finish = |transaction: rusqlite::Transaction| -> rusqlite::Result<IngestReport> {
+        report.newly_deleted = transaction.execute(
+            "UPDATE archive_annotation SET deleted_on_device = strftime('%Y-%m-%dT%H:%M:%S', 'now')
+             WHERE seen_in < ?1 AND deleted_on_device IS NULL",
+            [seq],
         )?;
-        for book in books {
-            for (chapter_order, chapter) in book.chapters.iter().enumerate() {
-                for (position, highlight) in chapter.highlights.iter().enumerate() {
-                    upsert.execute(params![
-                        highlight.id,
-                        book.summary.id,
-                        chapter.title,
-                        chapter_order as i64,
-                        position as i64,
-                        highlight.text,
-                        highlight.note,
-                        highlight.color.slug(),
-                        highlight.is_markup as i64,
-                        highlight.created,
-                        seq,
-                    ])?;
-                    report.live += 1;
-                }
-            }
+        let merged = reading::merge(&transaction, seq, reading)?;
+        (report.new_sessions, report.added_reading_secs) = (merged.new_sessions, merged.added_secs);
+        transaction.execute(
+            "INSERT INTO archive_ingest (seq, version, ingested_at, annotations)
+             VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?3)",
+            params![seq, snapshot.version, report.live as i64],
+        )?;
+        transaction.commit()?;
+        Ok(report)
+    };
+    finish(transaction).map_err(archive_error)
+}
+
+const UPSERT_ANNOTATION: &str = "INSERT INTO archive_annotation (bookmark_id, book_id, chapter, chapter_order,
+        position, text, note, color, is_markup, created, first_seen, seen_in, deleted_on_device)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?11, NULL)
+     ON CONFLICT (bookmark_id) DO UPDATE SET book_id = excluded.book_id, chapter = excluded.chapter,
+        chapter_order = excluded.chapter_order, position = excluded.position, text = excluded.text,
+        note = excluded.note, color = excluded.color, is_markup = excluded.is_markup,
+        created = excluded.created, seen_in = excluded.seen_in, deleted_on_device = NULL";
+
+/// Keeps a book's list entry as this version shows it (so it stays listed once removed).
+const REMEMBER_BOOK: &str =
+    "INSERT INTO archive_book (book_id, title, author, kind, percent_read, read_status, last_read)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+     ON CONFLICT (book_id) DO UPDATE SET title = excluded.title, author = excluded.author, kind = excluded.kind,
+        percent_read = excluded.percent_read, read_status = excluded.read_status, last_read = excluded.last_read";
+
+/// Upserts `book`'s entry and every annotation as seen by ingest `seq`; returns how many.
+fn upsert_book(
+    upsert: &mut rusqlite::CachedStatement<'_>,
+    remember: &mut rusqlite::CachedStatement<'_>,
+    book: &BookDetail,
+    seq: i64,
+) -> rusqlite::Result<usize> {
+    let summary = &book.summary;
+    remember.execute(params![
+        summary.id,
+        summary.title,
+        summary.author,
+        summary.kind.slug(),
+        summary.percent_read,
+        summary.read_status.code(),
+        summary.last_read,
+    ])?;
+    let mut count = 0;
+    for (chapter_order, chapter) in book.chapters.iter().enumerate() {
+        for (position, highlight) in chapter.highlights.iter().enumerate() {
+            upsert.execute(params![
+                highlight.id,
+                summary.id,
+                chapter.title,
+                chapter_order as i64,
+                position as i64,
+                highlight.text,
+                highlight.note,
+                highlight.color.slug(),
+                highlight.is_markup as i64,
+                highlight.created,
+                seq,
+            ])?;
+            count += 1;
         }
     }
-    report.newly_deleted = transaction.execute(
-        "UPDATE archive_annotation SET deleted_on_device = strftime('%Y-%m-%dT%H:%M:%S', 'now')
-         WHERE seen_in < ?1 AND deleted_on_device IS NULL",
-        [seq],
-    )?;
-    remember_books(&transaction, books)?;
-    let merged = reading::merge(&transaction, seq, reading)?;
-    (report.new_sessions, report.added_reading_secs) = (merged.new_sessions, merged.added_secs);
-    transaction.execute(
-        "INSERT INTO archive_ingest (seq, version, ingested_at, annotations)
-         VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?3)",
-        params![seq, version, report.live as i64],
-    )?;
-    transaction.commit()?;
-    Ok(report)
+    Ok(count)
 }
 
 /// The entry of a book removed from the device, as last seen, with `count` highlights.
@@ -404,28 +435,6 @@ fn add_deleted(conn: &Connection, book: &mut BookDetail, copies: &[String]) -> R
             let (chapter, position, highlight) = row.map_err(archive_error)?;
             place_in_chapter(&mut book.chapters, chapter, position, highlight);
         }
-    }
-    Ok(())
-}
-
-/// Keeps every book's list entry as this version shows it.
-fn remember_books(transaction: &rusqlite::Transaction, books: &[BookDetail]) -> rusqlite::Result<()> {
-    let mut upsert = transaction.prepare_cached(
-        "INSERT INTO archive_book (book_id, title, author, kind, percent_read, read_status, last_read)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (book_id) DO UPDATE SET title = excluded.title, author = excluded.author, kind = excluded.kind,
-            percent_read = excluded.percent_read, read_status = excluded.read_status, last_read = excluded.last_read",
-    )?;
-    for summary in books.iter().map(|book| &book.summary) {
-        upsert.execute(params![
-            summary.id,
-            summary.title,
-            summary.author,
-            summary.kind.slug(),
-            summary.percent_read,
-            summary.read_status.code(),
-            summary.last_read,
-        ])?;
     }
     Ok(())
 }

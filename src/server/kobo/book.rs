@@ -10,12 +10,11 @@ use crate::model::{BookDetail, BookSummary, Highlight, HighlightColor};
 use rusqlite::{params_from_iter, types::ToSql, vtab::array::Array, Connection};
 use std::collections::HashMap;
 
-/// Which rows a query reads: one book's (the book page), all, or the rows listed by rowid (a
-/// walk over the library, one book at a time).
+/// Which rows a query reads: one book's (the book page), or the rows listed by rowid (a walk
+/// over the library, one book at a time).
 #[derive(Clone, Copy)]
 pub enum Scope<'a> {
     Book(&'a str),
-    All,
     Rows(&'a Array),
 }
 
@@ -24,17 +23,15 @@ impl<'a> Scope<'a> {
     fn condition(self, column: &str) -> String {
         match self {
             Scope::Book(_) => format!("{column} = ?1"),
-            Scope::All => "1".to_string(),
             Scope::Rows(_) => "rowid IN rarray(?1)".to_string(),
         }
     }
 
     fn params(self) -> impl rusqlite::Params + 'a {
-        params_from_iter(match self {
-            Scope::Book(id) => Some(Box::new(id) as Box<dyn ToSql + 'a>),
-            Scope::All => None,
-            Scope::Rows(rows) => Some(Box::new(rows.clone()) as Box<dyn ToSql + 'a>),
-        })
+        params_from_iter([match self {
+            Scope::Book(id) => Box::new(id) as Box<dyn ToSql + 'a>,
+            Scope::Rows(rows) => Box::new(rows.clone()) as Box<dyn ToSql + 'a>,
+        }])
     }
 }
 
@@ -131,16 +128,6 @@ pub fn assemble_book(
         annotations: by_book(annotations),
     };
     Ok(rows.take_book(summary, copies))
-}
-
-/// The pages of all list entries, read in one pass over the file (search index, export).
-pub fn all_book_details<'a>(
-    conn: &Connection,
-    columns: &Columns,
-    entries: impl Iterator<Item = (&'a BookSummary, &'a [String])>,
-) -> rusqlite::Result<Vec<BookDetail>> {
-    let mut rows = Rows::load(conn, columns, Scope::All)?;
-    Ok(entries.map(|(summary, copies)| rows.take_book(summary, copies)).collect())
 }
 
 /// What a book page says of a top-level item besides the list's summary.

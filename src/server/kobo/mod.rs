@@ -96,11 +96,6 @@ impl Snapshot {
         self.index.entry(id).map(|(_, copies)| copies.to_vec()).unwrap_or_default()
     }
 
-    /// Every list entry's book page, read in one pass (the library export).
-    pub fn all_books(&self) -> Result<Vec<BookDetail>, ShelfError> {
-        self.read("its books", |conn| book::all_book_details(conn, &self.columns, self.index.entries()))
-    }
-
     /// The reading sessions and running totals this version records (the archive's ingest).
     pub fn reading_record(&self) -> Result<ReadingRecord, ShelfError> {
         self.read("its reading time", |conn| reading::reading_record(conn, &self.columns))
