@@ -259,6 +259,12 @@ async fn a_book_removed_from_the_device_keeps_its_page_and_annotations() {
     let (_, results) =
         app.page(&format!("/search?q={}", encode_url_component(&format!("\"{}\"", phrase.join(" "))))).await;
     assert!(results.contains("War and Peace") && results.contains("deleted on device"), "{results}");
+    let (status, json) = app.page("/export/library.json").await;
+    assert_eq!(status, 200);
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let kept = rows.as_array().unwrap().iter().find(|row| row["text"] == text.as_str()).expect("exported too");
+    assert_eq!(kept["book_title"], "War and Peace");
+    assert!(kept["deleted_on_device"].is_string(), "{kept}");
 
     app.kill();
     let app = App::start(&data, &s3_env(&kit));

@@ -57,7 +57,8 @@ impl AppState {
     }
 
     /// Every book of `snapshot` with annotations, live or kept by the archive after the device
-    /// deleted them, one at a time (blocking; see `Snapshot::for_each_book`).
+    /// deleted them, one at a time, then the books removed from the device whose annotations
+    /// the archive keeps (blocking; see `Snapshot::for_each_book`).
     pub fn for_each_book_with_history(
         &self,
         snapshot: &Snapshot,
@@ -71,7 +72,13 @@ impl AppState {
                 self.archive.add_deleted(&mut book, copies)?;
             }
             each(&book)
-        })
+        })?;
+        for removed in self.archive.archived_entries(snapshot)?.removed {
+            if let Some(book) = self.archive.removed_book(&removed.id)? {
+                each(&book)?;
+            }
+        }
+        Ok(())
     }
 }
 
