@@ -486,8 +486,16 @@ fn every_private_route(markup_id: &str) -> Vec<PrivateRoute> {
 async fn hostile_paths_without_a_session_reveal_nothing() {
     let site = Site::start(&[]);
     let cookie = site.login().await;
-    let book_page = site.get(&format!("/book?id={}", encode_url_component(WAR_AND_PEACE_ID)), Some(&cookie)).await;
-    let markup_id = markup_id_in(&book_page.text().await.unwrap()).unwrap_or_else(|| "x".to_string());
+    // The first sync may still be running: wait until the book page (and its markup) is served.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let markup_id = loop {
+        let book_page = site.get(&format!("/book?id={}", encode_url_component(WAR_AND_PEACE_ID)), Some(&cookie)).await;
+        if let Some(id) = markup_id_in(&book_page.text().await.unwrap()) {
+            break id;
+        }
+        assert!(std::time::Instant::now() < deadline, "the book page never showed its markup:\n{}", site.app.log());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
     let markers = private_markers(&site.app);
     let routes = every_private_route(&markup_id);
     let functions = server_functions();
