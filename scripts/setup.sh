@@ -58,7 +58,7 @@ npm_ci scripts/wasm-opt
 
 if $browser; then
   [[ -x /usr/bin/chromium ]] || apt_install chromium
-  # tests/push.rs runs the README's on-device upload command (curl --aws-sigv4, curl >= 7.75).
+  # tests/it/push.rs runs the README's on-device upload command (curl --aws-sigv4, curl >= 7.75).
   command -v curl >/dev/null || apt_install curl
   npm_ci end2end
 fi

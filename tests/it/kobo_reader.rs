@@ -1,7 +1,6 @@
 //! The Kobo reader against generated and hand-made databases: what the library and book pages
 //! get from a file, and the clear message for a file that is not a Kobo library.
 
-mod support;
 
 use kobo_shelf::{
     model::{BookDetail, BookSummary, HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
@@ -12,7 +11,7 @@ use kobo_shelf::{
 };
 use rusqlite::types::Value;
 use std::{path::Path, sync::Arc};
-use support::generated_library;
+use crate::support::generated_library;
 
 fn demo_store(dir: &Path) -> LibraryStore {
     LibraryStore::new(generated_library(&dir.join("KoboReader.sqlite"), 1, CURATED_ITEMS))
@@ -349,10 +348,10 @@ fn a_missing_file_is_being_fetched() {
 fn a_swapped_file_is_picked_up_while_old_snapshots_keep_their_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("KoboReader.sqlite");
-    support::tagged_library(&path, "Old", 20);
+    crate::support::tagged_library(&path, "Old", 20);
     let store = LibraryStore::new(path.clone());
     let old = store.current().unwrap();
-    let new_file = support::tagged_library(&dir.path().join("next.sqlite"), "New", 20);
+    let new_file = crate::support::tagged_library(&dir.path().join("next.sqlite"), "New", 20);
     std::fs::rename(&new_file, &path).unwrap();
     let new = store.current().unwrap();
     assert!(!Arc::ptr_eq(&old, &new));

@@ -1,7 +1,6 @@
 //! Markdown export against golden files (front matter, the built-in layout, a reader's
 //! template), templates that cannot be used, and the library zip.
 
-mod support;
 
 use kobo_shelf::{
     model::ShelfError,
@@ -12,7 +11,7 @@ use kobo_shelf::{
     },
 };
 use std::{io::Read, path::Path};
-use support::generated_library;
+use crate::support::generated_library;
 
 /// Compares with `tests/golden/<name>`; `UPDATE_GOLDEN=1` rewrites the file instead.
 fn assert_golden(name: &str, actual: &str) {

@@ -5,7 +5,6 @@
 //! with its covers; drawn covers that stay valid SVG whatever the title; and the `curl
 //! --aws-sigv4` upload the README gives for uploading from the device itself.
 
-mod support;
 
 use kobo_shelf::model::{encode_url_component, SyncPhase};
 use kobo_shelf::server::{
@@ -22,7 +21,7 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
-use support::{client, s3_env, App};
+use crate::support::{client, s3_env, App};
 
 const WAR_AND_PEACE_COVER: &[u8] = include_bytes!("../src/server/demo/covers/war-and-peace-library-full.jpg");
 const CRIME_AND_PUNISHMENT_COVER: &[u8] =

@@ -1,7 +1,6 @@
 //! Shared by the integration tests: generated libraries, the real server binary as a child
 //! process, and its HTTP API.
 
-#![allow(dead_code)] // Each test file uses a different part of this module.
 
 use kobo_shelf::{
     model::{SyncPhase, SyncStart, SyncStatus},

@@ -1,8 +1,7 @@
 //! The read API for scripts (`/api/v1/books`, `/api/v1/annotations`) on the real server syncing
-//! from a real S3 server, with login off (tests/http_security.rs has it with login on and the
+//! from a real S3 server, with login off (tests/it/http_security/ has it with login on and the
 //! bearer token).
 
-mod support;
 
 use kobo_shelf::{
     model::{encode_url_component, SyncPhase},
@@ -10,7 +9,7 @@ use kobo_shelf::{
 };
 use kobo_shelf_testkit::{Testkit, DATABASE_KEY};
 use serde_json::Value;
-use support::{client, generated_library, s3_env, App};
+use crate::support::{client, generated_library, s3_env, App};
 
 struct Api {
     app: App,

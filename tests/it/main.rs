@@ -1,0 +1,18 @@
+//! Every integration test of kobo-shelf, one module per subject, in one binary: the app, the
+//! real server binary and the S3 test server are linked and started once per test as needed,
+//! but Leptos, axum and the rest are compiled and linked once, not once per file.
+
+mod archive;
+mod cli;
+mod collections;
+mod export;
+mod http_security;
+mod kobo_reader;
+mod library_export;
+mod markups;
+mod push;
+mod read_api;
+mod release_binary;
+mod search;
+mod support;
+mod sync_engine;
