@@ -1,7 +1,7 @@
 //! The archive keeps every annotation ever synced: against the real server syncing from a real
 //! S3 server, through deletions, hidden rows, a restart and a restored older backup.
 
-
+use crate::support::{generated_library, s3_env, tagged_library, App};
 use kobo_shelf::{
     model::{encode_url_component, LibraryQuery, SyncPhase},
     server::{
@@ -13,7 +13,6 @@ use kobo_shelf::{
 use kobo_shelf_testkit::{seconds_ago, Testkit, DATABASE_KEY};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use crate::support::{generated_library, s3_env, tagged_library, App};
 
 /// Two War and Peace highlights of `library`: (id, text) of the first two by text.
 fn two_highlights(library: &Path) -> Vec<(String, String)> {

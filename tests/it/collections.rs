@@ -1,7 +1,6 @@
 //! Kobo collections (`Shelf`, `ShelfContent`) read from generated libraries: the library's
 //! collection filter, what the device deleted, and files without the tables.
 
-
 use kobo_shelf::{
     model::{LibraryQuery, LibrarySort},
     server::{

@@ -1,7 +1,7 @@
 //! Markdown export against golden files (front matter, the built-in layout, a reader's
 //! template), templates that cannot be used, and the library zip.
 
-
+use crate::support::generated_library;
 use kobo_shelf::{
     model::ShelfError,
     server::{
@@ -11,7 +11,6 @@ use kobo_shelf::{
     },
 };
 use std::{io::Read, path::Path};
-use crate::support::generated_library;
 
 /// Compares with `tests/golden/<name>`; `UPDATE_GOLDEN=1` rewrites the file instead.
 fn assert_golden(name: &str, actual: &str) {

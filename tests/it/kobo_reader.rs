@@ -1,7 +1,7 @@
 //! The Kobo reader against generated and hand-made databases: what the library and book pages
 //! get from a file, and the clear message for a file that is not a Kobo library.
 
-
+use crate::support::generated_library;
 use kobo_shelf::{
     model::{BookDetail, BookSummary, HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
     server::{
@@ -11,7 +11,6 @@ use kobo_shelf::{
 };
 use rusqlite::types::Value;
 use std::{path::Path, sync::Arc};
-use crate::support::generated_library;
 
 fn demo_store(dir: &Path) -> LibraryStore {
     LibraryStore::new(generated_library(&dir.join("KoboReader.sqlite"), 1, CURATED_ITEMS))

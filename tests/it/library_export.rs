@@ -2,7 +2,7 @@
 //! from a real S3 server: streamed, read back whole (hostile text with commas, quotes, newlines,
 //! a formula and Unicode), with the annotations the device deleted marked.
 
-
+use crate::support::{client, generated_library, s3_env, App};
 use kobo_shelf::{
     model::SyncPhase,
     server::{
@@ -14,7 +14,6 @@ use kobo_shelf_testkit::{seconds_ago, Testkit, DATABASE_KEY};
 use rusqlite::Connection;
 use serde_json::Value;
 use std::io::Read;
-use crate::support::{client, generated_library, s3_env, App};
 
 const HOSTILE_TEXT: &str =
     "=HYPERLINK(\"http://evil.example\",\"click\"), a \"quoted\" word;\nsecond line\r\nthird, with 罪と罰 ✓ and a\ttab";

@@ -2,10 +2,9 @@
 //! when the bucket's copy changes, answered from the cache when the bucket is down, a
 //! placeholder when missing, and SVG that can never run a script.
 
-
+use crate::support::{client, generated_library, s3_env, App};
 use kobo_shelf::{model::SyncPhase, server::demo::CURATED_ITEMS};
 use kobo_shelf_testkit::{Faults, Testkit, DATABASE_KEY};
-use crate::support::{client, generated_library, s3_env, App};
 
 const ID: &str = "0f7c2b9e-5d2a-4e61-9a0b-1c2d3e4f5a6b";
 

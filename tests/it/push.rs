@@ -5,7 +5,7 @@
 //! with its covers; drawn covers that stay valid SVG whatever the title; and the `curl
 //! --aws-sigv4` upload the README gives for uploading from the device itself.
 
-
+use crate::support::{client, s3_env, App};
 use kobo_shelf::model::{encode_url_component, SyncPhase};
 use kobo_shelf::server::{
     covers::typographic_cover,
@@ -21,11 +21,10 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
-use crate::support::{client, s3_env, App};
 
-const WAR_AND_PEACE_COVER: &[u8] = include_bytes!("../src/server/demo/covers/war-and-peace-library-full.jpg");
+const WAR_AND_PEACE_COVER: &[u8] = include_bytes!("../../src/server/demo/covers/war-and-peace-library-full.jpg");
 const CRIME_AND_PUNISHMENT_COVER: &[u8] =
-    include_bytes!("../src/server/demo/covers/crime-and-punishment-library-grid.jpg");
+    include_bytes!("../../src/server/demo/covers/crime-and-punishment-library-grid.jpg");
 const CRIME_AND_PUNISHMENT_ID: &str = "a1b2c3d4-0000-4000-8000-0000000c4a1e";
 
 /// A Kobo's storage as generated: the curated library with its markups and covers.

@@ -2,14 +2,13 @@
 //! from a real S3 server, with login off (tests/it/http_security/ has it with login on and the
 //! bearer token).
 
-
+use crate::support::{client, generated_library, s3_env, App};
 use kobo_shelf::{
     model::{encode_url_component, SyncPhase},
     server::demo::{CURATED_ITEMS, WAR_AND_PEACE_ID},
 };
 use kobo_shelf_testkit::{Testkit, DATABASE_KEY};
 use serde_json::Value;
-use crate::support::{client, generated_library, s3_env, App};
 
 struct Api {
     app: App,

@@ -1,13 +1,12 @@
 //! Searching every highlight and note through the FTS5 sidecar index: ranking, Unicode
 //! (diacritics, CJK), phrases and prefixes, hostile input, and a rebuild for a new version.
 
-
+use crate::support::{generated_library, tagged_library};
 use kobo_shelf::{
     model::{HighlightColor, Marked, SearchResults},
     server::{demo::CURATED_ITEMS, kobo::LibraryStore, search::SearchIndex},
 };
 use std::path::Path;
-use crate::support::{generated_library, tagged_library};
 
 struct Fixture {
     _dir: tempfile::TempDir,

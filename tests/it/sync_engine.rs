@@ -3,7 +3,7 @@
 //! stays byte-identical and served, that no temp file is left, that the status names the
 //! failure, and that a later clean sync succeeds.
 
-
+use crate::support::{s3_env, tagged_library, temp_files, App};
 use kobo_shelf::model::SyncPhase;
 use kobo_shelf_testkit::{seconds_ago, BodyFault, Faults, Testkit, DATABASE_KEY};
 use std::{
@@ -14,7 +14,6 @@ use std::{
     },
     time::{Duration, Instant},
 };
-use crate::support::{s3_env, tagged_library, temp_files, App};
 use tempfile::TempDir;
 
 /// A bucket holding a newer library ("New", 100 books) than the local copy ("Old", 20 books).

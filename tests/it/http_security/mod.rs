@@ -6,18 +6,17 @@
 //! limited per IPv6 /64 and in parallel, and that stalled connections are dropped.
 
 mod hostile_paths;
+mod limits;
 mod redirects;
 mod sessions;
-mod limits;
 
-
+use crate::support::App;
 use kobo_shelf::{model::encode_url_component, server::demo::WAR_AND_PEACE_ID};
 use std::{
     path::{Path, PathBuf},
     sync::atomic::{AtomicU32, Ordering},
     time::Duration,
 };
-use crate::support::App;
 use tempfile::TempDir;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},

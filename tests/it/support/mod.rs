@@ -1,7 +1,6 @@
 //! Shared by the integration tests: generated libraries, the real server binary as a child
 //! process, and its HTTP API.
 
-
 use kobo_shelf::{
     model::{SyncPhase, SyncStart, SyncStatus},
     server::demo::{write_library, DemoOptions},
