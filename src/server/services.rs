@@ -69,7 +69,6 @@ impl Services {
         let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
         let covers = Arc::new(CoverStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
         let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
-            .with_after_swap(Arc::new(prepare_search_of(shelf.clone())))
             .with_before_complete(Arc::new(ingest_into(shelf.clone())));
         let auth = match &settings.login {
             Some(login) => {
@@ -82,25 +81,22 @@ impl Services {
     }
 }
 
-/// After a swap, in the background: the page reload after a sync must not wait for the index.
-fn prepare_search_of(shelf: Arc<Shelf>) -> impl Fn(Arc<Snapshot>) + Send + Sync {
-    move |_snapshot: Arc<Snapshot>| {
+/// The archive's ingest of each new version (see `archive`), before the sync reports it; a
+/// failure is logged and the version is ingested again after the next check (or start), the
+/// device's file stays as it is. Then, in the background, the search index of the view that
+/// shows the version and the archive (built once: the index is per view, and the view changes
+/// with the ingest, so building it at the swap would be thrown away).
+fn ingest_into(shelf: Arc<Shelf>) -> impl Fn(&Snapshot) + Send + Sync {
+    move |snapshot: &Snapshot| {
+        if let Err(err) = shelf.ingest(snapshot) {
+            tracing::warn!(error = %err, version = %snapshot.version, "archive: not updated");
+        }
         let shelf = shelf.clone();
         tokio::task::spawn_blocking(move || {
             if let Err(err) = shelf.prepare_search() {
                 tracing::warn!(error = %err, "search index not built");
             }
         });
-    }
-}
-
-/// The archive's ingest of each new version (see `archive`); a failure is logged and the
-/// version is ingested again after the next check (or start), the device's file stays as it is.
-fn ingest_into(shelf: Arc<Shelf>) -> impl Fn(&Snapshot) + Send + Sync {
-    move |snapshot: &Snapshot| {
-        if let Err(err) = shelf.ingest(snapshot) {
-            tracing::warn!(error = %err, version = %snapshot.version, "archive: not updated");
-        }
     }
 }
 

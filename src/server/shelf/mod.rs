@@ -68,15 +68,13 @@ impl Shelf {
     }
 
     /// Takes `snapshot` (a version just installed, or the one served at start) into the
-    /// archive, then prepares the search index of the view that shows it (blocking).
+    /// archive (blocking).
     pub fn ingest(&self, snapshot: &Snapshot) -> Result<IngestReport, LibraryError> {
-        let report = self.archive.ingest(snapshot)?;
-        self.prepare_search()?;
-        Ok(report)
+        Ok(self.archive.ingest(snapshot)?)
     }
 
-    /// Builds the current view's search index if it has none yet (blocking; run after a swap
-    /// so the first search does not wait).
+    /// Builds the current view's search index if it has none yet (blocking; run after an
+    /// ingest so the first search does not wait).
     pub fn prepare_search(&self) -> Result<(), LibraryError> {
         let view = self.current()?;
         self.search.prepare(&view.key(), |add| view.for_each_passage(add)).map(drop)
