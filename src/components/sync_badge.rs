@@ -4,7 +4,7 @@
 
 use crate::{
     format,
-    model::{BadgeSettings, ShelfError, SyncPhase, SyncStart, SyncStatus},
+    model::{BadgeSettings, ShelfError, SyncPhase, SyncStart, SyncStatus, SyncStep},
 };
 use leptos::prelude::*;
 
@@ -51,8 +51,7 @@ pub fn decide(status: &SyncStatus, rendered_version: Option<&str>) -> BadgeDecis
         return BadgeDecision::Reload;
     }
     match status.status {
-        SyncPhase::Checking => BadgeDecision::Show(BadgeView::Syncing("Checking for a newer library".into())),
-        SyncPhase::Downloading => BadgeDecision::Show(BadgeView::Syncing(downloading_text(status))),
+        SyncPhase::Checking | SyncPhase::Downloading => BadgeDecision::Show(BadgeView::Syncing(syncing_text(status))),
         SyncPhase::Error => {
             BadgeDecision::Stop(BadgeView::Failed(status.error.clone().unwrap_or_else(|| status.message.clone())))
         }
@@ -60,15 +59,14 @@ pub fn decide(status: &SyncStatus, rendered_version: Option<&str>) -> BadgeDecis
     }
 }
 
-/// "Downloading 42 % of 12.3 MB"; once every byte is in, the step under way ("Updating
-/// archive…").
-fn downloading_text(status: &SyncStatus) -> String {
-    if status.progress >= 100.0 && !status.message.is_empty() && !status.message.starts_with("Downloading") {
-        return status.message.trim_end_matches('…').to_string();
-    }
-    match status.file_size_mb {
-        Some(size) => format!("Downloading {:.0} % of {}", status.progress.floor(), format::megabytes(size)),
-        None => "Downloading".to_string(),
+/// The step under way: "Downloading 42 % of 12.3 MB" while bytes arrive, then the step's name
+/// ("Updating archive").
+fn syncing_text(status: &SyncStatus) -> String {
+    match (status.step, status.file_size_mb) {
+        (SyncStep::Downloading, Some(size)) => {
+            format!("Downloading {:.0} % of {}", status.progress.floor(), format::megabytes(size))
+        }
+        (step, _) => step.message().trim_end_matches('…').to_string(),
     }
 }
 
@@ -220,10 +218,12 @@ mod polling {
 mod tests {
     use super::*;
 
-    fn status(phase: SyncPhase, version: Option<&str>) -> SyncStatus {
+    fn status(step: SyncStep, version: Option<&str>) -> SyncStatus {
         SyncStatus {
-            status: phase,
-            is_syncing: phase.is_syncing(),
+            status: step.phase(),
+            step,
+            message: step.message().to_string(),
+            is_syncing: step.phase().is_syncing(),
             db_version: version.map(str::to_string),
             ..SyncStatus::default()
         }
@@ -231,30 +231,27 @@ mod tests {
 
     #[test]
     fn current_copy_hides_the_badge_at_the_first_answer() {
-        assert_eq!(
-            decide(&status(SyncPhase::UpToDate, Some("v1")), Some("v1")),
-            BadgeDecision::Stop(BadgeView::Hidden)
-        );
-        assert_eq!(decide(&status(SyncPhase::Idle, Some("v1")), Some("v1")), BadgeDecision::Stop(BadgeView::Hidden));
+        assert_eq!(decide(&status(SyncStep::UpToDate, Some("v1")), Some("v1")), BadgeDecision::Stop(BadgeView::Hidden));
+        assert_eq!(decide(&status(SyncStep::Idle, Some("v1")), Some("v1")), BadgeDecision::Stop(BadgeView::Hidden));
     }
 
     #[test]
     fn a_new_version_reloads_once() {
-        assert_eq!(decide(&status(SyncPhase::Completed, Some("v2")), Some("v1")), BadgeDecision::Reload);
+        assert_eq!(decide(&status(SyncStep::Completed, Some("v2")), Some("v1")), BadgeDecision::Reload);
         // The reloaded page shows v2: no second reload.
         assert_eq!(
-            decide(&status(SyncPhase::Completed, Some("v2")), Some("v2")),
+            decide(&status(SyncStep::Completed, Some("v2")), Some("v2")),
             BadgeDecision::Stop(BadgeView::Hidden)
         );
         // Another tab finished the sync and a later check said up to date: still reload.
-        assert_eq!(decide(&status(SyncPhase::UpToDate, Some("v2")), Some("v1")), BadgeDecision::Reload);
+        assert_eq!(decide(&status(SyncStep::UpToDate, Some("v2")), Some("v1")), BadgeDecision::Reload);
         // The page rendered before any database existed.
-        assert_eq!(decide(&status(SyncPhase::Completed, Some("v1")), None), BadgeDecision::Reload);
+        assert_eq!(decide(&status(SyncStep::Completed, Some("v1")), None), BadgeDecision::Reload);
     }
 
     #[test]
     fn downloading_shows_percent_and_size() {
-        let mut answer = status(SyncPhase::Downloading, Some("v1"));
+        let mut answer = status(SyncStep::Downloading, Some("v1"));
         answer.progress = 42.7;
         answer.file_size_mb = Some(12.34);
         assert_eq!(
@@ -264,13 +261,25 @@ mod tests {
     }
 
     #[test]
-    fn after_the_last_byte_the_step_under_way_is_shown() {
-        let mut answer = status(SyncPhase::Downloading, Some("v1"));
+    fn each_step_after_the_download_is_shown_by_name() {
+        for (step, shown) in [
+            (SyncStep::Checking, "Checking for a newer library"),
+            (SyncStep::Verifying, "Verifying the download"),
+            (SyncStep::Installing, "Installing the new library"),
+            (SyncStep::UpdatingArchive, "Updating archive"),
+        ] {
+            let mut answer = status(step, Some("v1"));
+            answer.progress = 100.0;
+            answer.file_size_mb = Some(12.34);
+            assert_eq!(decide(&answer, Some("v1")), BadgeDecision::Show(BadgeView::Syncing(shown.into())), "{step:?}");
+        }
+    }
+
+    #[test]
+    fn the_last_byte_of_the_download_still_shows_the_download() {
+        let mut answer = status(SyncStep::Downloading, Some("v1"));
         answer.progress = 100.0;
         answer.file_size_mb = Some(12.34);
-        answer.message = "Updating archive…".into();
-        assert_eq!(decide(&answer, Some("v1")), BadgeDecision::Show(BadgeView::Syncing("Updating archive".into())));
-        answer.message = "Downloading database…".into();
         assert_eq!(
             decide(&answer, Some("v1")),
             BadgeDecision::Show(BadgeView::Syncing("Downloading 100 % of 12.3 MB".into()))
@@ -279,7 +288,7 @@ mod tests {
 
     #[test]
     fn errors_stop_with_the_reason() {
-        let mut answer = status(SyncPhase::Error, Some("v1"));
+        let mut answer = status(SyncStep::Failed, Some("v1"));
         answer.error = Some("The bucket answered HTTP 503 (Service Unavailable)".into());
         assert_eq!(
             decide(&answer, Some("v1")),

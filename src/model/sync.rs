@@ -22,10 +22,63 @@ impl SyncPhase {
     }
 }
 
+/// What the sync is doing, finer than the contract's `status`: the badge shows it and tests
+/// wait for it, so nobody has to read the start of a message.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncStep {
+    #[default]
+    Idle,
+    Checking,
+    Downloading,
+    Verifying,
+    /// Renaming the verified download over the served database.
+    Installing,
+    /// The new version is served; the archive takes in its annotations.
+    UpdatingArchive,
+    UpToDate,
+    Completed,
+    Failed,
+}
+
+impl SyncStep {
+    /// The contract's status for this step: the steps after the download still report
+    /// `downloading`, as the original did until the new file was in place.
+    pub fn phase(self) -> SyncPhase {
+        match self {
+            SyncStep::Idle => SyncPhase::Idle,
+            SyncStep::Checking => SyncPhase::Checking,
+            SyncStep::Downloading | SyncStep::Verifying | SyncStep::Installing | SyncStep::UpdatingArchive => {
+                SyncPhase::Downloading
+            }
+            SyncStep::UpToDate => SyncPhase::UpToDate,
+            SyncStep::Completed => SyncPhase::Completed,
+            SyncStep::Failed => SyncPhase::Error,
+        }
+    }
+
+    /// The status message of the step.
+    pub fn message(self) -> &'static str {
+        match self {
+            SyncStep::Idle => "",
+            SyncStep::Checking => "Checking for a newer library…",
+            SyncStep::Downloading => "Downloading database…",
+            SyncStep::Verifying => "Verifying the download…",
+            SyncStep::Installing => "Installing the new library…",
+            SyncStep::UpdatingArchive => "Updating archive…",
+            SyncStep::UpToDate => "Library is up to date",
+            SyncStep::Completed => "Library updated",
+            SyncStep::Failed => "Sync failed",
+        }
+    }
+}
+
 /// `GET /api/sync-status`: the contract's fields plus bytes and the served database version.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct SyncStatus {
     pub status: SyncPhase,
+    /// The step under way; `status` is its phase.
+    pub step: SyncStep,
     pub message: String,
     /// Percent of the download received, 0–100.
     pub progress: f64,

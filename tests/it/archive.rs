@@ -133,7 +133,9 @@ async fn a_crash_during_ingest_loses_nothing_and_the_next_start_finishes_it() {
     kit.upload(DATABASE_KEY, &library).await.unwrap();
     let data = dir.path().join("data");
     let mut app = App::start(&data, &s3_env(&kit));
-    let status = app.wait_for(std::time::Duration::from_secs(60), |s| s.message.starts_with("Updating archive")).await;
+    let status = app
+        .wait_for(std::time::Duration::from_secs(60), |s| s.step == kobo_shelf::model::SyncStep::UpdatingArchive)
+        .await;
     app.kill();
     let (versions, annotations) = archive_rows(&data);
     assert!(

@@ -4,7 +4,7 @@
 //! failure, and that a later clean sync succeeds.
 
 use crate::support::{s3_env, tagged_library, temp_files, App};
-use kobo_shelf::model::SyncPhase;
+use kobo_shelf::model::{SyncPhase, SyncStep};
 use kobo_shelf_testkit::{seconds_ago, BodyFault, Faults, Testkit, DATABASE_KEY};
 use std::{
     path::PathBuf,
@@ -337,7 +337,7 @@ async fn server_killed_mid_download_restarts_cleanly() {
     let scenario = Scenario::new().await;
     scenario.kit.proxy.set_faults(body_fault(BodyFault::Throttle { bytes_per_sec: 150_000 }));
     let mut app = scenario.start_app(&[]);
-    app.wait_for(Duration::from_secs(20), |s| s.status == SyncPhase::Downloading && s.bytes_received > 0).await;
+    app.wait_for(Duration::from_secs(20), |s| s.step == SyncStep::Downloading && s.bytes_received > 0).await;
     assert_eq!(temp_files(&app.data_dir).len(), 1, "the download goes to a temp file");
     app.kill();
     assert!(std::fs::read(app.database()).unwrap() == scenario.old, "SIGKILL mid-download changed the database");
@@ -356,9 +356,15 @@ async fn progress_is_the_real_share_of_bytes() {
     scenario.kit.proxy.set_faults(body_fault(BodyFault::Throttle { bytes_per_sec: 400_000 }));
     let app = scenario.start_app(&[]);
     let mut seen = Vec::new();
+    let mut steps = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let status = app.status().await;
+        assert_eq!(status.step.phase(), status.status, "{status:?}");
+        assert_eq!(status.message, status.step.message(), "{status:?}");
+        if steps.last() != Some(&status.step) {
+            steps.push(status.step);
+        }
         if status.status == SyncPhase::Downloading {
             assert_eq!(status.bytes_total, Some(scenario.new.len() as u64));
             assert_eq!(status.file_size_mb, Some((scenario.new.len() as f64 / 10_000.0).round() / 100.0));
@@ -372,6 +378,24 @@ async fn progress_is_the_real_share_of_bytes() {
     let inside: Vec<f64> = seen.iter().copied().filter(|p| *p > 0.0 && *p < 100.0).collect();
     assert!(inside.len() >= 3, "progress between 0 and 100 was seen {} times: {seen:?}", inside.len());
     assert!(seen.windows(2).all(|w| w[0] <= w[1]), "progress never goes back: {seen:?}");
+    assert_steps_in_order(&steps);
+}
+
+/// The steps a replacing sync reports, each seen at most once and in this order (a poll may
+/// miss the short ones, never the download or the end).
+fn assert_steps_in_order(steps: &[SyncStep]) {
+    const ORDER: [SyncStep; 6] = [
+        SyncStep::Checking,
+        SyncStep::Downloading,
+        SyncStep::Verifying,
+        SyncStep::Installing,
+        SyncStep::UpdatingArchive,
+        SyncStep::Completed,
+    ];
+    let rank =
+        |step: &SyncStep| ORDER.iter().position(|s| s == step).unwrap_or_else(|| panic!("{step:?} in {steps:?}"));
+    assert!(steps.windows(2).all(|w| rank(&w[0]) < rank(&w[1])), "steps out of order: {steps:?}");
+    assert!(steps.contains(&SyncStep::Downloading) && steps.last() == Some(&SyncStep::Completed), "{steps:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

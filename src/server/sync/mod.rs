@@ -210,6 +210,7 @@ impl SyncService {
         let temp = download::download(self.source.as_ref(), &remote, &dir, &self.state, &self.limits).await?;
         self.state.verifying();
         let library = self.library.clone();
+        let state = self.state.clone();
         let modified = remote.modified;
         tokio::task::spawn_blocking(move || {
             swap::stamp(&temp, modified)?;
@@ -222,6 +223,7 @@ impl SyncService {
             });
             verified?;
             tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "sync: download verified and loaded");
+            state.installing();
             let started = Instant::now();
             swap::swap_into_place(temp, &database)?;
             identity.record(&database);

@@ -5,7 +5,7 @@
 //! lock; everything else sits behind one short-held mutex.
 
 use super::error::SyncError;
-use crate::model::{SyncPhase, SyncStatus};
+use crate::model::{SyncPhase, SyncStatus, SyncStep};
 use std::{
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
@@ -16,8 +16,8 @@ use std::{
 
 #[derive(Default)]
 struct Fields {
-    phase: SyncPhase,
-    message: String,
+    /// The step under way; the phase and message follow from it.
+    step: SyncStep,
     error: Option<String>,
     bytes_total: Option<u64>,
     /// ISO-8601, formatted once when set (the status is polled far more often).
@@ -77,12 +77,10 @@ impl SyncState {
         let running = RunningSync(self.clone());
         let mut fields = self.change();
         if fields.fresh_until.is_some_and(|until| Instant::now() < until) {
-            fields.phase = SyncPhase::UpToDate;
-            fields.message = "Library is up to date".into();
+            fields.step = SyncStep::UpToDate;
             return Err(NotStarted::RecentlyChecked);
         }
-        fields.phase = SyncPhase::Checking;
-        fields.message = "Checking for a newer library…".into();
+        fields.step = SyncStep::Checking;
         fields.error = None;
         fields.bytes_total = None;
         self.bytes_received.store(0, Ordering::Relaxed);
@@ -96,8 +94,7 @@ impl SyncState {
 
     pub fn downloading(&self, total: u64) {
         let mut fields = self.change();
-        fields.phase = SyncPhase::Downloading;
-        fields.message = "Downloading database…".into();
+        fields.step = SyncStep::Downloading;
         fields.bytes_total = Some(total);
     }
 
@@ -106,35 +103,37 @@ impl SyncState {
     }
 
     pub fn verifying(&self) {
-        self.change().message = "Verifying the download…".into();
+        self.change().step = SyncStep::Verifying;
+    }
+
+    /// The verified download is being renamed over the served database.
+    pub fn installing(&self) {
+        self.change().step = SyncStep::Installing;
     }
 
     /// The new version is in place; the archive takes in its annotations.
     pub fn archiving(&self) {
-        self.change().message = "Updating archive…".into();
+        self.change().step = SyncStep::UpdatingArchive;
     }
 
     /// The copy is current; further checks within `interval` need not ask the bucket.
     pub fn up_to_date(&self, interval: Duration) {
         let mut fields = self.change();
-        fields.phase = SyncPhase::UpToDate;
-        fields.message = "Library is up to date".into();
+        fields.step = SyncStep::UpToDate;
         fields.fresh_until = Some(Instant::now() + interval);
     }
 
     /// A new database is in place.
     pub fn completed(&self, interval: Duration) {
         let mut fields = self.change();
-        fields.phase = SyncPhase::Completed;
-        fields.message = "Library updated".into();
+        fields.step = SyncStep::Completed;
         fields.last_sync_time = Some(iso8601(SystemTime::now()));
         fields.fresh_until = Some(Instant::now() + interval);
     }
 
     pub fn failed(&self, error: &SyncError) {
         let mut fields = self.change();
-        fields.phase = SyncPhase::Error;
-        fields.message = "Sync failed".into();
+        fields.step = SyncStep::Failed;
         fields.error = Some(error.to_string());
         fields.fresh_until = None;
     }
@@ -142,18 +141,20 @@ impl SyncState {
     /// What `/api/sync-status` answers. `db_version` is the version now served.
     pub fn status(&self, db_version: Option<String>) -> SyncStatus {
         let fields = self.fields();
+        let phase = fields.step.phase();
         let received = self.bytes_received.load(Ordering::Relaxed);
         let progress = match fields.bytes_total {
-            Some(0) if fields.phase == SyncPhase::Completed => 100.0,
+            Some(0) if phase == SyncPhase::Completed => 100.0,
             Some(total) if total > 0 => (received as f64 * 100.0 / total as f64).min(100.0),
             _ => 0.0,
         };
         SyncStatus {
-            status: fields.phase,
-            message: fields.message.clone(),
+            status: phase,
+            step: fields.step,
+            message: fields.step.message().to_string(),
             progress: (progress * 10.0).round() / 10.0,
-            is_syncing: fields.phase.is_syncing(),
-            needs_reload: fields.phase == SyncPhase::Completed,
+            is_syncing: phase.is_syncing(),
+            needs_reload: phase == SyncPhase::Completed,
             file_size_mb: fields.bytes_total.map(|total| (total as f64 / 10_000.0).round() / 100.0),
             error: fields.error.clone(),
             last_sync_time: fields.last_sync_time.clone(),
@@ -208,6 +209,7 @@ mod tests {
         drop(run);
         assert!(matches!(state.try_start(), Err(NotStarted::RecentlyChecked)));
         assert_eq!(state.status(None).status, SyncPhase::UpToDate);
+        assert_eq!(state.status(None).step, SyncStep::UpToDate);
     }
 
     #[test]
@@ -230,7 +232,25 @@ mod tests {
         assert_eq!(status.progress, 25.0);
         assert_eq!(status.file_size_mb, Some(2.0));
         assert!(status.is_syncing);
+        assert_eq!(status.step, SyncStep::Downloading);
         assert_eq!(status.bytes_received, 500_000);
+    }
+
+    #[test]
+    fn the_steps_after_the_download_report_the_downloading_phase() {
+        let state = Arc::new(SyncState::default());
+        let _run = state.try_start().ok().unwrap();
+        state.downloading(10);
+        for (enter, step) in [
+            (SyncState::verifying as fn(&SyncState), SyncStep::Verifying),
+            (SyncState::installing, SyncStep::Installing),
+            (SyncState::archiving, SyncStep::UpdatingArchive),
+        ] {
+            enter(&state);
+            let status = state.status(None);
+            assert_eq!((status.step, status.status, status.is_syncing), (step, SyncPhase::Downloading, true));
+            assert_eq!(status.message, step.message());
+        }
     }
 
     #[test]
