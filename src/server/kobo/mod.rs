@@ -4,6 +4,7 @@
 mod book;
 mod chapters;
 mod collections;
+mod health;
 mod library;
 mod passages;
 mod reading;
@@ -21,7 +22,7 @@ pub use store::{
     describe_sqlite_error, open_read_only, open_shared_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot,
 };
 
-use crate::model::{BookDetail, BookSummary, LibraryListing, LibraryQuery, ReadingStats, ShelfError};
+use crate::model::{BookDetail, BookSummary, LibraryListing, LibraryQuery, PlacementReport, ReadingStats, ShelfError};
 use std::{collections::HashSet, sync::Arc};
 use walk::Locations;
 
@@ -69,14 +70,29 @@ impl Snapshot {
         each: impl FnMut(BookDetail, &[String]) -> Result<(), ShelfError>,
     ) -> Result<(), ShelfError> {
         self.with_connection(|conn| {
-            let locations = match self.locations.get() {
-                Some(locations) => locations,
-                None => {
-                    let read = Locations::read(conn)?;
-                    self.locations.get_or_init(|| read)
-                }
-            };
+            let locations = self.locations(conn)?;
             walk::for_each_book(conn, (&self.columns, &self.index, locations), also, each)
+        })
+        .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
+    }
+
+    /// Where each book's rows are, found once per version.
+    fn locations(&self, conn: &rusqlite::Connection) -> Result<&Locations, ShelfError> {
+        match self.locations.get() {
+            Some(locations) => Ok(locations),
+            None => {
+                let read = Locations::read(conn)?;
+                Ok(self.locations.get_or_init(|| read))
+            }
+        }
+    }
+
+    /// How this version's annotations were placed, and which have no chapter (see `health`).
+    pub fn placement_report(&self) -> Result<PlacementReport, ShelfError> {
+        self.with_connection(|conn| {
+            let locations = self.locations(conn)?;
+            health::placement_report(conn, &self.columns, locations)
+                .map_err(|err| ShelfError::Unreadable(format!("its annotations cannot be read ({err})")))
         })
         .ok_or_else(|| ShelfError::Unreadable("the library file changed while it was read".into()))?
     }
