@@ -8,13 +8,13 @@ use leptos_router::{components::A, hooks::use_location};
 /// The database version this page is rendered from, and how the badge polls.
 #[server]
 pub async fn get_header_info() -> Result<HeaderInfo, ShelfError> {
-    let state = crate::server::app_state()?;
-    let db_version = crate::server::request_snapshot().ok().map(|snapshot| snapshot.version.clone());
+    let state = crate::server::request::services()?;
+    let db_version = crate::server::request::library().ok().map(|library| library.device_version().to_string());
     Ok(HeaderInfo {
         db_version,
         badge: state.settings.badge,
         login_enabled: state.auth.is_some(),
-        user: crate::server::signed_in_user(),
+        user: crate::server::request::signed_in_user(),
         theme: crate::server::request_theme(),
     })
 }

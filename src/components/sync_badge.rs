@@ -11,13 +11,13 @@ use leptos::prelude::*;
 /// Starts a sync check in the background (the badge's and "Sync now"'s server function).
 #[server]
 pub async fn check_and_sync() -> Result<SyncStart, ShelfError> {
-    Ok(crate::server::private_state()?.sync.start())
+    Ok(crate::server::request::private_services()?.sync.start())
 }
 
 /// The sync status, as `GET /api/sync-status` reports it.
 #[server]
 pub async fn get_sync_status() -> Result<SyncStatus, ShelfError> {
-    Ok(crate::server::private_state()?.sync.status())
+    Ok(crate::server::request::private_services()?.sync.status())
 }
 
 /// What the badge shows.

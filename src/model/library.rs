@@ -197,8 +197,12 @@ pub struct BookSummary {
     /// 0–100.
     pub percent_read: u8,
     pub read_status: ReadStatus,
-    /// Highlights and notes (not bookmarks), over every copy of the item.
+    /// Highlights and notes (not bookmarks, not markups), over every copy of the item, those
+    /// deleted on the device included.
     pub highlight_count: u32,
+    /// Of those, deleted on the device (kept by the archive).
+    #[serde(default)]
+    pub deleted_on_device: u32,
     /// ISO-8601 `YYYY-MM-DDTHH:MM:SS`, normalised from Kobo's several shapes.
     pub last_read: Option<String>,
     /// No longer on the device: listed from the archive, which keeps its annotations.

@@ -18,9 +18,8 @@ use leptos_meta::Title;
 /// `hide_deleted`.
 #[server]
 pub async fn get_book(id: String, hide_deleted: bool) -> Result<BookDetail, ShelfError> {
-    let state = crate::server::private_state()?;
-    let snapshot = crate::server::request_snapshot()?;
-    let mut book = crate::server::blocking(move || state.book_with_history(snapshot, &id)).await?;
+    let library = crate::server::request::library()?;
+    let mut book = crate::server::request::blocking(move || library.book(&id)).await?;
     if hide_deleted {
         for chapter in &mut book.chapters {
             chapter.highlights.retain(|highlight| highlight.deleted_on_device.is_none());

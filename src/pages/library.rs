@@ -20,13 +20,7 @@ use leptos_router::components::Form;
 /// them) include those the device deleted, and books removed from the device stay listed.
 #[server]
 pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, ShelfError> {
-    let state = crate::server::private_state()?;
-    let snapshot = crate::server::request_snapshot()?;
-    crate::server::blocking(move || {
-        let generation = state.archive.generation();
-        snapshot.archived_listing(&query, generation, || state.archive.archived_entries(&snapshot))
-    })
-    .await
+    Ok(crate::server::request::library()?.page(&query))
 }
 
 #[component]

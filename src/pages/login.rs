@@ -12,10 +12,10 @@ use leptos_meta::Title;
 /// as a path on this site (never another site's address in the form).
 #[server(endpoint = "login_state")]
 pub async fn get_login_state(next: Option<String>) -> Result<LoginState, ShelfError> {
-    let state = crate::server::app_state()?;
+    let state = crate::server::request::services()?;
     Ok(LoginState {
         enabled: state.auth.is_some(),
-        user: crate::server::signed_in_user(),
+        user: crate::server::request::signed_in_user(),
         next: crate::server::http::local_redirect_target(next.as_deref().unwrap_or("/")),
     })
 }

@@ -18,10 +18,10 @@ use leptos_router::components::Form;
 /// `color` is a colour's slug (`pink`); anything else is no colour filter.
 #[server]
 pub async fn search_highlights(q: String, color: Option<String>) -> Result<SearchResults, ShelfError> {
-    let state = crate::server::private_state()?;
-    let snapshot = crate::server::request_snapshot()?;
+    let services = crate::server::request::private_services()?;
+    let library = crate::server::request::library()?;
     let color = color.as_deref().and_then(HighlightColor::parse);
-    crate::server::blocking(move || state.search.search(&snapshot, &q, color)).await
+    crate::server::request::blocking(move || services.shelf.search(&library, &q, color)).await
 }
 
 #[component]

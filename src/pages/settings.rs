@@ -10,27 +10,27 @@ use leptos_meta::Title;
 
 #[server]
 pub async fn get_settings() -> Result<SettingsInfo, ShelfError> {
-    let state = crate::server::private_state()?;
-    let settings = &state.settings;
-    let snapshot = crate::server::request_snapshot();
+    let services = crate::server::request::private_services()?;
+    let settings = &services.settings;
+    let library = crate::server::request::library();
     Ok(SettingsInfo {
         rows: settings.rows(),
         config_file: settings.config_file.as_ref().map(|path| path.display().to_string()),
         database_path: settings.database_path().display().to_string(),
-        db_version: snapshot.as_ref().ok().map(|s| s.version.clone()),
-        items: snapshot.as_ref().ok().map(|s| s.item_count()),
-        library_problem: snapshot.err().map(|err| err.to_string()),
+        db_version: library.as_ref().ok().map(|library| library.device_version().to_string()),
+        items: library.as_ref().ok().map(|library| library.item_count()),
+        library_problem: library.err().map(|err| err.to_string()),
         login_user: settings.login.as_ref().map(|login| login.username.clone()),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
-        archive: archive_summary(&state)?,
+        archive: archive_summary(&services)?,
     })
 }
 
 /// What the archive holds and its size on disk.
 #[cfg(feature = "ssr")]
-fn archive_summary(state: &crate::server::AppState) -> Result<String, ShelfError> {
-    let counts = state.archive.counts()?;
-    let path = crate::server::appdb::path(&state.settings.data_dir);
+fn archive_summary(services: &crate::server::services::Services) -> Result<String, ShelfError> {
+    let counts = services.shelf.archive_counts()?;
+    let path = crate::server::appdb::path(&services.settings.data_dir);
     let bytes = std::fs::metadata(&path).map(|meta| meta.len()).unwrap_or(0);
     Ok(format!(
         "{} annotations ({} deleted on the device), {} versions synced, {} in {}",

@@ -13,9 +13,8 @@ use leptos_meta::Title;
 
 #[server]
 pub async fn get_reading_stats() -> Result<ReadingStats, ShelfError> {
-    let state = crate::server::private_state()?;
-    let snapshot = crate::server::request_snapshot()?;
-    crate::server::blocking(move || snapshot.reading_stats(|| state.archive.history_for(&snapshot))).await
+    let library = crate::server::request::library()?;
+    crate::server::request::blocking(move || library.stats()).await
 }
 
 #[component]

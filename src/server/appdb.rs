@@ -78,10 +78,19 @@ pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE_NAME)
 }
 
+/// The app database cannot be opened or migrated.
+#[derive(Debug, thiserror::Error)]
+#[error("the app database {} cannot be opened: {source}", path.display())]
+pub struct AppDbError {
+    pub path: PathBuf,
+    #[source]
+    pub source: rusqlite::Error,
+}
+
 /// Opens (creating it if needed) and migrates the app database.
-pub fn open(data_dir: &Path) -> Result<Connection, String> {
+pub fn open(data_dir: &Path) -> Result<Connection, AppDbError> {
     let path = path(data_dir);
-    let fail = |err: rusqlite::Error| format!("the app database {} cannot be opened: {err}", path.display());
+    let fail = |source: rusqlite::Error| AppDbError { path: path.clone(), source };
     let mut conn = Connection::open(&path).map_err(fail)?;
     conn.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
     conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;

@@ -154,14 +154,14 @@ fn archive_command(args: &[String]) -> Result<(), String> {
     let settings = Settings::from_environment().map_err(|err| err.to_string())?;
     match args {
         [verb, file] if verb == "export" => {
-            let archive = Archive::open(&settings.data_dir)?;
+            let archive = Archive::open(&settings.data_dir).map_err(|err| err.to_string())?;
             archive.export_to(Path::new(file)).map_err(|err| err.to_string())?;
             let counts = archive.counts().map_err(|err| err.to_string())?;
             tracing::info!(file = %file, annotations = counts.annotations, deleted_on_device = counts.deleted_on_device, "archive exported");
             Ok(())
         }
         [verb, file] if verb == "import" => {
-            archive::import(Path::new(file), &settings.data_dir)?;
+            archive::import(Path::new(file), &settings.data_dir).map_err(|err| err.to_string())?;
             tracing::info!(file = %file, data_dir = %settings.data_dir.display(), "archive imported");
             Ok(())
         }

@@ -12,11 +12,12 @@ pub mod http;
 pub mod kobo;
 pub mod markups;
 pub mod push;
+pub mod request;
 pub mod search;
+pub mod services;
 pub mod settings;
+pub mod shelf;
 pub mod sibling_cache;
 pub mod sync;
 
-pub use http::{
-    app_state, blocking, private_state, request_snapshot, request_theme, signed_in_user, AppState, RequestLibrary,
-};
+pub use http::request_theme;

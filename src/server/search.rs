@@ -1,23 +1,21 @@
 //! Full-text search over every highlight and note.
 //!
-//! An SQLite FTS5 index per database version lives in a sidecar file beside the local copy
-//! (`<data dir>/search/<version>.sqlite`); the downloaded database is never written. The index
-//! is built in the background after each swap (or by the first search of a version), and old
-//! versions' files are removed. Words are matched without case or diacritics (`unicode61`);
+//! An SQLite FTS5 index per library view (device version and archive generation: `shelf` names
+//! it and gives its passages) lives in a sidecar file (`<data dir>/search/<key>.sqlite`); the
+//! downloaded database is never written. The index is built in the background after each
+//! swap and ingest (or by the first search of a view), and older files are removed. Words are matched without case or diacritics (`unicode61`);
 //! Chinese, Japanese and Korean text has no spaces between words, so each of its characters is
 //! indexed as a word and a query's CJK run becomes a phrase of characters.
 
 use crate::{
-    model::{HighlightColor, Marked, SearchHit, SearchResults, ShelfError, SEARCH_COUNT_LIMIT},
-    server::{
-        archive::Archive,
-        kobo::{Passage, Snapshot},
-    },
+    model::{HighlightColor, Marked, SearchHit, SearchResults, SEARCH_COUNT_LIMIT},
+    server::kobo::Passage,
 };
+use parking_lot::Mutex;
 use rusqlite::{params, Connection, OpenFlags};
 use std::{
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::Instant,
 };
 
@@ -31,78 +29,83 @@ const CJK_SEPARATOR: char = '\u{200B}';
 const MARK_START: char = '\u{E000}';
 const MARK_END: char = '\u{E001}';
 
+/// Why the index cannot be built or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("the search index cannot be used ({0})")]
+    Index(#[from] rusqlite::Error),
+    #[error("the search index cannot be stored ({0})")]
+    Storage(#[from] std::io::Error),
+}
+
+/// What fills a new index: calls its argument with every passage (see [`SearchIndex::prepare`]).
+pub type Passages<'a, E> = &'a mut dyn FnMut(Passage) -> Result<(), E>;
+
+/// The full-text index of one library view at a time, kept on disk per `key`.
 pub struct SearchIndex {
     dir: PathBuf,
-    /// The open index of the latest version; building happens under this lock, once.
+    /// The open index of the latest key; building happens under this lock, once.
     open: Mutex<Option<(String, Arc<Mutex<Connection>>)>>,
-    /// Annotations the device deleted, indexed too (marked) when set.
-    archive: Option<Arc<Archive>>,
 }
 
 impl SearchIndex {
     pub fn new(data_dir: &Path) -> SearchIndex {
-        SearchIndex { dir: data_dir.join("search"), open: Mutex::new(None), archive: None }
+        SearchIndex { dir: data_dir.join("search"), open: Mutex::new(None) }
     }
 
-    /// Also indexes the archive's annotations deleted on the device.
-    pub fn with_archive(mut self, archive: Arc<Archive>) -> SearchIndex {
-        self.archive = Some(archive);
-        self
-    }
-
-    /// The index of `snapshot`'s version, built first if there is none yet.
-    pub fn prepare(&self, snapshot: &Snapshot) -> Result<Arc<Mutex<Connection>>, ShelfError> {
-        let mut open = self.open.lock().expect("search index lock");
-        if let Some((version, conn)) = open.as_ref() {
-            if *version == snapshot.version {
+    /// The index for `key` (a name safe in a file name, changing whenever the passages do),
+    /// built first by `fill` if there is none yet. Indexes of other keys are removed.
+    pub fn prepare<E: From<SearchError>>(
+        &self,
+        key: &str,
+        fill: impl FnOnce(Passages<'_, E>) -> Result<(), E>,
+    ) -> Result<Arc<Mutex<Connection>>, E> {
+        let mut open = self.open.lock();
+        if let Some((open_key, conn)) = open.as_ref() {
+            if open_key == key {
                 return Ok(conn.clone());
             }
         }
-        let path = self.dir.join(format!("{}.sqlite", snapshot.version));
+        let path = self.dir.join(format!("{key}.sqlite"));
         let conn = match open_complete(&path) {
             Some(conn) => conn,
             None => {
-                let built = self.build(snapshot, &path);
-                built.map_err(|err| ShelfError::Unreadable(format!("the search index cannot be built ({err})")))?;
-                open_complete(&path)
-                    .ok_or_else(|| ShelfError::Unreadable("the search index cannot be opened".into()))?
+                self.build(key, &path, fill)?;
+                let reopened = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY);
+                reopened.map_err(SearchError::from)?
             }
         };
         let conn = Arc::new(Mutex::new(conn));
-        *open = Some((snapshot.version.clone(), conn.clone()));
+        *open = Some((key.to_string(), conn.clone()));
         drop(open);
         self.remove_other_versions(&path);
         Ok(conn)
     }
 
-    fn build(&self, snapshot: &Snapshot, path: &Path) -> Result<(), String> {
+    fn build<E: From<SearchError>>(
+        &self,
+        key: &str,
+        path: &Path,
+        fill: impl FnOnce(Passages<'_, E>) -> Result<(), E>,
+    ) -> Result<(), E> {
         let started = Instant::now();
-        std::fs::create_dir_all(&self.dir).map_err(|err| err.to_string())?;
+        std::fs::create_dir_all(&self.dir).map_err(SearchError::from)?;
         let temp = tempfile::Builder::new()
             .prefix(".building_")
             .suffix(".sqlite")
             .tempfile_in(&self.dir)
-            .map_err(|err| err.to_string())?;
-        let mut conn = Connection::open(temp.path()).map_err(|err| err.to_string())?;
-        let deleted = match &self.archive {
-            Some(archive) => archive.deleted_passages(snapshot).map_err(|err| err.to_string())?,
-            None => Vec::new(),
-        };
-        let passages = write_index(&mut conn, snapshot, deleted)?;
+            .map_err(SearchError::from)?;
+        let mut conn = Connection::open(temp.path()).map_err(SearchError::from)?;
+        let passages = write_index(&mut conn, fill)?;
         drop(conn);
         // Written without a journal or syncs (fast); made durable here, before the rename
-        // makes it the index of this version.
-        temp.as_file().sync_all().map_err(|err| err.to_string())?;
-        temp.persist(path).map_err(|err| err.to_string())?;
+        // makes it the index of this key.
+        temp.as_file().sync_all().map_err(SearchError::from)?;
+        temp.persist(path).map_err(|err| SearchError::from(err.error))?;
         if let Ok(dir) = std::fs::File::open(&self.dir) {
             let _ = dir.sync_all();
         }
-        tracing::info!(
-            version = %snapshot.version,
-            passages,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "search index built"
-        );
+        tracing::info!(key, passages, elapsed_ms = started.elapsed().as_millis() as u64, "search index built");
         Ok(())
     }
 
@@ -118,25 +121,25 @@ impl SearchIndex {
 
     /// The best matches for what the reader typed, with the matched words marked; only
     /// highlights of `color` when one is given. A colour alone (no words) lists the most
-    /// recent highlights of that colour.
-    pub fn search(
+    /// recent highlights of that colour. The index of `key` is built by `fill` if needed.
+    pub fn search<E: From<SearchError>>(
         &self,
-        snapshot: &Snapshot,
+        (key, fill): (&str, impl FnOnce(Passages<'_, E>) -> Result<(), E>),
         input: &str,
         color: Option<HighlightColor>,
-    ) -> Result<SearchResults, ShelfError> {
+    ) -> Result<SearchResults, E> {
         let started = Instant::now();
         let mut results = SearchResults { query: input.trim().to_string(), ..SearchResults::default() };
         let fts_query = match (fts_query(input), color) {
             (Ok(query), _) => Some(query),
             (Err(_), Some(_)) if results.query.is_empty() => None,
             (Err(problem), _) => {
-                results.problem = Some(problem);
+                results.problem = Some(problem.to_string());
                 return Ok(results);
             }
         };
-        let index = self.prepare(snapshot)?;
-        let conn = index.lock().expect("search connection lock");
+        let index = self.prepare(key, fill)?;
+        let conn = index.lock();
         match run_query(&conn, fts_query.as_deref(), color) {
             Ok((total, hits)) => {
                 results.total = total;
@@ -149,10 +152,12 @@ impl SearchIndex {
     }
 }
 
-/// Writes every passage of the snapshot, then the `deleted` ones (from the archive), into a
-/// new index; returns how many.
-fn write_index(conn: &mut Connection, snapshot: &Snapshot, deleted: Vec<Passage>) -> Result<usize, String> {
-    let sql_error = |err: rusqlite::Error| err.to_string();
+/// Writes every passage `fill` gives into a new index; returns how many.
+fn write_index<E: From<SearchError>>(
+    conn: &mut Connection,
+    fill: impl FnOnce(Passages<'_, E>) -> Result<(), E>,
+) -> Result<usize, E> {
+    let sql_error = SearchError::from;
     conn.execute_batch(
         "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
          CREATE VIRTUAL TABLE passages USING fts5(
@@ -171,7 +176,7 @@ fn write_index(conn: &mut Connection, snapshot: &Snapshot, deleted: Vec<Passage>
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .map_err(sql_error)?;
-        let mut add = |passage: Passage| {
+        let mut add = |passage: Passage| -> Result<(), E> {
             let highlight = &passage.highlight;
             count += 1;
             insert
@@ -187,10 +192,10 @@ fn write_index(conn: &mut Connection, snapshot: &Snapshot, deleted: Vec<Passage>
                     highlight.created,
                     highlight.deleted_on_device,
                 ])
-                .map(drop)
+                .map_err(sql_error)?;
+            Ok(())
         };
-        snapshot.for_each_passage(&mut add).map_err(|err| err.to_string())?;
-        deleted.into_iter().try_for_each(add).map_err(sql_error)?;
+        fill(&mut add)?;
     }
     transaction.commit().map_err(sql_error)?;
     conn.execute_batch("INSERT INTO passages (passages) VALUES ('optimize');").map_err(sql_error)?;
@@ -312,10 +317,15 @@ fn separate_cjk(text: &str, separator: char) -> String {
     out
 }
 
+/// What the reader typed has no word to look for.
+#[derive(Debug, thiserror::Error)]
+#[error("Type a word, a prefix such as read*, or a \"quoted phrase\" to search your highlights and notes.")]
+pub struct NothingToSearch;
+
 /// Turns what a reader types into an FTS5 query: words must all match (a trailing `*` matches
 /// any word starting so), `"quoted words"` must match as a phrase. Each term is quoted, so no
 /// input can inject FTS5 syntax; punctuation alone is ignored.
-pub fn fts_query(input: &str) -> Result<String, String> {
+pub fn fts_query(input: &str) -> Result<String, NothingToSearch> {
     let mut terms = Vec::new();
     for (index, part) in input.split('"').enumerate() {
         let is_phrase = index % 2 == 1;
@@ -330,9 +340,7 @@ pub fn fts_query(input: &str) -> Result<String, String> {
         }
     }
     if terms.is_empty() {
-        return Err(
-            "Type a word, a prefix such as read*, or a \"quoted phrase\" to search your highlights and notes.".into()
-        );
+        return Err(NothingToSearch);
     }
     Ok(terms.join(" "))
 }

@@ -5,10 +5,11 @@
 
 use super::sync::ObjectSource;
 use bytes::Bytes;
+use parking_lot::Mutex;
 use std::{
     collections::HashMap,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -38,13 +39,7 @@ impl SiblingCache {
     pub async fn get(&self, relative: &str, name: &str) -> Option<Bytes> {
         let cached = self.dir.join(name);
         let etag_file = self.dir.join(format!("{name}.etag"));
-        let recent_check = self
-            .checked
-            .lock()
-            .expect("cache lock")
-            .get(name)
-            .copied()
-            .filter(|(at, _)| at.elapsed() < self.revalidate);
+        let recent_check = self.checked.lock().get(name).copied().filter(|(at, _)| at.elapsed() < self.revalidate);
         match recent_check {
             // Missing a moment ago (a book without a cover): not asked again within the interval.
             Some((_, false)) => return None,
@@ -86,7 +81,7 @@ impl SiblingCache {
     }
 
     fn remember_check(&self, name: &str, present: bool) {
-        let mut checked = self.checked.lock().expect("cache lock");
+        let mut checked = self.checked.lock();
         if checked.len() >= MAX_REMEMBERED_CHECKS {
             checked.retain(|_, (at, _)| at.elapsed() < self.revalidate);
             if checked.len() >= MAX_REMEMBERED_CHECKS {

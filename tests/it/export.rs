@@ -2,13 +2,10 @@
 //! template), templates that cannot be used, and the library zip.
 
 use crate::support::generated_library;
-use kobo_shelf::{
-    model::ShelfError,
-    server::{
-        demo::{CURATED_ITEMS, HOSTILE_TEXT_ID, THE_IDIOT_ID, WAR_AND_PEACE_ID},
-        export::{book_markdown, file_name, LibraryExport, LibraryFormat, MarkdownExport},
-        kobo::LibraryStore,
-    },
+use crate::support::ShelfUnderTest;
+use kobo_shelf::server::{
+    demo::{CURATED_ITEMS, HOSTILE_TEXT_ID, THE_IDIOT_ID, WAR_AND_PEACE_ID},
+    export::{book_markdown, file_name, LibraryExport, LibraryFormat, MarkdownExport},
 };
 use std::{io::Read, path::Path};
 
@@ -22,15 +19,15 @@ fn assert_golden(name: &str, actual: &str) {
     assert_eq!(actual, expected, "differs from {}", path.display());
 }
 
-fn demo(dir: &Path) -> LibraryStore {
-    LibraryStore::new(generated_library(&dir.join("KoboReader.sqlite"), 1, CURATED_ITEMS))
+fn demo(dir: &Path) -> ShelfUnderTest {
+    ShelfUnderTest::new(generated_library(&dir.join("KoboReader.sqlite"), 1, CURATED_ITEMS))
 }
 
 #[test]
 fn a_book_exports_as_the_golden_markdown() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo(dir.path());
-    let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
+    let book = store.view().book(WAR_AND_PEACE_ID).unwrap();
     assert_eq!(file_name(&book), "Leo Tolstoy - War and Peace.md");
     assert_golden("war-and-peace.md", &book_markdown(&book));
 }
@@ -39,7 +36,7 @@ fn a_book_exports_as_the_golden_markdown() {
 fn a_sideloaded_epub_exports_with_its_chapters() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo(dir.path());
-    let book = store.book(store.current().unwrap(), THE_IDIOT_ID).unwrap();
+    let book = store.view().book(THE_IDIOT_ID).unwrap();
     assert_golden("budala-sideloaded-epub.md", &book_markdown(&book));
 }
 
@@ -47,7 +44,7 @@ fn a_sideloaded_epub_exports_with_its_chapters() {
 fn hostile_text_exports_escaped() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo(dir.path());
-    let book = store.book(store.current().unwrap(), HOSTILE_TEXT_ID).unwrap();
+    let book = store.view().book(HOSTILE_TEXT_ID).unwrap();
     assert_eq!(
         file_name(&book),
         "O'Brien script window.__kobo_pwned = 'author' script - Escaping Everything & Other Stories.md"
@@ -62,11 +59,7 @@ fn the_library_zip_holds_every_book_with_highlights() {
     let markdown = MarkdownExport::built_in();
     let mut zip = Vec::new();
     let mut export = LibraryExport::start(LibraryFormat::Zip, &mut zip, &markdown).unwrap();
-    let no_more = std::collections::HashSet::new();
-    let snapshot = store.current().unwrap();
-    snapshot
-        .for_each_book(&no_more, |book, _| export.add(&book).map_err(|err| ShelfError::Request(err.to_string())))
-        .unwrap();
+    store.view().for_each_book(|book| Ok(export.add(book)?)).unwrap();
     export.finish().unwrap();
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     let mut names: Vec<String> = archive.file_names().map(|name| name.unwrap().into_owned()).collect();
@@ -92,7 +85,7 @@ fn the_library_zip_holds_every_book_with_highlights() {
     );
     let mut war_and_peace = String::new();
     archive.by_name("Leo Tolstoy - War and Peace.md").unwrap().read_to_string(&mut war_and_peace).unwrap();
-    let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
+    let book = store.view().book(WAR_AND_PEACE_ID).unwrap();
     assert_eq!(war_and_peace, book_markdown(&book));
 }
 
@@ -105,9 +98,9 @@ fn a_readers_template_replaces_the_layout() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo(dir.path());
     let export = MarkdownExport::from_template(&template("obsidian.md.j2")).unwrap();
-    let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
+    let book = store.view().book(WAR_AND_PEACE_ID).unwrap();
     assert_golden("war-and-peace-template.md", &export.render(&book));
-    let hostile = store.book(store.current().unwrap(), HOSTILE_TEXT_ID).unwrap();
+    let hostile = store.view().book(HOSTILE_TEXT_ID).unwrap();
     assert_golden("escaping-everything-template.md", &export.render(&hostile));
     // The README's example.
     let readme = MarkdownExport::from_template(&template("readme.md.j2")).unwrap().render(&book);

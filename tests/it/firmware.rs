@@ -3,16 +3,15 @@
 //! twin, ids of DbVersion 175 — each under its chapter, in reading order, in every generated
 //! file layout (current, old firmware, without collections). See `docs/kobo-formats.md`.
 
-use crate::support::generated_library;
-use kobo_shelf::server::{
-    demo::{write_library, DemoOptions, AGE_OF_INNOCENCE_ID, CURATED_ITEMS, MEDITATIONS_ID, ODYSSEY_ID},
-    kobo::LibraryStore,
+use crate::support::{generated_library, ShelfUnderTest};
+use kobo_shelf::server::demo::{
+    write_library, DemoOptions, AGE_OF_INNOCENCE_ID, CURATED_ITEMS, MEDITATIONS_ID, ODYSSEY_ID,
 };
 use std::path::Path;
 
 /// `(chapter heading, first three words of each highlight)` of a book page, in order.
-fn chapters(store: &LibraryStore, id: &str) -> Vec<(String, Vec<String>)> {
-    let book = store.book(store.current().unwrap(), id).unwrap();
+fn chapters(store: &ShelfUnderTest, id: &str) -> Vec<(String, Vec<String>)> {
+    let book = store.view().book(id).unwrap();
     let words = |text: &str| text.split(' ').take(3).collect::<Vec<_>>().join(" ");
     book.chapters
         .iter()
@@ -29,8 +28,8 @@ fn expect(shape: &[(&str, &[&str])]) -> Vec<(String, Vec<String>)> {
     shape.iter().map(|(title, marks)| (title.to_string(), marks.iter().map(|m| m.to_string()).collect())).collect()
 }
 
-fn demo(dir: &Path) -> LibraryStore {
-    LibraryStore::new(generated_library(&dir.join("KoboReader.sqlite"), 1, CURATED_ITEMS))
+fn demo(dir: &Path) -> ShelfUnderTest {
+    ShelfUnderTest::new(generated_library(&dir.join("KoboReader.sqlite"), 1, CURATED_ITEMS))
 }
 
 /// Store kepub, one file holding chapters I–III: the exact id takes the file's own entry (I);
@@ -96,7 +95,7 @@ fn every_generated_layout_places_the_shapes_alike() {
     ] {
         let path = dir.path().join(name);
         write_library(&path, &options).unwrap();
-        let other = LibraryStore::new(path);
+        let other = ShelfUnderTest::new(path);
         for id in [AGE_OF_INNOCENCE_ID, MEDITATIONS_ID, ODYSSEY_ID] {
             assert_eq!(chapters(&other, id), chapters(&current, id), "{name}: {id}");
         }
@@ -109,7 +108,7 @@ fn every_generated_layout_places_the_shapes_alike() {
 fn the_placement_report_counts_every_rule_and_lists_what_has_no_chapter() {
     use kobo_shelf::model::{ChapterRule, SectionRule, Unplaced};
     let dir = tempfile::tempdir().unwrap();
-    let report = demo(dir.path()).current().unwrap().placement_report().unwrap();
+    let report = demo(dir.path()).store.current().unwrap().placement_report().unwrap();
     assert_eq!(report.db_version.as_deref(), Some("175"));
     let sections: Vec<(SectionRule, usize)> = report.by_section_rule.clone();
     let chapters: Vec<(ChapterRule, usize)> = report.by_chapter_rule.clone();

@@ -2,34 +2,39 @@
 //! get from a file, and the clear message for a file that is not a Kobo library.
 
 use crate::support::generated_library;
+use crate::support::ShelfUnderTest;
 use kobo_shelf::{
-    model::{BookDetail, BookSummary, HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
+    model::{BookDetail, HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
     server::{
         demo::{CURATED_ITEMS, THE_IDIOT_ID, WAR_AND_PEACE_ID},
-        kobo::{ArchivedEntries, ArchivedHistory, LibraryStore},
+        shelf::LibraryError,
     },
 };
 use rusqlite::types::Value;
 use std::{path::Path, sync::Arc};
 
-fn demo_store(dir: &Path) -> LibraryStore {
-    LibraryStore::new(generated_library(&dir.join("KoboReader.sqlite"), 1, CURATED_ITEMS))
+fn demo_store(dir: &Path) -> ShelfUnderTest {
+    ShelfUnderTest::new(generated_library(&dir.join("KoboReader.sqlite"), 1, CURATED_ITEMS))
+}
+
+/// What a page shows when the library cannot be read.
+fn error_of(store: ShelfUnderTest) -> ShelfError {
+    ShelfError::from(store.shelf.current().err().expect("an error"))
 }
 
 fn query(q: &str, kind: Option<ItemKind>, sort: LibrarySort) -> LibraryQuery {
     LibraryQuery { q: q.into(), kind, sort, page: 1, ..LibraryQuery::default() }
 }
 
-fn titles(store: &LibraryStore, query: &LibraryQuery) -> Vec<String> {
-    let snapshot = store.current().expect("a readable library");
-    snapshot.library_listing(query).items.into_iter().map(|item| item.title).collect()
+fn titles(store: &ShelfUnderTest, query: &LibraryQuery) -> Vec<String> {
+    store.view().page(query).items.into_iter().map(|item| item.title).collect()
 }
 
 #[test]
 fn duplicates_show_once_as_the_copy_with_most_progress() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
-    let listing = store.current().unwrap().library_listing(&query("pride", None, LibrarySort::Title));
+    let listing = store.view().page(&query("pride", None, LibrarySort::Title));
     assert_eq!(listing.items.len(), 1, "{:?}", listing.items);
     let pride = &listing.items[0];
     assert_eq!(pride.id, "8f3c2a4e-1d2b-4c5a-9e7f-0a1b2c3d4e5f", "the finished store copy wins");
@@ -38,7 +43,7 @@ fn duplicates_show_once_as_the_copy_with_most_progress() {
     assert_eq!(pride.highlight_count, 3, "highlights of both copies count");
     // Either copy's id opens the merged book page, with the highlights of both.
     let sideloaded = "file:///mnt/onboard/Austen, Jane/Pride and Prejudice.epub";
-    let book = store.book(store.current().unwrap(), sideloaded).unwrap();
+    let book = store.view().book(sideloaded).unwrap();
     let texts: Vec<_> = book.chapters.iter().flat_map(|c| &c.highlights).filter_map(|h| h.text.clone()).collect();
     assert_eq!(texts.len(), 3, "{texts:?}");
 }
@@ -47,7 +52,7 @@ fn duplicates_show_once_as_the_copy_with_most_progress() {
 fn kinds_come_from_the_mime_type_and_filter_the_list() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
-    let listing = store.current().unwrap().library_listing(&LibraryQuery::default());
+    let listing = store.view().page(&LibraryQuery::default());
     assert_eq!(listing.total, 19, "18 items with a row (two copies of one book merged) and one orphan");
     assert_eq!(
         listing.kind_counts,
@@ -83,7 +88,7 @@ fn search_matches_title_and_author_ignoring_case_and_accents() {
 fn sorts_order_the_whole_library() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
-    let recent = store.current().unwrap().library_listing(&query("", None, LibrarySort::Recent)).items;
+    let recent = store.view().page(&query("", None, LibrarySort::Recent)).items;
     assert_eq!(recent[0].title, "War and Peace", "read on 20 Nov 2026, the latest");
     let dates: Vec<_> = recent.iter().map(|item| item.last_read.clone()).collect();
     let first_unread = dates.iter().position(Option::is_none).unwrap();
@@ -95,7 +100,7 @@ fn sorts_order_the_whole_library() {
     assert_eq!(by_title, sorted);
     let by_highlights = titles(&store, &query("", None, LibrarySort::Highlights));
     assert_eq!(by_highlights[0], "War and Peace");
-    let by_author = store.current().unwrap().library_listing(&query("", None, LibrarySort::Author)).items;
+    let by_author = store.view().page(&query("", None, LibrarySort::Author)).items;
     let authors: Vec<_> = by_author.iter().map(|i| i.author.clone()).collect();
     let first_unknown = authors.iter().position(Option::is_none).unwrap();
     assert!(authors[first_unknown..].iter().all(Option::is_none), "items without author come last: {authors:?}");
@@ -105,7 +110,7 @@ fn sorts_order_the_whole_library() {
 fn book_page_groups_highlights_by_chapter_in_reading_order() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
-    let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
+    let book = store.view().book(WAR_AND_PEACE_ID).unwrap();
     let chapters: Vec<(Option<&str>, Vec<String>)> = book
         .chapters
         .iter()
@@ -150,7 +155,7 @@ fn book_page_groups_highlights_by_chapter_in_reading_order() {
 
 /// A generated library in which `column` is NULL for every item but the last generated books,
 /// which hold `values`, one each; and what the reader makes of those books, in that order.
-fn read_back(dir: &Path, column: &str, values: Vec<Value>) -> (LibraryStore, Vec<BookDetail>) {
+fn read_back(dir: &Path, column: &str, values: Vec<Value>) -> (ShelfUnderTest, Vec<BookDetail>) {
     let path = generated_library(&dir.join("KoboReader.sqlite"), 5, 40);
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute(&format!("UPDATE content SET {column} = NULL"), []).unwrap();
@@ -168,8 +173,8 @@ fn read_back(dir: &Path, column: &str, values: Vec<Value>) -> (LibraryStore, Vec
         conn.execute(&format!("UPDATE content SET {column} = ?1 WHERE ContentID = ?2"), (value, id)).unwrap();
     }
     drop(conn);
-    let store = LibraryStore::new(path);
-    let books = ids.iter().map(|id| store.book(store.current().unwrap(), id).unwrap()).collect();
+    let store = ShelfUnderTest::new(path);
+    let books = ids.iter().map(|id| store.view().book(id).unwrap()).collect();
     (store, books)
 }
 
@@ -245,7 +250,7 @@ fn time_spent_is_whole_seconds_and_junk_is_no_time() {
     let dir = tempfile::tempdir().unwrap();
     let (store, books) = read_back(dir.path(), "TimeSpentReading", values);
     assert_eq!(books.iter().map(|book| book.time_spent_reading_secs).collect::<Vec<_>>(), expected);
-    let stats = store.current().unwrap().reading_stats(|| Ok(ArchivedHistory::default())).unwrap();
+    let stats = store.view().stats().unwrap();
     assert_eq!(stats.reading_secs, 3_600 + 5_400 + 90, "the statistics add up the same seconds");
 }
 
@@ -270,10 +275,10 @@ fn isbn_is_shown_only_when_it_is_an_isbn() {
 fn unknown_books_are_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
-    let snapshot = store.current().unwrap();
-    assert_eq!(store.book(snapshot.clone(), "no such id").unwrap_err(), ShelfError::NotFound);
+    let view = store.view();
+    assert!(matches!(view.book("no such id"), Err(LibraryError::NotFound)));
     let chapter_id = format!("{WAR_AND_PEACE_ID}!OEBPS!Text/part0001.xhtml");
-    assert_eq!(store.book(snapshot, &chapter_id).unwrap_err(), ShelfError::NotFound, "sections are not items");
+    assert!(matches!(view.book(&chapter_id), Err(LibraryError::NotFound)), "sections are not items");
 }
 
 /// A file from old firmware: no `Bookmark.Type`, no `Bookmark.Color`, few `content` columns,
@@ -298,9 +303,9 @@ fn old_firmware_files_without_type_and_color_columns_are_read() {
     )
     .unwrap();
     drop(conn);
-    let store = LibraryStore::new(path);
-    let snapshot = store.current().expect("old files are readable");
-    let listing = snapshot.library_listing(&query("", None, LibrarySort::Title));
+    let store = ShelfUnderTest::new(path);
+    let view = store.view();
+    let listing = view.page(&query("", None, LibrarySort::Title));
     assert_eq!(listing.total, 2);
     let old = listing.items.iter().find(|i| i.id == "old-book").unwrap();
     assert_eq!(old.highlight_count, 2, "text means highlight; no text means bookmark; deleted not counted");
@@ -310,7 +315,7 @@ fn old_firmware_files_without_type_and_color_columns_are_read() {
     assert_eq!(untitled.title, "nulls", "an item without title is named after its id");
     assert_eq!(untitled.kind, ItemKind::Other);
     assert_eq!(untitled.percent_read, 45, "numbers stored as text are read");
-    let book = store.book(snapshot, "old-book").unwrap();
+    let book = view.book("old-book").unwrap();
     let marks: Vec<_> = book.chapters.iter().flat_map(|c| &c.highlights).collect();
     assert_eq!(marks.len(), 2);
     assert!(marks.iter().all(|h| h.color == HighlightColor::Yellow));
@@ -322,7 +327,7 @@ fn a_sqlite_file_without_kobo_tables_gives_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("KoboReader.sqlite");
     rusqlite::Connection::open(&path).unwrap().execute_batch("CREATE TABLE notes (id INTEGER, body TEXT);").unwrap();
-    let err = LibraryStore::new(path).current().err().unwrap();
+    let err = error_of(ShelfUnderTest::new(path));
     assert_eq!(err, ShelfError::Unreadable("it is not a Kobo database (no `content` table)".into()));
     assert_eq!(err.to_string(), "The library file cannot be read: it is not a Kobo database (no `content` table)");
 }
@@ -332,14 +337,14 @@ fn a_file_that_is_not_sqlite_gives_a_clear_message() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("KoboReader.sqlite");
     std::fs::write(&path, "<!DOCTYPE html><html><body>Not a database</body></html>".repeat(100)).unwrap();
-    let err = LibraryStore::new(path).current().err().unwrap();
+    let err = error_of(ShelfUnderTest::new(path));
     assert_eq!(err, ShelfError::Unreadable("it is not a SQLite database".into()));
 }
 
 #[test]
 fn a_missing_file_is_being_fetched() {
     let dir = tempfile::tempdir().unwrap();
-    let err = LibraryStore::new(dir.path().join("KoboReader.sqlite")).current().err().unwrap();
+    let err = error_of(ShelfUnderTest::new(dir.path().join("KoboReader.sqlite")));
     assert_eq!(err, ShelfError::NotYetFetched);
 }
 
@@ -348,36 +353,34 @@ fn a_swapped_file_is_picked_up_while_old_snapshots_keep_their_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("KoboReader.sqlite");
     crate::support::tagged_library(&path, "Old", 20);
-    let store = LibraryStore::new(path.clone());
-    let old = store.current().unwrap();
+    let store = ShelfUnderTest::new(path.clone());
+    let old = store.view();
     let new_file = crate::support::tagged_library(&dir.path().join("next.sqlite"), "New", 20);
     std::fs::rename(&new_file, &path).unwrap();
-    let new = store.current().unwrap();
+    let new = store.view();
     assert!(!Arc::ptr_eq(&old, &new));
-    assert_ne!(old.version, new.version);
-    let first = |snapshot: &kobo_shelf::server::kobo::Snapshot| {
-        snapshot.library_listing(&query("", None, LibrarySort::Title)).items[0].title.clone()
+    assert_ne!(old.device_version(), new.device_version());
+    let first = |view: &kobo_shelf::server::shelf::LibraryView| {
+        view.page(&query("", None, LibrarySort::Title)).items[0].title.clone()
     };
     assert!(first(&old).starts_with("Old "));
     assert!(first(&new).starts_with("New "));
-    // A book page asked of the old snapshot still answers, from one file.
-    let id = old.library_listing(&query("", None, LibrarySort::Title)).items[0].id.clone();
-    let book = store.book(old, &id).unwrap();
+    // A book page asked of the old view still answers, from one file.
+    let id = old.page(&query("", None, LibrarySort::Title)).items[0].id.clone();
+    let book = old.book(&id).unwrap();
     assert!(book.summary.title.starts_with("Old "));
 }
 
 #[test]
 fn generated_libraries_reach_thousands_of_books() {
     let dir = tempfile::tempdir().unwrap();
-    let store = LibraryStore::new(generated_library(&dir.path().join("KoboReader.sqlite"), 42, 2_000));
-    let listing = store.current().unwrap().library_listing(&LibraryQuery::default());
+    let store = ShelfUnderTest::new(generated_library(&dir.path().join("KoboReader.sqlite"), 42, 2_000));
+    let listing = store.view().page(&LibraryQuery::default());
     assert_eq!(listing.total, 2_000 - 1, "the two Pride and Prejudice copies are one item");
     assert_eq!(listing.items.len(), 100, "one page");
     assert_eq!(listing.page_count, 20);
     let highlights: u32 = (1..=20)
-        .flat_map(|page| {
-            store.current().unwrap().library_listing(&LibraryQuery { page, ..LibraryQuery::default() }).items
-        })
+        .flat_map(|page| store.view().page(&LibraryQuery { page, ..LibraryQuery::default() }).items)
         .map(|item| item.highlight_count)
         .sum();
     assert!((30_000..=50_000).contains(&highlights), "about 20 highlights per generated book: {highlights}");
@@ -388,7 +391,7 @@ fn reading_statistics_count_the_library() {
     use kobo_shelf::model::HighlightColor;
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
-    let stats = store.current().unwrap().reading_stats(|| Ok(ArchivedHistory::default())).unwrap();
+    let stats = store.view().stats().unwrap();
     assert_eq!((stats.items, stats.finished, stats.highlights, stats.notes), (19, 2, 37, 6));
     assert_eq!(stats.time_per_book[0], ("War and Peace".to_string(), 98_400));
     assert_eq!(stats.time_per_book[1], ("Pride and Prejudice".to_string(), 41_000));
@@ -408,8 +411,8 @@ fn reading_statistics_count_the_library() {
 }
 
 /// `(chapter heading, highlight texts)` of a book page, in order.
-fn chapter_shape(store: &LibraryStore, id: &str) -> Vec<(String, Vec<String>)> {
-    let book = store.book(store.current().unwrap(), id).unwrap();
+fn chapter_shape(store: &ShelfUnderTest, id: &str) -> Vec<(String, Vec<String>)> {
+    let book = store.view().book(id).unwrap();
     book.chapters
         .iter()
         .map(|c| (c.heading(&book.chapters).to_string(), c.highlights.iter().filter_map(|h| h.text.clone()).collect()))
@@ -438,7 +441,7 @@ fn a_sideloaded_epubs_annotations_sit_under_their_chapters() {
     let expected: Vec<(String, Vec<String>)> =
         expected.iter().map(|(t, h)| (t.to_string(), h.iter().map(|x| x.to_string()).collect())).collect();
     assert_eq!(shape, expected);
-    let book = store.book(store.current().unwrap(), THE_IDIOT_ID).unwrap();
+    let book = store.view().book(THE_IDIOT_ID).unwrap();
     let grey = book.chapters[1].highlights[0].color;
     assert_eq!(grey, HighlightColor::Grey);
     assert!(!grey.is_shown(), "colour 4 from a greyscale device shows no colour");
@@ -470,8 +473,8 @@ fn kepub_and_store_annotations_sit_under_their_chapters() {
 fn orphans_and_books_without_contents_lose_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
-    let snapshot = store.current().unwrap();
-    let listing = snapshot.library_listing(&query("vanished", None, LibrarySort::Title));
+    let view = store.view();
+    let listing = view.page(&query("vanished", None, LibrarySort::Title));
     let orphan = listing.items.first().expect("the orphan is listed");
     assert_eq!(orphan.title, "The Vanished Chapter - A. Nonymous");
     assert_eq!(orphan.kind, ItemKind::Book);
@@ -486,14 +489,13 @@ fn orphans_and_books_without_contents_lose_nothing() {
     // In the whole demo library, "Other highlights" holds only War and Peace's untitled section
     // and The Odyssey's annotation whose id shares nothing with its book.
     let mut others = 0;
-    snapshot
-        .for_each_book(&Default::default(), |book, _| {
-            let chapters = &book.chapters;
-            let other = chapters.iter().filter(|c| c.heading(chapters) == "Other highlights");
-            others += other.map(|c| c.highlights.len()).sum::<usize>();
-            Ok(())
-        })
-        .unwrap();
+    view.for_each_book(|book| {
+        let chapters = &book.chapters;
+        let other = chapters.iter().filter(|c| c.heading(chapters) == "Other highlights");
+        others += other.map(|c| c.highlights.len()).sum::<usize>();
+        Ok(())
+    })
+    .unwrap();
     assert_eq!(others, 2);
 }
 
@@ -515,37 +517,50 @@ fn generated_old_firmware_files_are_read_whole() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert!(!columns.iter().any(|c| c == "Color" || c == "Type" || c == "ExtraAnnotationData"), "{columns:?}");
-    let store = LibraryStore::new(path);
+    let store = ShelfUnderTest::new(path);
     let shape = chapter_shape(&store, THE_IDIOT_ID);
     assert_eq!(shape.iter().map(|(title, h)| (title.as_str(), h.len())).collect::<Vec<_>>(), [("I", 3), ("II", 1)]);
-    let book = store.book(store.current().unwrap(), WAR_AND_PEACE_ID).unwrap();
+    let book = store.view().book(WAR_AND_PEACE_ID).unwrap();
     assert!(book.chapters.iter().flat_map(|c| &c.highlights).all(|h| h.color == HighlightColor::Yellow));
 }
 
-/// The archive's counts of annotations deleted on the device count in the list and in its
-/// order by highlights; books removed from the device are listed, marked; the merged list is
-/// built once per archive generation.
+/// Annotations deleted on the device count in the list and in its order by highlights; a book
+/// removed from the device is listed, marked, with all it had; one view per archive generation.
 #[test]
 fn the_list_counts_and_orders_with_what_the_archive_keeps() {
     let dir = tempfile::tempdir().unwrap();
-    let library = generated_library(&dir.path().join("KoboReader.sqlite"), 1, CURATED_ITEMS);
-    let snapshot = LibraryStore::new(library).current().unwrap();
+    let path = generated_library(&dir.path().join("KoboReader.sqlite"), 1, CURATED_ITEMS);
+    let store = ShelfUnderTest::new(path.clone());
+    store.shelf.ingest(&store.store.current().unwrap()).unwrap();
+    let before = store.view();
+    assert!(Arc::ptr_eq(&before, &store.view()), "one view per version and generation");
     let by_highlights = LibraryQuery { sort: LibrarySort::Highlights, ..LibraryQuery::default() };
-    let device_listing = snapshot.library_listing(&by_highlights);
-    let first = &device_listing.items[0];
-    assert_eq!(first.id, WAR_AND_PEACE_ID);
-    let gone = BookSummary { id: "file:///gone.epub".into(), removed_from_device: true, ..first.clone() };
-    let entries = || ArchivedEntries {
-        deleted_counts: [(THE_IDIOT_ID.to_string(), 50), (gone.id.clone(), 3)].into(),
-        removed: vec![BookSummary { title: "Gone Book".into(), highlight_count: 3, ..gone.clone() }],
+    let count_of = |listing: &kobo_shelf::model::LibraryListing, id: &str| {
+        let item = listing.items.iter().find(|item| item.id == id).expect("listed").clone();
+        (item.highlight_count, item.deleted_on_device, item.removed_from_device)
     };
-    let listing = snapshot.archived_listing(&by_highlights, 1, || Ok(entries())).unwrap();
-    assert_eq!(listing.items[0].id, THE_IDIOT_ID, "50 deleted on the device put it first");
-    assert_eq!(listing.total, device_listing.total + 1);
-    let gone_entry = listing.items.iter().find(|item| item.title == "Gone Book").expect("the removed book is listed");
-    assert!(gone_entry.removed_from_device);
-    let cached = snapshot.archived_listing(&by_highlights, 1, || panic!("built once per generation")).unwrap();
-    assert_eq!(cached, listing);
-    let next = snapshot.archived_listing(&by_highlights, 2, || Ok(ArchivedEntries::default())).unwrap();
-    assert_eq!(next.items[0].id, WAR_AND_PEACE_ID, "a new generation is read again");
+    let listed = before.page(&by_highlights);
+    let (war_and_peace, idiot) = (count_of(&listed, WAR_AND_PEACE_ID).0, count_of(&listed, THE_IDIOT_ID).0);
+    assert_eq!(listed.items[0].id, WAR_AND_PEACE_ID);
+
+    // The device deletes The Idiot's highlights and forgets War and Peace altogether.
+    let next = dir.path().join("next.sqlite");
+    std::fs::copy(&path, &next).unwrap();
+    rusqlite::Connection::open(&next)
+        .unwrap()
+        .execute_batch(&format!(
+            "DELETE FROM Bookmark WHERE VolumeID IN ('{THE_IDIOT_ID}', '{WAR_AND_PEACE_ID}');
+             DELETE FROM content WHERE ContentID = '{WAR_AND_PEACE_ID}' OR BookID = '{WAR_AND_PEACE_ID}';"
+        ))
+        .unwrap();
+    std::fs::rename(&next, &path).unwrap();
+    store.shelf.ingest(&store.store.current().unwrap()).unwrap();
+    let after = store.view().page(&by_highlights);
+    assert_eq!(after.total, listed.total, "nothing disappears from the list");
+    assert_eq!(count_of(&after, WAR_AND_PEACE_ID), (war_and_peace, war_and_peace, true));
+    assert_eq!(count_of(&after, THE_IDIOT_ID), (idiot, idiot, false));
+    assert_eq!(after.items[0].id, WAR_AND_PEACE_ID, "the order by highlights counts what the archive keeps");
+    let removed = store.view().book(WAR_AND_PEACE_ID).unwrap();
+    let annotations = removed.chapters.iter().flat_map(|c| &c.highlights).filter(|h| !h.is_markup);
+    assert_eq!(annotations.filter(|h| h.deleted_on_device.is_some()).count() as u32, war_and_peace);
 }

@@ -11,6 +11,7 @@ mod http_security;
 mod kobo_reader;
 mod library_export;
 mod markups;
+mod one_library;
 mod push;
 mod read_api;
 mod release_binary;

@@ -1,29 +1,26 @@
 //! Searching every highlight and note through the FTS5 sidecar index: ranking, Unicode
 //! (diacritics, CJK), phrases and prefixes, hostile input, and a rebuild for a new version.
 
-use crate::support::{generated_library, tagged_library};
+use crate::support::{generated_library, tagged_library, ShelfUnderTest};
 use kobo_shelf::{
     model::{HighlightColor, Marked, SearchResults},
-    server::{demo::CURATED_ITEMS, kobo::LibraryStore, search::SearchIndex},
+    server::demo::CURATED_ITEMS,
 };
-use std::path::Path;
 
 struct Fixture {
     _dir: tempfile::TempDir,
-    store: LibraryStore,
-    index: SearchIndex,
+    library: ShelfUnderTest,
 }
 
 fn fixture() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = LibraryStore::new(generated_library(&dir.path().join("KoboReader.sqlite"), 1, CURATED_ITEMS));
-    let index = SearchIndex::new(dir.path());
-    Fixture { _dir: dir, store, index }
+    let library = ShelfUnderTest::new(generated_library(&dir.path().join("KoboReader.sqlite"), 1, CURATED_ITEMS));
+    Fixture { _dir: dir, library }
 }
 
 impl Fixture {
     fn search(&self, query: &str) -> SearchResults {
-        self.index.search(&self.store.current().unwrap(), query, None).unwrap()
+        self.library.search(query, None)
     }
 }
 
@@ -126,9 +123,7 @@ fn ranking_prefers_more_matches_shorter_passages_and_passages_over_notes() {
     )
     .unwrap();
     drop(conn);
-    let store = LibraryStore::new(path);
-    let index = SearchIndex::new(dir.path());
-    let results = index.search(&store.current().unwrap(), "lantern", None).unwrap();
+    let results = ShelfUnderTest::new(path).search("lantern", None);
     let order: Vec<&str> = results.hits.iter().map(|hit| hit.highlight_id.as_str()).collect();
     assert_eq!(order, ["twice", "once-long", "in-note"]);
 }
@@ -138,25 +133,22 @@ fn a_new_version_gets_its_own_index_and_the_old_one_is_removed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("KoboReader.sqlite");
     tagged_library(&path, "Old", 20);
-    let store = LibraryStore::new(path.clone());
-    let index = SearchIndex::new(dir.path());
-    let old = store.current().unwrap();
-    assert!(index.search(&old, "patience", None).unwrap().hits[0].book_title.starts_with("Old "));
+    let library = ShelfUnderTest::new(path.clone());
+    assert!(library.search("patience", None).hits[0].book_title.starts_with("Old "));
     let next = dir.path().join("next.sqlite");
     tagged_library(&next, "New", 20);
     std::fs::rename(&next, &path).unwrap();
-    let new = store.current().unwrap();
-    assert!(index.search(&new, "patience", None).unwrap().hits[0].book_title.starts_with("New "));
+    assert!(library.search("patience", None).hits[0].book_title.starts_with("New "));
     let files: Vec<_> =
-        std::fs::read_dir(dir.path().join("search")).unwrap().flatten().map(|e| e.file_name()).collect();
+        std::fs::read_dir(library.data_dir().join("search")).unwrap().flatten().map(|e| e.file_name()).collect();
     assert_eq!(files.len(), 1, "{files:?}");
-    assert_eq!(Path::new(&files[0]).to_string_lossy(), format!("{}.sqlite", new.version));
+    assert_eq!(files[0].to_string_lossy(), format!("{}.sqlite", library.view().key()));
 }
 
 #[test]
 fn a_colour_narrows_a_search_and_alone_lists_that_colour_newest_first() {
     let f = fixture();
-    let search = |query: &str, color| f.index.search(&f.store.current().unwrap(), query, color).unwrap();
+    let search = |query: &str, color| f.library.search(query, color);
     let all = search("the", None);
     let pink = search("the", Some(HighlightColor::Pink));
     assert!(0 < pink.total && pink.total < all.total, "{} of {}", pink.total, all.total);

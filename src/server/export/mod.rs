@@ -72,6 +72,7 @@ mod tests {
             percent_read: 0,
             read_status: ReadStatus::Unread,
             highlight_count: 0,
+            deleted_on_device: 0,
             last_read: None,
             removed_from_device: false,
             collections: Vec::new(),

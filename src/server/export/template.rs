@@ -204,6 +204,7 @@ fn sample_book() -> BookDetail {
             percent_read: 40,
             read_status: ReadStatus::Reading,
             highlight_count: 2,
+            deleted_on_device: 0,
             last_read: Some("2026-01-02T03:04:05".into()),
             collections: vec!["Sample Collection".into()],
             removed_from_device: false,

@@ -2,8 +2,8 @@
 //! source (cached per ETag), or a cover drawn from its title (SVG, served like markups with a
 //! script-forbidding policy).
 
-use super::{blocking, headers::IMAGE_POLICY, AppState};
-use crate::server::covers::Cover;
+use super::{error::text_answer, headers::IMAGE_POLICY, AppState};
+use crate::server::{covers::Cover, request::blocking};
 use axum::{
     extract::{Query, State},
     http::{header, HeaderValue, StatusCode},
@@ -22,12 +22,12 @@ struct CoverQuery {
 }
 
 async fn cover(State(state): State<AppState>, Query(query): Query<CoverQuery>) -> Response {
-    let library = state.library.clone();
-    let snapshot = match blocking(move || library.current()).await {
-        Ok(snapshot) => snapshot,
-        Err(err) => return (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
+    let shelf = state.shelf.clone();
+    let library = match blocking(move || shelf.current()).await {
+        Ok(library) => library,
+        Err(err) => return text_answer(err),
     };
-    let Some((summary, image_id)) = snapshot.cover_of(&query.id) else {
+    let Some((summary, image_id)) = library.cover_of(&query.id) else {
         return (StatusCode::NOT_FOUND, "No such book in this library.").into_response();
     };
     let (body, content_type) = match state.covers.cover(&summary.title, summary.author.as_deref(), image_id).await {

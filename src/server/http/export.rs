@@ -3,10 +3,14 @@
 //! into a bounded channel that the response body drains, so memory holds a book and a few
 //! chunks, and the first bytes leave before the last book is read.
 
-use super::{blocking, AppState};
+use super::{error::text_answer, AppState};
 use crate::{
-    model::{encode_url_component, ShelfError},
-    server::export::{file_name, LibraryExport, LibraryFormat},
+    model::encode_url_component,
+    server::{
+        export::{file_name, LibraryExport, LibraryFormat},
+        request::blocking,
+        shelf::LibraryError,
+    },
 };
 use axum::{
     body::Body,
@@ -40,13 +44,12 @@ struct BookQuery {
 
 async fn book_file(State(state): State<AppState>, Query(query): Query<BookQuery>) -> Response {
     let markdown = blocking(move || {
-        let book = state.book_with_history(state.library.current()?, &query.id)?;
-        Ok((state.markdown.render(&book), file_name(&book)))
+        let book = state.shelf.current()?.book(&query.id)?;
+        Ok::<_, LibraryError>((state.markdown.render(&book), file_name(&book)))
     });
     match markdown.await {
         Ok((markdown, name)) => attachment(Body::from(markdown), "text/markdown; charset=utf-8", &name),
-        Err(ShelfError::NotFound) => (StatusCode::NOT_FOUND, "No such book in this library.").into_response(),
-        Err(err) => (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
+        Err(err) => text_answer(err),
     }
 }
 
@@ -54,21 +57,21 @@ async fn book_file(State(state): State<AppState>, Query(query): Query<BookQuery>
 /// the reason; a failure once bytes have left ends the response as an error (the client sees
 /// an incomplete download, never a short file that looks whole).
 async fn library_file(State(state): State<AppState>, format: LibraryFormat) -> Response {
-    let snapshot = {
-        let state = state.clone();
-        match blocking(move || state.library.current()).await {
-            Ok(snapshot) => snapshot,
-            Err(err) => return (StatusCode::SERVICE_UNAVAILABLE, err.to_string()).into_response(),
+    let library = {
+        let shelf = state.shelf.clone();
+        match blocking(move || shelf.current()).await {
+            Ok(library) => library,
+            Err(err) => return text_answer(err),
         }
     };
     let (sender, mut receiver) = mpsc::channel::<io::Result<Bytes>>(CHUNKS_IN_FLIGHT);
     tokio::task::spawn_blocking(move || {
         let failure = sender.clone();
         let written = LibraryExport::start(format, ChannelWriter::new(sender), &state.markdown)
-            .map_err(write_error)
+            .map_err(LibraryError::Write)
             .and_then(|mut export| {
-                state.for_each_book_with_history(&snapshot, |book| export.add(book).map_err(write_error))?;
-                export.finish().map_err(write_error)
+                library.for_each_book(|book| Ok(export.add(book)?))?;
+                Ok(export.finish()?)
             });
         if let Err(err) = written {
             tracing::warn!(error = %err, format = ?format, "library export ended early");
@@ -77,10 +80,6 @@ async fn library_file(State(state): State<AppState>, format: LibraryFormat) -> R
     });
     let body = Body::from_stream(futures::stream::poll_fn(move |context| receiver.poll_recv(context)));
     attachment(body, format.content_type(), format.file_name())
-}
-
-fn write_error(err: io::Error) -> ShelfError {
-    ShelfError::Request(format!("the download could not be written ({err})"))
 }
 
 /// Hands what is written to the response body in chunks of `CHUNK` bytes (the first write at

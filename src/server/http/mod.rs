@@ -15,6 +15,7 @@
 mod api;
 mod assets;
 mod covers;
+mod error;
 mod export;
 mod headers;
 mod login;
@@ -28,11 +29,12 @@ mod theme;
 
 pub use redirect::local_target as local_redirect_target;
 pub use serve::serve;
-pub use state::{
-    app_state, blocking, private_state, request_snapshot, request_theme, signed_in_user, AppState, RequestLibrary,
-};
+pub use state::{request_theme, AppState};
 
-use crate::app::{shell, App};
+use crate::{
+    app::{shell, App},
+    server::request::RequestLibrary,
+};
 use axum::{middleware, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -46,13 +48,7 @@ pub fn router(state: AppState, assets: Router<AppState>) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let not_found_shell = options.clone();
-    let not_found_context = {
-        let state = state.clone();
-        move || {
-            provide_context(state.clone());
-            per_request_context();
-        }
-    };
+    let not_found_context = page_context(&state);
     let private = api::routes()
         .merge(read_api::routes())
         .merge(login::routes())
@@ -60,7 +56,7 @@ pub fn router(state: AppState, assets: Router<AppState>) -> Router {
         .merge(theme::routes())
         .merge(markups::routes())
         .merge(covers::routes())
-        .leptos_routes_with_context(&state, routes, per_request_context, move || shell(options.clone()))
+        .leptos_routes_with_context(&state, routes, page_context(&state), move || shell(options.clone()))
         .fallback(leptos_axum::render_app_async_with_context(not_found_context, move || shell(not_found_shell.clone())))
         .layer(middleware::from_fn_with_state(state.clone(), login::require_login))
         .layer(middleware::map_response(headers::private_response));
@@ -80,9 +76,17 @@ fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().quality(CompressionLevel::Fastest).compress_when(predicate)
 }
 
-/// Context every page and server function gets: its pinned library version and the page's
+/// What every page and server function finds in its context (see `server::request`): the
+/// services, the signed-in user, its pinned library view, and the page's
 /// Content-Security-Policy (which names the nonce Leptos gives the page's inline scripts).
-fn per_request_context() {
-    provide_context(RequestLibrary::default());
-    headers::provide_page_policy();
+fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let services = state.services.clone();
+    move || {
+        provide_context(services.clone());
+        if let Some(parts) = use_context::<axum::http::request::Parts>() {
+            provide_context(state::request_user(&parts));
+        }
+        provide_context(RequestLibrary::default());
+        headers::provide_page_policy();
+    }
 }

@@ -4,10 +4,13 @@
 //! the login like every private route; with login on, `login::require_login` also lets in a
 //! request that carries `Authorization: Bearer <KOBO_SHELF_API_TOKEN>`, here and nowhere else.
 
-use super::{blocking, AppState};
+use super::{
+    error::{json_answer, json_error},
+    AppState,
+};
 use crate::{
-    model::{query_value, BookSummary, LibraryQuery, ShelfError},
-    server::export::AnnotationRow,
+    model::{query_value, BookSummary, LibraryQuery},
+    server::{export::AnnotationRow, request::blocking, shelf::LibraryError},
 };
 use axum::{
     extract::{RawQuery, State},
@@ -25,7 +28,7 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/api/v1/books", get(books)).route("/api/v1/annotations", get(annotations))
 }
 
-/// A book as the API lists it.
+/// A book as the API lists it (the counts are the library view's, see `shelf::LibraryView`).
 #[derive(Serialize)]
 struct ApiBook<'a> {
     id: &'a str,
@@ -39,11 +42,13 @@ struct ApiBook<'a> {
     highlights: u32,
     /// Of those, deleted on the device (kept by the archive).
     deleted_on_device: u32,
+    /// No longer on the device: only the archive keeps it.
+    removed_from_device: bool,
     collections: &'a [String],
 }
 
 impl<'a> ApiBook<'a> {
-    fn of(summary: &'a BookSummary, deleted_on_device: u32) -> ApiBook<'a> {
+    fn of(summary: &'a BookSummary) -> ApiBook<'a> {
         ApiBook {
             id: &summary.id,
             title: &summary.title,
@@ -52,8 +57,9 @@ impl<'a> ApiBook<'a> {
             percent_read: summary.percent_read,
             status: summary.read_status.label().to_lowercase(),
             last_read: summary.last_read.as_deref(),
-            highlights: summary.highlight_count + deleted_on_device,
-            deleted_on_device,
+            highlights: summary.highlight_count,
+            deleted_on_device: summary.deleted_on_device,
+            removed_from_device: summary.removed_from_device,
             collections: &summary.collections,
         }
     }
@@ -64,16 +70,10 @@ async fn books(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Respon
     let query = LibraryQuery::from_params(|name| query_value(raw.as_deref().unwrap_or_default(), name));
     answer(
         blocking(move || {
-            let snapshot = state.library.current()?;
-            let deleted = state.archive.deleted_counts()?;
-            let books: Vec<ApiBook> = snapshot
-                .matching_books(&query)
-                .into_iter()
-                .map(|summary| ApiBook::of(summary, deleted.get(&summary.id).copied().unwrap_or(0)))
-                .collect();
-            let listing =
-                serde_json::json!({ "total": snapshot.item_count(), "matching": books.len(), "books": books });
-            Ok(listing)
+            let library = state.shelf.current()?;
+            let books: Vec<ApiBook> = library.matching(&query).into_iter().map(ApiBook::of).collect();
+            let listing = serde_json::json!({ "total": library.item_count(), "matching": books.len(), "books": books });
+            Ok::<_, LibraryError>(listing)
         })
         .await,
     )
@@ -83,36 +83,24 @@ async fn books(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Respon
 /// in reading order with the fields of the JSON export.
 async fn annotations(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let Some(id) = query_value(raw.as_deref().unwrap_or_default(), "book").filter(|id| !id.is_empty()) else {
-        return error(StatusCode::BAD_REQUEST, "Name a book: /api/v1/annotations?book=<ContentID>.");
+        return json_error(StatusCode::BAD_REQUEST, "Name a book: /api/v1/annotations?book=<ContentID>.");
     };
     answer(
         blocking(move || {
-            let snapshot = state.library.current()?;
-            let book = state.book_with_history(snapshot, &id)?;
-            let deleted = AnnotationRow::of_book(&book)
-                .filter(|row| row.deleted_on_device.is_some() && row.kind != "markup")
-                .count();
+            let book = state.shelf.current()?.book(&id)?;
             let answer = serde_json::json!({
-                "book": ApiBook::of(&book.summary, deleted as u32),
+                "book": ApiBook::of(&book.summary),
                 "annotations": AnnotationRow::of_book(&book).collect::<Vec<_>>(),
             });
-            Ok(answer)
+            Ok::<_, LibraryError>(answer)
         })
         .await,
     )
 }
 
-fn answer(result: Result<serde_json::Value, ShelfError>) -> Response {
+fn answer(result: Result<serde_json::Value, crate::model::ShelfError>) -> Response {
     match result {
         Ok(value) => Json(value).into_response(),
-        Err(err @ ShelfError::NotFound) => error(StatusCode::NOT_FOUND, &err.to_string()),
-        Err(err @ (ShelfError::NotYetFetched | ShelfError::Unreadable(_))) => {
-            error(StatusCode::SERVICE_UNAVAILABLE, &err.to_string())
-        }
-        Err(err) => error(StatusCode::INTERNAL_SERVER_ERROR, &err.to_string()),
+        Err(err) => json_answer(err),
     }
-}
-
-fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
 }

@@ -1,20 +1,8 @@
-//! Starting the web server: data directory, library, sync engine, routes, and the connection
+//! Starting the web server: the services (`Services::start`), the routes, and the connection
 //! loop (hyper, with a header-read timeout so clients that never finish a request are closed).
 
 use super::{assets, login::PASSWORD_CHECKS_AT_ONCE, router, AppState};
-use crate::server::{
-    appdb,
-    archive::Archive,
-    auth::Auth,
-    covers::CoverStore,
-    demo::{self, DemoOptions},
-    export::MarkdownExport,
-    kobo::{LibraryStore, Snapshot},
-    markups::MarkupStore,
-    search::SearchIndex,
-    settings::{Settings, SourceLocation},
-    sync::{open_source, remove_leftover_temp_files, SyncService},
-};
+use crate::server::{services::Services, settings::Settings};
 use axum::{extract::ConnectInfo, Router};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
@@ -31,32 +19,9 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(20);
 /// Runs the server until SIGINT or SIGTERM. Errors are one line for the operator.
 pub async fn serve(settings: Settings) -> Result<(), String> {
     ignore_file_size_signal();
-    let settings = Arc::new(settings);
-    let markdown = Arc::new(MarkdownExport::configured(&settings).map_err(|err| err.to_string())?);
-    prepare_data_dir(&settings)?;
-    let library = Arc::new(LibraryStore::new(settings.database_path()));
-    let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
-    let archive = Arc::new(Archive::open(&settings.data_dir)?);
-    let search = Arc::new(SearchIndex::new(&settings.data_dir).with_archive(archive.clone()));
-    let build_index = {
-        let search = search.clone();
-        // In the background: the page reload after a sync must not wait for the index.
-        move |snapshot: Arc<Snapshot>| {
-            let search = search.clone();
-            tokio::task::spawn_blocking(move || {
-                if let Err(err) = search.prepare(&snapshot) {
-                    tracing::warn!(error = %err, "search index not built");
-                }
-            });
-        }
-    };
-    let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
-    let covers = Arc::new(CoverStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
-    let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
-        .with_after_swap(Arc::new(build_index))
-        .with_before_complete(Arc::new(ingest_into(archive.clone())));
-    let sync = Arc::new(sync);
-    catch_up_archive(&library, &archive);
+    let services = Arc::new(Services::start(settings).map_err(|err| err.to_string())?);
+    let settings = services.settings.clone();
+    let sync = services.sync.clone();
     let mut leptos_options =
         get_configuration(None).map_err(|err| format!("invalid Leptos setting: {err}"))?.leptos_options;
     if leptos_options.output_name.is_empty() {
@@ -65,24 +30,8 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     let site = assets::site(&leptos_options);
     leptos_options.output_name = site.bundle_name.into();
     let address = leptos_options.site_addr;
-    let auth = match &settings.login {
-        Some(login) => Some(Arc::new(Auth::new(login, appdb::open(&settings.data_dir)?)?)),
-        None => None,
-    };
     let password_checks = Arc::new(tokio::sync::Semaphore::new(PASSWORD_CHECKS_AT_ONCE));
-    let state = AppState {
-        leptos_options,
-        settings: settings.clone(),
-        library,
-        sync: sync.clone(),
-        auth,
-        search,
-        markups,
-        covers,
-        password_checks,
-        archive,
-        markdown,
-    };
+    let state = AppState { leptos_options, services, password_checks };
     let app = router(state, site.routes);
     let listener = tokio::net::TcpListener::bind(address)
         .await
@@ -139,46 +88,6 @@ async fn serve_connections(listener: tokio::net::TcpListener, app: Router) {
     if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown()).await.is_err() {
         tracing::warn!("requests still open after 10 s; stopping anyway");
     }
-}
-
-/// The archive's ingest of each new version (see `archive`); a failure is logged and the
-/// version is ingested again after the next check (or start), the device's file stays as it is.
-fn ingest_into(archive: Arc<Archive>) -> impl Fn(&Snapshot) + Send + Sync {
-    move |snapshot: &Snapshot| {
-        if let Err(err) = archive.ingest(snapshot) {
-            tracing::warn!(error = %err, version = %snapshot.version, "archive: not updated");
-        }
-    }
-}
-
-/// Ingests the version served at start if the archive has not (first start, or a crash
-/// during the last ingest), in the background.
-fn catch_up_archive(library: &Arc<LibraryStore>, archive: &Arc<Archive>) {
-    let (library, ingest) = (library.clone(), ingest_into(archive.clone()));
-    tokio::task::spawn_blocking(move || {
-        if let Ok(snapshot) = library.current() {
-            ingest(&snapshot);
-        }
-    });
-}
-
-/// Creates the data directory, removes temp files a crash left, and writes the demo library
-/// where the embedded default source expects it.
-fn prepare_data_dir(settings: &Settings) -> Result<(), String> {
-    let dir = &settings.data_dir;
-    std::fs::create_dir_all(dir)
-        .map_err(|err| format!("invalid setting KOBO_SHELF_DATA_DIR: cannot create {}: {err}", dir.display()))?;
-    let removed = remove_leftover_temp_files(dir);
-    if removed > 0 {
-        tracing::info!(count = removed, dir = %dir.display(), "removed temp files left by an interrupted sync");
-    }
-    if let (true, SourceLocation::File(path)) = (settings.source_is_default, &settings.source) {
-        if !path.exists() {
-            let stats = demo::write_library(path, &DemoOptions::default()).map_err(|err| err.to_string())?;
-            tracing::info!(path = %path.display(), items = stats.items, bookmarks = stats.bookmarks, "wrote the demo library (no source configured)");
-        }
-    }
-    Ok(())
 }
 
 /// A file-size limit (RLIMIT_FSIZE) must make a write fail with EFBIG, which the sync reports

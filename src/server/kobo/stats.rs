@@ -1,15 +1,16 @@
 //! Reading statistics of one file version: highlights per month, books finished per year, time
-//! spent per book, the most highlighted books and authors, and the colour mix. Annotations the
-//! archive keeps after the device deleted them count too (`deleted`).
+//! spent per book, reading per day, and the colour mix. Annotations earlier versions held that
+//! this one no longer has count too (`EarlierHistory`). What is counted per list entry (items,
+//! the most highlighted books and authors) is `shelf`'s, which knows every entry.
 
 use super::{
-    library::LibraryIndex,
+    library::Entries,
     passages::Passage,
     reading::ReadingHistory,
     schema::{number_at, seconds_at, text_at, Columns},
     text::normalize_date,
 };
-use crate::model::{HighlightColor, ReadStatus, ReadingStats};
+use crate::model::{HighlightColor, ReadingStats};
 use rusqlite::Connection;
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,10 +19,10 @@ const TOP: usize = 10;
 /// Months in the highlights-per-month chart at most (the latest ones).
 const MONTHS: usize = 36;
 
-/// What the archive adds to a version's statistics.
+/// What earlier versions of the file held that this one may not: the highlights and notes the
+/// device deleted since, and every reading session and running total seen.
 #[derive(Default)]
-pub struct ArchivedHistory {
-    /// Annotations deleted on the device.
+pub struct EarlierHistory {
     pub deleted: Vec<Passage>,
     pub reading: ReadingHistory,
 }
@@ -29,32 +30,13 @@ pub struct ArchivedHistory {
 pub fn reading_stats(
     conn: &Connection,
     columns: &Columns,
-    index: &LibraryIndex,
-    archived: &ArchivedHistory,
+    entries: &Entries,
+    earlier: &EarlierHistory,
 ) -> rusqlite::Result<ReadingStats> {
-    let deleted = &archived.deleted;
-    let entries: Vec<_> = index.entries().map(|(summary, _)| summary).collect();
-    let mut stats = ReadingStats {
-        items: entries.len(),
-        finished: entries.iter().filter(|s| s.read_status == ReadStatus::Finished).count(),
-        ..ReadingStats::default()
-    };
-    annotation_stats(conn, columns, deleted, &mut stats)?;
-    item_stats(conn, columns, index, &archived.reading, &mut stats)?;
-    reading_days(&archived.reading, &mut stats);
-    let mut deleted_per_book: HashMap<&str, u32> = HashMap::new();
-    for passage in deleted {
-        *deleted_per_book.entry(passage.book_id.as_str()).or_default() += 1;
-    }
-    let count = |id: &str, on_device: u32| on_device + deleted_per_book.get(id).copied().unwrap_or(0);
-    let mut by_author: HashMap<&str, u32> = HashMap::new();
-    for summary in &entries {
-        if let Some(author) = summary.author.as_deref() {
-            *by_author.entry(author).or_default() += count(&summary.id, summary.highlight_count);
-        }
-    }
-    stats.top_books = top(entries.iter().map(|s| (s.title.clone(), count(&s.id, s.highlight_count))));
-    stats.top_authors = top(by_author.into_iter().map(|(author, count)| (author.to_string(), count)));
+    let mut stats = ReadingStats::default();
+    annotation_stats(conn, columns, &earlier.deleted, &mut stats)?;
+    item_stats(conn, columns, entries, &earlier.reading, &mut stats)?;
+    reading_days(&earlier.reading, &mut stats);
     Ok(stats)
 }
 
@@ -109,7 +91,7 @@ fn annotation_stats(
 fn item_stats(
     conn: &Connection,
     columns: &Columns,
-    index: &LibraryIndex,
+    entries: &Entries,
     reading: &ReadingHistory,
     stats: &mut ReadingStats,
 ) -> rusqlite::Result<()> {
@@ -127,27 +109,27 @@ fn item_stats(
     let mut rows = statement.query([])?;
     while let Some(row) = rows.next()? {
         let Some(id) = text_at(row, 0)? else { continue };
-        let Some((summary, copies)) = index.entry(&id) else { continue };
+        let Some(entry) = entries.entry(&id) else { continue };
         // A finished item counts once, for its shown copy.
-        if number_at(row, 1)? == Some(2.0) && copies.first() == Some(&id) {
+        if number_at(row, 1)? == Some(2.0) && entry.copies.first() == Some(&id) {
             let date = text_at(row, 2)?.or(text_at(row, 3)?);
             if let Some(date) = date.as_deref().and_then(normalize_date) {
                 *years.entry(date[..4].to_string()).or_default() += 1;
             }
         }
-        *spent.entry(summary.id.as_str()).or_default() += seconds_at(row, 4)?.unwrap_or(0);
+        *spent.entry(entry.summary.id.as_str()).or_default() += seconds_at(row, 4)?.unwrap_or(0);
     }
     stats.finished_per_year = continuous_years(&years);
     let mut per_title: HashMap<String, u64> = HashMap::new();
-    for (summary, copies) in index.entries() {
-        let archived: u64 = copies.iter().filter_map(|copy| reading.per_book.get(copy)).sum();
-        let secs = archived.max(spent.get(summary.id.as_str()).copied().unwrap_or(0));
+    for entry in entries.iter() {
+        let archived: u64 = entry.copies.iter().filter_map(|copy| reading.per_book.get(copy)).sum();
+        let secs = archived.max(spent.get(entry.summary.id.as_str()).copied().unwrap_or(0));
         stats.reading_secs += secs;
-        *per_title.entry(summary.title.clone()).or_default() += secs;
+        *per_title.entry(entry.summary.title.clone()).or_default() += secs;
     }
-    let gone = reading.per_book.iter().filter(|(id, _)| index.entry(id).is_none());
+    let gone = reading.per_book.iter().filter(|(id, _)| entries.entry(id).is_none());
     stats.reading_secs += gone.map(|(_, secs)| secs).sum::<u64>();
-    stats.time_per_book = top(per_title.into_iter());
+    stats.time_per_book = top_ranked(per_title.into_iter());
     Ok(())
 }
 
@@ -188,7 +170,7 @@ fn civil_date(days: i64) -> String {
 }
 
 /// The largest `TOP` values, largest first (ties by name).
-fn top<N: Ord + Copy + Default>(values: impl Iterator<Item = (String, N)>) -> Vec<(String, N)> {
+pub fn top_ranked<N: Ord + Copy + Default>(values: impl Iterator<Item = (String, N)>) -> Vec<(String, N)> {
     let mut values: Vec<(String, N)> = values.filter(|(_, n)| *n > N::default()).collect();
     values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     values.truncate(TOP);
@@ -266,7 +248,7 @@ mod tests {
     #[test]
     fn top_keeps_the_largest_first() {
         let values = (0..15).map(|i| (format!("b{i:02}"), i as u32));
-        let top = top(values);
+        let top = top_ranked(values);
         assert_eq!(top.len(), TOP);
         assert_eq!(top[0], ("b14".to_string(), 14));
     }

@@ -6,13 +6,13 @@
 //! A request takes one snapshot and uses it throughout, so it sees one consistent file even
 //! while a sync swaps in the next one; the next request sees the new file.
 
-use super::{library::LibraryIndex, schema::Columns, walk::Locations};
-use crate::model::{ReadingStats, ShelfError};
+use super::{error::KoboError, library::Entries, schema::Columns, walk::Locations};
+use parking_lot::{Mutex, RwLock};
 use rusqlite::{Connection, OpenFlags};
 use std::{
     os::unix::fs::MetadataExt,
     path::{Path, PathBuf},
-    sync::{Arc, Mutex, OnceLock, RwLock},
+    sync::{Arc, OnceLock},
     time::Instant,
 };
 
@@ -94,11 +94,7 @@ pub struct Snapshot {
     identity: FileIdentity,
     path: PathBuf,
     pub(super) columns: Columns,
-    pub(super) index: LibraryIndex,
-    /// Computed on the first visit of the statistics page.
-    pub(super) stats: OnceLock<ReadingStats>,
-    /// `index` with what the archive adds, for the archive generation it was built for.
-    pub(super) archived_index: Mutex<Option<(i64, Arc<LibraryIndex>)>>,
+    pub(super) entries: Entries,
     /// Where each book's rows are, found by the first walk over the library (the search
     /// index's, after a sync), so later walks (downloads) start at once.
     pub(super) locations: OnceLock<Locations>,
@@ -107,26 +103,19 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Loads the file at `read_from`, which is (or is about to be renamed to) `path`.
-    fn load(read_from: &Path, path: &Path, identity: FileIdentity) -> Result<Snapshot, ShelfError> {
-        let unreadable = |detail: String| ShelfError::Unreadable(detail);
-        match sqlite_header(read_from) {
-            Ok(Some(_)) => {}
-            Ok(None) => return Err(unreadable("it is not a SQLite database".into())),
-            Err(err) => return Err(unreadable(format!("it cannot be opened ({err})"))),
+    fn load(read_from: &Path, path: &Path, identity: FileIdentity) -> Result<Snapshot, KoboError> {
+        if sqlite_header(read_from)?.is_none() {
+            return Err(KoboError::NotSqlite);
         }
-        let conn = open_read_only(read_from).map_err(|err| unreadable(describe_sqlite_error(&err)))?;
-        let columns =
-            Columns::detect(&conn).map_err(|problem| unreadable(format!("it is not a Kobo database ({problem})")))?;
-        let index = LibraryIndex::load(&conn, &columns)
-            .map_err(|err| unreadable(format!("its library cannot be read ({err})")))?;
+        let conn = open_read_only(read_from).map_err(KoboError::Database)?;
+        let columns = Columns::detect(&conn).map_err(KoboError::NotKobo)?;
+        let entries = Entries::load(&conn, &columns).map_err(KoboError::reading("its library"))?;
         Ok(Snapshot {
             version: identity.version(),
             identity,
             path: path.to_path_buf(),
             columns,
-            index,
-            stats: OnceLock::new(),
-            archived_index: Mutex::new(None),
+            entries,
             locations: OnceLock::new(),
             idle_connections: Mutex::new(vec![conn]),
         })
@@ -136,13 +125,13 @@ impl Snapshot {
     /// been swapped since and no open connection to this version is idle; the caller then
     /// retries on the current snapshot.
     pub fn with_connection<T>(&self, work: impl FnOnce(&Connection) -> T) -> Option<T> {
-        let idle = self.idle_connections.lock().expect("connection pool lock").pop();
+        let idle = self.idle_connections.lock().pop();
         let conn = match idle {
             Some(conn) => conn,
             None => self.open_same_version()?,
         };
         let result = work(&conn);
-        self.idle_connections.lock().expect("connection pool lock").push(conn);
+        self.idle_connections.lock().push(conn);
         Some(result)
     }
 
@@ -158,19 +147,9 @@ impl Snapshot {
     }
 }
 
-/// Turns SQLite's open/read errors into what a reader of the page understands.
-pub fn describe_sqlite_error(err: &rusqlite::Error) -> String {
-    match err.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => "it is not a SQLite database".to_string(),
-        Some(rusqlite::ErrorCode::DatabaseCorrupt) => "the SQLite file is corrupt".to_string(),
-        Some(rusqlite::ErrorCode::CannotOpen) => "it cannot be opened".to_string(),
-        _ => format!("SQLite says: {err}"),
-    }
-}
-
 struct Loaded {
     identity: FileIdentity,
-    snapshot: Result<Arc<Snapshot>, ShelfError>,
+    snapshot: Result<Arc<Snapshot>, Arc<KoboError>>,
 }
 
 /// The library file at a path, reloaded whenever the file there is replaced.
@@ -193,51 +172,51 @@ impl LibraryStore {
 
     /// The snapshot of the file now at the path, loading it on first use of a new version.
     /// A file that cannot be read is remembered per version, so it is not reopened per request.
-    pub fn current(&self) -> Result<Arc<Snapshot>, ShelfError> {
+    pub fn current(&self) -> Result<Arc<Snapshot>, KoboError> {
         let identity = match FileIdentity::of(&self.path) {
             Ok(identity) => identity,
-            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Err(ShelfError::NotYetFetched),
-            Err(err) => return Err(ShelfError::Unreadable(format!("it cannot be opened ({err})"))),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Err(KoboError::Missing),
+            Err(err) => return Err(KoboError::Open(err)),
         };
-        let mut loaded = self.loaded.lock().expect("library store lock");
+        let mut loaded = self.loaded.lock();
         if let Some(current) = loaded.as_ref().filter(|l| l.identity == identity) {
-            return current.snapshot.clone();
+            return current.snapshot.clone().map_err(KoboError::Remembered);
         }
         let started = Instant::now();
-        let snapshot = Snapshot::load(&self.path, &self.path, identity).map(Arc::new);
+        let snapshot = Snapshot::load(&self.path, &self.path, identity).map(Arc::new).map_err(Arc::new);
         match &snapshot {
             Ok(snapshot) => tracing::info!(
                 version = %snapshot.version,
-                items = snapshot.index.len(),
+                items = snapshot.entries.len(),
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "library loaded"
             ),
             Err(err) => tracing::warn!(path = %self.path.display(), error = %err, "library cannot be served"),
         }
         if let Ok(snapshot) = &snapshot {
-            *self.served_version.write().expect("served version lock") = Some(snapshot.version.clone());
+            *self.served_version.write() = Some(snapshot.version.clone());
         }
         *loaded = Some(Loaded { identity, snapshot: snapshot.clone() });
-        snapshot
+        snapshot.map_err(KoboError::Remembered)
     }
 
     /// Loads a downloaded file before it is renamed into place (its inode, size and mtime are
     /// already final), so the swap can install it at once; see [`LibraryStore::install`].
-    pub fn load_before_swap(&self, downloaded: &Path) -> Result<Arc<Snapshot>, ShelfError> {
-        let identity = FileIdentity::of(downloaded).map_err(|err| ShelfError::Unreadable(err.to_string()))?;
+    pub fn load_before_swap(&self, downloaded: &Path) -> Result<Arc<Snapshot>, KoboError> {
+        let identity = FileIdentity::of(downloaded)?;
         Snapshot::load(downloaded, &self.path, identity).map(Arc::new)
     }
 
     /// Serves a snapshot from [`LibraryStore::load_before_swap`] once its file is in place.
     pub fn install(&self, snapshot: Arc<Snapshot>) {
-        let mut loaded = self.loaded.lock().expect("library store lock");
-        *self.served_version.write().expect("served version lock") = Some(snapshot.version.clone());
-        tracing::info!(version = %snapshot.version, items = snapshot.index.len(), "library installed");
+        let mut loaded = self.loaded.lock();
+        *self.served_version.write() = Some(snapshot.version.clone());
+        tracing::info!(version = %snapshot.version, items = snapshot.entries.len(), "library installed");
         *loaded = Some(Loaded { identity: snapshot.identity, snapshot: Ok(snapshot) });
     }
 
     /// Version of the library now served (the last one loaded), `None` before the first.
     pub fn served_version(&self) -> Option<String> {
-        self.served_version.read().expect("served version lock").clone()
+        self.served_version.read().clone()
     }
 }

@@ -8,10 +8,11 @@
 use super::{
     book::{assemble_book, rows, BookRow, Scope},
     chapters::{PlacedHighlight, Section, TocEntry},
-    library::LibraryIndex,
+    error::KoboError,
+    library::Entries,
     schema::{text_at, Columns},
 };
-use crate::model::{BookDetail, ShelfError};
+use crate::model::BookDetail;
 use rusqlite::{types::Value, vtab::array::Array, Connection};
 use std::{
     collections::{HashMap, HashSet},
@@ -24,8 +25,8 @@ type CopyRows = (Vec<Section>, Vec<TocEntry>, Vec<PlacedHighlight>);
 /// Books' ContentIDs with the rowids of their rows.
 type RowidsByBook = Vec<(String, Vec<i64>)>;
 
-fn read_error(err: rusqlite::Error) -> ShelfError {
-    ShelfError::Unreadable(format!("its books cannot be read ({err})"))
+fn read_error(source: rusqlite::Error) -> KoboError {
+    KoboError::Read { what: "its books", source }
 }
 
 /// Where each book's rows are in a file: rowids by the book's ContentID.
@@ -38,7 +39,7 @@ pub struct Locations {
 
 impl Locations {
     /// One scan of each table.
-    pub fn read(conn: &Connection) -> Result<Locations, ShelfError> {
+    pub fn read(conn: &Connection) -> Result<Locations, KoboError> {
         Ok(Locations {
             annotations: locate::<PlacedHighlight>(conn).map_err(read_error)?,
             sections: locate::<Section>(conn).map_err(read_error)?.into_iter().collect(),
@@ -93,18 +94,18 @@ pub fn for_each_volume(
 /// of all its copies. An entry with several copies (store and sideloaded) is given after the
 /// rest, once all its copies are read; annotations of items the list does not show are left
 /// out. Stops at the first error, `each`'s included.
-pub fn for_each_book(
+pub fn for_each_book<E: From<KoboError>>(
     conn: &Connection,
-    (columns, index, locations): (&Columns, &LibraryIndex, &Locations),
+    (columns, entries, locations): (&Columns, &Entries, &Locations),
     also: &HashSet<String>,
-    mut each: impl FnMut(BookDetail, &[String]) -> Result<(), ShelfError>,
-) -> Result<(), ShelfError> {
+    mut each: impl FnMut(BookDetail, &[String]) -> Result<(), E>,
+) -> Result<(), E> {
     let mut given: HashSet<String> = HashSet::new();
     let mut several_copies: HashMap<String, Vec<CopyRows>> = HashMap::new();
     // Gives the entry `id` belongs to, once, made of the rows of its copies.
-    let mut give = |id: &str, rows: Vec<CopyRows>| -> Result<(), ShelfError> {
-        let Some(entry) = index.entry(id) else { return Ok(()) };
-        if !given.insert(entry.0.id.clone()) {
+    let mut give = |id: &str, rows: Vec<CopyRows>| -> Result<(), E> {
+        let Some(entry) = entries.entry(id) else { return Ok(()) };
+        if !given.insert(entry.summary.id.clone()) {
             return Ok(());
         }
         let merged = rows.into_iter().fold(CopyRows::default(), |(mut s, mut t, mut a), (more_s, more_t, more_a)| {
@@ -113,17 +114,18 @@ pub fn for_each_book(
             a.extend(more_a);
             (s, t, a)
         });
-        each(assemble_book(conn, columns, entry, merged).map_err(read_error)?, entry.1)
+        let book = assemble_book(conn, columns, (&entry.summary, &entry.copies), merged).map_err(read_error)?;
+        each(book, &entry.copies)
     };
     for (volume, rowids) in &locations.annotations {
-        let Some((summary, copies)) = index.entry(volume) else { continue };
+        let Some(entry) = entries.entry(volume) else { continue };
         let rows = (
             fetch(conn, columns, locations.sections.get(volume)).map_err(read_error)?,
             fetch(conn, columns, locations.toc.get(volume)).map_err(read_error)?,
             fetch(conn, columns, Some(rowids)).map_err(read_error)?,
         );
-        if copies.len() > 1 {
-            several_copies.entry(summary.id.clone()).or_default().push(rows);
+        if entry.copies.len() > 1 {
+            several_copies.entry(entry.summary.id.clone()).or_default().push(rows);
         } else {
             give(volume, vec![rows])?;
         }

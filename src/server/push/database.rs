@@ -48,7 +48,7 @@ pub fn copy_database(database: &Path, busy_timeout: Duration) -> Result<Database
     })?;
     let image_ids = open_read_only(file.path())
         .map_err(|err| PushError::Database(describe_sqlite_error(&err)))
-        .and_then(|conn| item_image_ids(&conn).map_err(PushError::Database))?;
+        .and_then(|conn| item_image_ids(&conn).map_err(|err| PushError::Database(err.to_string())))?;
     let bytes = file.as_file().metadata().map_err(io)?.len();
     let sha256 = file_sha256(file.path()).map_err(io)?;
     Ok(DatabaseCopy { file, bytes, sha256, image_ids })

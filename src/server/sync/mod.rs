@@ -25,10 +25,11 @@ use crate::{
     },
 };
 use bytes::Bytes;
+use parking_lot::Mutex;
 use state::{NotStarted, RunningSync, SyncState};
 use std::{
     path::Path,
-    sync::{Arc, Mutex},
+    sync::Arc,
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
@@ -116,7 +117,7 @@ impl SyncService {
     pub fn status_json(&self) -> Bytes {
         let revision = self.state.revision();
         let db_version = self.library.served_version();
-        let mut encoded = self.encoded_status.lock().expect("encoded status lock");
+        let mut encoded = self.encoded_status.lock();
         if let Some(cached) = encoded.as_ref().filter(|c| c.revision == revision && c.db_version == db_version) {
             return cached.json.clone();
         }

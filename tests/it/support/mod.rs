@@ -143,3 +143,41 @@ pub fn temp_files(dir: &Path) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// The library as the app reads it through its `shelf` service (the device file at a path
+/// merged with an archive of its own), without a server.
+pub struct ShelfUnderTest {
+    pub shelf: kobo_shelf::server::shelf::Shelf,
+    pub store: std::sync::Arc<kobo_shelf::server::kobo::LibraryStore>,
+    _data: tempfile::TempDir,
+}
+
+impl ShelfUnderTest {
+    pub fn new(library: PathBuf) -> ShelfUnderTest {
+        use kobo_shelf::server::{archive::Archive, kobo::LibraryStore, search::SearchIndex, shelf::Shelf};
+        let data = tempfile::tempdir().unwrap();
+        let store = std::sync::Arc::new(LibraryStore::new(library));
+        let archive = std::sync::Arc::new(Archive::open(data.path()).unwrap());
+        let shelf = Shelf::new(store.clone(), archive, SearchIndex::new(data.path()));
+        ShelfUnderTest { shelf, store, _data: data }
+    }
+
+    /// Where the archive and the search index live.
+    pub fn data_dir(&self) -> &Path {
+        self._data.path()
+    }
+
+    /// What `/search?q=…&color=…` finds.
+    pub fn search(
+        &self,
+        query: &str,
+        color: Option<kobo_shelf::model::HighlightColor>,
+    ) -> kobo_shelf::model::SearchResults {
+        self.shelf.search(&self.view(), query, color).unwrap()
+    }
+
+    /// The current view (panics when the file cannot be read).
+    pub fn view(&self) -> std::sync::Arc<kobo_shelf::server::shelf::LibraryView> {
+        self.shelf.current().unwrap()
+    }
+}

@@ -1,0 +1,51 @@
+//! The one mapping from the services' errors to what a client gets: the `ShelfError` pages
+//! and server functions see over the wire, and for plain routes an HTTP status with the same
+//! words (JSON for the read API, text elsewhere).
+
+use crate::{model::ShelfError, server::kobo::KoboError, server::shelf::LibraryError};
+use axum::{
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    Json,
+};
+
+impl From<LibraryError> for ShelfError {
+    fn from(err: LibraryError) -> ShelfError {
+        match err {
+            LibraryError::NotFound => ShelfError::NotFound,
+            LibraryError::Device(KoboError::Missing) => ShelfError::NotYetFetched,
+            LibraryError::Device(KoboError::Remembered(inner)) if matches!(*inner, KoboError::Missing) => {
+                ShelfError::NotYetFetched
+            }
+            LibraryError::Write(err) => ShelfError::Request(format!("the download could not be written ({err})")),
+            other => ShelfError::Unreadable(other.to_string()),
+        }
+    }
+}
+
+/// The status a plain route answers `err` with.
+pub fn status_of(err: &ShelfError) -> StatusCode {
+    match err {
+        ShelfError::NotFound => StatusCode::NOT_FOUND,
+        ShelfError::NotYetFetched | ShelfError::Unreadable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        ShelfError::LoginRequired => StatusCode::UNAUTHORIZED,
+        ShelfError::Request(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// An error as plain text with its status (pages' downloads, covers).
+pub fn text_answer(err: impl Into<ShelfError>) -> Response {
+    let err = err.into();
+    (status_of(&err), err.to_string()).into_response()
+}
+
+/// An error as the read API's JSON `{ "error": … }` with its status.
+pub fn json_answer(err: impl Into<ShelfError>) -> Response {
+    let err = err.into();
+    json_error(status_of(&err), &err.to_string())
+}
+
+/// A JSON error a script can read.
+pub fn json_error(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}

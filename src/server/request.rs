@@ -1,0 +1,55 @@
+//! What a page's server function or server-rendered component asks of the request it serves:
+//! the services, and the library view it reads, pinned at its first use so every part of a page
+//! (list, header, book) comes from the same view even while a sync swaps in the next file. The
+//! HTTP layer provides these in each request's context; nothing here knows HTTP.
+
+use super::{services::Services, shelf::LibraryView};
+use crate::model::ShelfError;
+use leptos::prelude::*;
+use std::sync::{Arc, OnceLock};
+
+/// The signed-in user of the request, if any (provided by the HTTP layer).
+#[derive(Clone, Debug, Default)]
+pub struct RequestUser(pub Option<String>);
+
+/// The library view one request reads (see the module doc).
+#[derive(Clone, Default)]
+pub struct RequestLibrary(Arc<OnceLock<Result<Arc<LibraryView>, ShelfError>>>);
+
+/// The services, for public work (the login page's state, the header's settings).
+pub fn services() -> Result<Arc<Services>, ShelfError> {
+    use_context::<Arc<Services>>().ok_or_else(|| ShelfError::Request("the app state is missing".into()))
+}
+
+/// The services for private work (the library, sync, settings): with login on, only for a
+/// signed-in request. A second lock behind the HTTP layer's login check, so no route that
+/// reaches a page or server function can read private data without a session.
+pub fn private_services() -> Result<Arc<Services>, ShelfError> {
+    let services = services()?;
+    if services.auth.is_some() && signed_in_user().is_none() {
+        return Err(ShelfError::LoginRequired);
+    }
+    Ok(services)
+}
+
+/// This request's library view (see [`private_services`]). Building a new view takes the
+/// shelf's lock and reads files: `block_in_place` hands this thread's other async work to the
+/// rest of the runtime meanwhile. (Not an `.await`: an await point inside a page's render lets
+/// Leptos dispose the router's state under it.)
+pub fn library() -> Result<Arc<LibraryView>, ShelfError> {
+    let services = private_services()?;
+    let pinned = use_context::<RequestLibrary>().unwrap_or_default();
+    pinned.0.get_or_init(|| tokio::task::block_in_place(|| services.shelf.current()).map_err(ShelfError::from)).clone()
+}
+
+/// The signed-in user of the request being served, if any.
+pub fn signed_in_user() -> Option<String> {
+    use_context::<RequestUser>().and_then(|user| user.0)
+}
+
+/// Runs blocking library work (SQLite) off the async threads.
+pub async fn blocking<T: Send + 'static, E: Into<ShelfError> + Send + 'static>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, ShelfError> {
+    tokio::task::spawn_blocking(work).await.map_err(|err| ShelfError::Request(err.to_string()))?.map_err(Into::into)
+}

@@ -1,0 +1,130 @@
+//! Every service, built once from the settings: the one place that knows how they fit together
+//! (which store the sync swaps, what runs after a swap, what the archive takes in). The HTTP
+//! layer holds the result and only translates requests into calls on it.
+
+use super::{
+    appdb::{self, AppDbError},
+    archive::{Archive, ArchiveError},
+    auth::Auth,
+    covers::CoverStore,
+    demo::{self, DemoError, DemoOptions},
+    export::MarkdownExport,
+    kobo::{LibraryStore, Snapshot},
+    markups::MarkupStore,
+    search::SearchIndex,
+    settings::{Settings, SettingsError, SourceLocation},
+    shelf::Shelf,
+    sync::{open_source, remove_leftover_temp_files, SyncService},
+};
+use std::sync::Arc;
+
+/// Why the server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    #[error("invalid setting KOBO_SHELF_DATA_DIR: cannot create {dir}: {source}")]
+    DataDir {
+        dir: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the demo library cannot be written: {0}")]
+    Demo(#[from] DemoError),
+    #[error("{0}")]
+    Source(String),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error(transparent)]
+    AppDb(#[from] AppDbError),
+    #[error("{0}")]
+    Login(String),
+}
+
+pub struct Services {
+    pub settings: Arc<Settings>,
+    /// The library as the reader knows it (device file + archive).
+    pub shelf: Arc<Shelf>,
+    pub sync: Arc<SyncService>,
+    /// `None` when login is off.
+    pub auth: Option<Arc<Auth>>,
+    pub markups: Arc<MarkupStore>,
+    pub covers: Arc<CoverStore>,
+    /// How books export as Markdown (the built-in layout or the reader's template).
+    pub markdown: Arc<MarkdownExport>,
+}
+
+impl Services {
+    /// Builds every service (inside the Tokio runtime: the archive catches up in the
+    /// background) and prepares the data directory.
+    pub fn start(settings: Settings) -> Result<Services, StartError> {
+        let settings = Arc::new(settings);
+        let markdown = Arc::new(MarkdownExport::configured(&settings)?);
+        prepare_data_dir(&settings)?;
+        let library = Arc::new(LibraryStore::new(settings.database_path()));
+        let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)
+            .map_err(StartError::Source)?;
+        let archive = Arc::new(Archive::open(&settings.data_dir)?);
+        let shelf = Arc::new(Shelf::new(library.clone(), archive, SearchIndex::new(&settings.data_dir)));
+        let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
+        let covers = Arc::new(CoverStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
+        let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
+            .with_before_complete(Arc::new(ingest_into(shelf.clone())));
+        let auth = match &settings.login {
+            Some(login) => {
+                Some(Arc::new(Auth::new(login, appdb::open(&settings.data_dir)?).map_err(StartError::Login)?))
+            }
+            None => None,
+        };
+        catch_up_archive(&library, &shelf);
+        Ok(Services { settings, shelf, sync: Arc::new(sync), auth, markups, covers, markdown })
+    }
+}
+
+/// The archive's ingest of each new version (see `archive`), before the sync reports it; a
+/// failure is logged and the version is ingested again after the next check (or start), the
+/// device's file stays as it is. Then, in the background, the search index of the view that
+/// shows the version and the archive (built once: the index is per view, and the view changes
+/// with the ingest, so building it at the swap would be thrown away).
+fn ingest_into(shelf: Arc<Shelf>) -> impl Fn(&Snapshot) + Send + Sync {
+    move |snapshot: &Snapshot| {
+        if let Err(err) = shelf.ingest(snapshot) {
+            tracing::warn!(error = %err, version = %snapshot.version, "archive: not updated");
+        }
+        let shelf = shelf.clone();
+        tokio::task::spawn_blocking(move || {
+            if let Err(err) = shelf.prepare_search() {
+                tracing::warn!(error = %err, "search index not built");
+            }
+        });
+    }
+}
+
+/// Ingests the version served at start if the archive has not (first start, or a crash
+/// during the last ingest), in the background.
+fn catch_up_archive(library: &Arc<LibraryStore>, shelf: &Arc<Shelf>) {
+    let (library, ingest) = (library.clone(), ingest_into(shelf.clone()));
+    tokio::task::spawn_blocking(move || {
+        if let Ok(snapshot) = library.current() {
+            ingest(&snapshot);
+        }
+    });
+}
+
+/// Creates the data directory, removes temp files a crash left, and writes the demo library
+/// where the embedded default source expects it.
+fn prepare_data_dir(settings: &Settings) -> Result<(), StartError> {
+    let dir = &settings.data_dir;
+    std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir { dir: dir.display().to_string(), source })?;
+    let removed = remove_leftover_temp_files(dir);
+    if removed > 0 {
+        tracing::info!(count = removed, dir = %dir.display(), "removed temp files left by an interrupted sync");
+    }
+    if let (true, SourceLocation::File(path)) = (settings.source_is_default, &settings.source) {
+        if !path.exists() {
+            let stats = demo::write_library(path, &DemoOptions::default())?;
+            tracing::info!(path = %path.display(), items = stats.items, bookmarks = stats.bookmarks, "wrote the demo library (no source configured)");
+        }
+    }
+    Ok(())
+}
