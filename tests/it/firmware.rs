@@ -142,3 +142,28 @@ fn the_placement_report_counts_every_rule_and_lists_what_has_no_chapter() {
     assert_eq!(report.annotations, counted + 2, "the orphan and the id sharing nothing have no section");
     assert!(report.unplaced.iter().all(|u| !u.bookmark_id.is_empty()), "each listed with its BookmarkID");
 }
+
+/// The library health page of the real server tells the same account: the firmware's
+/// `DbVersion`, the count of each rule, and each annotation without a chapter by its ids.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_health_page_shows_the_placement_account() {
+    use crate::support::App;
+    use kobo_shelf::model::{SectionRule, SyncPhase};
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("library.sqlite"), 1, CURATED_ITEMS);
+    let source = format!("file://{}", library.display());
+    let app = App::start(&dir.path().join("data"), &[("KOBO_SHELF_SOURCE", source)]);
+    app.wait_for_end(SyncPhase::Completed).await;
+    let report = ShelfUnderTest::new(library).view().placement_report().unwrap();
+    let (status, page) = app.page("/health").await;
+    assert_eq!(status, 200, "{page}");
+    let page = page.replace("<!>", ""); // Leptos' hydration markers between nodes
+    assert!(page.contains("<dd>175</dd>"), "the DbVersion: {page}");
+    let exact = report.by_section_rule.iter().find(|(rule, _)| *rule == SectionRule::Exact).unwrap().1;
+    assert!(page.contains(&format!("<td>{}</td><td>{exact}</td>", SectionRule::Exact.label())), "{page}");
+    for unplaced in &report.unplaced {
+        assert!(page.contains(&format!("<code>{}</code>", unplaced.bookmark_id)), "{}", unplaced.bookmark_id);
+    }
+    let (_, settings) = app.page("/settings").await;
+    assert!(settings.contains("href=\"/health\""), "the settings page links to it");
+}
