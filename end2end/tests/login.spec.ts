@@ -112,7 +112,7 @@ test('the library, book pages and the sync badge work after login', async ({ pag
   await page.goto(app.url);
   const checked = page.waitForResponse((r) => r.url().includes('/api/check_and_sync'));
   await logIn(page);
-  await expect(page.locator('.library-count')).toHaveText('16 items');
+  await expect(page.locator('.library-count')).toHaveText('19 items');
   expect((await checked).status()).toBe(200);
   await expect(page.locator('.sync-badge')).toHaveCount(0, { timeout: 2_000 });
   await page.getByRole('link', { name: 'War and Peace' }).click();
@@ -128,7 +128,7 @@ test('when the session ends, the badge stays quiet and the page asks to log in a
   const checked = page.waitForResponse((r) => r.url().includes('/api/check_and_sync'));
   await logIn(page);
   await checked;
-  await expect(page.locator('.library-count')).toHaveText('16 items');
+  await expect(page.locator('.library-count')).toHaveText('19 items');
   await context.clearCookies();
   const refused = page.waitForResponse((r) => r.url().includes('/api/check_and_sync'));
   await page.getByRole('button', { name: 'Sync now' }).click();
@@ -162,7 +162,7 @@ test.describe('login off', () => {
     try {
       await waitForSync(open, (s) => s.status === 'completed');
       await page.goto(open.url);
-      await expect(page.locator('.library-count')).toHaveText('16 items');
+      await expect(page.locator('.library-count')).toHaveText('19 items');
       await expect(page.getByRole('button', { name: 'Log out' })).toHaveCount(0);
       await page.goto(`${open.url}/login`);
       await expect(page.getByRole('heading', { name: 'Login is off' })).toBeVisible();

@@ -5,6 +5,7 @@
 
 mod book;
 mod error;
+mod health;
 mod library;
 mod search;
 mod site;
@@ -14,6 +15,7 @@ mod url;
 
 pub use book::*;
 pub use error::*;
+pub use health::*;
 pub use library::*;
 pub use search::*;
 pub use site::*;

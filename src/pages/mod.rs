@@ -1,6 +1,7 @@
 //! One module per page, each with the server functions it calls.
 
 pub mod book;
+pub mod health;
 pub mod library;
 pub mod login;
 pub mod search;
@@ -8,6 +9,7 @@ pub mod settings;
 pub mod stats;
 
 pub use book::BookPage;
+pub use health::HealthPage;
 pub use library::LibraryPage;
 pub use login::LoginPage;
 pub use search::SearchPage;

@@ -69,6 +69,7 @@ fn Settings(info: SettingsInfo) -> impl IntoView {
                     None => "off: anyone who can reach this address sees the library. Set KOBO_SHELF_USERNAME, KOBO_SHELF_PASSWORD_HASH and KOBO_SHELF_SESSION_SECRET to turn it on.".to_string(),
                 }}</dd></div>
                 <div><dt>"Archive"</dt><dd>{info.archive.clone()}</dd></div>
+                <div><dt>"Annotations placed"</dt><dd><a href="/health">"Library health: how each annotation found its chapter"</a></dd></div>
                 <div><dt>"kobo-shelf"</dt><dd>{info.app_version.clone()}</dd></div>
             </dl>
             <h2>"Settings"</h2>

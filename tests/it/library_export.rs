@@ -157,7 +157,7 @@ async fn the_library_zip_streams_every_book_with_its_deleted_annotations() {
     let (content_type, streamed, zip) = download(&synced.app, "/export/library.zip").await;
     assert_eq!((content_type.as_str(), streamed), ("application/zip", true));
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-    assert_eq!(archive.len(), 11, "{:?}", archive.file_names().collect::<Vec<_>>());
+    assert_eq!(archive.len(), 14, "{:?}", archive.file_names().collect::<Vec<_>>());
     let mut read = |name: &str| {
         let mut text = String::new();
         archive.by_name(name).unwrap().read_to_string(&mut text).unwrap();

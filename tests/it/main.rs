@@ -6,6 +6,7 @@ mod archive;
 mod cli;
 mod collections;
 mod export;
+mod firmware;
 mod http_security;
 mod kobo_reader;
 mod library_export;

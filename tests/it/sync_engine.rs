@@ -494,11 +494,14 @@ async fn twenty_swaps_under_continuous_page_loads() {
     assert_eq!(seen.last().copied(), Some(20), "the last version is served at the end");
 }
 
-/// Loads `/` until stopped; panics on a failed load or a mixed page. Returns loads and versions.
+/// Loads `/` until stopped, then once more; panics on a failed load or a mixed page. Returns
+/// loads and versions.
 async fn load_pages_until(app: Arc<App>, stop: Arc<AtomicBool>) -> (usize, Vec<u32>) {
     let mut seen: Vec<u32> = Vec::new();
     let mut loads = 0;
-    while !stop.load(Ordering::Relaxed) {
+    // The last load starts after `stop`: one that started before the last swap may end after it.
+    loop {
+        let stopping = stop.load(Ordering::Relaxed);
         let (status, page) = app.page("/").await;
         assert_eq!(status, 200, "a page load failed during swaps");
         let tags = version_tags(&page);
@@ -509,6 +512,9 @@ async fn load_pages_until(app: Arc<App>, stop: Arc<AtomicBool>) -> (usize, Vec<u
             seen.push(version);
         }
         loads += 1;
+        if stopping {
+            break;
+        }
     }
     (loads, seen)
 }

@@ -1,7 +1,10 @@
 //! The hand-written part of the demo library: public-domain books with real passages, and
 //! every case a real `KoboReader.sqlite` can hold.
 
-use super::writer::{Item, LibraryWriter, Mark, SectionStyle, Thumbnail};
+use super::{
+    firmware,
+    writer::{Item, LibraryWriter, Mark, SectionStyle, Thumbnail},
+};
 
 type Write = fn(&mut LibraryWriter) -> rusqlite::Result<()>;
 
@@ -24,7 +27,7 @@ const PRIDE_AND_PREJUDICE_COVER: &[Thumbnail] = &[
 const CRIME_AND_PUNISHMENT_COVER: &[Thumbnail] =
     &[("N3_LIBRARY_GRID", include_bytes!("covers/crime-and-punishment-library-grid.jpg"))];
 
-const ITEMS: [Write; 17] = [
+const ITEMS: [Write; 20] = [
     war_and_peace,
     pride_and_prejudice_store,
     pride_and_prejudice_sideloaded,
@@ -42,6 +45,9 @@ const ITEMS: [Write; 17] = [
     notebook,
     other_file,
     untitled,
+    firmware::age_of_innocence,
+    firmware::meditations,
+    firmware::odyssey,
 ];
 
 /// Number of curated items.

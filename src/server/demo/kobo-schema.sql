@@ -53,3 +53,6 @@ CREATE TABLE Shelf (
 CREATE TABLE ShelfContent (
   ShelfName TEXT, ContentId TEXT, DateModified TEXT, _IsDeleted BOOL, _IsSynced BOOL,
   PRIMARY KEY (ShelfName, ContentId));
+-- The schema's version: 175 is what the reports of current firmware (Libra Colour era) read.
+CREATE TABLE DbVersion (version INTEGER);
+INSERT INTO DbVersion VALUES (175);

@@ -4,13 +4,15 @@
 //! The curated part holds every case the reader must handle: each kind of item, a store copy
 //! and a sideloaded copy of one book, chapters split over files, a book without table of
 //! contents, notes, all colours, deleted and old-firmware bookmarks, Unicode, odd dates, odd
-//! ContentIDs, hostile text and collections (deleted ones, a deleted membership, the system
+//! ContentIDs, hostile text, the section ids of current firmware, and collections (deleted ones, a deleted membership, the system
 //! `ReadingList`). Beyond it, books are generated from a seed.
 
 mod curated;
+mod firmware;
 mod writer;
 
 pub use curated::{COUNT as CURATED_ITEMS, HOSTILE_TEXT_ID, THE_IDIOT_ID, WAR_AND_PEACE_ID};
+pub use firmware::{AGE_OF_INNOCENCE_ID, MEDITATIONS_ID, ODYSSEY_ID};
 pub use writer::image_id_of;
 
 use crate::server::covers::{cover_key, preferred_thumbnail, thumbnail_file_name};

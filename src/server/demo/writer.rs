@@ -208,7 +208,9 @@ impl LibraryWriter {
         Ok(sections)
     }
 
-    fn section_row(
+    /// A `9` (section) or `899` (table-of-contents) row with an id as given, for the id shapes
+    /// `chapter` does not write.
+    pub fn section_row(
         &mut self,
         book: &str,
         id: &str,

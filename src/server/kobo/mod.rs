@@ -7,6 +7,7 @@ mod book;
 mod chapters;
 mod collections;
 mod error;
+mod health;
 mod library;
 mod passages;
 mod reading;
@@ -23,7 +24,7 @@ pub use reading::{ReadingHistory, ReadingRecord, ReadingSession, RunningTotal};
 pub use stats::{top_ranked, EarlierHistory};
 pub use store::{open_read_only, open_shared_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
-use crate::model::{BookDetail, ReadingStats};
+use crate::model::{BookDetail, PlacementReport, ReadingStats};
 use std::collections::HashSet;
 use walk::Locations;
 
@@ -75,14 +76,28 @@ impl Snapshot {
         each: impl FnMut(BookDetail, &[String]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.with_connection(|conn| {
-            let locations = match self.locations.get() {
-                Some(locations) => locations,
-                None => {
-                    let read = Locations::read(conn)?;
-                    self.locations.get_or_init(|| read)
-                }
-            };
+            let locations = self.locations(conn)?;
             walk::for_each_book(conn, (&self.columns, &self.entries, locations), also, each)
+        })
+        .ok_or(KoboError::Swapped)?
+    }
+
+    /// Where each book's rows are, found once per version.
+    fn locations(&self, conn: &rusqlite::Connection) -> Result<&Locations, KoboError> {
+        match self.locations.get() {
+            Some(locations) => Ok(locations),
+            None => {
+                let read = Locations::read(conn)?;
+                Ok(self.locations.get_or_init(|| read))
+            }
+        }
+    }
+
+    /// How this version's annotations were placed, and which have no chapter (see `health`).
+    pub fn placement_report(&self) -> Result<PlacementReport, KoboError> {
+        self.with_connection(|conn| {
+            let locations = self.locations(conn)?;
+            health::placement_report(conn, &self.columns, locations).map_err(KoboError::reading("its annotations"))
         })
         .ok_or(KoboError::Swapped)?
     }

@@ -71,6 +71,24 @@ fn fetch<T: BookRow>(conn: &Connection, columns: &Columns, rowids: Option<&Vec<i
     rows(conn, columns, Scope::Rows(&array))
 }
 
+/// Calls `each` with the rows of every `VolumeID` that has annotations, listed or not.
+pub fn for_each_volume(
+    conn: &Connection,
+    columns: &Columns,
+    locations: &Locations,
+    mut each: impl FnMut(&str, CopyRows),
+) -> rusqlite::Result<()> {
+    for (volume, rowids) in &locations.annotations {
+        let rows = (
+            fetch(conn, columns, locations.sections.get(volume))?,
+            fetch(conn, columns, locations.toc.get(volume))?,
+            fetch(conn, columns, Some(rowids))?,
+        );
+        each(volume, rows);
+    }
+    Ok(())
+}
+
 /// Calls `each` with the page of every list entry that has annotations, then of every entry
 /// `also` names (by any copy's ContentID) that had none, each entry once, with the ContentIDs
 /// of all its copies. An entry with several copies (store and sideloaded) is given after the

@@ -8,7 +8,9 @@
 
 use super::{listing::Listing, LibraryError};
 use crate::{
-    model::{BookDetail, BookSummary, LibraryListing, LibraryQuery, LibrarySort, ReadStatus, ReadingStats},
+    model::{
+        BookDetail, BookSummary, LibraryListing, LibraryQuery, LibrarySort, PlacementReport, ReadStatus, ReadingStats,
+    },
     server::{
         archive::{Archive, DeletedCount},
         kobo::{top_ranked, EarlierHistory, Entry, Passage, Snapshot},
@@ -194,6 +196,11 @@ impl LibraryView {
                 })
             });
         Ok(passages.collect())
+    }
+
+    /// How the device file's annotations were placed, and which have no chapter.
+    pub fn placement_report(&self) -> Result<PlacementReport, LibraryError> {
+        Ok(self.device.placement_report()?)
     }
 
     /// The statistics page's figures (computed once per view).

@@ -36,9 +36,6 @@ use std::{
 /// Slack allowed between the source's timestamp and the local mtime (S3 has 1 s resolution).
 const FRESHNESS_SLACK: Duration = Duration::from_secs(1);
 
-/// Called with each new version once it is in place (e.g. to build its search index).
-pub type AfterSwap = Arc<dyn Fn(Arc<Snapshot>) + Send + Sync>;
-
 /// Blocking work on each new version that the sync waits for before it reports `completed`
 /// (the archive's ingest), so the page that reloads then sees its result. It must return at
 /// once for a version it has done: it runs again after each check that finds the copy
@@ -52,7 +49,6 @@ pub struct SyncService {
     library: Arc<LibraryStore>,
     limits: SyncSettings,
     state: Arc<SyncState>,
-    after_swap: Option<AfterSwap>,
     before_complete: Option<BeforeComplete>,
     /// The last encoded status and what it was encoded from: polls reuse it until it changes.
     encoded_status: Mutex<Option<EncodedStatus>>,
@@ -87,16 +83,9 @@ impl SyncService {
             library,
             limits,
             state: Arc::default(),
-            after_swap: None,
             before_complete: None,
             encoded_status: Mutex::new(None),
         }
-    }
-
-    /// Runs `hook` with every new version after it is swapped in and loaded.
-    pub fn with_after_swap(mut self, hook: AfterSwap) -> SyncService {
-        self.after_swap = Some(hook);
-        self
     }
 
     /// Runs `hook` (blocking) with every new version before the sync reports `completed` (the
@@ -161,7 +150,7 @@ impl SyncService {
                 }
             }
             Ok(Outcome::Replaced { bytes, snapshot }) => {
-                if let (Some(snapshot), Some(hook)) = (snapshot.clone(), self.before_complete.clone()) {
+                if let (Some(snapshot), Some(hook)) = (snapshot, self.before_complete.clone()) {
                     self.state.archiving();
                     let started = Instant::now();
                     let _ = tokio::task::spawn_blocking(move || hook(&snapshot)).await;
@@ -169,10 +158,6 @@ impl SyncService {
                 }
                 self.state.completed(self.limits.check_interval);
                 tracing::info!(source = %self.source_label, bytes, elapsed_ms = elapsed_ms(), "sync: library replaced");
-                // Work for the new version (its search index) starts once the sync is done.
-                if let (Some(snapshot), Some(hook)) = (snapshot, &self.after_swap) {
-                    hook(snapshot);
-                }
             }
             Err(err) => {
                 self.state.failed(&err);

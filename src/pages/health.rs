@@ -1,0 +1,68 @@
+//! The library health page `/health`: how the device file's annotations were placed under
+//! their chapters (the firmware's `DbVersion`, how many each rule of the resolution chain
+//! placed), and every annotation shown without a chapter, with its ids, so a reader (and a bug
+//! report) can see exactly what happened. Nothing is hidden and nothing dropped.
+
+use crate::{
+    components::loaded,
+    model::{PlacementReport, ShelfError},
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[server]
+pub async fn get_placement_report() -> Result<PlacementReport, ShelfError> {
+    let library = crate::server::request::library()?;
+    crate::server::request::blocking(move || library.placement_report()).await
+}
+
+#[component]
+pub fn HealthPage() -> impl IntoView {
+    let report = Resource::new(|| (), |_| get_placement_report());
+    view! {
+        <Title text="Library health"/>
+        {loaded(report, "Reading the library…", |report| view! { <Health report/> })}
+    }
+}
+
+#[component]
+fn Health(report: PlacementReport) -> impl IntoView {
+    let rule_rows = |rows: Vec<(&'static str, usize)>| {
+        rows.into_iter().map(|(label, count)| view! { <tr><td>{label}</td><td>{count}</td></tr> }).collect_view()
+    };
+    let sections = report.by_section_rule.iter().map(|(rule, count)| (rule.label(), *count)).collect();
+    let chapters = report.by_chapter_rule.iter().map(|(rule, count)| (rule.label(), *count)).collect();
+    let unplaced = report.unplaced.len();
+    view! {
+        <section class="settings health">
+            <h1>"Library health"</h1>
+            <dl class="facts">
+                <div><dt>"Device database version"</dt><dd>{report.db_version.clone().unwrap_or_else(|| "not recorded".into())}</dd></div>
+                <div><dt>"Annotations"</dt><dd>{report.annotations}</dd></div>
+                <div><dt>"Shown without a chapter"</dt><dd>{unplaced}</dd></div>
+            </dl>
+            <h2>"How each annotation found its section"</h2>
+            <table class="settings-table"><tbody>{rule_rows(sections)}</tbody></table>
+            <h2>"How its chapter was chosen"</h2>
+            <table class="settings-table"><tbody>{rule_rows(chapters)}</tbody></table>
+            <h2>"Shown without a chapter"</h2>
+            <p>"These are on their book pages, under “Highlights” or “Other highlights”: never dropped."</p>
+            <div class="table-scroll">
+                <table class="settings-table">
+                    <thead><tr><th scope="col">"Why"</th><th scope="col">"BookmarkID"</th><th scope="col">"VolumeID"</th><th scope="col">"ContentID"</th><th scope="col">"Text"</th></tr></thead>
+                    <tbody>
+                        {report.unplaced.into_iter().map(|annotation| view! {
+                            <tr>
+                                <td>{annotation.reason.label()}</td>
+                                <td><code>{annotation.bookmark_id}</code></td>
+                                <td><code>{annotation.volume_id}</code></td>
+                                <td><code>{annotation.section_id}</code></td>
+                                <td>{annotation.text}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
