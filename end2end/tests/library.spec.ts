@@ -280,7 +280,7 @@ test('the layout fits a 360 px phone', async ({ browser }) => {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow, path).toBeLessThanOrEqual(0);
   }
-  await phone.getByRole('link', { name: 'Library' }).click();
+  await phone.getByRole('link', { name: 'Library', exact: true }).click();
   await phone.getByRole('link', { name: 'War and Peace' }).click();
   // A link loads a whole page: measure once it and its stylesheet have loaded.
   await expect(phone.getByRole('heading', { level: 1, name: 'War and Peace' })).toBeVisible();
