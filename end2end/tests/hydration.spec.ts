@@ -73,6 +73,10 @@ test('hydration time of the library page is reported', async ({ page }, testInfo
   const checked = page.waitForRequest((r) => r.url().includes('/api/check_and_sync'));
   await page.goto(app.url);
   await checked;
+  // The call's resource timing entry appears when its answer has arrived, not when it is sent.
+  await expect
+    .poll(() => page.evaluate(() => performance.getEntriesByType('resource').some((e) => e.name.includes('/api/check_and_sync'))))
+    .toBe(true);
   const timings = await page.evaluate(() => {
     const call = performance.getEntriesByType('resource').find((entry) => entry.name.includes('/api/check_and_sync'));
     const paint = performance.getEntriesByName('first-contentful-paint')[0];
