@@ -1,7 +1,7 @@
 //! The archive keeps every annotation ever synced: against the real server syncing from a real
 //! S3 server, through deletions, hidden rows, a restart and a restored older backup.
 
-use crate::support::{generated_library, s3_env, tagged_library, App};
+use crate::support::{generated_library, s3_env, stats_figure, sync_version, tagged_library, App};
 use kobo_shelf::{
     model::{encode_url_component, SyncPhase},
     server::{
@@ -55,22 +55,6 @@ async fn deleted_on_device(app: &App) -> Vec<String> {
     ids
 }
 
-/// The statistics page's total of highlights and notes.
-async fn stats_highlights(app: &App) -> u64 {
-    let (status, page) = app.page("/stats").await;
-    assert_eq!(status, 200);
-    let after = page.split("Highlights</dt>").nth(1).expect("a highlights total");
-    let digits: String = after.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
-    digits.parse().expect("a number")
-}
-
-async fn sync_version(kit: &Testkit, app: &App, file: &Path, seconds_old: u64) {
-    kit.upload(DATABASE_KEY, file).await.unwrap();
-    kit.set_object_time(DATABASE_KEY, seconds_ago(seconds_old)).unwrap();
-    app.check_and_sync().await;
-    app.wait_for_end(SyncPhase::Completed).await;
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn deleted_and_hidden_annotations_stay_and_a_restored_backup_brings_them_back() {
     let dir = tempfile::tempdir().unwrap();
@@ -84,7 +68,7 @@ async fn deleted_and_hidden_annotations_stay_and_a_restored_backup_brings_them_b
     let mut app = App::start(&data, &s3_env(&kit));
     app.wait_for_end(SyncPhase::Completed).await;
     assert_eq!(deleted_on_device(&app).await, Vec::<String>::new());
-    let highlights_v1 = stats_highlights(&app).await;
+    let highlights_v1 = stats_figure(&app, "Highlights").await;
 
     sync_version(&kit, &app, &v2, 2_000).await;
     let mut expected = vec![deleted.clone(), hidden.clone()];
@@ -104,7 +88,7 @@ async fn deleted_and_hidden_annotations_stay_and_a_restored_backup_brings_them_b
     assert!(results.contains(&format!("#h-{deleted}")), "the deleted highlight is found:\n{results}");
     assert!(results.contains("deleted on device"));
     // v2 lost two and gained one; the statistics count the two the archive keeps.
-    assert_eq!(stats_highlights(&app).await, highlights_v1 + 1);
+    assert_eq!(stats_figure(&app, "Highlights").await, highlights_v1 + 1);
 
     app.kill();
     let app = App::start(&data, &s3_env(&kit));

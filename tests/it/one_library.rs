@@ -4,7 +4,7 @@
 //! every count (highlights and notes, those deleted on the device, markups). The real server
 //! syncs from a real S3 server.
 
-use crate::support::{client, generated_library, s3_env, App};
+use crate::support::{client, generated_library, s3_env, stats_figure, sync_version, App};
 use kobo_shelf::{
     model::{book_href, encode_url_component, SyncPhase},
     server::demo::{CURATED_ITEMS, THE_IDIOT_ID, WAR_AND_PEACE_ID},
@@ -79,10 +79,7 @@ async fn every_way_of_reading_the_library_agrees_after_the_device_deleted_things
 
     let v2 = dir.path().join("v2.sqlite");
     device_after_deletions(&v1, &v2);
-    kit.upload(DATABASE_KEY, &v2).await.unwrap();
-    kit.set_object_time(DATABASE_KEY, seconds_ago(60)).unwrap();
-    app.check_and_sync().await;
-    app.wait_for_end(SyncPhase::Completed).await;
+    sync_version(&kit, &app, &v2, 60).await;
 
     // The JSON export: nothing lost, the deletions marked.
     let exported = counts_of_rows(json(&app, "/export/library.json").await.as_array().unwrap());
@@ -145,18 +142,7 @@ async fn every_way_of_reading_the_library_agrees_after_the_device_deleted_things
     // Search finds what the device deleted, under its book; the statistics count it.
     let (_, found) = app.page("/search?q=Buonapartes").await;
     assert!(found.contains("War and Peace") && found.contains("deleted on device"), "{found}");
-    let (_, stats) = app.page("/stats").await;
     let all_highlights: u64 = exported.values().map(|counts| counts.0).sum();
-    let figure = |label: &str| -> u64 {
-        let after = stats.split(&format!("{label}</dt>")).nth(1).expect(label);
-        after
-            .chars()
-            .skip_while(|c| !c.is_ascii_digit())
-            .take_while(char::is_ascii_digit)
-            .collect::<String>()
-            .parse()
-            .unwrap()
-    };
-    assert_eq!(figure("Highlights"), all_highlights);
-    assert_eq!(figure("Items"), books.len() as u64);
+    assert_eq!(stats_figure(&app, "Highlights").await, all_highlights);
+    assert_eq!(stats_figure(&app, "Items").await, books.len() as u64);
 }

@@ -144,6 +144,23 @@ pub fn temp_files(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Uploads `file` as the bucket's database, `seconds_old` old, and syncs it to the end.
+pub async fn sync_version(kit: &Testkit, app: &App, file: &Path, seconds_old: u64) {
+    kit.upload(kobo_shelf_testkit::DATABASE_KEY, file).await.unwrap();
+    kit.set_object_time(kobo_shelf_testkit::DATABASE_KEY, kobo_shelf_testkit::seconds_ago(seconds_old)).unwrap();
+    app.check_and_sync().await;
+    app.wait_for_end(SyncPhase::Completed).await;
+}
+
+/// A total of the statistics page (`label`: "Highlights", "Items"…).
+pub async fn stats_figure(app: &App, label: &str) -> u64 {
+    let (status, page) = app.page("/stats").await;
+    assert_eq!(status, 200);
+    let after = page.split(&format!("{label}</dt>")).nth(1).unwrap_or_else(|| panic!("no {label} total"));
+    let digits: String = after.chars().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+    digits.parse().expect("a number")
+}
+
 /// The library as the app reads it through its `shelf` service (the device file at a path
 /// merged with an archive of its own), without a server.
 pub struct ShelfUnderTest {
