@@ -63,6 +63,11 @@ impl Listing {
         self.items.len()
     }
 
+    /// The entry at `position` of the summaries the listing was made from.
+    pub fn at(&self, position: usize) -> &BookSummary {
+        &self.items[position].summary
+    }
+
     /// Every entry in `sort`'s order.
     pub fn in_order(&self, sort: LibrarySort) -> impl Iterator<Item = &BookSummary> {
         let order = &self.orders[LibrarySort::ALL.iter().position(|&s| s == sort).unwrap_or(0)];

@@ -30,9 +30,8 @@ pub struct LibraryView {
     /// book's annotations come from its indexed tables, else from the file.
     ingested: bool,
     listing: Listing,
-    /// Any book id (a device copy's or a removed book's) → its entry's position in `summaries`.
+    /// Any book id (a device copy's or a removed book's) → its entry's position in `listing`.
     by_id: HashMap<String, usize>,
-    summaries: Vec<BookSummary>,
     /// Book ids (as ingested) with annotations deleted on the device.
     with_deleted: HashSet<String>,
     /// Books only the archive still knows, by id.
@@ -65,7 +64,7 @@ impl LibraryView {
         }
         removed.sort();
         let with_deleted = deleted.into_keys().collect();
-        let listing = Listing::new(summaries.clone());
+        let listing = Listing::new(summaries);
         Ok(LibraryView {
             device,
             generation,
@@ -73,7 +72,6 @@ impl LibraryView {
             ingested,
             listing,
             by_id,
-            summaries,
             with_deleted,
             removed,
             stats: OnceLock::new(),
@@ -111,7 +109,7 @@ impl LibraryView {
 
     /// The entry of any book id (any copy's ContentID, or a removed book's).
     pub fn summary(&self, id: &str) -> Option<&BookSummary> {
-        self.by_id.get(id).map(|&position| &self.summaries[position])
+        self.by_id.get(id).map(|&position| self.listing.at(position))
     }
 
     /// The entry of `id` and its cover's `ImageId`, if the device has one.
