@@ -209,6 +209,7 @@ test('the settings page shows where each value came from, without secrets', asyn
   const row = page.locator('tr', { hasText: 'KOBO_SHELF_SOURCE' });
   await expect(row).toContainText(`file://${app.dataDir}/source/KoboReader.sqlite`);
   await expect(row).toContainText('default');
+  await expect(row).toContainText('where the database comes from');
   await expect(page.locator('tr', { hasText: 'KOBO_SHELF_DATA_DIR' })).toContainText('environment');
   await expect(page.getByText('Version served')).toBeVisible();
 });

@@ -29,6 +29,8 @@ pub struct SettingRow {
     pub file_key: Option<String>,
     pub value: String,
     pub origin: SettingOrigin,
+    /// What the setting does.
+    pub doc: String,
 }
 
 /// The settings page: every setting and the state of the served database.

@@ -80,7 +80,7 @@ fn Settings(info: SettingsInfo) -> impl IntoView {
                     <tbody>
                         {info.rows.into_iter().map(|row| view! {
                             <tr>
-                                <td><code>{row.env}</code></td>
+                                <td><code>{row.env}</code><span class="setting-doc">{row.doc}</span></td>
                                 <td><code>{row.file_key.unwrap_or_else(|| "(environment only)".into())}</code></td>
                                 <td>{row.value}</td>
                                 <td>{row.origin.label()}</td>

@@ -1,15 +1,19 @@
-//! The binary's commands: `serve` (the default), `push` (upload a plugged-in Kobo), `demo-db`
-//! (write a generated library), and the operator's helpers.
+//! The binary's commands, parsed by `clap` (derive): `serve` (the default), `push` (upload a
+//! plugged-in Kobo), `demo-db` (write a generated library) and the operator's helpers. Each
+//! command is a thin call into a service; errors are `anyhow` here only, logged as one line with
+//! their causes, and every failure exits with status 2 (as a usage error does).
 
 use super::{
     archive::{self, Archive},
     demo::{self, DemoOptions},
     export::MarkdownExport,
-    http::serve,
+    http::{serve, server_function_routes},
     push::{self, Device, PushOptions},
     settings::Settings,
     sync::open_source,
 };
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
 use std::{
     io::Write,
     path::{Path, PathBuf},
@@ -20,165 +24,194 @@ use std::{
 /// How long `push` waits while another program holds a lock on the Kobo's database.
 const PUSH_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
-const USAGE: &str = "\
-kobo-shelf: a reading library for Kobo e-readers
+/// A reading library for Kobo e-readers. Settings come from Leptos.toml (or the file named by
+/// KOBO_SHELF_CONFIG) and KOBO_SHELF_* environment variables: `kobo-shelf check-config` shows them.
+#[derive(Debug, Parser)]
+#[command(name = "kobo-shelf", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
 
-Usage:
-  kobo-shelf [serve]             run the web server (settings: Leptos.toml and KOBO_SHELF_* variables)
-  kobo-shelf push [--device DIR] upload a plugged-in Kobo (found at the usual mount points, or
-                                 DIR) to the source the server syncs from (KOBO_SHELF_SOURCE and
-                                 the S3 settings): its database, then the markups and covers
-                                 not uploaded yet
-  kobo-shelf demo-db --out PATH | --device DIR [--seed N] [--books N] [--highlights N] [--old-firmware]
-                    [--without-collections]
-                                 write a generated KoboReader.sqlite with its markups and covers,
-                                 as in the bucket (--out) or as on a Kobo (--device DIR: .kobo/,
-                                 .kobo-images/); books: items in all; highlights: average per
-                                 generated book; old firmware: no Bookmark.Color, Type or
-                                 ExtraAnnotationData columns; without collections: no Shelf or
-                                 ShelfContent tables
-  kobo-shelf hash-password       read a password on stdin, print its argon2 hash for
-                                 KOBO_SHELF_PASSWORD_HASH
-  kobo-shelf check-config        print every setting that would be used and where it comes from
-                                 (secrets masked); exit 1 on a bad setting
-  kobo-shelf archive export FILE write a consistent copy of the archive (every annotation
-                                 ever synced; <data dir>/shelf.sqlite) to FILE
-  kobo-shelf archive import FILE replace the archive with FILE (stop the server first)
-";
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web server (the default when no command is given).
+    Serve,
+    /// Upload a plugged-in Kobo to the source the server syncs from (KOBO_SHELF_SOURCE and the
+    /// S3 settings): its database, then the markups and covers not uploaded yet.
+    Push {
+        /// The Kobo's folder; by default it is looked for at the usual mount points.
+        #[arg(long, value_name = "DIR")]
+        device: Option<PathBuf>,
+    },
+    /// Write a generated KoboReader.sqlite with its markups and covers.
+    DemoDb(DemoDbArgs),
+    /// Read a password on stdin and print its argon2 hash for KOBO_SHELF_PASSWORD_HASH.
+    HashPassword,
+    /// Print every setting that would be used and where it comes from (secrets masked); fail
+    /// naming the first bad one.
+    CheckConfig,
+    /// Copy the archive (every annotation ever synced; <data dir>/shelf.sqlite) out or in.
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+    /// Print the server's server-function endpoints, one `METHOD PATH` a line (for reverse-proxy
+    /// rules and the hostile-request tests).
+    Routes,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("target").required(true))]
+struct DemoDbArgs {
+    /// Write the database as in the bucket, to this file (markups and covers beside it).
+    #[arg(long, value_name = "PATH", group = "target")]
+    out: Option<PathBuf>,
+    /// Write it as on a Kobo, under this folder (.kobo/, .kobo-images/).
+    #[arg(long, value_name = "DIR", group = "target")]
+    device: Option<PathBuf>,
+    /// The generator's seed: the same seed writes the same library.
+    #[arg(long, default_value_t = DemoOptions::default().seed)]
+    seed: u64,
+    /// Items in all (the curated ones first).
+    #[arg(long, default_value_t = DemoOptions::default().books)]
+    books: usize,
+    /// Average highlights per generated book.
+    #[arg(long, default_value_t = DemoOptions::default().highlights_per_book)]
+    highlights: usize,
+    /// As firmware before ~4.39 wrote it: no Bookmark.Color, Type or ExtraAnnotationData columns.
+    #[arg(long)]
+    old_firmware: bool,
+    /// Without the collection tables Shelf and ShelfContent.
+    #[arg(long)]
+    without_collections: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum ArchiveCommand {
+    /// Write a consistent copy of the archive to FILE.
+    Export { file: PathBuf },
+    /// Replace the archive with FILE (stop the server first).
+    Import { file: PathBuf },
+}
 
 pub async fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // `--help` and `--version` print and succeed; a usage error prints and exits 2.
+        Err(err) => err.exit(),
+    };
     init_logging();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        None | Some("serve") => match Settings::from_environment() {
-            Ok(settings) => serve(settings).await,
-            Err(err) => Err(err.to_string()),
-        },
-        Some("push") => push_command(&args[1..]).await,
-        Some("demo-db") => demo_db(&args[1..]),
-        Some("hash-password") => hash_password(),
-        Some("archive") => archive_command(&args[1..]),
-        Some("check-config") => check_config(),
-        Some("help" | "--help" | "-h") => {
-            let _ = std::io::stdout().write_all(USAGE.as_bytes());
-            Ok(())
-        }
-        Some(other) => Err(format!("unknown command `{other}`\n{USAGE}")),
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve_command().await,
+        Command::Push { device } => push_command(device.as_deref()).await,
+        Command::DemoDb(args) => demo_db(args),
+        Command::HashPassword => hash_password(),
+        Command::CheckConfig => check_config(),
+        Command::Archive(command) => archive_command(command),
+        Command::Routes => routes(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            tracing::error!("{message}");
+        Err(err) => {
+            tracing::error!("{err:#}");
             ExitCode::from(2)
         }
     }
 }
 
-fn demo_db(args: &[String]) -> Result<(), String> {
-    let mut options = DemoOptions::default();
-    let mut out: Option<PathBuf> = None;
-    let mut device: Option<PathBuf> = None;
-    let mut pairs = args.iter();
-    while let Some(flag) = pairs.next() {
-        let switch = match flag.as_str() {
-            "--old-firmware" => Some(&mut options.old_firmware),
-            "--without-collections" => Some(&mut options.without_collections),
-            _ => None,
-        };
-        if let Some(switch) = switch {
-            *switch = true;
-            continue;
-        }
-        let value = pairs.next().ok_or_else(|| format!("{flag} needs a value"))?;
-        let number = || value.parse::<usize>().map_err(|_| format!("{flag} expects a whole number, got `{value}`"));
-        match flag.as_str() {
-            "--out" => out = Some(PathBuf::from(value)),
-            "--device" => device = Some(PathBuf::from(value)),
-            "--seed" => options.seed = number()? as u64,
-            "--books" => options.books = number()?,
-            "--highlights" => options.highlights_per_book = number()?,
-            _ => return Err(format!("unknown option `{flag}`\n{USAGE}")),
-        }
-    }
-    let (path, stats) = match (out, device) {
-        (Some(out), None) => (out.clone(), demo::write_library(&out, &options)),
-        (None, Some(device)) => (device.clone(), demo::write_device(&device, &options)),
-        _ => return Err(format!("give either --out or --device\n{USAGE}")),
+async fn serve_command() -> anyhow::Result<()> {
+    Ok(serve(Settings::from_environment()?).await?)
+}
+
+fn demo_db(args: DemoDbArgs) -> anyhow::Result<()> {
+    let options = DemoOptions {
+        seed: args.seed,
+        books: args.books,
+        highlights_per_book: args.highlights,
+        old_firmware: args.old_firmware,
+        without_collections: args.without_collections,
     };
-    let stats = stats.map_err(|err| err.to_string())?;
+    let (path, stats) = match (args.out, args.device) {
+        (Some(out), _) => (out.clone(), demo::write_library(&out, &options)?),
+        (None, Some(device)) => (device.clone(), demo::write_device(&device, &options)?),
+        (None, None) => unreachable!("clap requires --out or --device"),
+    };
     tracing::info!(path = %path.display(), items = stats.items, bookmarks = stats.bookmarks, "library written");
     Ok(())
 }
 
 /// `push [--device DIR]`: progress lines and the summary on stdout.
-async fn push_command(args: &[String]) -> Result<(), String> {
-    let device = match args {
-        [] => Device::find(Path::new("/")),
-        [flag, dir] if flag == "--device" => Device::at(Path::new(dir)),
-        _ => return Err(format!("usage: kobo-shelf push [--device DIR]\n{USAGE}")),
-    }
-    .map_err(|err| err.to_string())?;
-    let settings = Settings::from_environment().map_err(|err| err.to_string())?;
+async fn push_command(device: Option<&Path>) -> anyhow::Result<()> {
+    let device = match device {
+        Some(dir) => Device::at(dir)?,
+        None => Device::find(Path::new("/"))?,
+    };
+    let settings = Settings::from_environment()?;
     if settings.source_is_default {
-        return Err("no source to push to: set KOBO_SHELF_SOURCE to s3://<bucket>/<key> (with the \
-                    KOBO_SHELF_S3_* settings) or file:///<path>, as for the server"
-            .into());
+        bail!(
+            "no source to push to: set KOBO_SHELF_SOURCE to s3://<bucket>/<key> (with the \
+             KOBO_SHELF_S3_* settings) or file:///<path>, as for the server"
+        );
     }
     let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
     let options = PushOptions { busy_timeout: PUSH_BUSY_TIMEOUT, upload_timeout: settings.sync.download_timeout };
     let mut out = std::io::stdout();
-    let _ = writeln!(out, "pushing the Kobo at {} to {}", device.root().display(), settings.source);
+    writeln!(out, "pushing the Kobo at {} to {}", device.root().display(), settings.source)?;
     let report = push::push(&device, source.as_ref(), &options, &mut |step| {
         let _ = writeln!(std::io::stdout(), "{step}");
     })
-    .await
-    .map_err(|err| err.to_string())?;
-    writeln!(out, "{report}").map_err(|err| err.to_string())
+    .await?;
+    Ok(writeln!(out, "{report}")?)
 }
 
 /// Prints the settings as the server would use them: one line each, `NAME = value (origin)`.
-fn check_config() -> Result<(), String> {
-    let settings = Settings::from_environment().map_err(|err| err.to_string())?;
-    MarkdownExport::configured(&settings).map_err(|err| err.to_string())?;
+fn check_config() -> anyhow::Result<()> {
+    let settings = Settings::from_environment()?;
+    MarkdownExport::configured(&settings)?;
     let file = settings.config_file.as_ref().map_or_else(|| "none".to_string(), |path| path.display().to_string());
     let mut out = format!("settings file: {file}\n");
     for row in settings.rows() {
         out.push_str(&format!("{} = {} ({})\n", row.env, row.value, row.origin.label()));
     }
     out.push_str("the settings are valid\n");
-    std::io::stdout().write_all(out.as_bytes()).map_err(|err| err.to_string())
+    Ok(std::io::stdout().write_all(out.as_bytes())?)
 }
 
 /// `archive export FILE` and `archive import FILE`, on the data directory of the settings.
-fn archive_command(args: &[String]) -> Result<(), String> {
-    let settings = Settings::from_environment().map_err(|err| err.to_string())?;
-    match args {
-        [verb, file] if verb == "export" => {
-            let archive = Archive::open(&settings.data_dir).map_err(|err| err.to_string())?;
-            archive.export_to(Path::new(file)).map_err(|err| err.to_string())?;
-            let counts = archive.counts().map_err(|err| err.to_string())?;
-            tracing::info!(file = %file, annotations = counts.annotations, deleted_on_device = counts.deleted_on_device, "archive exported");
-            Ok(())
+fn archive_command(command: ArchiveCommand) -> anyhow::Result<()> {
+    let settings = Settings::from_environment()?;
+    match command {
+        ArchiveCommand::Export { file } => {
+            let archive = Archive::open(&settings.data_dir)?;
+            archive.export_to(&file)?;
+            let counts = archive.counts()?;
+            tracing::info!(file = %file.display(), annotations = counts.annotations, deleted_on_device = counts.deleted_on_device, "archive exported");
         }
-        [verb, file] if verb == "import" => {
-            archive::import(Path::new(file), &settings.data_dir).map_err(|err| err.to_string())?;
-            tracing::info!(file = %file, data_dir = %settings.data_dir.display(), "archive imported");
-            Ok(())
+        ArchiveCommand::Import { file } => {
+            archive::import(&file, &settings.data_dir)?;
+            tracing::info!(file = %file.display(), data_dir = %settings.data_dir.display(), "archive imported");
         }
-        _ => Err(format!("usage: kobo-shelf archive export|import FILE\n{USAGE}")),
     }
+    Ok(())
 }
 
 /// Prints the argon2 hash of the password read from stdin (one line, not echoed anywhere).
-fn hash_password() -> Result<(), String> {
+fn hash_password() -> anyhow::Result<()> {
     let mut password = String::new();
-    std::io::stdin().read_line(&mut password).map_err(|err| format!("cannot read the password: {err}"))?;
+    std::io::stdin().read_line(&mut password).context("cannot read the password")?;
     let password = password.trim_end_matches(['\r', '\n']);
     if password.is_empty() {
-        return Err("the password is empty".into());
+        bail!("the password is empty");
     }
     let hash = super::auth::hash_password(password)?;
-    writeln!(std::io::stdout(), "{hash}").map_err(|err| err.to_string())
+    Ok(writeln!(std::io::stdout(), "{hash}")?)
+}
+
+fn routes() -> anyhow::Result<()> {
+    let mut out = String::new();
+    for (method, path) in server_function_routes() {
+        out.push_str(&format!("{method} {path}\n"));
+    }
+    Ok(std::io::stdout().write_all(out.as_bytes())?)
 }
 
 /// Logs to stderr, one line per event; `RUST_LOG` adjusts the levels.

@@ -6,6 +6,7 @@ pub mod archive;
 pub mod auth;
 pub mod cli;
 pub mod covers;
+pub mod dates;
 pub mod demo;
 pub mod export;
 pub mod http;

@@ -5,7 +5,7 @@
 use super::{
     appdb::{self, AppDbError},
     archive::{Archive, ArchiveError},
-    auth::Auth,
+    auth::{Auth, AuthError},
     covers::CoverStore,
     demo::{self, DemoError, DemoOptions},
     export::MarkdownExport,
@@ -14,7 +14,7 @@ use super::{
     search::SearchIndex,
     settings::{Settings, SettingsError, SourceLocation},
     shelf::Shelf,
-    sync::{open_source, remove_leftover_temp_files, SyncService},
+    sync::{open_source, remove_leftover_temp_files, OpenSourceError, SyncService},
 };
 use std::sync::Arc;
 
@@ -31,14 +31,14 @@ pub enum StartError {
     },
     #[error("the demo library cannot be written: {0}")]
     Demo(#[from] DemoError),
-    #[error("{0}")]
-    Source(String),
+    #[error("invalid setting KOBO_SHELF_SOURCE: {0}")]
+    Source(#[from] OpenSourceError),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error(transparent)]
     AppDb(#[from] AppDbError),
-    #[error("{0}")]
-    Login(String),
+    #[error("the login cannot start: {0}")]
+    Login(#[from] AuthError),
 }
 
 pub struct Services {
@@ -62,8 +62,7 @@ impl Services {
         let markdown = Arc::new(MarkdownExport::configured(&settings)?);
         prepare_data_dir(&settings)?;
         let library = Arc::new(LibraryStore::new(settings.database_path()));
-        let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)
-            .map_err(StartError::Source)?;
+        let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
         let archive = Arc::new(Archive::open(&settings.data_dir)?);
         let shelf = Arc::new(Shelf::new(library.clone(), archive, SearchIndex::new(&settings.data_dir)));
         let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
@@ -71,9 +70,7 @@ impl Services {
         let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
             .with_before_complete(Arc::new(ingest_into(shelf.clone())));
         let auth = match &settings.login {
-            Some(login) => {
-                Some(Arc::new(Auth::new(login, appdb::open(&settings.data_dir)?).map_err(StartError::Login)?))
-            }
+            Some(login) => Some(Arc::new(Auth::new(login, appdb::open(&settings.data_dir)?)?)),
             None => None,
         };
         catch_up_archive(&library, &shelf);

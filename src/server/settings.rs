@@ -3,6 +3,7 @@
 //! the setting. Secrets come only from the environment and never appear in `Debug` output.
 
 use crate::model::{BadgeSettings, SettingOrigin, SettingRow};
+pub use secrecy::ExposeSecret;
 use std::{
     collections::HashMap,
     fmt,
@@ -13,69 +14,135 @@ use std::{
 /// File name of the local copy inside the data directory.
 pub const DATABASE_FILE_NAME: &str = "KoboReader.sqlite";
 
-/// One setting: its environment variable and, unless it is a secret, its key in `Leptos.toml`.
-struct Key {
-    env: &'static str,
-    file: Option<&'static str>,
+/// One setting, declared once in [`SETTINGS`]: where it is read, its default, what it does
+/// and how `check-config` and the settings page show the value in use.
+pub struct Key {
+    pub env: &'static str,
+    /// Its key in `Leptos.toml`; `None` for a secret, read only from the environment.
+    pub file: Option<&'static str>,
+    fallback: Fallback,
+    /// One line on what it does, for the settings page and `check-config`.
+    pub doc: &'static str,
+    /// The value in use as shown: secrets masked, "not used" where another setting turns it off.
+    show: fn(&Settings) -> String,
 }
 
-const fn key(env: &'static str, file: &'static str) -> Key {
-    Key { env, file: Some(file) }
+/// What a setting is when neither the file nor the environment sets it.
+enum Fallback {
+    /// This value, parsed like a given one.
+    Value(&'static str),
+    /// Worked out from other settings, as described.
+    Derived(&'static str),
+    /// Nothing: the feature it configures is off.
+    Unset,
 }
 
-/// A secret: read only from the environment.
-const fn secret(env: &'static str) -> Key {
-    Key { env, file: None }
+impl Key {
+    /// The default as the docs state it.
+    pub fn default_text(&self) -> &'static str {
+        match self.fallback {
+            Fallback::Value(text) | Fallback::Derived(text) => text,
+            Fallback::Unset => "not set",
+        }
+    }
 }
 
-const DATA_DIR: Key = key("KOBO_SHELF_DATA_DIR", "data_dir");
-const SOURCE: Key = key("KOBO_SHELF_SOURCE", "source");
-const S3_ENDPOINT: Key = key("KOBO_SHELF_S3_ENDPOINT", "s3.endpoint");
-const S3_REGION: Key = key("KOBO_SHELF_S3_REGION", "s3.region");
-const S3_PATH_STYLE: Key = key("KOBO_SHELF_S3_PATH_STYLE", "s3.path_style");
-const S3_ACCESS_KEY_ID: Key = secret("KOBO_SHELF_S3_ACCESS_KEY_ID");
-const S3_SECRET_ACCESS_KEY: Key = secret("KOBO_SHELF_S3_SECRET_ACCESS_KEY");
-const CHECK_INTERVAL: Key = key("KOBO_SHELF_CHECK_INTERVAL_SECS", "sync.check_interval_secs");
-const STALL_TIMEOUT: Key = key("KOBO_SHELF_STALL_TIMEOUT_SECS", "sync.stall_timeout_secs");
-const DOWNLOAD_TIMEOUT: Key = key("KOBO_SHELF_DOWNLOAD_TIMEOUT_SECS", "sync.download_timeout_secs");
-const BADGE_POLL: Key = key("KOBO_SHELF_BADGE_POLL_INTERVAL_MS", "badge.poll_interval_ms");
-const BADGE_ATTEMPTS: Key = key("KOBO_SHELF_BADGE_MAX_ATTEMPTS", "badge.max_attempts");
-const USERNAME: Key = key("KOBO_SHELF_USERNAME", "login.username");
-const PASSWORD_HASH: Key = key("KOBO_SHELF_PASSWORD_HASH", "login.password_hash");
-const SESSION_SECRET: Key = secret("KOBO_SHELF_SESSION_SECRET");
-const SESSION_DAYS: Key = key("KOBO_SHELF_SESSION_DAYS", "login.session_days");
-const SECURE_COOKIE: Key = key("KOBO_SHELF_SECURE_COOKIE", "login.secure_cookie");
-const BEHIND_PROXY: Key = key("KOBO_SHELF_BEHIND_PROXY", "login.behind_proxy");
-const PUBLIC_URL: Key = key("KOBO_SHELF_PUBLIC_URL", "public_url");
-const EXPORT_TEMPLATE: Key = key("KOBO_SHELF_EXPORT_TEMPLATE", "export.template");
-const API_TOKEN: Key = secret("KOBO_SHELF_API_TOKEN");
+/// Declares each setting once: a constant the parsing code names, and its row in [`SETTINGS`].
+macro_rules! settings {
+    ($($name:ident = $env:literal, $file:expr, $fallback:expr, $doc:literal, $show:expr;)+) => {
+        $(const $name: Key = Key { env: $env, file: $file, fallback: $fallback, doc: $doc, show: $show };)+
+        /// Every setting, in the order they are shown.
+        pub const SETTINGS: &[&Key] = &[$(&$name),+];
+    };
+}
+
+use Fallback::{Derived, Unset, Value};
+
+settings! {
+    DATA_DIR = "KOBO_SHELF_DATA_DIR", Some("data_dir"), Value("./data"),
+        "folder of the local copy (<data dir>/KoboReader.sqlite) and the archive",
+        |s| s.data_dir.display().to_string();
+    SOURCE = "KOBO_SHELF_SOURCE", Some("source"),
+        Derived("file://<data dir>/source/KoboReader.sqlite, where the demo library is written"),
+        "where the database comes from: s3://<bucket>/<key> or file:///<path>",
+        |s| s.source.to_string();
+    S3_ENDPOINT = "KOBO_SHELF_S3_ENDPOINT", Some("s3.endpoint"), Derived("https://s3.<region>.amazonaws.com"),
+        "endpoint URL of the S3 service",
+        |s| s3_value(s, |s3| s3.endpoint.clone());
+    S3_REGION = "KOBO_SHELF_S3_REGION", Some("s3.region"), Value("us-east-1"),
+        "region name used to sign requests",
+        |s| s3_value(s, |s3| s3.region.clone());
+    S3_PATH_STYLE = "KOBO_SHELF_S3_PATH_STYLE", Some("s3.path_style"), Derived("true with a custom endpoint"),
+        "path-style addressing (https://host/bucket/key)",
+        |s| s3_value(s, |s3| s3.path_style.to_string());
+    S3_ACCESS_KEY_ID = "KOBO_SHELF_S3_ACCESS_KEY_ID", None, Unset,
+        "the S3 access key id (environment only)",
+        |s| s3_value(s, |s3| mask_key_id(s3.access_key_id.expose_secret()));
+    S3_SECRET_ACCESS_KEY = "KOBO_SHELF_S3_SECRET_ACCESS_KEY", None, Unset,
+        "the S3 secret access key (environment only)",
+        |s| s3_value(s, |_| HIDDEN.into());
+    CHECK_INTERVAL = "KOBO_SHELF_CHECK_INTERVAL_SECS", Some("sync.check_interval_secs"), Value("10"),
+        "after a check found the copy current, checks within this many seconds do not ask the bucket",
+        |s| s.sync.check_interval.as_secs().to_string();
+    STALL_TIMEOUT = "KOBO_SHELF_STALL_TIMEOUT_SECS", Some("sync.stall_timeout_secs"), Value("30"),
+        "a download that receives no byte for this many seconds fails",
+        |s| s.sync.stall_timeout.as_secs().to_string();
+    DOWNLOAD_TIMEOUT = "KOBO_SHELF_DOWNLOAD_TIMEOUT_SECS", Some("sync.download_timeout_secs"), Value("3600"),
+        "a download that takes longer than this many seconds in all fails",
+        |s| s.sync.download_timeout.as_secs().to_string();
+    BADGE_POLL = "KOBO_SHELF_BADGE_POLL_INTERVAL_MS", Some("badge.poll_interval_ms"), Value("1000"),
+        "how often the header badge polls the sync status, in milliseconds",
+        |s| s.badge.poll_interval_ms.to_string();
+    BADGE_ATTEMPTS = "KOBO_SHELF_BADGE_MAX_ATTEMPTS", Some("badge.max_attempts"), Value("120"),
+        "how many polls before the badge says the sync timed out",
+        |s| s.badge.max_attempts.to_string();
+    USERNAME = "KOBO_SHELF_USERNAME", Some("login.username"), Unset,
+        "turns the single-user login on",
+        |s| s.login.as_ref().map_or_else(|| "(not set: login is off)".into(), |login| login.username.clone());
+    PASSWORD_HASH = "KOBO_SHELF_PASSWORD_HASH", Some("login.password_hash"), Unset,
+        "argon2 hash of the password (`kobo-shelf hash-password`)",
+        |s| login_value(s, |_| HIDDEN.into());
+    SESSION_SECRET = "KOBO_SHELF_SESSION_SECRET", None, Unset,
+        "signs session cookies, 32+ characters (environment only)",
+        |s| login_value(s, |_| HIDDEN.into());
+    SESSION_DAYS = "KOBO_SHELF_SESSION_DAYS", Some("login.session_days"), Value("7"),
+        "how many days a login lasts",
+        |s| login_value(s, |login| (login.session_length.as_secs() / 86_400).to_string());
+    SECURE_COOKIE = "KOBO_SHELF_SECURE_COOKIE", Some("login.secure_cookie"), Value("false"),
+        "mark the session cookie Secure (the site is served over HTTPS)",
+        |s| login_value(s, |login| login.secure_cookie.to_string());
+    BEHIND_PROXY = "KOBO_SHELF_BEHIND_PROXY", Some("login.behind_proxy"), Value("false"),
+        "count login attempts per X-Forwarded-For client (behind a reverse proxy)",
+        |s| login_value(s, |login| login.behind_proxy.to_string());
+    PUBLIC_URL = "KOBO_SHELF_PUBLIC_URL", Some("public_url"), Derived("the request's Host is the site"),
+        "the site's origin as browsers see it; requests that change state must come from it",
+        |s| s.public_origin.clone().unwrap_or_else(|| "(not set: the request's Host is the site)".into());
+    EXPORT_TEMPLATE = "KOBO_SHELF_EXPORT_TEMPLATE", Some("export.template"), Derived("the built-in layout"),
+        "a Jinja2 template for the Markdown export",
+        |s| s.export_template.as_ref().map_or_else(|| "(not set: the built-in layout)".into(), |path| path.display().to_string());
+    API_TOKEN = "KOBO_SHELF_API_TOKEN", None, Unset,
+        "opens the read API (/api/v1/) as a bearer token, 32+ characters (environment only)",
+        |s| login_value(s, |login| match login.api_token {
+            Some(_) => HIDDEN.into(),
+            None => "(not set: only a login opens the API)".into(),
+        });
+}
+
+/// How a secret that is set is shown.
+const HIDDEN: &str = "set (hidden)";
+
+/// A setting of the S3 source, or why it is not used.
+fn s3_value(settings: &Settings, show: impl Fn(&S3Settings) -> String) -> String {
+    settings.s3.as_ref().map_or_else(|| "(not used: the source is not S3)".into(), show)
+}
+
+/// A setting of the login, or why it is not used.
+fn login_value(settings: &Settings, show: impl Fn(&LoginSettings) -> String) -> String {
+    settings.login.as_ref().map_or_else(|| "(not used: login is off)".into(), show)
+}
 
 /// A session secret or API token shorter than this is refused.
 const MIN_SESSION_SECRET: usize = 32;
-
-const ALL_KEYS: [&Key; 21] = [
-    &DATA_DIR,
-    &SOURCE,
-    &S3_ENDPOINT,
-    &S3_REGION,
-    &S3_PATH_STYLE,
-    &S3_ACCESS_KEY_ID,
-    &S3_SECRET_ACCESS_KEY,
-    &CHECK_INTERVAL,
-    &STALL_TIMEOUT,
-    &DOWNLOAD_TIMEOUT,
-    &BADGE_POLL,
-    &BADGE_ATTEMPTS,
-    &USERNAME,
-    &PASSWORD_HASH,
-    &SESSION_SECRET,
-    &SESSION_DAYS,
-    &SECURE_COOKIE,
-    &BEHIND_PROXY,
-    &PUBLIC_URL,
-    &EXPORT_TEMPLATE,
-    &API_TOKEN,
-];
 
 /// A setting that is missing or wrong; its `Display` is the one line the server stops with.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
@@ -97,7 +164,7 @@ impl SettingsError {
     /// A problem with the setting whose environment variable is `env`, found outside this
     /// module (e.g. a template that does not compile).
     pub fn named(env: &str, problem: impl Into<String>) -> SettingsError {
-        match ALL_KEYS.iter().find(|key| key.env == env) {
+        match SETTINGS.iter().find(|key| key.env == env) {
             Some(key) => SettingsError::new(key, problem),
             None => SettingsError { setting: env.to_string(), problem: problem.into() },
         }
@@ -108,25 +175,9 @@ impl SettingsError {
     }
 }
 
-/// A value that must never be logged or shown.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(text: impl Into<String>) -> Secret {
-        Secret(text.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(****)")
-    }
-}
+/// A value that must never be logged or shown: its `Debug` prints `[REDACTED]`, and its memory
+/// is zeroed when dropped. `expose_secret()` (trait `ExposeSecret`) is the one way to read it.
+pub type Secret = secrecy::SecretString;
 
 /// Where the database comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -149,7 +200,7 @@ impl fmt::Display for SourceLocation {
 }
 
 /// How to reach an S3-compatible service.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct S3Settings {
     pub endpoint: String,
     pub region: String,
@@ -170,7 +221,7 @@ pub struct SyncSettings {
 }
 
 /// Single-user login; absent when no username is set (login off).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct LoginSettings {
     pub username: String,
     /// argon2 PHC string (`kobo-shelf hash-password` makes one).
@@ -186,7 +237,7 @@ pub struct LoginSettings {
     pub api_token: Option<Secret>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Settings {
     pub config_file: Option<PathBuf>,
     pub data_dir: PathBuf,
@@ -228,7 +279,7 @@ impl Settings {
             None => toml::Table::new(),
         };
         let raw = RawSettings::collect(&table, &env)?;
-        let data_dir = PathBuf::from(raw.text(&DATA_DIR).unwrap_or("./data"));
+        let data_dir = PathBuf::from(raw.value(&DATA_DIR).unwrap_or_default());
         let (source, source_is_default) = match raw.text(&SOURCE) {
             Some(text) => (parse_source(text)?, false),
             None => (SourceLocation::File(default_source_path(&data_dir)), true),
@@ -238,13 +289,13 @@ impl Settings {
             SourceLocation::File(_) => None,
         };
         let sync = SyncSettings {
-            check_interval: Duration::from_secs(raw.number(&CHECK_INTERVAL, 10, 0..=86_400)?),
-            stall_timeout: Duration::from_secs(raw.number(&STALL_TIMEOUT, 30, 1..=3_600)?),
-            download_timeout: Duration::from_secs(raw.number(&DOWNLOAD_TIMEOUT, 3_600, 1..=86_400)?),
+            check_interval: Duration::from_secs(raw.number(&CHECK_INTERVAL, 0..=86_400)?),
+            stall_timeout: Duration::from_secs(raw.number(&STALL_TIMEOUT, 1..=3_600)?),
+            download_timeout: Duration::from_secs(raw.number(&DOWNLOAD_TIMEOUT, 1..=86_400)?),
         };
         let badge = BadgeSettings {
-            poll_interval_ms: raw.number(&BADGE_POLL, 1_000, 50..=60_000)? as u32,
-            max_attempts: raw.number(&BADGE_ATTEMPTS, 120, 1..=10_000)? as u32,
+            poll_interval_ms: raw.number(&BADGE_POLL, 50..=60_000)? as u32,
+            max_attempts: raw.number(&BADGE_ATTEMPTS, 1..=10_000)? as u32,
         };
         Ok(Settings {
             config_file: file.map(|(path, _)| path.to_path_buf()),
@@ -268,57 +319,16 @@ impl Settings {
 
     /// What the settings page shows, secrets masked.
     pub fn rows(&self) -> Vec<SettingRow> {
-        ALL_KEYS
+        SETTINGS
             .iter()
             .map(|key| SettingRow {
                 env: key.env.to_string(),
                 file_key: key.file.map(str::to_string),
-                value: self.display_value(key),
+                value: (key.show)(self),
+                doc: key.doc.to_string(),
                 origin: self.origins.get(key.env).copied().unwrap_or(SettingOrigin::Default),
             })
             .collect()
-    }
-
-    fn display_value(&self, key: &Key) -> String {
-        let s3 = self.s3.as_ref();
-        let not_used = || "(not used: the source is not S3)".to_string();
-        match key.env {
-            "KOBO_SHELF_DATA_DIR" => self.data_dir.display().to_string(),
-            "KOBO_SHELF_SOURCE" => self.source.to_string(),
-            "KOBO_SHELF_S3_ENDPOINT" => s3.map_or_else(not_used, |s3| s3.endpoint.clone()),
-            "KOBO_SHELF_S3_REGION" => s3.map_or_else(not_used, |s3| s3.region.clone()),
-            "KOBO_SHELF_S3_PATH_STYLE" => s3.map_or_else(not_used, |s3| s3.path_style.to_string()),
-            "KOBO_SHELF_S3_ACCESS_KEY_ID" => s3.map_or_else(not_used, |s3| mask_key_id(s3.access_key_id.expose())),
-            "KOBO_SHELF_S3_SECRET_ACCESS_KEY" => s3.map_or_else(not_used, |_| "set (hidden)".to_string()),
-            "KOBO_SHELF_CHECK_INTERVAL_SECS" => self.sync.check_interval.as_secs().to_string(),
-            "KOBO_SHELF_STALL_TIMEOUT_SECS" => self.sync.stall_timeout.as_secs().to_string(),
-            "KOBO_SHELF_DOWNLOAD_TIMEOUT_SECS" => self.sync.download_timeout.as_secs().to_string(),
-            "KOBO_SHELF_BADGE_POLL_INTERVAL_MS" => self.badge.poll_interval_ms.to_string(),
-            "KOBO_SHELF_BADGE_MAX_ATTEMPTS" => self.badge.max_attempts.to_string(),
-            "KOBO_SHELF_USERNAME" => {
-                self.login.as_ref().map_or_else(|| "(not set: login is off)".into(), |l| l.username.clone())
-            }
-            "KOBO_SHELF_PASSWORD_HASH" | "KOBO_SHELF_SESSION_SECRET" => {
-                self.login.as_ref().map_or_else(login_off, |_| "set (hidden)".into())
-            }
-            "KOBO_SHELF_SESSION_DAYS" => {
-                self.login.as_ref().map_or_else(login_off, |l| (l.session_length.as_secs() / 86_400).to_string())
-            }
-            "KOBO_SHELF_SECURE_COOKIE" => self.login.as_ref().map_or_else(login_off, |l| l.secure_cookie.to_string()),
-            "KOBO_SHELF_BEHIND_PROXY" => self.login.as_ref().map_or_else(login_off, |l| l.behind_proxy.to_string()),
-            "KOBO_SHELF_PUBLIC_URL" => {
-                self.public_origin.clone().unwrap_or_else(|| "(not set: the request's Host is the site)".into())
-            }
-            "KOBO_SHELF_EXPORT_TEMPLATE" => self
-                .export_template
-                .as_ref()
-                .map_or_else(|| "(not set: the built-in layout)".into(), |path| path.display().to_string()),
-            "KOBO_SHELF_API_TOKEN" => self.login.as_ref().map_or_else(login_off, |login| match login.api_token {
-                Some(_) => "set (hidden)".into(),
-                None => "(not set: only a login opens the API)".into(),
-            }),
-            _ => String::new(),
-        }
     }
 }
 
@@ -337,10 +347,6 @@ fn parse_public_url(text: &str) -> Result<String, SettingsError> {
         return Err(problem());
     }
     Ok(url.origin().ascii_serialization())
-}
-
-fn login_off() -> String {
-    "(not used: login is off)".to_string()
 }
 
 /// Whether a setting holds an argon2 hash (PHC string) passwords can be checked against.
@@ -363,7 +369,7 @@ fn parse_file(path: &Path, text: &str) -> Result<toml::Table, SettingsError> {
     let table: toml::Table =
         text.parse().map_err(|err: toml::de::Error| SettingsError::file(path, err.message().to_string()))?;
     for name in dotted_keys(&table, "") {
-        if !ALL_KEYS.iter().any(|key| key.file == Some(name.as_str())) {
+        if !SETTINGS.iter().any(|key| key.file == Some(name.as_str())) {
             let looks_secret = name.contains("secret") || name.contains("access_key");
             let problem = if looks_secret {
                 format!("`{name}` is not allowed: secrets are read only from the environment")
@@ -421,7 +427,7 @@ struct RawSettings {
 impl RawSettings {
     fn collect(table: &toml::Table, env: &impl Fn(&str) -> Option<String>) -> Result<RawSettings, SettingsError> {
         let mut values = HashMap::new();
-        for key in ALL_KEYS {
+        for key in SETTINGS {
             let from_env = env(key.env).filter(|value| !value.trim().is_empty());
             let found = match from_env {
                 Some(value) => Some((value.trim().to_string(), SettingOrigin::Environment)),
@@ -446,8 +452,17 @@ impl RawSettings {
         self.text(key).ok_or_else(|| SettingsError::new(key, format!("is required {why}")))
     }
 
-    fn number(&self, key: &Key, default: u64, range: std::ops::RangeInclusive<u64>) -> Result<u64, SettingsError> {
-        let Some(text) = self.text(key) else { return Ok(default) };
+    /// The value given, else the setting's default value.
+    fn value(&self, key: &Key) -> Option<&str> {
+        match key.fallback {
+            Fallback::Value(default) => Some(self.text(key).unwrap_or(default)),
+            Fallback::Derived(_) | Fallback::Unset => self.text(key),
+        }
+    }
+
+    /// A whole number in `range` (a number setting always has a default value).
+    fn number(&self, key: &Key, range: std::ops::RangeInclusive<u64>) -> Result<u64, SettingsError> {
+        let text = self.value(key).unwrap_or_default();
         match text.parse::<u64>() {
             Ok(value) if range.contains(&value) => Ok(value),
             _ => Err(SettingsError::new(
@@ -457,11 +472,12 @@ impl RawSettings {
         }
     }
 
-    fn boolean(&self, key: &Key, default: bool) -> Result<bool, SettingsError> {
-        match self.text(key).map(str::to_ascii_lowercase).as_deref() {
-            None => Ok(default),
-            Some("true" | "1" | "yes") => Ok(true),
-            Some("false" | "0" | "no") => Ok(false),
+    /// True or false; `None` when not given and its default is derived.
+    fn boolean(&self, key: &Key) -> Result<Option<bool>, SettingsError> {
+        match self.value(key).map(str::to_ascii_lowercase).as_deref() {
+            None => Ok(None),
+            Some("true" | "1" | "yes") => Ok(Some(true)),
+            Some("false" | "0" | "no") => Ok(Some(false)),
             Some(other) => Err(SettingsError::new(key, format!("expected true or false, got `{other}`"))),
         }
     }
@@ -482,11 +498,11 @@ impl RawSettings {
         Ok(Some(LoginSettings {
             username: username.to_string(),
             password_hash: password_hash.to_string(),
-            session_secret: Secret(session_secret.to_string()),
-            session_length: Duration::from_secs(self.number(&SESSION_DAYS, 7, 1..=365)? * 86_400),
-            secure_cookie: self.boolean(&SECURE_COOKIE, false)?,
-            behind_proxy: self.boolean(&BEHIND_PROXY, false)?,
-            api_token: self.long_secret(&API_TOKEN)?.map(|token| Secret(token.to_string())),
+            session_secret: Secret::from(session_secret),
+            session_length: Duration::from_secs(self.number(&SESSION_DAYS, 1..=365)? * 86_400),
+            secure_cookie: self.boolean(&SECURE_COOKIE)?.unwrap_or_default(),
+            behind_proxy: self.boolean(&BEHIND_PROXY)?.unwrap_or_default(),
+            api_token: self.long_secret(&API_TOKEN)?.map(Secret::from),
         }))
     }
 
@@ -502,7 +518,7 @@ impl RawSettings {
     }
 
     fn s3(&self) -> Result<S3Settings, SettingsError> {
-        let region = self.text(&S3_REGION).unwrap_or("us-east-1").to_string();
+        let region = self.value(&S3_REGION).unwrap_or_default().to_string();
         let endpoint = match self.text(&S3_ENDPOINT) {
             Some(endpoint) => validate_endpoint(endpoint)?,
             None => format!("https://s3.{region}.amazonaws.com"),
@@ -512,9 +528,9 @@ impl RawSettings {
         Ok(S3Settings {
             endpoint,
             region,
-            path_style: self.boolean(&S3_PATH_STYLE, custom_endpoint)?,
-            access_key_id: Secret(self.required(&S3_ACCESS_KEY_ID, why)?.to_string()),
-            secret_access_key: Secret(self.required(&S3_SECRET_ACCESS_KEY, why)?.to_string()),
+            path_style: self.boolean(&S3_PATH_STYLE)?.unwrap_or(custom_endpoint),
+            access_key_id: Secret::from(self.required(&S3_ACCESS_KEY_ID, why)?),
+            secret_access_key: Secret::from(self.required(&S3_SECRET_ACCESS_KEY, why)?),
         })
     }
 }
@@ -653,7 +669,7 @@ mod tests {
 
     #[test]
     fn login_is_off_without_a_username_and_complete_with_one() {
-        assert_eq!(load("", &[]).unwrap().login, None);
+        assert!(load("", &[]).unwrap().login.is_none());
         // An argon2id hash of "pw" (`kobo-shelf hash-password`): settings need not import auth.
         let hash = "$argon2id$v=19$m=19456,t=2,p=1$g7HTNM6uXIul3yYG342fGA$mrmUNUdkjWPsS/BkdHHfROu/UU32F/yaEUd/IrLPrzw";
         let secret = "s".repeat(40);
@@ -668,11 +684,14 @@ mod tests {
         assert!(!login.secure_cookie);
         let rows = format!("{:?}", load("", &full).unwrap().rows());
         assert!(!rows.contains(&secret) && !rows.contains(hash), "{rows}");
-        assert_eq!(login.api_token, None);
+        assert!(login.api_token.is_none());
         let token = "t".repeat(32);
         let with_token = [&full[..], &[("KOBO_SHELF_API_TOKEN", token.as_str())]].concat();
         let settings = load("", &with_token).unwrap();
-        assert_eq!(settings.login.as_ref().unwrap().api_token.as_ref().map(Secret::expose), Some(token.as_str()));
+        assert_eq!(
+            settings.login.as_ref().unwrap().api_token.as_ref().map(ExposeSecret::expose_secret),
+            Some(token.as_str())
+        );
         let shown = format!("{settings:?} {:?}", settings.rows());
         assert!(!shown.contains(&token) && shown.contains("KOBO_SHELF_API_TOKEN"), "{shown}");
         let short = [&full[..], &[("KOBO_SHELF_API_TOKEN", "short")]].concat();
@@ -689,6 +708,21 @@ mod tests {
             let err = load("", env).unwrap_err();
             assert!(err.setting.starts_with(setting), "{err}");
         }
+    }
+
+    #[test]
+    fn every_setting_is_documented_where_operators_look() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+        let file = std::fs::read_to_string(root.join("Leptos.toml")).unwrap();
+        for key in SETTINGS {
+            assert!(readme.contains(&format!("`{}`", key.env)), "README's settings table lacks {}", key.env);
+            assert!(file.contains(key.env), "Leptos.toml does not name {}", key.env);
+            assert!(!key.doc.is_empty() && !key.default_text().is_empty(), "{}", key.env);
+        }
+        let rows = load("", &[]).unwrap().rows();
+        assert_eq!(rows.len(), SETTINGS.len());
+        assert!(rows.iter().all(|row| !row.value.is_empty() && !row.doc.is_empty()), "{rows:?}");
     }
 
     #[test]

@@ -127,10 +127,11 @@ fn a_template_that_cannot_be_used_names_its_line() {
     for (name, source, expected) in cases {
         let path = dir.path().join(name);
         std::fs::write(&path, source).unwrap();
-        let problem = MarkdownExport::from_template(&path).err().unwrap_or_else(|| panic!("{name} was accepted"));
+        let problem =
+            MarkdownExport::from_template(&path).err().unwrap_or_else(|| panic!("{name} was accepted")).to_string();
         assert!(problem.starts_with(&path.display().to_string()), "{problem}");
         assert!(problem.contains(expected), "{name}: {problem}");
     }
-    let missing = MarkdownExport::from_template(&dir.path().join("missing.md")).err().unwrap();
+    let missing = MarkdownExport::from_template(&dir.path().join("missing.md")).err().unwrap().to_string();
     assert!(missing.starts_with("cannot read the template"), "{missing}");
 }

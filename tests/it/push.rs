@@ -39,8 +39,8 @@ fn s3_settings(endpoint: &str, secret: &str) -> S3Settings {
         endpoint: endpoint.to_string(),
         region: "us-east-1".into(),
         path_style: true,
-        access_key_id: Secret::new(ACCESS_KEY),
-        secret_access_key: Secret::new(secret),
+        access_key_id: Secret::from(ACCESS_KEY),
+        secret_access_key: Secret::from(secret),
     }
 }
 

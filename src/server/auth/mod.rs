@@ -9,7 +9,10 @@ mod sessions;
 
 pub use session::cookie_value;
 
-use super::settings::LoginSettings;
+use super::{
+    dates::unix_seconds,
+    settings::{ExposeSecret, LoginSettings},
+};
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
@@ -20,11 +23,20 @@ use session::SessionKey;
 use sessions::SessionStore;
 use std::{
     net::IpAddr,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant, SystemTime},
 };
 use subtle::ConstantTimeEq;
 
 pub use session::COOKIE_NAME;
+
+/// Why a login could not be opened, ended or set up.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("the session store cannot be read or written: {0}")]
+    Sessions(#[from] rusqlite::Error),
+    #[error("the password cannot be hashed: {0}")]
+    Hash(argon2::password_hash::Error),
+}
 
 /// Login attempts allowed per client and minute.
 const ATTEMPTS_PER_MINUTE: usize = 5;
@@ -52,8 +64,8 @@ pub struct Auth {
 
 impl Auth {
     /// Login with `settings`, its sessions kept in the app database `conn`.
-    pub fn new(settings: &LoginSettings, conn: rusqlite::Connection) -> Result<Auth, String> {
-        let key = SessionKey::new(settings.session_secret.expose());
+    pub fn new(settings: &LoginSettings, conn: rusqlite::Connection) -> Result<Auth, AuthError> {
+        let key = SessionKey::new(settings.session_secret.expose_secret());
         let sessions = SessionStore::open(conn, &password_tag(settings), unix_now())?;
         Ok(Auth {
             username: settings.username.clone(),
@@ -64,7 +76,7 @@ impl Auth {
             secure_cookie: settings.secure_cookie,
             behind_proxy: settings.behind_proxy,
             limiter: LoginRateLimit::new(ATTEMPTS_PER_MINUTE, Duration::from_secs(60)),
-            api_token_digest: settings.api_token.as_ref().map(|token| digest(token.expose())),
+            api_token_digest: settings.api_token.as_ref().map(|token| digest(token.expose_secret())),
         })
     }
 
@@ -120,7 +132,7 @@ impl Auth {
     }
 
     /// Opens a session; the `Set-Cookie` value that carries it. Blocking (one database write).
-    pub fn sign_in(&self) -> Result<String, String> {
+    pub fn sign_in(&self) -> Result<String, AuthError> {
         let expires = SystemTime::now() + self.session_length;
         let id = self.sessions.open_session(&self.username, unix_seconds(expires))?;
         let value = self.key.issue(&self.username, &id, expires);
@@ -128,7 +140,7 @@ impl Auth {
     }
 
     /// Ends `session` on the server; the `Set-Cookie` value that clears the cookie. Blocking.
-    pub fn sign_out(&self, session: &SignedIn) -> Result<String, String> {
+    pub fn sign_out(&self, session: &SignedIn) -> Result<String, AuthError> {
         self.sessions.end(&session.session_id)?;
         Ok(self.expired_cookie())
     }
@@ -147,7 +159,7 @@ impl Auth {
 /// Names the configured password without revealing it: sessions opened with another password
 /// hash end when the store opens.
 fn password_tag(settings: &LoginSettings) -> String {
-    let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(settings.session_secret.expose().as_bytes())
+    let mut mac = <hmac::Hmac<sha2::Sha256>>::new_from_slice(settings.session_secret.expose_secret().as_bytes())
         .expect("HMAC takes a key of any length");
     mac.update(settings.password_hash.as_bytes());
     mac.finalize().into_bytes().iter().take(16).map(|byte| format!("{byte:02x}")).collect()
@@ -158,21 +170,14 @@ fn digest(text: &str) -> [u8; 32] {
     sha2::Sha256::digest(text.as_bytes()).into()
 }
 
-fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
-}
-
 fn unix_now() -> u64 {
     unix_seconds(SystemTime::now())
 }
 
 /// An argon2id hash (PHC string) of a password, for `KOBO_SHELF_PASSWORD_HASH`.
-pub fn hash_password(password: &str) -> Result<String, String> {
+pub fn hash_password(password: &str) -> Result<String, AuthError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|hash| hash.to_string())
-        .map_err(|err| err.to_string())
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|hash| hash.to_string()).map_err(AuthError::Hash)
 }
 
 #[cfg(test)]
@@ -184,11 +189,11 @@ mod tests {
         LoginSettings {
             username: "reader".into(),
             password_hash: hash_password("correct horse").unwrap(),
-            session_secret: Secret::new("0123456789abcdef0123456789abcdef"),
+            session_secret: Secret::from("0123456789abcdef0123456789abcdef"),
             session_length: Duration::from_secs(3600),
             secure_cookie: true,
             behind_proxy: true,
-            api_token: Some(Secret::new("an-api-token-for-scripts-0123456789")),
+            api_token: Some(Secret::from("an-api-token-for-scripts-0123456789")),
         }
     }
 

@@ -27,7 +27,7 @@ impl SessionKey {
 
     /// A cookie value for session `id` of `username`, valid until `expires`.
     pub fn issue(&self, username: &str, id: &str, expires: SystemTime) -> String {
-        let expiry = expires.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+        let expiry = crate::server::dates::unix_seconds(expires);
         let payload = URL_SAFE_NO_PAD.encode(format!("{expiry}|{id}|{username}"));
         let mut mac = self.mac();
         mac.update(payload.as_bytes());

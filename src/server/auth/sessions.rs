@@ -3,13 +3,12 @@
 //! it on the server: a copied cookie is worthless afterwards. A session opened with another
 //! password hash, or expired, is dropped when the store opens.
 
+use super::AuthError;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use parking_lot::{Mutex, RwLock};
 use rusqlite::{params, Connection};
-use std::{
-    collections::HashMap,
-    sync::{Mutex, RwLock},
-};
+use std::collections::HashMap;
 
 /// Live sessions kept at most; the oldest ends first (bounds memory and the table).
 const MAX_SESSIONS: usize = 1_000;
@@ -29,35 +28,32 @@ pub struct SessionStore {
 impl SessionStore {
     /// Loads the sessions of the app database that are current at `now` (unix seconds) and
     /// were opened with the password `password_tag` names; deletes the others.
-    pub fn open(conn: Connection, password_tag: &str, now: u64) -> Result<SessionStore, String> {
-        let fail = |err: rusqlite::Error| format!("the sessions cannot be read: {err}");
+    pub fn open(conn: Connection, password_tag: &str, now: u64) -> Result<SessionStore, AuthError> {
         conn.execute(
             "DELETE FROM session WHERE expires <= ?1 OR password_tag != ?2",
             params![now as i64, password_tag],
-        )
-        .map_err(fail)?;
+        )?;
         let live = {
-            let mut statement = conn.prepare("SELECT id, user, expires FROM session").map_err(fail)?;
+            let mut statement = conn.prepare("SELECT id, user, expires FROM session")?;
             let rows = statement.query_map([], |row| {
                 Ok((row.get::<_, String>(0)?, Live { user: row.get(1)?, expires: row.get::<_, i64>(2)? as u64 }))
-            });
-            rows.and_then(|rows| rows.collect::<Result<HashMap<_, _>, _>>()).map_err(fail)?
+            })?;
+            rows.collect::<Result<HashMap<_, _>, _>>()?
         };
         Ok(SessionStore { conn: Mutex::new(conn), live: RwLock::new(live), password_tag: password_tag.to_string() })
     }
 
     /// Opens a session for `user` until `expires` (unix seconds); returns its id. Blocking.
-    pub fn open_session(&self, user: &str, expires: u64) -> Result<String, String> {
+    pub fn open_session(&self, user: &str, expires: u64) -> Result<String, AuthError> {
         let mut bytes = [0u8; 32];
         OsRng.fill_bytes(&mut bytes);
         let id = URL_SAFE_NO_PAD.encode(bytes);
-        let conn = self.conn.lock().map_err(|_| "the session store is unusable".to_string())?;
+        let conn = self.conn.lock();
         conn.execute(
             "INSERT INTO session (id, user, password_tag, expires) VALUES (?1, ?2, ?3, ?4)",
             params![id, user, self.password_tag, expires as i64],
-        )
-        .map_err(|err| format!("the session cannot be saved: {err}"))?;
-        let mut live = self.live.write().map_err(|_| "the session store is unusable".to_string())?;
+        )?;
+        let mut live = self.live.write();
         live.insert(id.clone(), Live { user: user.to_string(), expires });
         if live.len() > MAX_SESSIONS {
             let oldest = live.iter().min_by_key(|(_, session)| session.expires).map(|(id, _)| id.clone());
@@ -71,16 +67,14 @@ impl SessionStore {
 
     /// Whether session `id` is open for `user` at `now` (unix seconds). No I/O.
     pub fn is_live(&self, id: &str, user: &str, now: u64) -> bool {
-        let live = self.live.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let live = self.live.read();
         live.get(id).is_some_and(|session| session.user == user && now < session.expires)
     }
 
     /// Ends session `id` (logout). Blocking.
-    pub fn end(&self, id: &str) -> Result<(), String> {
-        self.live.write().map_err(|_| "the session store is unusable".to_string())?.remove(id);
-        let conn = self.conn.lock().map_err(|_| "the session store is unusable".to_string())?;
-        conn.execute("DELETE FROM session WHERE id = ?1", [id])
-            .map_err(|err| format!("the session cannot be ended: {err}"))?;
+    pub fn end(&self, id: &str) -> Result<(), AuthError> {
+        self.live.write().remove(id);
+        self.conn.lock().execute("DELETE FROM session WHERE id = ?1", [id])?;
         Ok(())
     }
 }
@@ -126,6 +120,6 @@ mod tests {
             sessions.open_session("reader", 2_000 + i).unwrap();
         }
         assert!(!sessions.is_live(&first, "reader", 10), "the oldest ended");
-        assert_eq!(sessions.live.read().unwrap().len(), MAX_SESSIONS);
+        assert_eq!(sessions.live.read().len(), MAX_SESSIONS);
     }
 }

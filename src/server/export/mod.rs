@@ -9,7 +9,7 @@ mod template;
 
 pub use library::{spreadsheet_text, AnnotationRow, LibraryExport, LibraryFormat};
 pub use markdown::{book_markdown, front_matter};
-pub use template::MarkdownExport;
+pub use template::{MarkdownExport, TemplateError};
 
 use crate::model::BookDetail;
 use std::collections::HashSet;

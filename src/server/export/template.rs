@@ -16,7 +16,16 @@ use minijinja::{
     AutoEscape, Environment, UndefinedBehavior,
 };
 use serde::Serialize;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// Why the reader's template cannot be used; its `Display` names the file and the line.
+#[derive(Debug, thiserror::Error)]
+pub enum TemplateError {
+    #[error("cannot read the template {}: {source}", .path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{} {}", .path.display(), describe(.source))]
+    Invalid { path: PathBuf, source: minijinja::Error },
+}
 
 /// The name the template has in its environment (and in minijinja's messages).
 const TEMPLATE: &str = "export";
@@ -36,25 +45,25 @@ impl MarkdownExport {
     pub fn configured(settings: &Settings) -> Result<MarkdownExport, SettingsError> {
         match &settings.export_template {
             Some(path) => MarkdownExport::from_template(path)
-                .map_err(|problem| SettingsError::named("KOBO_SHELF_EXPORT_TEMPLATE", problem)),
+                .map_err(|err| SettingsError::named("KOBO_SHELF_EXPORT_TEMPLATE", err.to_string())),
             None => Ok(MarkdownExport::built_in()),
         }
     }
 
     /// The template in the file at `path`, compiled and tried on a sample book; the problem
     /// (with the template's line) when it cannot be read, compiled or rendered.
-    pub fn from_template(path: &Path) -> Result<MarkdownExport, String> {
-        let source = std::fs::read_to_string(path)
-            .map_err(|err| format!("cannot read the template {}: {err}", path.display()))?;
+    pub fn from_template(path: &Path) -> Result<MarkdownExport, TemplateError> {
+        let source =
+            std::fs::read_to_string(path).map_err(|source| TemplateError::Read { path: path.to_path_buf(), source })?;
+        let located = |source: minijinja::Error| TemplateError::Invalid { path: path.to_path_buf(), source };
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         // A `{% … %}` alone on its line leaves no blank line behind: Markdown cares about them.
         let syntax = SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).keep_trailing_newline(true).build();
-        env.set_syntax(syntax.map_err(|err| describe(&err))?);
+        env.set_syntax(syntax.map_err(located)?);
         env.add_filter("quote", |text: String| quote(&text));
         env.add_filter("md", |text: String| escape(&text));
-        let located = |err: minijinja::Error| format!("{} {}", path.display(), describe(&err));
         env.add_template_owned(TEMPLATE, source).map_err(located)?;
         let export = MarkdownExport { template: Some(env) };
         export.render_template(&sample_book()).transpose().map_err(located)?;

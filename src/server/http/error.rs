@@ -2,7 +2,10 @@
 //! and server functions see over the wire, and for plain routes an HTTP status with the same
 //! words (JSON for the read API, text elsewhere).
 
-use crate::{model::ShelfError, server::kobo::KoboError, server::shelf::LibraryError};
+use crate::{
+    model::ShelfError,
+    server::{auth::AuthError, kobo::KoboError, shelf::LibraryError},
+};
 use axum::{
     http::StatusCode,
     response::{IntoResponse, Response},
@@ -20,6 +23,12 @@ impl From<LibraryError> for ShelfError {
             LibraryError::Write(err) => ShelfError::Request(format!("the download could not be written ({err})")),
             other => ShelfError::Unreadable(other.to_string()),
         }
+    }
+}
+
+impl From<AuthError> for ShelfError {
+    fn from(err: AuthError) -> ShelfError {
+        ShelfError::Request(err.to_string())
     }
 }
 

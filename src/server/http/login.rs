@@ -2,7 +2,7 @@
 //! it needs a session, but for an exact list of public paths) and `reject_cross_site`
 //! (state-changing requests must come from this site).
 
-use super::{read_api, redirect, AppState};
+use super::{error::text_answer, read_api, redirect, AppState};
 use crate::{
     model::{encode_url_component, ShelfError},
     server::auth::{Auth, SignedIn},
@@ -73,7 +73,7 @@ async fn login(
             tracing::warn!(%client, concurrent_checks, "login failed");
             Redirect::to(&format!("/login?failed=1&next={}", encode_url_component(&next))).into_response()
         }
-        Ok(Err(err)) => (StatusCode::INTERNAL_SERVER_ERROR, err).into_response(),
+        Ok(Err(err)) => text_answer(err),
         Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
     }
 }
@@ -81,15 +81,13 @@ async fn login(
 async fn logout(State(state): State<AppState>, signed_in: Option<Extension<SignedIn>>) -> Response {
     let Some(auth) = state.auth.clone() else { return Redirect::to("/").into_response() };
     let cookie = match signed_in {
-        Some(Extension(session)) => tokio::task::spawn_blocking(move || auth.sign_out(&session))
-            .await
-            .map_err(|err| err.to_string())
-            .and_then(|ended| ended),
-        None => Ok(auth.expired_cookie()),
+        Some(Extension(session)) => tokio::task::spawn_blocking(move || auth.sign_out(&session)).await,
+        None => Ok(Ok(auth.expired_cookie())),
     };
     match cookie {
-        Ok(cookie) => with_cookie(Redirect::to("/login"), &cookie),
-        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err).into_response(),
+        Ok(Ok(cookie)) => with_cookie(Redirect::to("/login"), &cookie),
+        Ok(Err(err)) => text_answer(err),
+        Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
     }
 }
 
@@ -115,7 +113,7 @@ fn too_many_attempts(wait: Duration) -> Response {
 /// The paths of the server functions, whose callers decode errors as `ShelfError`.
 fn server_function_paths() -> &'static HashSet<&'static str> {
     static PATHS: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    PATHS.get_or_init(|| leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect())
+    PATHS.get_or_init(|| super::server_function_routes().map(|(_, path)| path).collect())
 }
 
 /// Lets a request through with its signed-in user, or a read API request (`/api/v1/…`) with

@@ -90,3 +90,9 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         headers::provide_page_policy();
     }
 }
+
+/// Every server function the server registers, as (method, path): the login boundary decodes
+/// their errors as `ShelfError`, and `kobo-shelf routes` prints them.
+pub fn server_function_routes() -> impl Iterator<Item = (axum::http::Method, &'static str)> {
+    leptos::server_fn::axum::server_fn_paths().map(|(path, method)| (method, path))
+}

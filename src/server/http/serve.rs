@@ -2,7 +2,10 @@
 //! loop (hyper, with a header-read timeout so clients that never finish a request are closed).
 
 use super::{assets, login::PASSWORD_CHECKS_AT_ONCE, router, AppState};
-use crate::server::{services::Services, settings::Settings};
+use crate::server::{
+    services::{Services, StartError},
+    settings::Settings,
+};
 use axum::{extract::ConnectInfo, Router};
 use hyper_util::{
     rt::{TokioExecutor, TokioIo, TokioTimer},
@@ -16,14 +19,24 @@ use tower::ServiceExt;
 /// A client must send a request's headers within this time (also between keep-alive requests).
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(20);
 
-/// Runs the server until SIGINT or SIGTERM. Errors are one line for the operator.
-pub async fn serve(settings: Settings) -> Result<(), String> {
+/// Why the server does not start; each is one line for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(transparent)]
+    Start(#[from] StartError),
+    #[error("invalid Leptos setting: {0}")]
+    Leptos(#[from] leptos::config::errors::LeptosConfigError),
+    #[error("invalid setting LEPTOS_SITE_ADDR: cannot listen on {address}: {source}")]
+    Listen { address: SocketAddr, source: std::io::Error },
+}
+
+/// Runs the server until SIGINT or SIGTERM.
+pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     ignore_file_size_signal();
-    let services = Arc::new(Services::start(settings).map_err(|err| err.to_string())?);
+    let services = Arc::new(Services::start(settings)?);
     let settings = services.settings.clone();
     let sync = services.sync.clone();
-    let mut leptos_options =
-        get_configuration(None).map_err(|err| format!("invalid Leptos setting: {err}"))?.leptos_options;
+    let mut leptos_options = get_configuration(None)?.leptos_options;
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = env!("CARGO_PKG_NAME").into();
     }
@@ -33,10 +46,9 @@ pub async fn serve(settings: Settings) -> Result<(), String> {
     let password_checks = Arc::new(tokio::sync::Semaphore::new(PASSWORD_CHECKS_AT_ONCE));
     let state = AppState { leptos_options, services, password_checks };
     let app = router(state, site.routes);
-    let listener = tokio::net::TcpListener::bind(address)
-        .await
-        .map_err(|err| format!("invalid setting LEPTOS_SITE_ADDR: cannot listen on {address}: {err}"))?;
-    let local = listener.local_addr().map_err(|err| err.to_string())?;
+    let listen_error = |source| ServeError::Listen { address, source };
+    let listener = tokio::net::TcpListener::bind(address).await.map_err(listen_error)?;
+    let local = listener.local_addr().map_err(listen_error)?;
     match &settings.login {
         Some(login) => tracing::info!(user = %login.username, "login is on"),
         None => tracing::warn!("login is off: anyone who reaches this address sees the library (set KOBO_SHELF_USERNAME, KOBO_SHELF_PASSWORD_HASH and KOBO_SHELF_SESSION_SECRET)"),

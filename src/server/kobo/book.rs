@@ -4,9 +4,12 @@
 use super::{
     chapters::{group_into_chapters, PlacedHighlight, Section, TocEntry},
     schema::{number_at, seconds_at, text_at, Columns},
-    text::{html_to_text, is_isbn, normalize_date},
+    text::{html_to_text, is_isbn},
 };
-use crate::model::{BookDetail, BookSummary, Highlight, HighlightColor};
+use crate::{
+    model::{BookDetail, BookSummary, Highlight, HighlightColor},
+    server::dates::normalize_date,
+};
 use rusqlite::{params_from_iter, types::ToSql, vtab::array::Array, Connection};
 use std::collections::HashMap;
 

@@ -5,9 +5,11 @@
 use super::{
     collections::collections_by_item,
     schema::{number_at, text_at, Columns},
-    text::normalize_date,
 };
-use crate::model::{BookSummary, ItemKind, ReadStatus};
+use crate::{
+    model::{BookSummary, ItemKind, ReadStatus},
+    server::dates::normalize_date,
+};
 use rusqlite::Connection;
 use std::collections::{hash_map::Entry as Slot, HashMap};
 use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};

@@ -29,13 +29,13 @@ use std::collections::HashSet;
 use walk::Locations;
 
 /// What makes an open database no Kobo library (a missing table or column), if anything.
-pub fn kobo_schema_problem(conn: &rusqlite::Connection) -> Option<String> {
+pub fn kobo_schema_problem(conn: &rusqlite::Connection) -> Option<KoboError> {
     schema::Columns::detect(conn).err()
 }
 
 /// The `ImageId`s of the library's items (books, articles…), which name their covers.
 pub fn item_image_ids(conn: &rusqlite::Connection) -> Result<Vec<String>, KoboError> {
-    let columns = schema::Columns::detect(conn).map_err(KoboError::NotKobo)?;
+    let columns = schema::Columns::detect(conn)?;
     let sql = format!(
         "SELECT DISTINCT {image_id} FROM content WHERE {top_level} AND {image_id} IS NOT NULL",
         image_id = columns.content("ImageId"),

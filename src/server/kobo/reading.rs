@@ -4,10 +4,8 @@
 //! to the Kobo cloud, so a version holds only recent sessions; the archive accumulates both
 //! (see `archive::reading`).
 
-use super::{
-    schema::{seconds_at, text_at, Columns},
-    text::normalize_date,
-};
+use super::schema::{seconds_at, text_at, Columns};
+use crate::server::dates::normalize_date;
 use rusqlite::Connection;
 use std::collections::HashMap;
 

@@ -1,6 +1,7 @@
 //! Which of the columns the app reads a given `KoboReader.sqlite` has. Firmwares differ, so
 //! every optional column is looked up once per file and queries select `NULL` for the missing.
 
+use super::KoboError;
 use rusqlite::Connection;
 use std::collections::HashSet;
 
@@ -20,12 +21,12 @@ pub struct Columns {
 
 impl Columns {
     /// Reads the two tables' columns, or says what makes the file no Kobo library.
-    pub fn detect(conn: &Connection) -> Result<Columns, String> {
+    pub fn detect(conn: &Connection) -> Result<Columns, KoboError> {
         let content = table_columns(conn, "content")?;
         let bookmark = table_columns(conn, "Bookmark")?;
         if content.is_empty() || bookmark.is_empty() {
             let missing = if content.is_empty() { "content" } else { "Bookmark" };
-            return Err(format!("no `{missing}` table"));
+            return Err(KoboError::NotKobo(format!("no `{missing}` table")));
         }
         let lacks = |set: &HashSet<String>, required: &[&str], table: &str| {
             required
@@ -36,7 +37,7 @@ impl Columns {
         if let Some(problem) =
             lacks(&content, &REQUIRED_CONTENT, "content").or_else(|| lacks(&bookmark, &REQUIRED_BOOKMARK, "Bookmark"))
         {
-            return Err(problem);
+            return Err(KoboError::NotKobo(problem));
         }
         let shelf = table_columns(conn, "Shelf")?;
         let shelf_content = table_columns(conn, "ShelfContent")?;
@@ -123,14 +124,11 @@ fn pick(set: &HashSet<String>, column: &'static str) -> &'static str {
 }
 
 /// Lower-cased column names of a table; empty when the table does not exist.
-fn table_columns(conn: &Connection, table: &str) -> Result<HashSet<String>, String> {
-    let mut statement = conn
+fn table_columns(conn: &Connection, table: &str) -> Result<HashSet<String>, KoboError> {
+    let names: HashSet<String> = conn
         .prepare("SELECT name FROM pragma_table_info(?1)")
-        .map_err(|err| format!("its schema cannot be read ({err})"))?;
-    let names = statement
-        .query_map([table], |row| row.get::<_, String>(0))
-        .and_then(|rows| rows.collect::<Result<HashSet<_>, _>>())
-        .map_err(|err| format!("its schema cannot be read ({err})"))?;
+        .and_then(|mut statement| statement.query_map([table], |row| row.get::<_, String>(0))?.collect())
+        .map_err(KoboError::reading("its schema"))?;
     Ok(names.into_iter().map(|name| name.to_ascii_lowercase()).collect())
 }
 

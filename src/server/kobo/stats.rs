@@ -8,9 +8,11 @@ use super::{
     passages::Passage,
     reading::ReadingHistory,
     schema::{number_at, seconds_at, text_at, Columns},
-    text::normalize_date,
 };
-use crate::model::{HighlightColor, ReadingStats};
+use crate::{
+    model::{HighlightColor, ReadingStats},
+    server::dates::{date_of_day, normalize_date},
+};
 use rusqlite::Connection;
 use std::collections::{BTreeMap, HashMap};
 
@@ -142,7 +144,7 @@ fn reading_days(reading: &ReadingHistory, stats: &mut ReadingStats) {
     let Some(last) = days.keys().max().copied() else { return };
     let end = if reading.today - last < READING_DAYS { reading.today } else { last };
     stats.reading_per_day =
-        (end - READING_DAYS + 1..=end).map(|day| (civil_date(day), days.get(&day).copied().unwrap_or(0))).collect();
+        (end - READING_DAYS + 1..=end).map(|day| (date_of_day(day), days.get(&day).copied().unwrap_or(0))).collect();
     stats.reading_days = days.len();
     let mut sorted: Vec<i64> = days.into_keys().collect();
     sorted.sort_unstable();
@@ -152,21 +154,6 @@ fn reading_days(reading: &ReadingHistory, stats: &mut ReadingStats) {
         stats.longest_streak_days = stats.longest_streak_days.max(run);
     }
     stats.current_streak_days = if reading.today - last <= 1 { run } else { 0 };
-}
-
-/// `YYYY-MM-DD` of a day counted from 1970-01-01 (proleptic Gregorian; H. Hinnant's
-/// `civil_from_days`).
-fn civil_date(days: i64) -> String {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// The largest `TOP` values, largest first (ties by name).
@@ -223,10 +210,7 @@ mod tests {
 
     #[test]
     fn days_are_dated_and_streaks_counted() {
-        assert_eq!(civil_date(0), "1970-01-01");
-        assert_eq!(civil_date(11_016), "2000-02-29");
-        assert_eq!(civil_date(20_151), "2025-03-04");
-        let day = |n: i64, secs: u64| (civil_date(n), n, secs);
+        let day = |n: i64, secs: u64| (date_of_day(n), n, secs);
         let reading = ReadingHistory {
             per_day: vec![day(100, 60), day(101, 30), day(102, 10), day(200, 5), day(209, 50), day(210, 40)],
             today: 211,
@@ -236,13 +220,13 @@ mod tests {
         reading_days(&reading, &mut stats);
         assert_eq!((stats.reading_days, stats.longest_streak_days, stats.current_streak_days), (6, 3, 2));
         assert_eq!(stats.reading_per_day.len(), READING_DAYS as usize);
-        assert_eq!(stats.reading_per_day.last().unwrap(), &(civil_date(211), 0));
-        assert_eq!(stats.reading_per_day[READING_DAYS as usize - 2], (civil_date(210), 40));
+        assert_eq!(stats.reading_per_day.last().unwrap(), &(date_of_day(211), 0));
+        assert_eq!(stats.reading_per_day[READING_DAYS as usize - 2], (date_of_day(210), 40));
         let stale = ReadingHistory { today: 400, ..reading };
         let mut stats = ReadingStats::default();
         reading_days(&stale, &mut stats);
         assert_eq!(stats.current_streak_days, 0);
-        assert_eq!(stats.reading_per_day.last().unwrap(), &(civil_date(210), 40), "ends at the last day read");
+        assert_eq!(stats.reading_per_day.last().unwrap(), &(date_of_day(210), 40), "ends at the last day read");
     }
 
     #[test]

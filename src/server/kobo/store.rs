@@ -108,7 +108,7 @@ impl Snapshot {
             return Err(KoboError::NotSqlite);
         }
         let conn = open_read_only(read_from).map_err(KoboError::Database)?;
-        let columns = Columns::detect(&conn).map_err(KoboError::NotKobo)?;
+        let columns = Columns::detect(&conn)?;
         let entries = Entries::load(&conn, &columns).map_err(KoboError::reading("its library"))?;
         Ok(Snapshot {
             version: identity.version(),

@@ -1,34 +1,5 @@
-//! Cleaning of the text fields Kobo stores: dates in several shapes, descriptions in HTML,
-//! ISBNs next to junk.
-
-/// Normalises Kobo's date shapes (`2024-03-01T18:22:05.000`, `2024-03-01T18:22:05Z`,
-/// `2024-03-01 18:22:05.000+00:00`, `2024-03-01`) to `YYYY-MM-DDTHH:MM:SS`. Placeholders such
-/// as `0000-00-00T00:00:00.000` and anything unparseable give `None`.
-pub fn normalize_date(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    let date = raw.get(..10)?;
-    let bytes = date.as_bytes();
-    let digits_at = |range: std::ops::Range<usize>| bytes[range].iter().all(u8::is_ascii_digit);
-    if !(digits_at(0..4) && bytes[4] == b'-' && digits_at(5..7) && bytes[7] == b'-' && digits_at(8..10)) {
-        return None;
-    }
-    let (year, month, day) = (&date[..4], &date[5..7], &date[8..10]);
-    if year == "0000" || !("01"..="12").contains(&month) || !("01"..="31").contains(&day) {
-        return None;
-    }
-    let time = raw
-        .get(10..19)
-        .filter(|t| {
-            let t = t.as_bytes();
-            (t[0] == b'T' || t[0] == b' ')
-                && t[3] == b':'
-                && t[6] == b':'
-                && [1, 2, 4, 5, 7, 8].iter().all(|&i| t[i].is_ascii_digit())
-        })
-        .map(|t| &t[1..])
-        .unwrap_or("00:00:00");
-    Some(format!("{date}T{time}"))
-}
+//! Cleaning of the text fields Kobo stores: descriptions in HTML, ISBNs next to junk (dates:
+//! `server::dates`).
 
 /// Whether `raw` is an ISBN: sideloaded books keep a UUID or other junk in `ISBN`. Hyphens
 /// and spaces aside, an ISBN-10 (`X` may be its check digit) or a 978/979 ISBN-13, each with
@@ -147,26 +118,6 @@ fn decode_entity(name: &str) -> Option<char> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_kobo_date_shape_normalises() {
-        let cases = [
-            ("2024-03-01T18:22:05.000", Some("2024-03-01T18:22:05")),
-            ("2024-03-01T18:22:05Z", Some("2024-03-01T18:22:05")),
-            ("2024-03-01 18:22:05.000+00:00", Some("2024-03-01T18:22:05")),
-            ("2024-03-01", Some("2024-03-01T00:00:00")),
-            (" 2024-03-01T18:22 ", Some("2024-03-01T00:00:00")),
-            ("0000-00-00T00:00:00.000", None),
-            ("2024-13-01T00:00:00", None),
-            ("yesterday", None),
-            ("", None),
-            ("2024-03-0", None),
-            ("２０２４-03-01", None),
-        ];
-        for (raw, expected) in cases {
-            assert_eq!(normalize_date(raw).as_deref(), expected, "{raw:?}");
-        }
-    }
 
     #[test]
     fn only_isbns_with_a_right_check_digit_are_isbns() {

@@ -13,10 +13,11 @@ mod swap;
 mod verify;
 
 pub use error::SyncError;
-pub use source::{file_sha256, open_source, ObjectSource, RemoteObject};
+pub use source::{file_sha256, open_source, ObjectSource, OpenSourceError, RemoteObject};
 pub use swap::remove_leftover_temp_files;
 pub use verify::verify_database;
 
+use crate::server::dates::unix_seconds;
 use crate::{
     model::{SyncPhase, SyncStart, SyncStatus},
     server::{
@@ -30,7 +31,7 @@ use state::{NotStarted, RunningSync, SyncState};
 use std::{
     path::Path,
     sync::Arc,
-    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
+    time::{Duration, Instant, SystemTime},
 };
 
 /// Slack allowed between the source's timestamp and the local mtime (S3 has 1 s resolution).
@@ -248,13 +249,10 @@ fn is_newer(remote: SystemTime, local: Option<SystemTime>) -> bool {
     local.is_none_or(|local| remote > local + FRESHNESS_SLACK)
 }
 
-fn unix_seconds(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn newer_means_more_than_one_second_newer() {

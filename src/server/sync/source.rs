@@ -2,7 +2,7 @@
 //! for `kobo-shelf push`) and two implementations, an S3-compatible bucket and a local file.
 
 use super::error::SyncError;
-use crate::server::settings::{S3Settings, SourceLocation};
+use crate::server::settings::{ExposeSecret, S3Settings, SourceLocation};
 use bytes::Bytes;
 use futures::{future::BoxFuture, stream::BoxStream, StreamExt, TryStreamExt};
 use s3::{creds::Credentials, error::S3Error, Bucket, Region};
@@ -63,18 +63,25 @@ fn content_type_of(relative: &str) -> &'static str {
     }
 }
 
+/// Why the source the settings name cannot be set up (before any request is made).
+#[derive(Debug, thiserror::Error)]
+pub enum OpenSourceError {
+    #[error("the S3 client cannot be set up: {0}")]
+    S3(#[from] S3Error),
+    #[error("an s3:// source needs S3 settings")]
+    NoS3Settings,
+}
+
 /// Builds the source the settings name. `answer_timeout` bounds the wait for a response head.
 pub fn open_source(
     location: &SourceLocation,
     s3: Option<&S3Settings>,
     answer_timeout: Duration,
-) -> Result<Arc<dyn ObjectSource>, String> {
+) -> Result<Arc<dyn ObjectSource>, OpenSourceError> {
     match (location, s3) {
         (SourceLocation::File(path), _) => Ok(Arc::new(FileSource { path: path.clone() })),
-        (SourceLocation::S3 { bucket, key }, Some(s3)) => {
-            Ok(Arc::new(S3Source::new(bucket, key, s3, answer_timeout).map_err(|err| err.to_string())?))
-        }
-        (SourceLocation::S3 { .. }, None) => Err("an s3:// source needs S3 settings".into()),
+        (SourceLocation::S3 { bucket, key }, Some(s3)) => Ok(Arc::new(S3Source::new(bucket, key, s3, answer_timeout)?)),
+        (SourceLocation::S3 { .. }, None) => Err(OpenSourceError::NoS3Settings),
     }
 }
 
@@ -221,8 +228,13 @@ pub struct S3Source {
 impl S3Source {
     pub fn new(bucket: &str, key: &str, s3: &S3Settings, answer_timeout: Duration) -> Result<S3Source, S3Error> {
         let region = Region::Custom { region: s3.region.clone(), endpoint: s3.endpoint.clone() };
-        let credentials =
-            Credentials::new(Some(s3.access_key_id.expose()), Some(s3.secret_access_key.expose()), None, None, None)?;
+        let credentials = Credentials::new(
+            Some(s3.access_key_id.expose_secret()),
+            Some(s3.secret_access_key.expose_secret()),
+            None,
+            None,
+            None,
+        )?;
         let mut bucket = Bucket::new(bucket, region, credentials)?;
         if s3.path_style {
             bucket = bucket.with_path_style();

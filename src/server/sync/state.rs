@@ -5,11 +5,15 @@
 //! lock; everything else sits behind one short-held mutex.
 
 use super::error::SyncError;
-use crate::model::{SyncPhase, SyncStatus, SyncStep};
+use crate::{
+    model::{SyncPhase, SyncStatus, SyncStep},
+    server::dates::iso8601,
+};
+use parking_lot::{Mutex, MutexGuard};
 use std::{
     sync::{
         atomic::{AtomicBool, AtomicU64, Ordering},
-        Arc, Mutex,
+        Arc,
     },
     time::{Duration, Instant, SystemTime},
 };
@@ -53,12 +57,12 @@ pub enum NotStarted {
 }
 
 impl SyncState {
-    fn fields(&self) -> std::sync::MutexGuard<'_, Fields> {
-        self.fields.lock().expect("sync state lock")
+    fn fields(&self) -> MutexGuard<'_, Fields> {
+        self.fields.lock()
     }
 
     /// The fields, for a change.
-    fn change(&self) -> std::sync::MutexGuard<'_, Fields> {
+    fn change(&self) -> MutexGuard<'_, Fields> {
         let fields = self.fields();
         self.changes.fetch_add(1, Ordering::Release);
         fields
@@ -166,28 +170,6 @@ impl SyncState {
     }
 }
 
-/// `2026-11-25T13:49:13Z`.
-fn iso8601(time: SystemTime) -> String {
-    let secs = time.duration_since(SystemTime::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    let (days, rest) = (secs / 86_400, secs % 86_400);
-    let (year, month, day) = civil_from_days(days as i64);
-    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z", rest / 3600, rest % 3600 / 60, rest % 60)
-}
-
-/// Days since 1970-01-01 to a calendar date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -251,12 +233,5 @@ mod tests {
             assert_eq!((status.step, status.status, status.is_syncing), (step, SyncPhase::Downloading, true));
             assert_eq!(status.message, step.message());
         }
-    }
-
-    #[test]
-    fn timestamps_are_iso8601() {
-        assert_eq!(iso8601(SystemTime::UNIX_EPOCH), "1970-01-01T00:00:00Z");
-        let time = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_078_553);
-        assert_eq!(iso8601(time), "2025-11-25T13:49:13Z");
     }
 }

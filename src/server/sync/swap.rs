@@ -1,10 +1,11 @@
 //! Puts a verified download in place of the database, atomically and durably.
 
 use super::{error::SyncError, source::RemoteObject};
+use crate::server::dates::unix_seconds;
 use std::{
     fs::File,
     path::{Path, PathBuf},
-    time::{SystemTime, UNIX_EPOCH},
+    time::SystemTime,
 };
 use tempfile::NamedTempFile;
 
@@ -35,7 +36,7 @@ pub struct SourceIdentity(String);
 
 impl SourceIdentity {
     pub fn of(object: &RemoteObject) -> SourceIdentity {
-        let modified = object.modified.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let modified = unix_seconds(object.modified);
         SourceIdentity(format!("{} {} {}", object.size, modified, object.etag.as_deref().unwrap_or("-")))
     }
 

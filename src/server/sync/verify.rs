@@ -2,7 +2,7 @@
 //! `PRAGMA quick_check`, with the Kobo tables.
 
 use super::error::SyncError;
-use crate::server::kobo::{describe_sqlite_error, kobo_schema_problem, open_read_only, sqlite_header};
+use crate::server::kobo::{describe_sqlite_error, kobo_schema_problem, open_read_only, sqlite_header, KoboError};
 use std::path::Path;
 
 /// Verifies the file at `path` (opened read-only). Runs on a blocking thread.
@@ -20,7 +20,8 @@ pub fn verify_database(path: &Path) -> Result<(), SyncError> {
         return Err(SyncError::Corrupt(format!("quick_check found: {}", problems.join("; "))));
     }
     match kobo_schema_problem(&conn) {
-        Some(problem) => Err(SyncError::NotKobo(problem)),
+        Some(KoboError::NotKobo(problem)) => Err(SyncError::NotKobo(problem)),
+        Some(other) => Err(SyncError::Corrupt(other.to_string())),
         None => Ok(()),
     }
 }

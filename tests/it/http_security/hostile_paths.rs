@@ -142,83 +142,30 @@ fn private_pages(book_id: &str, markup_id: &str) -> Vec<PrivateRoute> {
 }
 
 /// Server functions that are public by design (the login page needs them signed out).
-const PUBLIC_SERVER_FUNCTIONS: [&str; 1] = ["get_login_state"];
+const PUBLIC_SERVER_FUNCTIONS: [&str; 1] = ["/api/login_state"];
 
-/// A `#[server]` function found in the source, with the URLs it may be served at.
+/// A server function as the server registers it (`kobo-shelf routes`).
 #[derive(Debug)]
 struct ServerFunction {
-    name: String,
-    candidates: Vec<String>,
+    method: String,
+    /// Without the leading `/`, as `PrivateRoute` paths are.
+    path: String,
 }
 
-/// Finds the server functions by reading `src/**/*.rs`: a `#[server…]` attribute followed by
-/// `pub async fn NAME`. Leptos 0.8 serves one at `/api/<endpoint>` when the attribute names an
-/// endpoint, else at `/api/<NAME><xxh64("<CARGO_MANIFEST_DIR>:<module path>")>` (decimal); the bare
-/// `/api/<NAME>` is tried too. Which candidates are live is checked with a session.
+/// The private server functions, listed by the real binary: what it registers is what it serves.
 fn server_functions() -> Vec<ServerFunction> {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut found = Vec::new();
-    for file in rust_files(&src) {
-        let module = module_path(&src, &file);
-        let text = std::fs::read_to_string(&file).unwrap();
-        let mut attribute: Option<String> = None;
-        for line in text.lines().map(str::trim) {
-            if line.starts_with("#[server") {
-                attribute = Some(line.to_string());
-            } else if let (Some(attr), Some(name)) = (&attribute, async_fn_name(line)) {
-                found.push(ServerFunction { candidates: server_function_urls(attr, &name, &module), name });
-                attribute = None;
-            }
-        }
-    }
-    found.retain(|f| !PUBLIC_SERVER_FUNCTIONS.contains(&f.name.as_str()));
-    found
-}
-
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            files.push(path);
-        }
-    }
-    files
-}
-
-/// `src/pages/library.rs` → `kobo_shelf::pages::library` (`mod.rs` and `lib.rs` name their folder).
-fn module_path(src: &Path, file: &Path) -> String {
-    let relative = file.strip_prefix(src).unwrap().with_extension("");
-    let mut parts = vec!["kobo_shelf".to_string()];
-    parts.extend(relative.iter().map(|p| p.to_string_lossy().into_owned()).filter(|p| p != "mod" && p != "lib"));
-    parts.join("::")
-}
-
-fn async_fn_name(line: &str) -> Option<String> {
-    let rest = line.strip_prefix("pub async fn ")?;
-    let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-    (!name.is_empty()).then_some(name)
-}
-
-fn server_function_urls(attribute: &str, name: &str, module: &str) -> Vec<String> {
-    let endpoint = attribute
-        .split_once("endpoint")
-        .and_then(|(_, rest)| rest.split('"').nth(1))
-        .map(|e| e.trim_start_matches('/').to_string());
-    // cargo-leptos may set SERVER_FN_OVERRIDE_KEY instead of the manifest dir as the hash key.
-    let keys = [Some(env!("CARGO_MANIFEST_DIR")), option_env!("SERVER_FN_OVERRIDE_KEY")];
-    let hashes = keys
-        .into_iter()
-        .flatten()
-        .map(|key| leptos::server_fn::xxhash_rust::const_xxh64::xxh64(format!("{key}:{module}").as_bytes(), 0));
-    let mut urls: Vec<String> =
-        std::iter::once(format!("api/{name}")).chain(hashes.map(|h| format!("api/{name}{h}"))).collect();
-    if let Some(endpoint) = endpoint {
-        urls.insert(0, format!("api/{endpoint}"));
-    }
-    urls
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_kobo-shelf")).arg("routes").output().unwrap();
+    assert!(output.status.success(), "kobo-shelf routes: {output:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.split_once(' '))
+        .filter(|(_, path)| !PUBLIC_SERVER_FUNCTIONS.contains(path))
+        .map(|(method, path)| ServerFunction {
+            method: method.to_string(),
+            path: path.trim_start_matches('/').to_string(),
+        })
+        .collect()
 }
 
 /// Arguments for every server function at once (each takes the fields it knows).
@@ -263,7 +210,7 @@ fn every_private_route(markup_id: &str) -> Vec<PrivateRoute> {
     routes.push(PrivateRoute::get("api/check-and-sync"));
     let function_body = server_function_body(WAR_AND_PEACE_ID);
     for function in &server_functions() {
-        routes.extend(function.candidates.iter().map(|url| PrivateRoute::post(url.clone(), function_body.clone())));
+        routes.push(PrivateRoute::post(function.path.clone(), function_body.clone()));
     }
     routes
 }
@@ -299,29 +246,26 @@ async fn hostile_paths_without_a_session_reveal_nothing() {
     }
     let mut function_leaks = 0;
     for function in &functions {
-        let mut live = Vec::new();
-        for url in &function.candidates {
-            let route = PrivateRoute::post(url.clone(), function_body.clone());
-            if let Ok(response) = route.send(site.address(), "/", Some(&cookie)).await {
-                if response.status != 404 {
-                    live.push(format!("/{url} → {}", response.status));
-                    function_leaks += usize::from(markers.iter().any(|m| response.text().contains(m.as_str())));
-                }
+        assert_eq!(function.method, "POST", "{function:?}: the boundary is checked for POST");
+        let route = PrivateRoute::post(function.path.clone(), function_body.clone());
+        match route.send(site.address(), "/", Some(&cookie)).await {
+            Ok(response) if response.status != 404 => {
+                function_leaks += usize::from(markers.iter().any(|m| response.text().contains(m.as_str())));
             }
-        }
-        println!("server function {}: live at {live:?}", function.name);
-        if live.is_empty() {
-            problems.push(format!(
-                "server function {} answers 404 at every candidate {:?}",
-                function.name, function.candidates
-            ));
+            answer => {
+                problems.push(format!("server function /{} not served: {:?}", function.path, answer.map(|r| r.status)))
+            }
         }
     }
     if function_leaks == 0 {
         problems.push("no server function showed private text with a session".to_string());
     }
     assert!(problems.is_empty(), "positive control failed:\n{}\nserver log:\n{}", problems.join("\n"), site.app.log());
-    assert!(functions.len() >= 5, "found only {} server functions in src: {functions:?}", functions.len());
+    assert!(
+        functions.len() >= 5,
+        "`kobo-shelf routes` listed only {} server functions: {functions:?}",
+        functions.len()
+    );
 
     // Without a session, no prefix trick reaches any of them.
     let mut sent = 0;

@@ -13,7 +13,6 @@ mod sessions;
 use crate::support::App;
 use kobo_shelf::{model::encode_url_component, server::demo::WAR_AND_PEACE_ID};
 use std::{
-    path::{Path, PathBuf},
     sync::atomic::{AtomicU32, Ordering},
     time::Duration,
 };
