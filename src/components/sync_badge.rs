@@ -4,7 +4,7 @@
 
 use crate::{
     format,
-    model::{BadgeSettings, ShelfError, SyncPhase, SyncStart, SyncStatus, SyncStep},
+    model::{BadgeSettings, DeletionWave, ShelfError, SyncPhase, SyncStart, SyncStatus, SyncStep},
 };
 use leptos::prelude::*;
 
@@ -26,6 +26,9 @@ pub enum BadgeView {
     Hidden,
     Syncing(String),
     Failed(String),
+    /// The sync that installed this page's version found the device had deleted many
+    /// annotations at once.
+    DeletionWave(DeletionWave),
     /// A status request failed; polling goes on.
     Unreachable(String),
     TimedOut,
@@ -55,7 +58,10 @@ pub fn decide(status: &SyncStatus, rendered_version: Option<&str>) -> BadgeDecis
         SyncPhase::Error => {
             BadgeDecision::Stop(BadgeView::Failed(status.error.clone().unwrap_or_else(|| status.message.clone())))
         }
-        SyncPhase::Idle | SyncPhase::UpToDate | SyncPhase::Completed => BadgeDecision::Stop(BadgeView::Hidden),
+        SyncPhase::Completed => {
+            BadgeDecision::Stop(status.deletion_wave.map_or(BadgeView::Hidden, BadgeView::DeletionWave))
+        }
+        SyncPhase::Idle | SyncPhase::UpToDate => BadgeDecision::Stop(BadgeView::Hidden),
     }
 }
 
@@ -123,6 +129,14 @@ fn badge(view: BadgeView) -> impl IntoView {
             view! {
                 <span class="sync-badge failed" data-state="error" title=reason.clone()>
                     "⚠ Sync failed: "{reason.clone()}
+                </span>
+            }
+            .into_any(),
+        ),
+        BadgeView::DeletionWave(wave) => Some(
+            view! {
+                <span class="sync-badge told" data-state="deletion-wave">
+                    {wave.message()}" "<a href=DeletionWave::HREF>"See them"</a>
                 </span>
             }
             .into_any(),
@@ -247,6 +261,15 @@ mod tests {
         assert_eq!(decide(&status(SyncStep::UpToDate, Some("v2")), Some("v1")), BadgeDecision::Reload);
         // The page rendered before any database existed.
         assert_eq!(decide(&status(SyncStep::Completed, Some("v1")), None), BadgeDecision::Reload);
+    }
+
+    #[test]
+    fn the_reloaded_page_tells_of_a_deletion_wave() {
+        let wave = DeletionWave { deleted: 88, live_before: 88 };
+        let mut answer = status(SyncStep::Completed, Some("v2"));
+        answer.deletion_wave = Some(wave);
+        assert_eq!(decide(&answer, Some("v1")), BadgeDecision::Reload);
+        assert_eq!(decide(&answer, Some("v2")), BadgeDecision::Stop(BadgeView::DeletionWave(wave)));
     }
 
     #[test]

@@ -228,6 +228,29 @@ pub struct LibraryListing {
     /// How many items each Kobo collection holds, by name; empty when the device has none.
     #[serde(default)]
     pub collection_counts: Vec<(String, usize)>,
+    /// The device's last sync deleted many annotations at once; the page says so.
+    #[serde(default)]
+    pub deletion_wave: Option<DeletionWave>,
+}
+
+/// A device version that dropped many of the archive's live annotations at once, as a Kobo does
+/// when its cloud sync answers with none (calibre-web #2610). The archive kept them all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionWave {
+    /// Annotations that version no longer had.
+    pub deleted: u64,
+    /// Annotations live on the device before it.
+    pub live_before: u64,
+}
+
+impl DeletionWave {
+    /// Where the reader finds them: search, listing those deleted on the device.
+    pub const HREF: &'static str = "/search?deleted=1";
+
+    pub fn message(&self) -> String {
+        let what = if self.deleted == 1 { "annotation" } else { "annotations" };
+        format!("The device deleted {} {what} in its last sync; kobo-shelf kept them.", self.deleted)
+    }
 }
 
 #[cfg(test)]

@@ -38,6 +38,10 @@ pub struct SearchResults {
     /// Matches in all (`hits` holds the best of them); counting stops past `SEARCH_COUNT_LIMIT`.
     pub total: usize,
     pub hits: Vec<SearchHit>,
+    /// `hits` are the newest matches, not the best: past `SEARCH_COUNT_LIMIT` matches, ranking
+    /// them all would cost as much as the search itself.
+    #[serde(default)]
+    pub newest_first: bool,
     /// Why the query could not run, said to the reader (e.g. nothing to search for).
     pub problem: Option<String>,
     /// Server time of the search, in milliseconds.

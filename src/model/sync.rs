@@ -1,5 +1,6 @@
 //! What the sync API and the header badge exchange.
 
+use super::DeletionWave;
 use serde::{Deserialize, Serialize};
 
 /// Phase of the database sync, as named by the sync API.
@@ -80,6 +81,10 @@ pub struct SyncStatus {
     /// The step under way; `status` is its phase.
     pub step: SyncStep,
     pub message: String,
+    /// With `completed`: the new version deleted many annotations on the device at once (the
+    /// message says so too).
+    #[serde(default)]
+    pub deletion_wave: Option<DeletionWave>,
     /// Percent of the download received, 0–100.
     pub progress: f64,
     pub is_syncing: bool,

@@ -10,7 +10,7 @@ use crate::{
         query::use_query,
     },
     format,
-    model::{book_href, BookSummary, ItemKind, LibraryListing, LibraryQuery, LibrarySort, ShelfError},
+    model::{book_href, BookSummary, DeletionWave, ItemKind, LibraryListing, LibraryQuery, LibrarySort, ShelfError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -46,6 +46,13 @@ fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
         )
     };
     let empty = listing.items.is_empty();
+    let deletion_wave = listing.deletion_wave.map(|wave| {
+        view! {
+            <p class="deletion-wave" role="status">
+                {wave.message()}" "<a href=DeletionWave::HREF>"See the annotations deleted on the device"</a>
+            </p>
+        }
+    });
     view! {
         <section class="library">
             <div class="library-head">
@@ -53,6 +60,7 @@ fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
                 <p class="library-count">{summary}</p>
                 <a class="export" href="/export/library.zip" download="" rel="external">"Export all highlights (.zip)"</a>
             </div>
+            {deletion_wave}
             <Controls
                 query=query.clone()
                 kind_counts=listing.kind_counts.clone()

@@ -1,6 +1,7 @@
-//! The search page `/search?q=&color=`: every highlight and note matching the words, best first,
-//! the matched words marked, each linking to its place on its book page; `color` keeps one
-//! highlight colour (alone, it lists that colour's highlights, newest first).
+//! The search page `/search?q=&color=&deleted=1`: every highlight and note matching the words,
+//! best first, the matched words marked, each linking to its place on its book page; `color`
+//! keeps one highlight colour, `deleted=1` those deleted on the device (alone, each lists what
+//! it keeps, newest first).
 
 use crate::{
     components::{
@@ -15,13 +16,19 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 
-/// `color` is a colour's slug (`pink`); anything else is no colour filter.
+/// `color` is a colour's slug (`pink`); anything else is no colour filter. `deleted_only`
+/// keeps the annotations deleted on the device.
 #[server]
-pub async fn search_highlights(q: String, color: Option<String>) -> Result<SearchResults, ShelfError> {
+pub async fn search_highlights(
+    q: String,
+    color: Option<String>,
+    deleted_only: bool,
+) -> Result<SearchResults, ShelfError> {
     let services = crate::server::request::private_services()?;
     let library = crate::server::request::library()?;
     let color = color.as_deref().and_then(HighlightColor::parse);
-    crate::server::request::blocking(move || services.shelf.search(&library, &q, color)).await
+    let filter = crate::server::search::SearchFilter { color, deleted_only };
+    crate::server::request::blocking(move || services.shelf.search(&library, &q, filter)).await
 }
 
 #[component]
@@ -29,7 +36,11 @@ pub fn SearchPage() -> impl IntoView {
     let params = use_query();
     let q = move || params.get("q").unwrap_or_default();
     let color = move || params.get("color").filter(|color| !color.is_empty());
-    let results = Resource::new(move || (q(), color()), |(q, color)| search_highlights(q, color));
+    let deleted_only = move || params.get("deleted").as_deref() == Some("1");
+    let results = Resource::new(
+        move || (q(), color(), deleted_only()),
+        |(q, color, deleted_only)| search_highlights(q, color, deleted_only),
+    );
     let colors = move || {
         let chosen = color();
         let choices = HighlightColor::ALL
@@ -52,6 +63,10 @@ pub fn SearchPage() -> impl IntoView {
                     <input type="search" name="q" value=q placeholder="Words, prefix*, or \"a phrase\""/>
                 </label>
                 {colors}
+                <label class="deleted-only">
+                    <input type="checkbox" name="deleted" value="1" checked=deleted_only/>
+                    " Only deleted on the device"
+                </label>
                 <button type="submit">"Search"</button>
             </Form>
             {loaded(results, "Searching…", |results| view! { <Results results/> })}
@@ -65,10 +80,11 @@ fn Results(results: SearchResults) -> impl IntoView {
         let hint = results.query.is_empty();
         return view! { <p class=if hint { "empty" } else { "search-problem" }>{problem}</p> }.into_any();
     }
+    let shown = if results.newest_first { "newest" } else { "best" };
     let summary = if results.total > SEARCH_COUNT_LIMIT {
-        format!("More than {SEARCH_COUNT_LIMIT} matches · showing the best {}", results.hits.len())
+        format!("More than {SEARCH_COUNT_LIMIT} matches · showing the {shown} {}", results.hits.len())
     } else if results.total > results.hits.len() {
-        format!("{} · showing the best {}", format::count(results.total, "match", "matches"), results.hits.len())
+        format!("{} · showing the {shown} {}", format::count(results.total, "match", "matches"), results.hits.len())
     } else {
         format::count(results.total, "match", "matches")
     };

@@ -71,6 +71,9 @@ const MIGRATIONS: &[&str] = &[
         read_status INTEGER NOT NULL,
         last_read TEXT
     ) STRICT",
+    // What each ingest found: a version that drops many live annotations at once is told.
+    "ALTER TABLE archive_ingest ADD COLUMN live_before INTEGER NOT NULL DEFAULT 0;
+     ALTER TABLE archive_ingest ADD COLUMN newly_deleted INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// `<data dir>/shelf.sqlite`.

@@ -43,10 +43,24 @@ pub fn normalize_date(raw: &str) -> Option<String> {
     Some(format!("{date}T{}", time.strftime("%H:%M:%S")))
 }
 
+/// Seconds since 1970-01-01 UTC of a time as [`normalize_date`] writes it (`None` for any
+/// other text).
+pub fn seconds_of(normalized: &str) -> Option<i64> {
+    let time: jiff::civil::DateTime = normalized.parse().ok()?;
+    Some(jiff::tz::Offset::UTC.to_timestamp(time).ok()?.as_second())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    #[test]
+    fn normalized_dates_read_back_as_seconds() {
+        assert_eq!(seconds_of("1970-01-01T00:01:40"), Some(100));
+        assert_eq!(seconds_of("2025-11-25T13:49:13"), Some(1_764_078_553));
+        assert_eq!(seconds_of("yesterday"), None);
+    }
 
     #[test]
     fn timestamps_are_iso8601_in_utc() {

@@ -22,6 +22,14 @@ use std::{
 /// Results shown per search.
 const RESULT_LIMIT: usize = 50;
 
+/// The layout of the index file (`PRAGMA user_version`): an index of another layout is rebuilt.
+/// 2: rowids in order of creation (see [`recency_rowid`]).
+const INDEX_FORMAT: i64 = 2;
+
+/// Bits of a rowid below the creation second: passages made in the same second stay distinct
+/// up to 2^28 passages.
+const ROWID_SEQUENCE_BITS: u32 = 28;
+
 /// Separates CJK characters in indexed text; `unicode61` splits on it, and it is removed again
 /// from what a result shows.
 const CJK_SEPARATOR: char = '\u{200B}';
@@ -36,6 +44,21 @@ pub enum SearchError {
     Index(#[from] rusqlite::Error),
     #[error("the search index cannot be stored ({0})")]
     Storage(#[from] std::io::Error),
+}
+
+/// What a search keeps of the matches (the page's `color` and `deleted=1`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SearchFilter {
+    pub color: Option<HighlightColor>,
+    /// Only annotations the device deleted (what the deletion-wave notice links to).
+    pub deleted_only: bool,
+}
+
+impl SearchFilter {
+    /// Whether the filter alone lists something (a search without words).
+    fn narrows(&self) -> bool {
+        self.color.is_some() || self.deleted_only
+    }
 }
 
 /// What fills a new index: calls its argument with every passage (see [`SearchIndex::prepare`]).
@@ -119,31 +142,31 @@ impl SearchIndex {
         }
     }
 
-    /// The best matches for what the reader typed, with the matched words marked; only
-    /// highlights of `color` when one is given. A colour alone (no words) lists the most
-    /// recent highlights of that colour. The index of `key` is built by `fill` if needed.
+    /// The best matches for what the reader typed, with the matched words marked, kept by
+    /// `filter`. A filter alone (no words) lists the most recent of what it keeps (the most
+    /// recently deleted first, for those deleted on the device). The index of `key` is built
+    /// by `fill` if needed.
     pub fn search<E: From<SearchError>>(
         &self,
         (key, fill): (&str, impl FnOnce(Passages<'_, E>) -> Result<(), E>),
         input: &str,
-        color: Option<HighlightColor>,
+        filter: SearchFilter,
     ) -> Result<SearchResults, E> {
         let started = Instant::now();
         let mut results = SearchResults { query: input.trim().to_string(), ..SearchResults::default() };
-        let fts_query = match (fts_query(input), color) {
-            (Ok(query), _) => Some(query),
-            (Err(_), Some(_)) if results.query.is_empty() => None,
-            (Err(problem), _) => {
+        let fts_query = match fts_query(input) {
+            Ok(query) => Some(query),
+            Err(_) if results.query.is_empty() && filter.narrows() => None,
+            Err(problem) => {
                 results.problem = Some(problem.to_string());
                 return Ok(results);
             }
         };
         let index = self.prepare(key, fill)?;
         let conn = index.lock();
-        match run_query(&conn, fts_query.as_deref(), color) {
-            Ok((total, hits)) => {
-                results.total = total;
-                results.hits = hits;
+        match run_query(&conn, fts_query.as_deref(), filter) {
+            Ok((total, newest_first, hits)) => {
+                (results.total, results.newest_first, results.hits) = (total, newest_first, hits);
             }
             Err(err) => results.problem = Some(format!("This search cannot be run: {err}")),
         }
@@ -171,13 +194,14 @@ fn write_index<E: From<SearchError>>(
     {
         let mut insert = transaction
             .prepare(
-                "INSERT INTO passages (text, note, book_id, book_title, author, chapter, highlight_id, color, created,
-                   deleted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO passages (rowid, text, note, book_id, book_title, author, chapter, highlight_id, color,
+                   created, deleted)
+                 VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .map_err(sql_error)?;
         let mut add = |passage: Passage| -> Result<(), E> {
             let highlight = &passage.highlight;
+            let rowid = recency_rowid(highlight.created.as_deref(), count);
             count += 1;
             insert
                 .execute(params![
@@ -191,6 +215,7 @@ fn write_index<E: From<SearchError>>(
                     highlight.color.slug(),
                     highlight.created,
                     highlight.deleted_on_device,
+                    rowid,
                 ])
                 .map_err(sql_error)?;
             Ok(())
@@ -201,7 +226,8 @@ fn write_index<E: From<SearchError>>(
     conn.execute_batch("INSERT INTO passages (passages) VALUES ('optimize');").map_err(sql_error)?;
     // Written last: an index without it (empty, torn, from a crash) is rebuilt, not served.
     conn.execute_batch(&format!(
-        "CREATE TABLE build_complete (passages INTEGER); INSERT INTO build_complete VALUES ({count});"
+        "PRAGMA user_version = {INDEX_FORMAT};
+         CREATE TABLE build_complete (passages INTEGER); INSERT INTO build_complete VALUES ({count});"
     ))
     .map_err(sql_error)?;
     Ok(count)
@@ -215,8 +241,7 @@ fn open_complete(path: &Path) -> Option<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let complete = Connection::open_with_flags(path, flags).ok().filter(|conn| {
         conn.query_row("SELECT passages FROM build_complete", [], |row| row.get::<_, i64>(0)).is_ok()
-            // An index from before the `deleted` column is rebuilt too.
-            && conn.query_row("SELECT count(deleted) FROM passages", [], |row| row.get::<_, i64>(0)).is_ok()
+            && conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0)).ok() == Some(INDEX_FORMAT)
     });
     if complete.is_none() {
         tracing::warn!(path = %path.display(), "search index incomplete or unreadable; rebuilding it");
@@ -225,37 +250,51 @@ fn open_complete(path: &Path) -> Option<Connection> {
     complete
 }
 
-/// Matches of `fts_query` best first, or without one every passage newest first; of `color`
-/// only when given.
+/// A passage's rowid: its creation second above [`ROWID_SEQUENCE_BITS`] bits of `sequence`, so
+/// that `ORDER BY rowid DESC` lists the newest first and FTS5 walks its lists in that order,
+/// stopping at the limit (no passage's rank needs computing). Undated passages sort oldest.
+fn recency_rowid(created: Option<&str>, sequence: usize) -> i64 {
+    let second = created.and_then(crate::server::dates::seconds_of).unwrap_or(0).clamp(0, 1 << 34);
+    (second << ROWID_SEQUENCE_BITS) | (sequence as i64 & ((1 << ROWID_SEQUENCE_BITS) - 1))
+}
+
+/// Matches of `fts_query` best first (the newest first past `SEARCH_COUNT_LIMIT` matches), or
+/// without one every passage newest first, kept by `filter`. Returns the capped count, whether
+/// the hits are the newest, and the hits.
 fn run_query(
     conn: &Connection,
     fts_query: Option<&str>,
-    color: Option<HighlightColor>,
-) -> rusqlite::Result<(usize, Vec<SearchHit>)> {
-    // FTS5's highlight() and bm25() only work in a full-text query.
-    let (matching, text, note, order) = match fts_query {
+    filter: SearchFilter,
+) -> rusqlite::Result<(usize, bool, Vec<SearchHit>)> {
+    let (matching, text, note) = match fts_query {
+        // FTS5's highlight() and bm25() only work in a full-text query.
         Some(_) => (
             "passages MATCH ?1",
             "highlight(passages, 0, char(57344), char(57345))",
             "highlight(passages, 1, char(57344), char(57345))",
-            "bm25(passages, 10.0, 4.0)",
         ),
-        None => ("?1 IS NULL", "text", "note", "created IS NULL, created DESC"),
+        None => ("?1 IS NULL", "text", "note"),
     };
-    let filter = format!("{matching} AND (?2 IS NULL OR color = ?2)");
-    let color = color.map(HighlightColor::slug);
+    let kept = format!("{matching} AND (?2 IS NULL OR color = ?2) AND (?3 = 0 OR deleted IS NOT NULL)");
+    let color = filter.color.map(HighlightColor::slug);
     let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM (SELECT 1 FROM passages WHERE {filter} LIMIT ?3)"),
+        &format!("SELECT count(*) FROM (SELECT 1 FROM passages WHERE {kept} LIMIT ?4)"),
         // Counting all of a common word's matches would cost as much as the search itself.
-        params![fts_query, color, SEARCH_COUNT_LIMIT as i64 + 1],
+        params![fts_query, color, filter.deleted_only, SEARCH_COUNT_LIMIT as i64 + 1],
         |row| row.get(0),
     )?;
+    let ranked = fts_query.is_some() && total as usize <= SEARCH_COUNT_LIMIT;
+    let order = match (ranked, filter.deleted_only) {
+        (true, _) => "bm25(passages, 10.0, 4.0)",
+        (false, false) => "rowid DESC",
+        (false, true) => "deleted DESC, rowid DESC",
+    };
     let mut statement = conn.prepare_cached(&format!(
         "SELECT book_id, book_title, author, chapter, highlight_id, color, created, {text}, {note}, deleted
-         FROM passages WHERE {filter} ORDER BY {order} LIMIT ?3"
+         FROM passages WHERE {kept} ORDER BY {order} LIMIT ?4"
     ))?;
     let hits = statement
-        .query_map(params![fts_query, color, RESULT_LIMIT as i64], |row| {
+        .query_map(params![fts_query, color, filter.deleted_only, RESULT_LIMIT as i64], |row| {
             Ok(SearchHit {
                 book_id: row.get(0)?,
                 book_title: row.get(1)?,
@@ -270,7 +309,7 @@ fn run_query(
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok((total as usize, hits))
+    Ok((total as usize, !ranked, hits))
 }
 
 /// FTS5's highlighted text as runs of plain and matched text, the CJK separators removed.
@@ -388,13 +427,22 @@ mod tests {
         conn.execute_batch("CREATE VIRTUAL TABLE passages USING fts5(text)").unwrap();
         drop(conn);
         assert!(open_complete(&path).is_none(), "a build that did not finish");
-        let finished = |columns: &str| {
+        let finished = |format: i64| {
             let conn = Connection::open(&path).unwrap();
-            conn.execute_batch(&format!("CREATE VIRTUAL TABLE passages USING fts5({columns}); CREATE TABLE build_complete (passages INTEGER); INSERT INTO build_complete VALUES (0);")).unwrap();
+            conn.execute_batch(&format!("PRAGMA user_version = {format}; CREATE VIRTUAL TABLE passages USING fts5(text, deleted); CREATE TABLE build_complete (passages INTEGER); INSERT INTO build_complete VALUES (0);")).unwrap();
         };
-        finished("text");
-        assert!(open_complete(&path).is_none(), "a finished build from before the `deleted` column");
-        finished("text, deleted");
+        finished(INDEX_FORMAT - 1);
+        assert!(open_complete(&path).is_none(), "a finished build of an older layout");
+        finished(INDEX_FORMAT);
         assert!(open_complete(&path).is_some(), "a finished build");
+    }
+
+    #[test]
+    fn rowids_sort_by_creation_and_stay_distinct() {
+        let early = recency_rowid(Some("2024-03-01T18:22:05"), 7);
+        let late = recency_rowid(Some("2024-03-01T18:22:06"), 0);
+        assert!(recency_rowid(None, 1) < early && early < late);
+        assert_ne!(recency_rowid(Some("2024-03-01T18:22:05"), 8), early);
+        assert!(recency_rowid(Some("1900-01-01T00:00:00"), 0) >= 0, "before 1970 sorts with the undated");
     }
 }

@@ -16,6 +16,7 @@ use super::{
     shelf::Shelf,
     sync::{open_source, remove_leftover_temp_files, OpenSourceError, SyncService},
 };
+use crate::model::DeletionWave;
 use std::sync::Arc;
 
 /// Why the server cannot start.
@@ -83,17 +84,22 @@ impl Services {
 /// device's file stays as it is. Then, in the background, the search index of the view that
 /// shows the version and the archive (built once: the index is per view, and the view changes
 /// with the ingest, so building it at the swap would be thrown away).
-fn ingest_into(shelf: Arc<Shelf>) -> impl Fn(&Snapshot) + Send + Sync {
+fn ingest_into(shelf: Arc<Shelf>) -> impl Fn(&Snapshot) -> Option<DeletionWave> + Send + Sync {
     move |snapshot: &Snapshot| {
-        if let Err(err) = shelf.ingest(snapshot) {
-            tracing::warn!(error = %err, version = %snapshot.version, "archive: not updated");
-        }
+        let deletion_wave = match shelf.ingest(snapshot) {
+            Ok(report) => report.deletion_wave(),
+            Err(err) => {
+                tracing::warn!(error = %err, version = %snapshot.version, "archive: not updated");
+                None
+            }
+        };
         let shelf = shelf.clone();
         tokio::task::spawn_blocking(move || {
             if let Err(err) = shelf.prepare_search() {
                 tracing::warn!(error = %err, "search index not built");
             }
         });
+        deletion_wave
     }
 }
 

@@ -100,6 +100,51 @@ async fn deleted_and_hidden_annotations_stay_and_a_restored_backup_brings_them_b
     assert_eq!(deleted_on_device(&app).await, ["new-highlight"], "the restored ones are live again");
 }
 
+/// Kobo's cloud sync answered with no annotations and the device deleted all its own (calibre-web
+/// #2610): the badge's status and the library page say so and link to them, search lists them,
+/// and the next version that deletes nothing is told no more.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_device_that_deletes_its_annotations_at_once_is_told_and_nothing_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
+    let v1 = generated_library(&dir.path().join("v1.sqlite"), 1, CURATED_ITEMS);
+    let emptied = dir.path().join("emptied.sqlite");
+    std::fs::copy(&v1, &emptied).unwrap();
+    Connection::open(&emptied).unwrap().execute("DELETE FROM Bookmark", []).unwrap();
+    kit.upload(DATABASE_KEY, &v1).await.unwrap();
+    kit.set_object_time(DATABASE_KEY, seconds_ago(3_000)).unwrap();
+    let app = App::start(&dir.path().join("data"), &s3_env(&kit));
+    let first = app.wait_for_end(SyncPhase::Completed).await;
+    assert_eq!(first.deletion_wave, None);
+    let (_, page) = app.page("/").await;
+    assert!(!page.contains("deletion-wave"));
+
+    sync_version(&kit, &app, &emptied, 2_000).await;
+    let status = app.status().await;
+    let wave = status.deletion_wave.expect("the wave is told");
+    assert!(wave.deleted >= 20 && wave.deleted == wave.live_before, "{wave:?}");
+    let told = format!("The device deleted {} annotations in its last sync; kobo-shelf kept them.", wave.deleted);
+    assert_eq!(status.message, format!("Library updated · {told}"));
+    let (_, page) = app.page("/").await;
+    assert!(page.contains(&told), "the library page says it:\n{page}");
+    assert!(page.contains("href=\"/search?deleted=1\""));
+    let (status, listed) = app.page("/search?deleted=1").await;
+    assert_eq!(status, 200);
+    let hits = listed.matches("class=\"highlight hit ").count() as u64;
+    // Markups have no text to list; every highlight and note is there.
+    assert!(hits > 0 && hits <= wave.deleted, "search lists those deleted on the device:\n{listed}");
+    assert_eq!(listed.matches("deleted on device").count() as u64, hits);
+    let (_, one_word) = app.page("/search?q=the&deleted=1").await;
+    assert!(one_word.matches("deleted on device").count() > 0);
+
+    sync_version(&kit, &app, &v1, 1_000).await;
+    assert_eq!(app.status().await.deletion_wave, None, "a version that deletes nothing is not a wave");
+    let (_, page) = app.page("/").await;
+    assert!(!page.contains("deletion-wave"));
+    let (_, listed) = app.page("/search?deleted=1").await;
+    assert!(!listed.contains("class=\"highlight hit "), "restored, none is deleted any more");
+}
+
 /// `(ingested versions, archived annotations)` in the app database of `data`.
 fn archive_rows(data: &Path) -> (i64, i64) {
     let conn = Connection::open(data.join("shelf.sqlite")).unwrap();

@@ -3,7 +3,7 @@
 
 use crate::support::{generated_library, tagged_library, ShelfUnderTest};
 use kobo_shelf::{
-    model::{HighlightColor, Marked, SearchResults},
+    model::{HighlightColor, Marked, SearchResults, SEARCH_COUNT_LIMIT},
     server::demo::CURATED_ITEMS,
 };
 
@@ -171,4 +171,23 @@ fn a_colour_narrows_a_search_and_alone_lists_that_colour_newest_first() {
     let grey = search("", Some(HighlightColor::Grey));
     assert_eq!(grey.hits.iter().map(|hit| plain(&hit.text)).collect::<Vec<_>>(), ["Güzellik dünyayı kurtaracak."]);
     assert!(search("  ", None).problem.is_some(), "neither words nor a colour: the hint");
+}
+
+#[test]
+fn a_word_in_more_passages_than_are_counted_lists_the_newest_without_ranking_them_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = ShelfUnderTest::new(generated_library(&dir.path().join("KoboReader.sqlite"), 3, 240));
+    let common = library.search("the", None);
+    assert_eq!((common.total, common.newest_first, common.hits.len()), (SEARCH_COUNT_LIMIT + 1, true, 50));
+    let dates: Vec<&str> = common.hits.iter().map(|hit| hit.created.as_deref().unwrap_or("")).collect();
+    let mut newest_first = dates.clone();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(dates, newest_first);
+    let the = |runs: &[Marked]| marked(runs).iter().any(|word| word.eq_ignore_ascii_case("the"));
+    assert!(common.hits.iter().all(|hit| the(&hit.text) || the(&hit.note)), "each marked");
+    let pink = library.search("the", Some(HighlightColor::Pink));
+    assert!(pink.hits.iter().all(|hit| hit.color == HighlightColor::Pink));
+    // Within the count, the best come first.
+    let f = fixture();
+    assert!(!f.search("patience").newest_first);
 }

@@ -6,7 +6,7 @@
 
 use super::{reading, ArchiveError};
 use crate::{
-    model::BookDetail,
+    model::{BookDetail, DeletionWave},
     server::kobo::{ReadingRecord, Snapshot},
 };
 use rusqlite::{params, Connection};
@@ -17,6 +17,8 @@ use std::collections::HashSet;
 pub struct IngestReport {
     /// The version was ingested before: nothing changed.
     pub already_ingested: bool,
+    /// Annotations the archive held as live on the device before this version.
+    pub live_before: usize,
     pub live: usize,
     /// Annotations newly marked deleted on the device by this version.
     pub newly_deleted: usize,
@@ -24,6 +26,24 @@ pub struct IngestReport {
     pub new_sessions: usize,
     /// Seconds of reading this version added.
     pub added_reading_secs: u64,
+}
+
+/// A wave is at least this many annotations deleted at once…
+const WAVE_MIN_DELETED: u64 = 20;
+/// …and at least this share of those live before.
+const WAVE_MIN_SHARE: f64 = 0.3;
+
+/// The wave `deleted` of `live_before` is, if it is one: a reader deleting a few highlights by
+/// hand is not told, a device that lost most of them is.
+pub fn deletion_wave(deleted: u64, live_before: u64) -> Option<DeletionWave> {
+    let is_wave = deleted >= WAVE_MIN_DELETED && deleted as f64 >= WAVE_MIN_SHARE * live_before as f64;
+    is_wave.then_some(DeletionWave { deleted, live_before })
+}
+
+impl IngestReport {
+    pub fn deletion_wave(&self) -> Option<DeletionWave> {
+        deletion_wave(self.newly_deleted as u64, self.live_before as u64)
+    }
 }
 
 /// One transaction: upsert every live annotation as seen by this ingest, mark those not seen
@@ -36,7 +56,12 @@ pub fn write_ingest(
     let transaction = conn.transaction()?;
     let seq: i64 =
         transaction.query_row("SELECT coalesce(max(seq), 0) + 1 FROM archive_ingest", [], |row| row.get(0))?;
-    let mut report = IngestReport::default();
+    let live_before: i64 = transaction.query_row(
+        "SELECT count(*) FROM archive_annotation WHERE deleted_on_device IS NULL",
+        [],
+        |row| row.get(0),
+    )?;
+    let mut report = IngestReport { live_before: live_before as usize, ..IngestReport::default() };
     {
         let mut upsert = transaction.prepare_cached(UPSERT_ANNOTATION)?;
         let mut remember = transaction.prepare_cached(REMEMBER_BOOK)?;
@@ -54,9 +79,9 @@ pub fn write_ingest(
     let merged = reading::merge(&transaction, seq, reading)?;
     (report.new_sessions, report.added_reading_secs) = (merged.new_sessions, merged.added_secs);
     transaction.execute(
-        "INSERT INTO archive_ingest (seq, version, ingested_at, annotations)
-         VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?3)",
-        params![seq, snapshot.version, report.live as i64],
+        "INSERT INTO archive_ingest (seq, version, ingested_at, annotations, live_before, newly_deleted)
+         VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?3, ?4, ?5)",
+        params![seq, snapshot.version, report.live as i64, live_before, report.newly_deleted as i64],
     )?;
     transaction.commit()?;
     Ok(report)

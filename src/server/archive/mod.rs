@@ -17,6 +17,7 @@ use super::{
     appdb,
     kobo::{ReadingHistory, Snapshot},
 };
+use crate::model::DeletionWave;
 use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension};
 use std::{
@@ -83,6 +84,7 @@ impl Archive {
         self.generation.fetch_add(1, Ordering::AcqRel);
         tracing::info!(
             version = %snapshot.version,
+            live_before = report.live_before,
             live = report.live,
             newly_deleted = report.newly_deleted,
             new_sessions = report.new_sessions,
@@ -92,6 +94,18 @@ impl Archive {
             "archive: ingested"
         );
         Ok(report)
+    }
+
+    /// The wave of deletions the last ingested version brought, if it was one (see
+    /// `ingest::deletion_wave`).
+    pub fn last_deletion_wave(&self) -> Result<Option<DeletionWave>, ArchiveError> {
+        let conn = self.reader();
+        let last = conn
+            .query_row("SELECT newly_deleted, live_before FROM archive_ingest ORDER BY seq DESC LIMIT 1", [], |row| {
+                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
+            })
+            .optional()?;
+        Ok(last.and_then(|(deleted, live_before)| ingest::deletion_wave(deleted as u64, live_before as u64)))
     }
 
     /// Reading time over every ingested version.
@@ -217,6 +231,37 @@ mod tests {
             "UPDATE content SET TimeSpentReading = 98700 WHERE ContentID LIKE '%War and Peace - Leo Tolstoy.kepub.epub'",
         );
         assert_eq!(on.added_reading_secs, 300);
+    }
+
+    #[test]
+    fn a_deletion_wave_is_many_at_once_and_a_large_share() {
+        let wave = |deleted, live_before| ingest::deletion_wave(deleted, live_before).is_some();
+        assert!(!wave(19, 19), "fewer than 20 is never a wave");
+        assert!(!wave(29, 100), "under 30 % of those live is a reader's tidying");
+        assert!(wave(30, 100) && wave(20, 20) && wave(88, 88));
+    }
+
+    #[test]
+    fn a_version_that_drops_most_annotations_is_told_until_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(dir.path()).unwrap();
+        let first = ingest_version(&archive, dir.path(), "");
+        assert_eq!((first.live_before, first.deletion_wave()), (0, None));
+        let by_hand =
+            "DELETE FROM Bookmark WHERE BookmarkID IN (SELECT BookmarkID FROM Bookmark ORDER BY BookmarkID LIMIT 3)";
+        let tidied = ingest_version(&archive, dir.path(), by_hand);
+        assert_eq!((tidied.live_before, tidied.newly_deleted, tidied.deletion_wave()), (first.live, 3, None));
+        assert_eq!(archive.last_deletion_wave().unwrap(), None);
+
+        // Kobo's cloud sync answered with no annotations: the device dropped every one.
+        let emptied = ingest_version(&archive, dir.path(), "DELETE FROM Bookmark");
+        let told = DeletionWave { deleted: tidied.live as u64, live_before: tidied.live as u64 };
+        assert_eq!((emptied.live, emptied.deletion_wave()), (0, Some(told)));
+        assert_eq!(archive.last_deletion_wave().unwrap(), Some(told));
+        assert_eq!(archive.counts().unwrap().deleted_on_device, first.live as u64, "all kept");
+
+        let next = ingest_version(&archive, dir.path(), "DELETE FROM Bookmark; UPDATE content SET Title = Title");
+        assert_eq!((next.newly_deleted, archive.last_deletion_wave().unwrap()), (0, None));
     }
 
     #[test]

@@ -103,6 +103,7 @@ impl Listing {
             page_count,
             kind_counts: self.kind_counts.clone(),
             collection_counts: self.collection_counts.clone(),
+            deletion_wave: None,
         }
     }
 }

@@ -13,12 +13,11 @@ pub use listing::PAGE_SIZE;
 pub use view::LibraryView;
 
 use crate::{
-    model::HighlightColor,
     model::SearchResults,
     server::{
         archive::{Archive, ArchiveCounts, ArchiveError, IngestReport},
         kobo::{KoboError, LibraryStore, Snapshot},
-        search::{SearchError, SearchIndex},
+        search::{SearchError, SearchFilter, SearchIndex},
     },
 };
 use parking_lot::Mutex;
@@ -81,13 +80,8 @@ impl Shelf {
     }
 
     /// Every highlight and note of `view` matching what the reader typed (see `search`).
-    pub fn search(
-        &self,
-        view: &LibraryView,
-        input: &str,
-        color: Option<HighlightColor>,
-    ) -> Result<SearchResults, LibraryError> {
-        self.search.search((&view.key(), |add| view.for_each_passage(add)), input, color)
+    pub fn search(&self, view: &LibraryView, input: &str, filter: SearchFilter) -> Result<SearchResults, LibraryError> {
+        self.search.search((&view.key(), |add| view.for_each_passage(add)), input, filter)
     }
 
     /// What the archive holds, for the settings page.

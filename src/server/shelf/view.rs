@@ -9,7 +9,8 @@
 use super::{listing::Listing, LibraryError};
 use crate::{
     model::{
-        BookDetail, BookSummary, LibraryListing, LibraryQuery, LibrarySort, PlacementReport, ReadStatus, ReadingStats,
+        BookDetail, BookSummary, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport, ReadStatus,
+        ReadingStats,
     },
     server::{
         archive::{Archive, DeletedCount},
@@ -36,6 +37,8 @@ pub struct LibraryView {
     with_deleted: HashSet<String>,
     /// Books only the archive still knows, by id.
     removed: Vec<String>,
+    /// The last ingested version deleted many annotations at once.
+    deletion_wave: Option<DeletionWave>,
     stats: OnceLock<ReadingStats>,
 }
 
@@ -65,6 +68,7 @@ impl LibraryView {
         removed.sort();
         let with_deleted = deleted.into_keys().collect();
         let listing = Listing::new(summaries);
+        let deletion_wave = archive.last_deletion_wave()?;
         Ok(LibraryView {
             device,
             generation,
@@ -74,6 +78,7 @@ impl LibraryView {
             by_id,
             with_deleted,
             removed,
+            deletion_wave,
             stats: OnceLock::new(),
         })
     }
@@ -97,9 +102,9 @@ impl LibraryView {
         self.listing.len()
     }
 
-    /// One page of the list.
+    /// One page of the list, with the deletion wave of the last ingest, if it was one.
     pub fn page(&self, query: &LibraryQuery) -> LibraryListing {
-        self.listing.page(query)
+        LibraryListing { deletion_wave: self.deletion_wave, ..self.listing.page(query) }
     }
 
     /// Every entry matching `query`, unpaged.

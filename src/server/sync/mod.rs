@@ -19,7 +19,7 @@ pub use verify::verify_database;
 
 use crate::server::dates::unix_seconds;
 use crate::{
-    model::{SyncPhase, SyncStart, SyncStatus},
+    model::{DeletionWave, SyncPhase, SyncStart, SyncStatus},
     server::{
         kobo::{LibraryStore, Snapshot},
         settings::SyncSettings,
@@ -38,10 +38,11 @@ use std::{
 const FRESHNESS_SLACK: Duration = Duration::from_secs(1);
 
 /// Blocking work on each new version that the sync waits for before it reports `completed`
-/// (the archive's ingest), so the page that reloads then sees its result. It must return at
-/// once for a version it has done: it runs again after each check that finds the copy
-/// current, so work that failed (a locked or full disk) is retried.
-pub type BeforeComplete = Arc<dyn Fn(&Snapshot) + Send + Sync>;
+/// (the archive's ingest), so the page that reloads then sees its result; the deletion wave it
+/// found, if any, is told with `completed`. It must return at once for a version it has done:
+/// it runs again after each check that finds the copy current, so work that failed (a locked
+/// or full disk) is retried.
+pub type BeforeComplete = Arc<dyn Fn(&Snapshot) -> Option<DeletionWave> + Send + Sync>;
 
 pub struct SyncService {
     source: Arc<dyn ObjectSource>,
@@ -151,13 +152,14 @@ impl SyncService {
                 }
             }
             Ok(Outcome::Replaced { bytes, snapshot }) => {
+                let mut deletion_wave = None;
                 if let (Some(snapshot), Some(hook)) = (snapshot, self.before_complete.clone()) {
                     self.state.archiving();
                     let started = Instant::now();
-                    let _ = tokio::task::spawn_blocking(move || hook(&snapshot)).await;
+                    deletion_wave = tokio::task::spawn_blocking(move || hook(&snapshot)).await.ok().flatten();
                     tracing::info!(elapsed_ms = started.elapsed().as_millis() as u64, "sync: archive updated");
                 }
-                self.state.completed(self.limits.check_interval);
+                self.state.completed(self.limits.check_interval, deletion_wave);
                 tracing::info!(source = %self.source_label, bytes, elapsed_ms = elapsed_ms(), "sync: library replaced");
             }
             Err(err) => {

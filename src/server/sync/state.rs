@@ -6,7 +6,7 @@
 
 use super::error::SyncError;
 use crate::{
-    model::{SyncPhase, SyncStatus, SyncStep},
+    model::{DeletionWave, SyncPhase, SyncStatus, SyncStep},
     server::dates::iso8601,
 };
 use parking_lot::{Mutex, MutexGuard};
@@ -23,6 +23,8 @@ struct Fields {
     /// The step under way; the phase and message follow from it.
     step: SyncStep,
     error: Option<String>,
+    /// What the last completed sync's version deleted at once, told until the next sync ends.
+    deletion_wave: Option<DeletionWave>,
     bytes_total: Option<u64>,
     /// ISO-8601, formatted once when set (the status is polled far more often).
     last_sync_time: Option<String>,
@@ -127,10 +129,11 @@ impl SyncState {
         fields.fresh_until = Some(Instant::now() + interval);
     }
 
-    /// A new database is in place.
-    pub fn completed(&self, interval: Duration) {
+    /// A new database is in place (and its version deleted `deletion_wave` on the device).
+    pub fn completed(&self, interval: Duration, deletion_wave: Option<DeletionWave>) {
         let mut fields = self.change();
         fields.step = SyncStep::Completed;
+        fields.deletion_wave = deletion_wave;
         fields.last_sync_time = Some(iso8601(SystemTime::now()));
         fields.fresh_until = Some(Instant::now() + interval);
     }
@@ -152,10 +155,16 @@ impl SyncState {
             Some(total) if total > 0 => (received as f64 * 100.0 / total as f64).min(100.0),
             _ => 0.0,
         };
+        let wave = fields.deletion_wave.filter(|_| fields.step == SyncStep::Completed);
+        let message = match wave {
+            Some(wave) => format!("{} · {}", fields.step.message(), wave.message()),
+            None => fields.step.message().to_string(),
+        };
         SyncStatus {
             status: phase,
             step: fields.step,
-            message: fields.step.message().to_string(),
+            message,
+            deletion_wave: wave,
             progress: (progress * 10.0).round() / 10.0,
             is_syncing: phase.is_syncing(),
             needs_reload: phase == SyncPhase::Completed,

@@ -208,6 +208,9 @@ fn every_private_route(markup_id: &str) -> Vec<PrivateRoute> {
     let mut routes = private_pages(WAR_AND_PEACE_ID, markup_id);
     // POST-only: a GET with a session is refused (405), so it is not in the positive control.
     routes.push(PrivateRoute::get("api/check-and-sync"));
+    // The demo has no annotation deleted on the device, so this lists nothing even with a
+    // session: checked only without one.
+    routes.push(PrivateRoute::get("search?deleted=1"));
     let function_body = server_function_body(WAR_AND_PEACE_ID);
     for function in &server_functions() {
         routes.push(PrivateRoute::post(function.path.clone(), function_body.clone()));

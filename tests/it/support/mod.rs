@@ -190,7 +190,16 @@ impl ShelfUnderTest {
         query: &str,
         color: Option<kobo_shelf::model::HighlightColor>,
     ) -> kobo_shelf::model::SearchResults {
-        self.shelf.search(&self.view(), query, color).unwrap()
+        self.search_filtered(query, kobo_shelf::server::search::SearchFilter { color, deleted_only: false })
+    }
+
+    /// What `/search` finds with any filter.
+    pub fn search_filtered(
+        &self,
+        query: &str,
+        filter: kobo_shelf::server::search::SearchFilter,
+    ) -> kobo_shelf::model::SearchResults {
+        self.shelf.search(&self.view(), query, filter).unwrap()
     }
 
     /// The current view (panics when the file cannot be read).
