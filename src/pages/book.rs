@@ -1,32 +1,44 @@
 //! The book page `/book?id=<ContentID>`: what the library knows of one item and its highlights
 //! grouped by chapter in reading order.
 
+#[cfg(feature = "ssr")]
+mod body;
+
 use crate::{
-    components::{
-        color_filter::{chapter_of_color, colour_counts, ColorFilter},
-        cover::{Cover, CoverSize},
-        loaded,
-        query::use_query,
-    },
-    format,
-    model::{book_view_href, encode_url_component, BookDetail, Highlight, HighlightColor, ShelfError},
+    components::{loaded, query::use_query},
+    model::{HighlightColor, ShelfError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// A book page's body as HTML, and its title for the tab.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RenderedBook {
+    title: String,
+    html: String,
+}
+
 /// The book with the annotations the device no longer has (from the archive), unless
-/// `hide_deleted`.
+/// `hide_deleted`, only those of `color` if one is chosen. Rendered once per library view and
+/// query: a book of thousands of highlights is a megabyte of HTML, and rendering it costs ten
+/// times what reading it does.
 #[server]
-pub async fn get_book(id: String, hide_deleted: bool) -> Result<BookDetail, ShelfError> {
+pub async fn get_book(
+    id: String,
+    hide_deleted: bool,
+    color: Option<HighlightColor>,
+) -> Result<RenderedBook, ShelfError> {
+    use crate::{model::book_view_href, server::shelf::LibraryError};
     let library = crate::server::request::library()?;
-    let mut book = crate::server::request::blocking(move || library.book(&id)).await?;
-    if hide_deleted {
-        for chapter in &mut book.chapters {
-            chapter.highlights.retain(|highlight| highlight.deleted_on_device.is_none());
-        }
-        book.chapters.retain(|chapter| !chapter.highlights.is_empty());
-    }
-    Ok(book)
+    crate::server::request::blocking(move || {
+        let title = library.summary(&id).ok_or(LibraryError::NotFound)?.title.clone();
+        let html = library.rendered(&book_view_href(&id, hide_deleted, color), || {
+            let book = body::without_deleted(library.book(&id)?, hide_deleted);
+            Ok(view! { <body::Book book hide_deleted color/> }.to_html())
+        })?;
+        Ok::<_, LibraryError>(RenderedBook { title, html: html.to_string() })
+    })
+    .await
 }
 
 #[component]
@@ -35,198 +47,11 @@ pub fn BookPage() -> impl IntoView {
     let id = move || params.get("id").unwrap_or_default();
     let hide_deleted = move || params.get("deleted").as_deref() == Some("hide");
     let color = move || params.get("color").as_deref().and_then(HighlightColor::parse);
-    let book = Resource::new(move || (id(), hide_deleted()), |(id, hide)| get_book(id, hide));
-    loaded(book, "Loading the book…", move |book| view! { <Book book hide_deleted=hide_deleted() color=color()/> })
-}
-
-/// A link that shows or hides the annotations deleted on the device (a plain link: no JS).
-#[component]
-fn DeletedFilter(id: String, hide_deleted: bool, deleted: usize, color: Option<HighlightColor>) -> impl IntoView {
-    let href = book_view_href(&id, !hide_deleted, color);
-    let label = if hide_deleted {
-        "Show the ones deleted on the device".to_string()
-    } else {
-        format!("Hide the {} deleted on the device", deleted)
-    };
-    view! { <p class="deleted-filter"><a href=href>{label}</a></p> }
-}
-
-#[component]
-fn Book(mut book: BookDetail, hide_deleted: bool, color: Option<HighlightColor>) -> impl IntoView {
-    // Thousands of highlights: moved into the view, not cloned.
-    let chapters = std::mem::take(&mut book.chapters);
-    let headings: Vec<String> = chapters.iter().map(|chapter| chapter.heading(&chapters).to_string()).collect();
-    let colours = colour_counts(&chapters);
-    let summary = &book.summary;
-    let annotations = chapters.iter().flat_map(|chapter| &chapter.highlights);
-    let markups = annotations.clone().filter(|h| h.is_markup).count();
-    let deleted = annotations.clone().filter(|h| h.deleted_on_device.is_some()).count();
-    let highlight_total = annotations.count() - markups;
-    let heading = match markups {
-        0 => format::count(highlight_total, "Highlight", "Highlights"),
-        _ => format!(
-            "{} · {}",
-            format::count(highlight_total, "Highlight", "Highlights"),
-            format::count(markups, "markup", "markups")
-        ),
-    };
-    let series = book.series.as_ref().map(|series| match &book.series_number {
-        Some(number) => format!("{series} #{number}"),
-        None => series.clone(),
-    });
-    let facts: Vec<(&'static str, Option<String>)> = vec![
-        ("Kind", Some(summary.kind.label().to_string())),
-        ("Status", Some(format!("{} · {} %", summary.read_status.label(), summary.percent_read))),
-        ("Publisher", book.publisher.clone()),
-        ("Series", series),
-        ("Language", book.language.clone()),
-        ("ISBN", book.isbn.clone()),
-        ("Added", book.date_added.as_deref().map(format::date)),
-        ("Last read", summary.last_read.as_deref().map(format::date)),
-        ("Time spent reading", book.time_spent_reading_secs.map(format::duration)),
-        ("Collections", (!summary.collections.is_empty()).then(|| summary.collections.join(", "))),
-    ];
-    let description = book.description.clone().map(|text| view! { <Description text/> });
-    let color_href = {
-        let id = summary.id.clone();
-        move |color| book_view_href(&id, hide_deleted, color)
-    };
-    view! {
-        <Title text=summary.title.clone()/>
-        <article class="book">
-            <p class="back">
-                <a href="/">"← Library"</a>
-                <a class="export" href=format!("/export/book.md?id={}", encode_url_component(&summary.id)) download="" rel="external">
-                    "Export highlights (Markdown)"
-                </a>
-            </p>
-            <div class="book-head">
-                <Cover id=summary.id.clone() title=summary.title.clone() size=CoverSize::Page/>
-                <div>
-                    <h1>{summary.title.clone()}</h1>
-                    <p class="book-author">{summary.author.clone().map(|author| format!("by {author}"))}</p>
-                    {summary.removed_from_device.then(|| view! {
-                        <p class="removed-note">"No longer on your device: kobo-shelf keeps its annotations."</p>
-                    })}
-                    <div class="progress big" title=summary.read_status.label()>
-                        <span class="bar" role="progressbar" aria-label="Reading progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=summary.percent_read>
-                            <span class="fill" style=format!("width: {}%", summary.percent_read)></span>
-                        </span>
-                    </div>
-                </div>
-            </div>
-            <dl class="facts">
-                {facts.into_iter().filter_map(|(label, value)| value.map(|value| view! {
-                    <div><dt>{label}</dt><dd>{value}</dd></div>
-                })).collect_view()}
-            </dl>
-            {description}
-            <section class="annotations">
-                <h2>{heading}</h2>
-                {(deleted > 0 || hide_deleted).then(|| view! { <DeletedFilter id=summary.id.clone() hide_deleted deleted color/> })}
-                <ColorFilter counts=colours chosen=color href=color_href/>
-                {(highlight_total + markups == 0).then(|| view! { <p class="empty">"No highlights in this book yet."</p> })}
-                {headings.into_iter().zip(chapters).filter_map(|(title, chapter)| {
-                    let chapter = chapter_of_color(chapter, color)?;
-                    Some(view! { <ChapterSection title highlights=chapter.highlights/> })
-                }).collect_view()}
-            </section>
-        </article>
-    }
-}
-
-/// Descriptions longer than this (in characters) are folded, so they do not push the
-/// highlights off the first screen.
-const FOLDED_DESCRIPTION: usize = 400;
-/// Characters of a folded description its summary shows.
-const DESCRIPTION_EXCERPT: usize = 200;
-
-/// The description; a long one folded in a `<details>` (opens without JavaScript).
-#[component]
-fn Description(text: String) -> impl IntoView {
-    let paragraphs = text.split("\n\n").map(|paragraph| view! { <p>{paragraph.to_string()}</p> }).collect_view();
-    let body = if text.chars().count() > FOLDED_DESCRIPTION {
+    let book = Resource::new(move || (id(), hide_deleted(), color()), |(id, hide, color)| get_book(id, hide, color));
+    loaded(book, "Loading the book…", |RenderedBook { title, html }| {
         view! {
-            <details>
-                <summary>
-                    <span class="excerpt">{format::excerpt(&text, DESCRIPTION_EXCERPT)}</span>
-                    <span class="fold">"Show less"</span>
-                </summary>
-                {paragraphs}
-            </details>
+            <Title text=title/>
+            <article class="book" inner_html=html></article>
         }
-        .into_any()
-    } else {
-        paragraphs.into_any()
-    };
-    view! {
-        <section class="description">
-            <h2>"Description"</h2>
-            {body}
-        </section>
-    }
-}
-
-#[component]
-fn ChapterSection(title: String, highlights: Vec<Highlight>) -> impl IntoView {
-    view! {
-        <section class="chapter">
-            <h3>{title}</h3>
-            <ol class="highlights">
-                {highlights.into_iter().map(|highlight| view! { <HighlightItem highlight/> }).collect_view()}
-            </ol>
-        </section>
-    }
-}
-
-#[component]
-fn HighlightItem(highlight: Highlight) -> impl IntoView {
-    let Highlight { id, text, note, color, is_markup, created, deleted_on_device } = highlight;
-    let body = if is_markup {
-        let file = |extension: &str| format!("/markup/{}.{extension}", encode_url_component(&id));
-        view! {
-            <figure class="markup-page">
-                <div class="markup-images">
-                    <img src=file("jpg") loading="lazy" width="600" height="800" alt="The page you wrote on"/>
-                    <img class="strokes" src=file("svg") loading="lazy" width="600" height="800" alt=""/>
-                </div>
-                <figcaption class="markup">"✍ Handwritten markup"</figcaption>
-            </figure>
-        }
-        .into_any()
-    } else {
-        view! { <blockquote>{text.unwrap_or_default()}</blockquote> }.into_any()
-    };
-    let dates = (created.as_deref().map(format::date), deleted_on_device.as_deref().map(format::date));
-    view! {
-        <li class=format!("highlight color-{}", color.slug()) id=format!("h-{id}") data-deleted-on-device=deleted_on_device>
-            {body}
-            {note.map(|note| view! {
-                <p class="note"><span class="note-label">"Note: "</span>{note}</p>
-            })}
-            <p class="highlight-meta">
-                {color.is_shown().then(|| view! { <span class="swatch" aria-hidden="true"></span> {color.label()} })}
-                {dates.0.map(|date| if color.is_shown() { format!(" · {date}") } else { date })}
-                {dates.1.map(|date| view! { <span class="deleted-mark">{format!(" · deleted on device {date}")}</span> })}
-            </p>
-        </li>
-    }
-}
-
-#[cfg(all(test, feature = "ssr"))]
-mod tests {
-    use super::*;
-
-    fn rendered(text: &str) -> String {
-        view! { <Description text=text.to_string()/> }.to_html()
-    }
-
-    #[test]
-    fn only_a_long_description_is_folded() {
-        let short = rendered("A short description.\n\nTwo paragraphs.");
-        assert!(!short.contains("<details"), "{short}");
-        let long = rendered(&format!("{}\n\nThe end.", "Many words here. ".repeat(30)));
-        assert!(long.contains("<details><summary><span class=\"excerpt\">Many words here."), "{long}");
-        assert!(long.contains("<p>The end."), "the whole text is in the fold: {long}");
-    }
+    })
 }

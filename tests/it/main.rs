@@ -3,6 +3,7 @@
 //! but Leptos, axum and the rest are compiled and linked once, not once per file.
 
 mod archive;
+mod book_page;
 mod cli;
 mod collections;
 mod export;

@@ -75,6 +75,9 @@ async fn every_way_of_reading_the_library_agrees_after_the_device_deleted_things
     kit.set_object_time(DATABASE_KEY, seconds_ago(120)).unwrap();
     let app = App::start(&dir.path().join("data"), &s3_env(&kit));
     app.wait_for_end(SyncPhase::Completed).await;
+    // Rendered (and kept) before the deletions: the new version must replace it.
+    let (_, idiot_before) = app.page(&book_href(THE_IDIOT_ID)).await;
+    assert_eq!(idiot_before.matches("data-deleted-on-device=").count(), 0);
     let before = counts_of_rows(json(&app, "/export/library.json").await.as_array().unwrap());
 
     let v2 = dir.path().join("v2.sqlite");

@@ -7,6 +7,7 @@
 //! a sync swaps it) and shared by every request until the next.
 
 mod listing;
+mod rendered;
 mod view;
 
 pub use listing::PAGE_SIZE;

@@ -6,7 +6,7 @@
 //! - a book the device no longer has, whose annotations the archive keeps, is listed, marked
 //!   `removed_from_device`, with all of them counted as deleted on the device.
 
-use super::{listing::Listing, LibraryError};
+use super::{listing::Listing, rendered::RenderedPages, LibraryError};
 use crate::{
     model::{
         BookDetail, BookSummary, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport, ReadStatus,
@@ -40,6 +40,7 @@ pub struct LibraryView {
     /// The last ingested version deleted many annotations at once.
     deletion_wave: Option<DeletionWave>,
     stats: OnceLock<ReadingStats>,
+    rendered: RenderedPages,
 }
 
 impl LibraryView {
@@ -80,6 +81,7 @@ impl LibraryView {
             removed,
             deletion_wave,
             stats: OnceLock::new(),
+            rendered: RenderedPages::new(),
         })
     }
 
@@ -145,6 +147,16 @@ impl LibraryView {
         };
         book.summary = summary;
         Ok(book)
+    }
+
+    /// The HTML of the page `key` names (its route and query), rendered by `render` once per
+    /// view: what a page shows changes only with the view and its query.
+    pub fn rendered(
+        &self,
+        key: &str,
+        render: impl FnOnce() -> Result<String, LibraryError>,
+    ) -> Result<Arc<str>, LibraryError> {
+        self.rendered.get_or_render(key, render)
     }
 
     /// Calls `each` with the page of every book that has annotations, live or deleted on the

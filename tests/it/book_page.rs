@@ -1,0 +1,55 @@
+//! The book page is rendered once per library version and query (then served as it was): the
+//! same escaped body to every request, hostile text shown as text in every field and attribute,
+//! each filter its own page. That a new version replaces it is checked in `one_library`.
+
+use crate::support::App;
+use kobo_shelf::{
+    model::{book_href, book_view_href, HighlightColor, SyncPhase},
+    server::demo::HOSTILE_TEXT_ID,
+};
+
+/// The page's `<article>`: everything but the shell, whose nonces differ per request.
+async fn article(app: &App, href: &str) -> String {
+    let (status, page) = app.page(href).await;
+    assert_eq!(status, 200, "{href}");
+    let start = page.find("<article class=\"book\">").unwrap_or_else(|| panic!("no article in {page}"));
+    let end = page[start..].find("</article>").expect("the article ends") + start;
+    page[start..end].to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_request_gets_the_same_body_with_hostile_text_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::start(&dir.path().join("data"), &[]);
+    app.wait_for_end(SyncPhase::Completed).await;
+    let href = book_href(HOSTILE_TEXT_ID);
+    let body = article(&app, &href).await;
+
+    // The title, author, chapter, highlight and note of the hostile book, as the reader wrote
+    // them: shown escaped, in text and in attributes (the cover's alt, the links).
+    for raw in ["<script", "<img src=x", "<b>stay</b>", "<Everything>"] {
+        assert!(!body.contains(raw), "{raw} reached the page unescaped:\n{body}");
+    }
+    for shown in [
+        "<h1>Escaping &lt;Everything&gt; &amp; Other \"Stories\"",
+        "alt=\"Cover of Escaping &lt;Everything&gt; &amp; Other &quot;Stories&quot;\"",
+        "by O'Brien &lt;script&gt;window.__kobo_pwned = 'author'&lt;/script&gt;",
+        "<h3>&lt;img src=x onerror=\"window.__kobo_pwned='chapter'\"&gt;",
+        "<blockquote>&lt;script&gt;window.__kobo_pwned = 'highlight'&lt;/script&gt;",
+        "Ampersands &amp; angle brackets &lt;b&gt;stay&lt;/b&gt; text.",
+        "&lt;img src=x onerror=\"window.__kobo_pwned='note'\"&gt; &amp; \"quotes\"",
+        "href=\"/export/book.md?id=file%3A%2F%2F%2Fmnt%2Fonboard%2FSecurity%2FEscaping%20%3CEverything%3E.kepub.epub\"",
+    ] {
+        assert!(body.contains(shown), "{shown} is not on the page:\n{body}");
+    }
+    for _ in 0..3 {
+        assert_eq!(article(&app, &href).await, body, "a later request gets the page as it was rendered");
+    }
+
+    // A colour is its own page, with only that colour's highlights; the whole book is unchanged.
+    let pink = article(&app, &book_view_href(HOSTILE_TEXT_ID, false, Some(HighlightColor::Pink))).await;
+    let colours = |page: &str| page.matches("class=\"highlight color-").count();
+    assert!(colours(&pink) > 0 && colours(&pink) < colours(&body), "pink {} of {}", colours(&pink), colours(&body));
+    assert_eq!(colours(&pink), pink.matches("class=\"highlight color-pink\"").count());
+    assert_eq!(article(&app, &href).await, body);
+}
