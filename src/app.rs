@@ -45,7 +45,9 @@ pub fn App() -> impl IntoView {
     // Pages render whole on the server (`SsrMode::Async`): complete HTML without JavaScript;
     // in islands mode only the sync badge (`#[island]`) runs in the browser.
     view! {
-        <Title formatter=|title: String| format!("{title} · kobo-shelf")/>
+        // leptos_meta 0.8 writes the title into `<title>` as it is: escaped here, or a book
+        // titled `</title><base href=…>` would add markup to every page it names.
+        <Title formatter=|title: String| format!("{} · kobo-shelf", html_escape::encode_text(&title))/>
         <Router>
             <Header/>
             <main id="content">

@@ -172,6 +172,7 @@ test('hostile text shows as text and never runs', async ({ page }) => {
   await expect(page.getByText("O'Brien <script>window.__kobo_pwned = 'author'</script>")).toBeVisible();
   await page.getByRole('link', { name: 'Escaping <Everything> & Other "Stories"' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Escaping <Everything> & Other "Stories"');
+  await expect(page).toHaveTitle('Escaping <Everything> & Other "Stories" · kobo-shelf');
   await expect(page.locator('blockquote', { hasText: "<script>window.__kobo_pwned = 'highlight'</script>" })).toBeVisible();
   await expect(page.locator('.note', { hasText: `<img src=x onerror="window.__kobo_pwned='note'">` })).toBeVisible();
   await expect(page.getByRole('heading', { name: `<img src=x onerror="window.__kobo_pwned='chapter'">` })).toBeVisible();

@@ -1,6 +1,6 @@
 //! The book page is rendered once per library version and query (then served as it was): the
 //! same escaped body to every request, hostile text shown as text in every field and attribute,
-//! each filter its own page. That a new version replaces it is checked in `one_library`.
+//! each filter its own page, the tab's title escaped too. That a new version replaces it is checked in `one_library`.
 
 use crate::support::App;
 use kobo_shelf::{
@@ -24,6 +24,8 @@ async fn every_request_gets_the_same_body_with_hostile_text_escaped() {
     app.wait_for_end(SyncPhase::Completed).await;
     let href = book_href(HOSTILE_TEXT_ID);
     let body = article(&app, &href).await;
+    let (_, page) = app.page(&href).await;
+    assert!(page.contains("<title>Escaping &lt;Everything&gt; &amp; Other \"Stories\" · kobo-shelf</title>"), "{page}");
 
     // The title, author, chapter, highlight and note of the hostile book, as the reader wrote
     // them: shown escaped, in text and in attributes (the cover's alt, the links).
