@@ -1,7 +1,7 @@
 //! The archive keeps every annotation ever synced: against the real server syncing from a real
 //! S3 server, through deletions, hidden rows, a restart and a restored older backup.
 
-use crate::support::{generated_library, s3_env, stats_figure, sync_version, tagged_library, App};
+use crate::support::{edited_copy, generated_library, s3_env, stats_figure, sync_version, tagged_library, App};
 use kobo_shelf::{
     model::{encode_url_component, SyncPhase},
     server::{
@@ -29,17 +29,17 @@ fn two_highlights(library: &Path) -> Vec<(String, String)> {
 
 /// `v1` with `deleted` removed, `hidden` hidden on the device, and a new highlight added.
 fn next_version(v1: &Path, v2: &Path, deleted: &str, hidden: &str) -> PathBuf {
-    std::fs::copy(v1, v2).unwrap();
-    let conn = Connection::open(v2).unwrap();
-    conn.execute_batch(&format!(
-        "CREATE TEMP TABLE copied AS SELECT * FROM Bookmark WHERE BookmarkID = '{deleted}';
+    edited_copy(
+        v1,
+        v2,
+        &format!(
+            "CREATE TEMP TABLE copied AS SELECT * FROM Bookmark WHERE BookmarkID = '{deleted}';
          UPDATE copied SET BookmarkID = 'new-highlight', Text = 'A highlight made after the first sync.';
          DELETE FROM Bookmark WHERE BookmarkID = '{deleted}';
          INSERT INTO Bookmark SELECT * FROM copied;
          UPDATE Bookmark SET Hidden = 'true' WHERE BookmarkID = '{hidden}';"
-    ))
-    .unwrap();
-    v2.to_path_buf()
+        ),
+    )
 }
 
 /// The ids of the book page's annotations marked deleted on the device.
@@ -108,9 +108,7 @@ async fn a_device_that_deletes_its_annotations_at_once_is_told_and_nothing_is_lo
     let dir = tempfile::tempdir().unwrap();
     let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
     let v1 = generated_library(&dir.path().join("v1.sqlite"), 1, CURATED_ITEMS);
-    let emptied = dir.path().join("emptied.sqlite");
-    std::fs::copy(&v1, &emptied).unwrap();
-    Connection::open(&emptied).unwrap().execute("DELETE FROM Bookmark", []).unwrap();
+    let emptied = edited_copy(&v1, &dir.path().join("emptied.sqlite"), "DELETE FROM Bookmark");
     kit.upload(DATABASE_KEY, &v1).await.unwrap();
     kit.set_object_time(DATABASE_KEY, seconds_ago(3_000)).unwrap();
     let app = App::start(&dir.path().join("data"), &s3_env(&kit));
@@ -191,17 +189,16 @@ async fn reading_time_accumulates_across_syncs_without_double_counting() {
     let dir = tempfile::tempdir().unwrap();
     let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
     let v1 = generated_library(&dir.path().join("v1.sqlite"), 1, CURATED_ITEMS);
-    let v2 = dir.path().join("v2.sqlite");
-    std::fs::copy(&v1, &v2).unwrap();
-    Connection::open(&v2)
-        .unwrap()
-        .execute_batch(&format!(
+    let v2 = edited_copy(
+        &v1,
+        &dir.path().join("v2.sqlite"),
+        &format!(
             "DELETE FROM AnalyticsEvents;
              INSERT INTO AnalyticsEvents (Id, Type, Timestamp, Attributes, Metrics) VALUES ('after-v1', 'LeaveContent',
                '2026-11-22T20:00:00Z', json_object('volumeid', '{WAR_AND_PEACE_ID}'), '{{\"SecondsRead\":600}}');
              UPDATE content SET TimeSpentReading = 100000 WHERE ContentID = '{WAR_AND_PEACE_ID}';"
-        ))
-        .unwrap();
+        ),
+    );
     kit.upload(DATABASE_KEY, &v1).await.unwrap();
     kit.set_object_time(DATABASE_KEY, seconds_ago(3_000)).unwrap();
     let app = App::start(&dir.path().join("data"), &s3_env(&kit));
@@ -252,15 +249,14 @@ async fn a_book_removed_from_the_device_keeps_its_page_and_annotations() {
     let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
     let v1 = generated_library(&dir.path().join("v1.sqlite"), 1, CURATED_ITEMS);
     let [(_, text), _]: [(String, String); 2] = two_highlights(&v1).try_into().unwrap();
-    let v2 = dir.path().join("v2.sqlite");
-    std::fs::copy(&v1, &v2).unwrap();
-    Connection::open(&v2)
-        .unwrap()
-        .execute_batch(&format!(
+    let v2 = edited_copy(
+        &v1,
+        &dir.path().join("v2.sqlite"),
+        &format!(
             "DELETE FROM content WHERE ContentID = '{WAR_AND_PEACE_ID}' OR BookID = '{WAR_AND_PEACE_ID}';
              DELETE FROM Bookmark WHERE VolumeID = '{WAR_AND_PEACE_ID}';"
-        ))
-        .unwrap();
+        ),
+    );
     kit.upload(DATABASE_KEY, &v1).await.unwrap();
     kit.set_object_time(DATABASE_KEY, seconds_ago(3_000)).unwrap();
     let data = dir.path().join("data");

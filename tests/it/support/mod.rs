@@ -12,6 +12,14 @@ use std::{
     time::{Duration, Instant},
 };
 
+/// A copy of the library at `from`, written to `to` and changed by `sql` (the next version a
+/// device would upload).
+pub fn edited_copy(from: &Path, to: &Path, sql: &str) -> PathBuf {
+    std::fs::copy(from, to).expect("copy the library");
+    rusqlite::Connection::open(to).expect("open the copy").execute_batch(sql).expect("edit the copy");
+    to.to_path_buf()
+}
+
 /// Writes a generated library of `books` items (the curated demo items first).
 pub fn generated_library(path: &Path, seed: u64, books: usize) -> PathBuf {
     let options = DemoOptions { seed, books, highlights_per_book: 20, ..DemoOptions::default() };
