@@ -74,6 +74,10 @@ const MIGRATIONS: &[&str] = &[
     // What each ingest found: a version that drops many live annotations at once is told.
     "ALTER TABLE archive_ingest ADD COLUMN live_before INTEGER NOT NULL DEFAULT 0;
      ALTER TABLE archive_ingest ADD COLUMN newly_deleted INTEGER NOT NULL DEFAULT 0;",
+    // An ingest skips the books whose annotations are as the last ingest saw them (see
+    // `archive::ingest`): the hash of what it wrote, and the ingest that last saw the book.
+    "ALTER TABLE archive_book ADD COLUMN annotations_hash BLOB;
+     ALTER TABLE archive_book ADD COLUMN seen_in INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// `<data dir>/shelf.sqlite`.

@@ -1,15 +1,19 @@
-//! Taking in one device version, in one transaction: every live annotation is upserted by
-//! `BookmarkID` (text, note, colour, chapter and place, book), those the version no longer shows
-//! (deleted, or `Hidden` on the device) are marked deleted on the device with the date they were
-//! first missed, and one that comes back is live again. A crash mid-ingest leaves the last
-//! committed state, and the version, not being recorded, is ingested again at the next start.
+//! Taking in one device version, in one transaction, at the cost of what changed. A reader
+//! changes a few books between two syncs, so a book whose annotations hash to what the previous
+//! ingest recorded for it is skipped; every annotation of any other book is upserted by
+//! `BookmarkID` (text, note, colour, chapter and place, book). Those the version no longer shows
+//! (deleted, or `Hidden` on the device, or their book gone) are marked deleted on the device with
+//! the date they were first missed, and one that comes back is live again. A crash mid-ingest
+//! leaves the last committed state, and the version, not being recorded, is ingested again at
+//! the next start.
 
 use super::{reading, ArchiveError};
 use crate::{
     model::{BookDetail, DeletionWave},
     server::kobo::{ReadingRecord, Snapshot},
 };
-use rusqlite::{params, Connection};
+use rusqlite::{params, CachedStatement, Connection, OptionalExtension, Transaction};
+use sha2::{Digest, Sha256};
 use std::collections::HashSet;
 
 /// What an ingest did.
@@ -20,6 +24,10 @@ pub struct IngestReport {
     /// Annotations the archive held as live on the device before this version.
     pub live_before: usize,
     pub live: usize,
+    /// Books with annotations in this version…
+    pub books: usize,
+    /// …of which this many were as the previous ingest saw them, and skipped.
+    pub unchanged_books: usize,
     /// Annotations newly marked deleted on the device by this version.
     pub newly_deleted: usize,
     /// Reading sessions this version added (seen in no earlier version).
@@ -46,8 +54,9 @@ impl IngestReport {
     }
 }
 
-/// One transaction: upsert every live annotation as seen by this ingest, mark those not seen
-/// as deleted on the device, and add the version's reading time.
+/// One transaction: record every book of the version (skipping the annotations of those the
+/// previous ingest saw as they are), mark the annotations not seen as deleted on the device, and
+/// add the version's reading time.
 pub fn write_ingest(
     conn: &mut Connection,
     snapshot: &Snapshot,
@@ -62,18 +71,22 @@ pub fn write_ingest(
         |row| row.get(0),
     )?;
     let mut report = IngestReport { live_before: live_before as usize, ..IngestReport::default() };
+    transaction.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS ingest_skipped (book_id TEXT PRIMARY KEY); DELETE FROM ingest_skipped;",
+    )?;
     {
-        let mut upsert = transaction.prepare_cached(UPSERT_ANNOTATION)?;
-        let mut remember = transaction.prepare_cached(REMEMBER_BOOK)?;
+        let mut books = BookWriter::new(&transaction, seq)?;
         // One book at a time: memory stays flat whatever the library's size.
         snapshot.for_each_book(&HashSet::new(), |book, _copies| -> Result<(), ArchiveError> {
-            report.live += upsert_book(&mut upsert, &mut remember, &book, seq)?;
-            Ok(())
+            Ok(books.write(&book, &mut report)?)
         })?;
     }
+    // An annotation's `seen_in` is the last ingest that wrote it: one older, of a book not
+    // skipped, is one this version no longer has.
     report.newly_deleted = transaction.execute(
         "UPDATE archive_annotation SET deleted_on_device = strftime('%Y-%m-%dT%H:%M:%S', 'now')
-         WHERE seen_in < ?1 AND deleted_on_device IS NULL",
+         WHERE seen_in < ?1 AND deleted_on_device IS NULL
+           AND book_id NOT IN (SELECT book_id FROM temp.ingest_skipped)",
         [seq],
     )?;
     let merged = reading::merge(&transaction, seq, reading)?;
@@ -95,48 +108,115 @@ const UPSERT_ANNOTATION: &str = "INSERT INTO archive_annotation (bookmark_id, bo
         note = excluded.note, color = excluded.color, is_markup = excluded.is_markup,
         created = excluded.created, seen_in = excluded.seen_in, deleted_on_device = NULL";
 
-/// Keeps a book's list entry as this version shows it (so it stays listed once removed).
-const REMEMBER_BOOK: &str =
-    "INSERT INTO archive_book (book_id, title, author, kind, percent_read, read_status, last_read)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+/// Keeps a book's list entry as this version shows it (so it stays listed once removed), with
+/// the hash of its annotations and this ingest as the last that saw it.
+const REMEMBER_BOOK: &str = "INSERT INTO archive_book (book_id, title, author, kind, percent_read, read_status,
+        last_read, annotations_hash, seen_in)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
      ON CONFLICT (book_id) DO UPDATE SET title = excluded.title, author = excluded.author, kind = excluded.kind,
-        percent_read = excluded.percent_read, read_status = excluded.read_status, last_read = excluded.last_read";
+        percent_read = excluded.percent_read, read_status = excluded.read_status, last_read = excluded.last_read,
+        annotations_hash = excluded.annotations_hash, seen_in = excluded.seen_in";
 
-/// Upserts `book`'s entry and every annotation as seen by ingest `seq`; returns how many.
-fn upsert_book(
-    upsert: &mut rusqlite::CachedStatement<'_>,
-    remember: &mut rusqlite::CachedStatement<'_>,
-    book: &BookDetail,
+/// The statements that record one ingest's books.
+struct BookWriter<'t> {
     seq: i64,
-) -> rusqlite::Result<usize> {
-    let summary = &book.summary;
-    remember.execute(params![
-        summary.id,
-        summary.title,
-        summary.author,
-        summary.kind.slug(),
-        summary.percent_read,
-        summary.read_status.code(),
-        summary.last_read,
-    ])?;
-    let mut count = 0;
-    for (chapter_order, chapter) in book.chapters.iter().enumerate() {
-        for (position, highlight) in chapter.highlights.iter().enumerate() {
-            upsert.execute(params![
-                highlight.id,
-                summary.id,
-                chapter.title,
-                chapter_order as i64,
-                position as i64,
-                highlight.text,
-                highlight.note,
-                highlight.color.slug(),
-                highlight.is_markup as i64,
-                highlight.created,
-                seq,
-            ])?;
-            count += 1;
+    last_seen: CachedStatement<'t>,
+    remember: CachedStatement<'t>,
+    skip: CachedStatement<'t>,
+    upsert: CachedStatement<'t>,
+}
+
+impl<'t> BookWriter<'t> {
+    fn new(transaction: &'t Transaction<'_>, seq: i64) -> rusqlite::Result<BookWriter<'t>> {
+        Ok(BookWriter {
+            seq,
+            last_seen: transaction
+                .prepare_cached("SELECT annotations_hash, seen_in FROM archive_book WHERE book_id = ?1")?,
+            remember: transaction.prepare_cached(REMEMBER_BOOK)?,
+            skip: transaction.prepare_cached("INSERT INTO temp.ingest_skipped (book_id) VALUES (?1)")?,
+            upsert: transaction.prepare_cached(UPSERT_ANNOTATION)?,
+        })
+    }
+
+    /// Records `book` as seen by this ingest, and its annotations unless the previous ingest saw
+    /// them as they are: then every one of them is live and as recorded (an ingest that sees a
+    /// book leaves all its annotations live, and the hash covers all it wrote of them).
+    fn write(&mut self, book: &BookDetail, report: &mut IngestReport) -> rusqlite::Result<()> {
+        let summary = &book.summary;
+        let hash = annotations_hash(book);
+        let last_seen = self
+            .last_seen
+            .query_row([&summary.id], |row| Ok((row.get::<_, Option<Vec<u8>>>(0)?, row.get::<_, i64>(1)?)))
+            .optional()?;
+        let unchanged = matches!(last_seen, Some((Some(last), seen_in)) if last == hash && seen_in == self.seq - 1);
+        self.remember.execute(params![
+            summary.id,
+            summary.title,
+            summary.author,
+            summary.kind.slug(),
+            summary.percent_read,
+            summary.read_status.code(),
+            summary.last_read,
+            hash.as_slice(),
+            self.seq,
+        ])?;
+        report.books += 1;
+        report.live += book.chapters.iter().map(|chapter| chapter.highlights.len()).sum::<usize>();
+        if unchanged {
+            report.unchanged_books += 1;
+            self.skip.execute([&summary.id])?;
+            return Ok(());
+        }
+        for (chapter_order, chapter) in book.chapters.iter().enumerate() {
+            for (position, highlight) in chapter.highlights.iter().enumerate() {
+                self.upsert.execute(params![
+                    highlight.id,
+                    summary.id,
+                    chapter.title,
+                    chapter_order as i64,
+                    position as i64,
+                    highlight.text,
+                    highlight.note,
+                    highlight.color.slug(),
+                    highlight.is_markup as i64,
+                    highlight.created,
+                    self.seq,
+                ])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Changes when anything the ingest writes of `book`'s annotations does (and with this
+/// layout's version, so a new layout rewrites every book once): SHA-256, stable across builds,
+/// of every field, each length-prefixed and each list counted, so no two books hash alike.
+fn annotations_hash(book: &BookDetail) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(b"kobo-shelf annotations 1");
+    hash.update((book.chapters.len() as u64).to_le_bytes());
+    for chapter in &book.chapters {
+        hash_field(&mut hash, chapter.title.as_deref());
+        hash.update((chapter.highlights.len() as u64).to_le_bytes());
+        for highlight in &chapter.highlights {
+            hash_field(&mut hash, Some(&highlight.id));
+            hash_field(&mut hash, highlight.text.as_deref());
+            hash_field(&mut hash, highlight.note.as_deref());
+            hash_field(&mut hash, Some(highlight.color.slug()));
+            hash.update([highlight.is_markup as u8]);
+            hash_field(&mut hash, highlight.created.as_deref());
         }
     }
-    Ok(count)
+    hash.finalize().into()
+}
+
+/// A text (its length + 1, then its bytes) or none (0).
+fn hash_field(hash: &mut Sha256, value: Option<&str>) {
+    match value {
+        Some(text) => {
+            hash.update((text.len() as u64 + 1).to_le_bytes());
+            hash.update(text.as_bytes());
+        }
+        None => hash.update(0u64.to_le_bytes()),
+    }
 }

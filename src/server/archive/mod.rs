@@ -86,6 +86,8 @@ impl Archive {
             version = %snapshot.version,
             live_before = report.live_before,
             live = report.live,
+            books = report.books,
+            unchanged_books = report.unchanged_books,
             newly_deleted = report.newly_deleted,
             new_sessions = report.new_sessions,
             added_reading_secs = report.added_reading_secs,
@@ -231,6 +233,68 @@ mod tests {
             "UPDATE content SET TimeSpentReading = 98700 WHERE ContentID LIKE '%War and Peace - Leo Tolstoy.kepub.epub'",
         );
         assert_eq!(on.added_reading_secs, 300);
+    }
+
+    /// The archive's copy of one annotation: (text, deleted on device).
+    fn archived(archive: &Archive, id: &str) -> (Option<String>, bool) {
+        archive
+            .reader()
+            .query_row(
+                "SELECT text, deleted_on_device IS NOT NULL FROM archive_annotation WHERE bookmark_id = ?1",
+                [id],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap()
+    }
+
+    #[test]
+    fn an_ingest_rewrites_only_the_books_that_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(dir.path()).unwrap();
+        let first = ingest_version(&archive, dir.path(), "");
+        assert!(first.books > 10 && first.unchanged_books == 0, "{first:?}");
+        let again = ingest_version(&archive, dir.path(), "UPDATE content SET Title = Title");
+        assert_eq!(
+            (again.books, again.unchanged_books, again.live, again.newly_deleted),
+            (first.books, first.books, first.live, 0)
+        );
+
+        let war_and_peace = format!("VolumeID = '{}'", crate::server::demo::WAR_AND_PEACE_ID);
+        let edited: String = archive
+            .reader()
+            .query_row(
+                "SELECT bookmark_id FROM archive_annotation WHERE book_id = ?1 AND text IS NOT NULL ORDER BY bookmark_id LIMIT 1",
+                [crate::server::demo::WAR_AND_PEACE_ID],
+                |row| row.get(0),
+            )
+            .unwrap();
+        let edit = ingest_version(
+            &archive,
+            dir.path(),
+            &format!("UPDATE Bookmark SET Text = 'Edited <on> the device' WHERE BookmarkID = '{edited}'"),
+        );
+        assert_eq!((edit.unchanged_books, edit.newly_deleted), (first.books - 1, 0), "one book rewritten");
+        assert_eq!(archived(&archive, &edited), (Some("Edited <on> the device".into()), false));
+
+        // The book's annotations all gone from the device, then back in the next version: the
+        // archive marks them deleted, then live again (its hash is older than the last ingest).
+        let gone = ingest_version(&archive, dir.path(), &format!("DELETE FROM Bookmark WHERE {war_and_peace}"));
+        assert_eq!(gone.books, first.books - 1);
+        assert!(gone.newly_deleted > 2 && gone.live == first.live - gone.newly_deleted, "{gone:?}");
+        assert!(archived(&archive, &edited).1, "marked deleted");
+        let back = ingest_version(&archive, dir.path(), "");
+        assert_eq!((back.books, back.unchanged_books, back.live), (first.books, first.books - 1, first.live));
+        assert_eq!(archived(&archive, &edited), (first_text(dir.path(), &edited), false));
+        assert_eq!(archive.counts().unwrap().deleted_on_device, 0);
+    }
+
+    /// The text of annotation `id` in the demo library as written.
+    fn first_text(dir: &Path, id: &str) -> Option<String> {
+        let library = dir.join("KoboReader.sqlite");
+        Connection::open(&library)
+            .unwrap()
+            .query_row("SELECT Text FROM Bookmark WHERE BookmarkID = ?1", [id], |row| row.get(0))
+            .unwrap()
     }
 
     #[test]

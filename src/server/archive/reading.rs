@@ -37,7 +37,7 @@ pub fn merge(transaction: &Transaction, seq: i64, record: &ReadingRecord) -> rus
     let mut previous = transaction.prepare_cached("SELECT seconds FROM archive_reading_total WHERE book_id = ?1")?;
     let mut remember = transaction.prepare_cached(
         "INSERT INTO archive_reading_total (book_id, seconds) VALUES (?1, ?2)
-         ON CONFLICT (book_id) DO UPDATE SET seconds = excluded.seconds",
+         ON CONFLICT (book_id) DO UPDATE SET seconds = excluded.seconds WHERE seconds <> excluded.seconds",
     )?;
     for total in &record.totals {
         let before: Option<i64> = previous.query_row([&total.book_id], |row| row.get(0)).ok();
