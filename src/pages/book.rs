@@ -21,7 +21,7 @@ pub struct RenderedBook {
 /// The book with the annotations the device no longer has (from the archive), unless
 /// `hide_deleted`, only those of `color` if one is chosen. Rendered once per library view and
 /// query: a book of thousands of highlights is a megabyte of HTML, and rendering it costs ten
-/// times what reading it does.
+/// times what reading it does; the page is kept deflated too, and the response reuses that.
 #[server]
 pub async fn get_book(
     id: String,
@@ -30,15 +30,19 @@ pub async fn get_book(
 ) -> Result<RenderedBook, ShelfError> {
     use crate::{model::book_view_href, server::shelf::LibraryError};
     let library = crate::server::request::library()?;
-    crate::server::request::blocking(move || {
+    let sent = crate::server::request::sent_precompressed();
+    let (title, page) = crate::server::request::blocking(move || {
         let title = library.summary(&id).ok_or(LibraryError::NotFound)?.title.clone();
-        let html = library.rendered(&book_view_href(&id, hide_deleted, color), || {
+        let page = library.rendered(&book_view_href(&id, hide_deleted, color), || {
             let book = body::without_deleted(library.book(&id)?, hide_deleted);
             Ok(view! { <body::Book book hide_deleted color/> }.to_html())
         })?;
-        Ok::<_, LibraryError>(RenderedBook { title, html: html.to_string() })
+        Ok::<_, LibraryError>((title, page))
     })
-    .await
+    .await?;
+    let html = page.text().to_string();
+    sent.push(page);
+    Ok(RenderedBook { title, html })
 }
 
 #[component]

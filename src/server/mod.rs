@@ -12,6 +12,7 @@ pub mod export;
 pub mod http;
 pub mod kobo;
 pub mod markups;
+pub mod precompressed;
 pub mod push;
 pub mod request;
 pub mod search;

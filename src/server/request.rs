@@ -1,9 +1,10 @@
 //! What a page's server function or server-rendered component asks of the request it serves:
 //! the services, and the library view it reads, pinned at its first use so every part of a page
-//! (list, header, book) comes from the same view even while a sync swaps in the next file. The
-//! HTTP layer provides these in each request's context; nothing here knows HTTP.
+//! (list, header, book) comes from the same view even while a sync swaps in the next file; and
+//! what the response carries that is kept compressed. The HTTP layer provides these in each
+//! request's context; nothing here knows HTTP.
 
-use super::{services::Services, shelf::LibraryView};
+use super::{precompressed::Precompressed, services::Services, shelf::LibraryView};
 use crate::model::ShelfError;
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
@@ -15,6 +16,29 @@ pub struct RequestUser(pub Option<String>);
 /// The library view one request reads (see the module doc).
 #[derive(Clone, Default)]
 pub struct RequestLibrary(Arc<OnceLock<Result<Arc<LibraryView>, ShelfError>>>);
+
+/// The parts kept compressed (see `precompressed`) that a request's page puts in its response
+/// as they are, so the HTTP layer can reuse their deflated blocks instead of compressing them.
+#[derive(Clone, Default)]
+pub struct SentPrecompressed(Arc<parking_lot::Mutex<Vec<Arc<Precompressed>>>>);
+
+impl SentPrecompressed {
+    /// The parts sent so far (the HTTP layer asks once the page is rendered).
+    pub fn take(&self) -> Vec<Arc<Precompressed>> {
+        std::mem::take(&mut self.0.lock())
+    }
+
+    /// Tells the HTTP layer that the response carries `part`'s text as it is.
+    pub fn push(&self, part: Arc<Precompressed>) {
+        self.0.lock().push(part);
+    }
+}
+
+/// Where this request's page tells what it sends kept compressed (a slot nobody reads when the
+/// HTTP layer did not provide one: the request does not accept gzip).
+pub fn sent_precompressed() -> SentPrecompressed {
+    use_context::<SentPrecompressed>().unwrap_or_default()
+}
 
 /// The services, for public work (the login page's state, the header's settings).
 pub fn services() -> Result<Arc<Services>, ShelfError> {

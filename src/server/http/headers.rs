@@ -1,8 +1,9 @@
 //! Response headers: the ones every answer carries, `no-store` on everything private, and each
-//! page's Content-Security-Policy with the nonce of its inline hydration script.
+//! page's Content-Security-Policy with the nonce of its inline hydration script; and what the
+//! request's `Accept-Encoding` allows.
 
 use axum::{
-    http::{header, HeaderValue},
+    http::{header, HeaderMap, HeaderValue},
     response::Response,
 };
 use leptos::prelude::*;
@@ -52,9 +53,34 @@ fn page_policy(nonce: &str) -> String {
     )
 }
 
+/// Whether `Accept-Encoding` allows gzip (RFC 9110 §12.5.3): `gzip` (or `x-gzip`) weighed
+/// above zero, or else `*` weighed above zero.
+pub(super) fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let (mut gzip, mut any) = (None, None);
+    let values = headers.get_all(header::ACCEPT_ENCODING).into_iter().filter_map(|value| value.to_str().ok());
+    for (name, weight) in values.flat_map(|value| value.split(',')).map(coding_and_weight) {
+        if name.eq_ignore_ascii_case("gzip") || name.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(weight);
+        } else if name == "*" {
+            any = Some(weight);
+        }
+    }
+    gzip.or(any).is_some_and(|weight| weight > 0.0)
+}
+
+/// `br;q=0.5` → (`br`, 0.5); no weight is 1, a weight that does not parse is 0.
+fn coding_and_weight(coding: &str) -> (&str, f32) {
+    let mut parameters = coding.split(';').map(str::trim);
+    let name = parameters.next().unwrap_or("");
+    let weight = parameters
+        .find_map(|parameter| parameter.strip_prefix("q=").or_else(|| parameter.strip_prefix("Q=")))
+        .map_or(1.0, |q| q.parse().unwrap_or(0.0));
+    (name, weight)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::page_policy;
+    use super::*;
 
     #[test]
     fn the_page_policy_allows_only_this_sites_scripts_and_the_nonce() {
@@ -63,5 +89,16 @@ mod tests {
         assert!(policy.contains("frame-ancestors 'none'") && policy.contains("base-uri 'none'"), "{policy}");
         let scripts = policy.split(';').find(|part| part.trim_start().starts_with("script-src")).unwrap();
         assert!(!scripts.contains("unsafe-inline"), "{scripts}");
+    }
+
+    #[test]
+    fn gzip_is_used_only_when_the_client_weighs_it_above_zero() {
+        let accepts =
+            |value: &str| accepts_gzip(&HeaderMap::from_iter([(header::ACCEPT_ENCODING, value.parse().unwrap())]));
+        assert!(accepts("gzip, deflate, br, zstd") && accepts("br;q=1.0, GZIP;q=0.5") && accepts("*"));
+        assert!(!accepts("br") && !accepts("gzip;q=0") && !accepts("gzip; q=0.0") && !accepts("identity"));
+        assert!(!accepts("gzip;q=zero"));
+        assert!(!accepts("gzip;q=0, *"), "named, gzip's own weight decides");
+        assert!(!accepts_gzip(&HeaderMap::new()));
     }
 }

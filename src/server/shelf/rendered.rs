@@ -1,4 +1,4 @@
-//! Pages a library view has already rendered, kept as HTML.
+//! Pages a library view has already rendered, kept as HTML and deflated.
 //!
 //! A book of thousands of highlights is a megabyte of HTML, and rendering it (Leptos SSR, with
 //! every `Suspense` pass) costs ten times what reading it does. What a page shows changes only
@@ -6,26 +6,28 @@
 //! rendered once per view and every later request gets the same string. The cache lives and dies
 //! with its view, and is bounded by bytes: past the bound the cache evicts the least useful pages
 //! (quick_cache's CLOCK-Pro), and several requests missing the same page at once render it once.
+//! Each page is deflated when rendered (see `precompressed`), so no request gzips it again.
 
 use super::LibraryError;
+use crate::server::precompressed::Precompressed;
 use quick_cache::{sync::Cache, Weighter};
 use std::sync::Arc;
 
-/// HTML kept per view, at most: about thirty of the heaviest book pages.
+/// HTML and its blocks kept per view, at most: about twenty-five of the heaviest book pages.
 const RENDERED_BYTES: u64 = 32 << 20;
 /// Pages per view the cache is sized for (it holds more if they are small).
 const EXPECTED_PAGES: usize = 256;
 
 /// Rendered pages by the key their page gives them (its route and query).
-pub(super) struct RenderedPages(Cache<String, Arc<str>, PageBytes>);
+pub(super) struct RenderedPages(Cache<String, Arc<Precompressed>, PageBytes>);
 
-/// A page weighs its HTML and its key, in bytes.
+/// A page weighs its HTML, its deflated blocks and its key, in bytes.
 #[derive(Clone)]
 pub(super) struct PageBytes;
 
-impl Weighter<String, Arc<str>> for PageBytes {
-    fn weight(&self, key: &String, html: &Arc<str>) -> u64 {
-        (key.len() + html.len()) as u64
+impl Weighter<String, Arc<Precompressed>> for PageBytes {
+    fn weight(&self, key: &String, page: &Arc<Precompressed>) -> u64 {
+        (key.len() + page.weight()) as u64
     }
 }
 
@@ -39,8 +41,8 @@ impl RenderedPages {
         &self,
         key: &str,
         render: impl FnOnce() -> Result<String, LibraryError>,
-    ) -> Result<Arc<str>, LibraryError> {
-        self.0.get_or_insert_with(key, || render().map(Arc::from))
+    ) -> Result<Arc<Precompressed>, LibraryError> {
+        self.0.get_or_insert_with(key, || render().map(|html| Arc::new(Precompressed::new(html))))
     }
 }
 
@@ -57,11 +59,11 @@ mod tests {
                 renders += 1;
                 Ok("<p>one</p>".to_string())
             });
-            assert_eq!(&*html.unwrap(), "<p>one</p>");
+            assert_eq!(&**html.unwrap().text(), "<p>one</p>");
         }
         assert_eq!(renders, 1);
         assert!(pages.get_or_render("book?id=2", || Err(LibraryError::NotFound)).is_err());
-        assert_eq!(&*pages.get_or_render("book?id=2", || Ok("<p>two</p>".into())).unwrap(), "<p>two</p>");
+        assert_eq!(&**pages.get_or_render("book?id=2", || Ok("<p>two</p>".into())).unwrap().text(), "<p>two</p>");
     }
 
     #[test]

@@ -15,6 +15,7 @@ use crate::{
     server::{
         archive::{Archive, DeletedCount},
         kobo::{top_ranked, EarlierHistory, Entry, Passage, Snapshot},
+        precompressed::Precompressed,
         search::Passages,
     },
 };
@@ -150,12 +151,12 @@ impl LibraryView {
     }
 
     /// The HTML of the page `key` names (its route and query), rendered by `render` once per
-    /// view: what a page shows changes only with the view and its query.
+    /// view (what a page shows changes only with the view and its query) and kept deflated.
     pub fn rendered(
         &self,
         key: &str,
         render: impl FnOnce() -> Result<String, LibraryError>,
-    ) -> Result<Arc<str>, LibraryError> {
+    ) -> Result<Arc<Precompressed>, LibraryError> {
         self.rendered.get_or_render(key, render)
     }
 
