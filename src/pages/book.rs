@@ -11,11 +11,13 @@ use crate::{
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// A book page's body as HTML, and its title for the tab.
+/// A book page's body as HTML, and its title for the tab. The HTML is shared with the view's
+/// cache: each of Suspense's passes clones the value, and a megabyte copied thrice cost more
+/// than the rest of the response (serde's `rc`, already on in the tree).
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct RenderedBook {
     title: String,
-    html: String,
+    html: std::sync::Arc<str>,
 }
 
 /// The book with the annotations the device no longer has (from the archive), unless
@@ -40,7 +42,7 @@ pub async fn get_book(
         Ok::<_, LibraryError>((title, page))
     })
     .await?;
-    let html = page.text().to_string();
+    let html = page.text().clone();
     sent.push(page);
     Ok(RenderedBook { title, html })
 }

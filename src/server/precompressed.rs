@@ -44,7 +44,7 @@ impl Precompressed {
 /// blocks (the rest deflated at the fastest level); `None` when `body` does not contain it.
 pub fn gzip_around(body: &[u8], part: &Precompressed) -> Option<Vec<u8>> {
     let text = part.text.as_bytes();
-    let start = memchr::memmem::find(body, text)?;
+    let start = find(body, text)?;
     let (before, after) = (&body[..start], &body[start + text.len()..]);
     let mut gzip = Vec::with_capacity(part.deflated.len() + (before.len() + after.len()) / 4 + 64);
     // RFC 1952 header: deflate, no flags, no time, no extra flags, OS unknown.
@@ -61,6 +61,20 @@ pub fn gzip_around(body: &[u8], part: &Precompressed) -> Option<Vec<u8>> {
     gzip.extend_from_slice(&crc.finalize().to_le_bytes());
     gzip.extend_from_slice(&(body.len() as u32).to_le_bytes());
     Some(gzip)
+}
+
+/// Where `text` first starts in `body`: candidates (overlapping) found by its first 64 bytes,
+/// each compared whole (a searcher built for the whole megabyte would cost more than the response).
+fn find(body: &[u8], text: &[u8]) -> Option<usize> {
+    let probe = memchr::memmem::Finder::new(&text[..text.len().min(64)]);
+    let mut from = 0;
+    while let Some(at) = probe.find(body.get(from..)?).map(|offset| from + offset) {
+        if body[at..].starts_with(text) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// Raw deflate blocks of `input`, ended by `flush`: `Sync` leaves them byte-aligned and not
@@ -115,5 +129,8 @@ mod tests {
         assert_eq!(gunzip(&gzip_around(body.as_bytes(), &part).unwrap()), body.as_bytes());
         assert!(gzip_around(b"<p>once</p>", &part).is_none());
         assert!(gzip_around(b"<p>tw", &part).is_none());
+        let long = Precompressed::new("a".repeat(100) + "b");
+        let body = "a".repeat(99) + "x" + &"a".repeat(300) + "b";
+        assert_eq!(gunzip(&gzip_around(body.as_bytes(), &long).unwrap()), body.as_bytes(), "past a false start");
     }
 }
