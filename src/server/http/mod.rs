@@ -81,7 +81,8 @@ fn compression() -> CompressionLayer<impl Predicate> {
 
 /// What every page and server function finds in its context (see `server::request`): the
 /// services, the signed-in user, its pinned library view, where it tells what it sends kept
-/// compressed, and the page's Content-Security-Policy (which names the nonce Leptos gives the page's inline scripts).
+/// compressed, and the page's Content-Security-Policy (which names the nonce Leptos gives the
+/// page's inline scripts).
 fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let services = state.services.clone();
     move || {
