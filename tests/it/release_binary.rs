@@ -82,10 +82,18 @@ async fn the_release_binary_copied_alone_serves_the_app_and_its_bundle() {
         assert!(gunzip(&compressed) == built, "{url} decompresses to the built file");
     }
 
-    let gzipped_page = client.get(app.url("/")).header(header::ACCEPT_ENCODING, "gzip").send().await.unwrap();
-    assert_eq!(header_of(&gzipped_page, header::CONTENT_ENCODING), "gzip", "pages are compressed too");
-    let page = String::from_utf8(gunzip(&gzipped_page.bytes().await.unwrap())).unwrap();
-    assert!(page.contains("War and Peace"), "{page}");
+    // The demo library arrives with the first sync, which a busy machine may not have ended yet.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let gzipped_page = client.get(app.url("/")).header(header::ACCEPT_ENCODING, "gzip").send().await.unwrap();
+        assert_eq!(header_of(&gzipped_page, header::CONTENT_ENCODING), "gzip", "pages are compressed too");
+        let page = String::from_utf8(gunzip(&gzipped_page.bytes().await.unwrap())).unwrap();
+        if page.contains("War and Peace") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no library after 30 s: {page}\n{}", app.log());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 
     let favicon = client.get(app.url("/favicon.svg")).send().await.expect("GET /favicon.svg");
     assert_eq!(favicon.status(), StatusCode::OK);
