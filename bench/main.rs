@@ -61,6 +61,7 @@ async fn main() -> Result<()> {
     measure!("sync detection", bench.sync_detection(&data).await);
     measure!("WASM bundle", bench.wasm_bundle());
     measure!("archive ingest", bench.archive_ingest(&data).await);
+    measure!("archive copy", bench.archive_copy(&data).await);
     measure!("cold start", bench.cold_start(&data).await);
     measure!("library zip", bench.library_zip_download(&data).await);
     bench.print_table();
@@ -140,6 +141,7 @@ impl Bench {
         let _ = std::fs::remove_dir_all(&data);
         let mut env = app_s3_env(endpoint);
         env.push(("KOBO_SHELF_DATA_DIR", data.display().to_string()));
+        env.push(("KOBO_SHELF_ARCHIVE_REPLICA", "off".to_string()));
         env.push(("RUST_LOG", "info".to_string()));
         env.extend(extra.iter().cloned());
         Ok(ServerProcess::start(&self.binary, &self.repo, &env, |_| {})?)
@@ -253,12 +255,22 @@ impl Bench {
     }
 
     /// The server with a local file as its source (the library page needs no bucket).
+    /// The release server syncing from `library`, without copies of its archive (they would
+    /// share the CPU with what is measured) unless `replica` names their folder.
     async fn file_app(&self, name: &str, library: &Path) -> Result<ServerProcess> {
+        self.file_app_copying(name, library, None).await
+    }
+
+    async fn file_app_copying(&self, name: &str, library: &Path, replica: Option<&Path>) -> Result<ServerProcess> {
         let data = self.work.join(format!("data-{name}"));
         let _ = std::fs::remove_dir_all(&data);
         let env = [
             ("KOBO_SHELF_DATA_DIR", data.display().to_string()),
             ("KOBO_SHELF_SOURCE", format!("file://{}", library.display())),
+            (
+                "KOBO_SHELF_ARCHIVE_REPLICA",
+                replica.map_or("off".into(), |folder| format!("file://{}", folder.display())),
+            ),
             ("RUST_LOG", "info".to_string()),
         ];
         let app = ServerProcess::start(&self.binary, &self.repo, &env, |_| {})?;
@@ -272,18 +284,59 @@ impl Bench {
         let app = self.file_app("archive", &data.library_5k).await?;
         let log = app.log();
         let line = log.lines().find(|line| line.contains("archive: ingested")).ok_or("no ingest in the log")?;
-        let field = |name: &str| -> Result<u64> {
-            let value = line.split(&format!("{name}=")).nth(1).ok_or("field missing")?;
-            Ok(value.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("").parse()?)
-        };
-        let elapsed = Duration::from_millis(field("elapsed_ms")?);
+        let elapsed = Duration::from_millis(log_field(line, "elapsed_ms")?);
         self.record(Figure {
             name: "archive ingest, 5,000 books",
             measured: millis(elapsed),
-            limit: format!("{} annotations", field("live")?),
+            limit: format!("{} annotations", log_field(line, "live")?),
             ratio: None,
             target: "≤ 2 s",
             met: elapsed <= Duration::from_secs(2),
+        });
+        Ok(())
+    }
+
+    /// A copy of the 5,000-book archive off the machine (its size and time, from the server's
+    /// log), then a new machine's restore of it (`kobo-shelf archive restore`, timed whole).
+    async fn archive_copy(&mut self, data: &Data) -> Result<()> {
+        let folder = self.work.join("replica");
+        let _ = std::fs::remove_dir_all(&folder);
+        let app = self.file_app_copying("replica", &data.library_5k, Some(&folder)).await?;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        let line = loop {
+            let log = app.log();
+            if let Some(line) = log.lines().find(|line| line.contains("replica: archive copied")) {
+                break line.to_string();
+            }
+            if Instant::now() > deadline {
+                return Err(format!("no copy within 120 s:\n{log}").into());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        drop(app);
+        let (bytes, database_bytes) = (log_field(&line, "bytes")?, log_field(&line, "database_bytes")?);
+        let copy = Duration::from_millis(log_field(&line, "elapsed_ms")?);
+        let restored = self.work.join("data-restored");
+        let _ = std::fs::remove_dir_all(&restored);
+        let started = Instant::now();
+        let status = Command::new(&self.binary)
+            .args(["archive", "restore"])
+            .env("KOBO_SHELF_CONFIG", "/dev/null")
+            .env("KOBO_SHELF_DATA_DIR", &restored)
+            .env("KOBO_SHELF_ARCHIVE_REPLICA", format!("file://{}", folder.display()))
+            .stderr(std::process::Stdio::null())
+            .status()?;
+        let restore = started.elapsed();
+        if !status.success() {
+            return Err("kobo-shelf archive restore failed".into());
+        }
+        self.record(Figure {
+            name: "archive copy and restore, 5,000 books",
+            measured: format!("{:.1} MB copy {}, restore {}", mb(bytes), millis(copy), millis(restore)),
+            limit: format!("{:.1} MB archive", mb(database_bytes)),
+            ratio: Some(bytes as f64 / database_bytes as f64),
+            target: "≤ 10 s each",
+            met: copy <= Duration::from_secs(10) && restore <= Duration::from_secs(10),
         });
         Ok(())
     }
@@ -295,6 +348,7 @@ impl Bench {
         let env = [
             ("KOBO_SHELF_DATA_DIR", self.work.join("data-cold").display().to_string()),
             ("KOBO_SHELF_SOURCE", format!("file://{}", data.library_5k.display())),
+            ("KOBO_SHELF_ARCHIVE_REPLICA", "off".to_string()),
         ];
         let started = Instant::now();
         let app = ServerProcess::start(&self.binary, &self.repo, &env, |_| {})?;
@@ -774,6 +828,12 @@ fn heaviest_book(page: &str) -> Option<(String, String)> {
     let count_end = page[at..].find(" highlights")? + at;
     let count_start = page[..count_end].rfind('>')? + 1;
     Some((href, page[count_start..count_end].to_string()))
+}
+
+/// The number after `name=` in a log line.
+fn log_field(line: &str, name: &str) -> Result<u64> {
+    let value = line.split(&format!(" {name}=")).nth(1).ok_or_else(|| format!("no {name} in {line}"))?;
+    Ok(value.split(|c: char| !c.is_ascii_digit()).next().unwrap_or("").parse()?)
 }
 
 fn millis(duration: Duration) -> String {

@@ -48,6 +48,24 @@ pub struct SettingsInfo {
     pub app_version: String,
     /// "N annotations (M deleted on the device), K versions, S MB", or why it is unknown.
     pub archive: String,
+    /// The archive's copies off the machine; `None` when replication is off.
+    pub replica: Option<ReplicaInfo>,
+}
+
+/// The archive's replication, as the settings page tells it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaInfo {
+    /// Where the copies are kept (`s3://bucket/folder`).
+    pub folder: String,
+    pub encrypted: bool,
+    /// "copy 12: 1.21 MB, 4000 annotations, made 3 min ago"; `None` before the first.
+    pub last_copy: Option<String>,
+    /// The last upload's failure, while uploads fail.
+    pub last_error: Option<String>,
+    /// Why no copy is made.
+    pub paused: Option<String>,
+    /// The copy this archive was restored from at start.
+    pub restored_from: Option<String>,
 }
 
 /// What the header needs from the server when the page is rendered.

@@ -3,7 +3,7 @@
 
 use crate::{
     components::loaded,
-    model::{SettingsInfo, ShelfError},
+    model::{ReplicaInfo, SettingsInfo, ShelfError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,7 +23,33 @@ pub async fn get_settings() -> Result<SettingsInfo, ShelfError> {
         login_user: settings.login.as_ref().map(|login| login.username.clone()),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         archive: archive_summary(&services)?,
+        replica: services.replica.as_ref().map(|replica| replica_info(replica)),
     })
+}
+
+/// The replication's state in words.
+#[cfg(feature = "ssr")]
+fn replica_info(replica: &crate::server::replica::Replicator) -> crate::model::ReplicaInfo {
+    let status = replica.status();
+    let describe = |copy: &crate::server::replica::Manifest| {
+        let made = copy.created.parse::<jiff::Timestamp>().map_or_else(
+            |_| String::new(),
+            |made| {
+                let age = jiff::Timestamp::now().duration_since(made).as_secs().max(0) as u64;
+                format!(", made {} ago", crate::format::duration(age))
+            },
+        );
+        let size = crate::format::megabytes(copy.size as f64 / 1_048_576.0);
+        format!("copy {}: {size}, {} annotations{made}", copy.seq, copy.annotations)
+    };
+    crate::model::ReplicaInfo {
+        folder: replica.folder.clone(),
+        encrypted: replica.encrypts(),
+        last_copy: status.last_copy.as_ref().map(describe),
+        last_error: status.last_error,
+        paused: status.paused,
+        restored_from: status.restored_from.as_ref().map(describe),
+    }
 }
 
 /// What the archive holds and its size on disk.
@@ -51,6 +77,21 @@ pub fn SettingsPage() -> impl IntoView {
     }
 }
 
+/// Where the archive's copies go and how the last went.
+#[component]
+fn Replica(replica: ReplicaInfo) -> impl IntoView {
+    let encrypted = if replica.encrypted { " (encrypted): " } else { " (not encrypted): " };
+    view! {
+        <span class="replica">
+            <code>{replica.folder}</code> {encrypted}
+            <span data-replica-last-copy="">{replica.last_copy.unwrap_or_else(|| "no copy yet".into())}</span>
+            {replica.restored_from.map(|copy| view! { <br/> {format!("Restored at start from {copy}")} })}
+            {replica.last_error.map(|error| view! { <br/> <span class="problem" data-replica-error="">"Last upload failed: " {error} " (retried)"</span> })}
+            {replica.paused.map(|why| view! { <br/> <span class="problem" data-replica-paused="">"No copies are made: " {why}</span> })}
+        </span>
+    }
+}
+
 #[component]
 fn Settings(info: SettingsInfo) -> impl IntoView {
     let file = info.config_file.clone().unwrap_or_else(|| "none (defaults and environment only)".to_string());
@@ -69,6 +110,10 @@ fn Settings(info: SettingsInfo) -> impl IntoView {
                     None => "off: anyone who can reach this address sees the library. Set KOBO_SHELF_USERNAME, KOBO_SHELF_PASSWORD_HASH and KOBO_SHELF_SESSION_SECRET to turn it on.".to_string(),
                 }}</dd></div>
                 <div><dt>"Archive"</dt><dd>{info.archive.clone()}</dd></div>
+                <div><dt>"Copies off the machine"</dt><dd>{match info.replica.clone() {
+                    Some(replica) => view! { <Replica replica/> }.into_any(),
+                    None => "off: the archive lives only on this machine. Set KOBO_SHELF_ARCHIVE_REPLICA to keep copies in a bucket.".into_any(),
+                }}</dd></div>
                 <div><dt>"Annotations placed"</dt><dd><a href="/health">"Library health: how each annotation found its chapter"</a></dd></div>
                 <div><dt>"kobo-shelf"</dt><dd>{info.app_version.clone()}</dd></div>
             </dl>

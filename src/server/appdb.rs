@@ -80,6 +80,9 @@ const MIGRATIONS: &[&str] = &[
      ALTER TABLE archive_book ADD COLUMN seen_in INTEGER NOT NULL DEFAULT 0;",
 ];
 
+/// The schema version this kobo-shelf writes; a database of a newer one is not opened.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
 /// `<data dir>/shelf.sqlite`.
 pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(FILE_NAME)
@@ -108,7 +111,8 @@ pub fn open(data_dir: &Path) -> Result<Connection, AppDbError> {
     Ok(conn)
 }
 
-fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+/// Brings the schema up to [`SCHEMA_VERSION`], one step per transaction.
+pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let version: usize = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
     for (step, sql) in MIGRATIONS.iter().enumerate().skip(version) {
         let transaction = conn.transaction()?;

@@ -9,7 +9,8 @@ use super::{
     export::MarkdownExport,
     http::{serve, server_function_routes},
     push::{self, Device, PushOptions},
-    settings::Settings,
+    replica::{Replicator, RestoreChoice},
+    settings::{ExposeSecret, Settings},
     sync::open_source,
 };
 use anyhow::{bail, Context};
@@ -18,6 +19,7 @@ use std::{
     io::Write,
     path::{Path, PathBuf},
     process::ExitCode,
+    sync::Arc,
     time::Duration,
 };
 
@@ -91,6 +93,19 @@ enum ArchiveCommand {
     Export { file: PathBuf },
     /// Replace the archive with FILE (stop the server first).
     Import { file: PathBuf },
+    /// Restore the archive from its copies in KOBO_SHELF_ARCHIVE_REPLICA: the newest that
+    /// verifies, or the one named (stop the server first).
+    Restore {
+        /// The copy's number (`shelf-<SEQ>.json` in the replica folder).
+        #[arg(long, value_name = "SEQ")]
+        copy: Option<u64>,
+        /// Replace an archive that already holds history.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Print a new age identity for KOBO_SHELF_ARCHIVE_KEY (keep it safe: without it the
+    /// encrypted copies cannot be restored).
+    NewKey,
 }
 
 pub async fn main() -> ExitCode {
@@ -106,7 +121,8 @@ pub async fn main() -> ExitCode {
         Command::DemoDb(args) => demo_db(args),
         Command::HashPassword => hash_password(),
         Command::CheckConfig => check_config(),
-        Command::Archive(command) => archive_command(command),
+        Command::Archive(ArchiveCommand::NewKey) => new_archive_key(),
+        Command::Archive(command) => archive_command(command).await,
         Command::Routes => routes(),
     };
     match result {
@@ -176,12 +192,24 @@ fn check_config() -> anyhow::Result<()> {
     Ok(std::io::stdout().write_all(out.as_bytes())?)
 }
 
-/// `archive export FILE` and `archive import FILE`, on the data directory of the settings.
-fn archive_command(command: ArchiveCommand) -> anyhow::Result<()> {
+/// `archive new-key`: an age identity, with its public key as a comment line (the format
+/// `age-keygen` prints).
+fn new_archive_key() -> anyhow::Result<()> {
+    let identity = age::x25519::Identity::generate();
+    let mut out = std::io::stdout();
+    writeln!(out, "# public key: {}", identity.to_public())?;
+    Ok(writeln!(out, "{}", identity.to_string().expose_secret())?)
+}
+
+/// `archive export FILE`, `import FILE` and `restore`, on the data directory and replica of
+/// the settings.
+async fn archive_command(command: ArchiveCommand) -> anyhow::Result<()> {
     let settings = Settings::from_environment()?;
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("cannot create the data directory {}", settings.data_dir.display()))?;
+    let archive = Arc::new(Archive::open(&settings.data_dir)?);
     match command {
         ArchiveCommand::Export { file } => {
-            let archive = Archive::open(&settings.data_dir)?;
             archive.export_to(&file)?;
             let counts = archive.counts()?;
             tracing::info!(file = %file.display(), annotations = counts.annotations, deleted_on_device = counts.deleted_on_device, "archive exported");
@@ -190,6 +218,29 @@ fn archive_command(command: ArchiveCommand) -> anyhow::Result<()> {
             archive::import(&file, &settings.data_dir)?;
             tracing::info!(file = %file.display(), data_dir = %settings.data_dir.display(), "archive imported");
         }
+        ArchiveCommand::Restore { copy, force } => {
+            let Some(replica) = &settings.replica else {
+                bail!("replication is off: set KOBO_SHELF_ARCHIVE_REPLICA (or the source) to where the copies are");
+            };
+            let replicator =
+                Replicator::new(replica, settings.s3.as_ref(), &settings.sync, archive, settings.data_dir.clone())?;
+            let choice = copy.map_or(RestoreChoice::Newest, RestoreChoice::Copy);
+            let Some(restored) = replicator.restore(choice, force).await? else {
+                bail!("no copy of the archive in {}", replicator.folder);
+            };
+            let manifest = &restored.manifest;
+            writeln!(
+                std::io::stdout(),
+                "restored copy {} of {} ({} annotations, {} deleted on the device, {} versions) in {} ms",
+                manifest.seq,
+                manifest.created,
+                restored.counts.annotations,
+                restored.counts.deleted_on_device,
+                restored.counts.versions,
+                restored.elapsed.as_millis()
+            )?;
+        }
+        ArchiveCommand::NewKey => new_archive_key()?,
     }
     Ok(())
 }

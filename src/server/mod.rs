@@ -14,6 +14,7 @@ pub mod kobo;
 pub mod markups;
 pub mod precompressed;
 pub mod push;
+pub mod replica;
 pub mod request;
 pub mod search;
 pub mod services;

@@ -11,13 +11,14 @@ use super::{
     export::MarkdownExport,
     kobo::{LibraryStore, Snapshot},
     markups::MarkupStore,
+    replica::{self, Replicator},
     search::SearchIndex,
     settings::{Settings, SettingsError, SourceLocation},
     shelf::Shelf,
     sync::{open_source, remove_leftover_temp_files, OpenSourceError, SyncService},
 };
 use crate::model::DeletionWave;
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 /// Why the server cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -40,7 +41,12 @@ pub enum StartError {
     AppDb(#[from] AppDbError),
     #[error("the login cannot start: {0}")]
     Login(#[from] AuthError),
+    #[error("invalid setting KOBO_SHELF_ARCHIVE_REPLICA: {0}")]
+    Replica(#[source] OpenSourceError),
 }
+
+/// How long an ingest waits for a new archive's restore before it is put off to the next check.
+const RESTORE_WAIT: Duration = Duration::from_secs(60);
 
 pub struct Services {
     pub settings: Arc<Settings>,
@@ -53,6 +59,8 @@ pub struct Services {
     pub covers: Arc<CoverStore>,
     /// How books export as Markdown (the built-in layout or the reader's template).
     pub markdown: Arc<MarkdownExport>,
+    /// The archive's copies off the machine; `None` when replication is off.
+    pub replica: Option<Arc<Replicator>>,
 }
 
 impl Services {
@@ -65,29 +73,54 @@ impl Services {
         let library = Arc::new(LibraryStore::new(settings.database_path()));
         let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
         let archive = Arc::new(Archive::open(&settings.data_dir)?);
+        let replica = match &settings.replica {
+            Some(replica) => {
+                let work_dir = settings.data_dir.clone();
+                let replicator =
+                    Replicator::new(replica, settings.s3.as_ref(), &settings.sync, archive.clone(), work_dir);
+                Some(Arc::new(replicator.map_err(StartError::Replica)?))
+            }
+            None => None,
+        };
         let shelf = Arc::new(Shelf::new(library.clone(), archive, SearchIndex::new(&settings.data_dir)));
         let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
         let covers = Arc::new(CoverStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
         let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
-            .with_before_complete(Arc::new(ingest_into(shelf.clone())));
+            .with_before_complete(Arc::new(ingest_into(shelf.clone(), replica.clone())));
         let auth = match &settings.login {
             Some(login) => Some(Arc::new(Auth::new(login, appdb::open(&settings.data_dir)?)?)),
             None => None,
         };
-        catch_up_archive(&library, &shelf);
-        Ok(Services { settings, shelf, sync: Arc::new(sync), auth, markups, covers, markdown })
+        if let Some(replica) = &replica {
+            replica.start();
+        }
+        catch_up_archive(&library, &shelf, &replica);
+        Ok(Services { settings, shelf, sync: Arc::new(sync), auth, markups, covers, markdown, replica })
     }
 }
 
 /// The archive's ingest of each new version (see `archive`), before the sync reports it; a
 /// failure is logged and the version is ingested again after the next check (or start), the
-/// device's file stays as it is. Then, in the background, the search index of the view that
-/// shows the version and the archive (built once: the index is per view, and the view changes
-/// with the ingest, so building it at the swap would be thrown away).
-fn ingest_into(shelf: Arc<Shelf>) -> impl Fn(&Snapshot) -> Option<DeletionWave> + Send + Sync {
+/// device's file stays as it is. A new archive is restored from its copies first (the ingest
+/// waits), and each ingest is copied off the machine. Then, in the background, the search
+/// index of the view that shows the version and the archive (built once: the index is per
+/// view, and the view changes with the ingest, so building it at the swap would be thrown away).
+fn ingest_into(
+    shelf: Arc<Shelf>,
+    replica: Option<Arc<Replicator>>,
+) -> impl Fn(&Snapshot) -> Option<DeletionWave> + Send + Sync {
     move |snapshot: &Snapshot| {
+        if replica.as_ref().is_some_and(|replica| !replica.wait_until_ready(RESTORE_WAIT)) {
+            tracing::info!(version = %snapshot.version, "archive: not updated yet: its restore has not finished");
+            return None;
+        }
         let deletion_wave = match shelf.ingest(snapshot) {
-            Ok(report) => report.deletion_wave(),
+            Ok(report) => {
+                if let (false, Some(replica)) = (report.already_ingested, &replica) {
+                    replica.archive_changed();
+                }
+                report.deletion_wave()
+            }
             Err(err) => {
                 tracing::warn!(error = %err, version = %snapshot.version, "archive: not updated");
                 None
@@ -105,8 +138,8 @@ fn ingest_into(shelf: Arc<Shelf>) -> impl Fn(&Snapshot) -> Option<DeletionWave> 
 
 /// Ingests the version served at start if the archive has not (first start, or a crash
 /// during the last ingest), in the background.
-fn catch_up_archive(library: &Arc<LibraryStore>, shelf: &Arc<Shelf>) {
-    let (library, ingest) = (library.clone(), ingest_into(shelf.clone()));
+fn catch_up_archive(library: &Arc<LibraryStore>, shelf: &Arc<Shelf>, replica: &Option<Arc<Replicator>>) {
+    let (library, ingest) = (library.clone(), ingest_into(shelf.clone(), replica.clone()));
     tokio::task::spawn_blocking(move || {
         if let Ok(snapshot) = library.current() {
             ingest(&snapshot);
@@ -119,9 +152,9 @@ fn catch_up_archive(library: &Arc<LibraryStore>, shelf: &Arc<Shelf>) {
 fn prepare_data_dir(settings: &Settings) -> Result<(), StartError> {
     let dir = &settings.data_dir;
     std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir { dir: dir.display().to_string(), source })?;
-    let removed = remove_leftover_temp_files(dir);
+    let removed = remove_leftover_temp_files(dir) + replica::remove_leftovers(dir);
     if removed > 0 {
-        tracing::info!(count = removed, dir = %dir.display(), "removed temp files left by an interrupted sync");
+        tracing::info!(count = removed, dir = %dir.display(), "removed temp files left by an interrupted sync or archive copy");
     }
     if let (true, SourceLocation::File(path)) = (settings.source_is_default, &settings.source) {
         if !path.exists() {

@@ -120,6 +120,19 @@ settings! {
     EXPORT_TEMPLATE = "KOBO_SHELF_EXPORT_TEMPLATE", Some("export.template"), Derived("the built-in layout"),
         "a Jinja2 template for the Markdown export",
         |s| s.export_template.as_ref().map_or_else(|| "(not set: the built-in layout)".into(), |path| path.display().to_string());
+    ARCHIVE_REPLICA = "KOBO_SHELF_ARCHIVE_REPLICA", Some("archive.replica"),
+        Derived("the folder archive/ beside the source's database; off for the embedded demo"),
+        "where copies of the archive are kept: s3://<bucket>/<folder>, file:///<folder>, or off",
+        |s| s.replica.as_ref().map_or_else(|| "off".into(), |replica| replica.folder.to_string());
+    ARCHIVE_KEEP = "KOBO_SHELF_ARCHIVE_KEEP", Some("archive.keep"), Value("10"),
+        "how many copies of the archive are kept (older ones are deleted)",
+        |s| replica_value(s, |replica| replica.keep.to_string());
+    ARCHIVE_KEY = "KOBO_SHELF_ARCHIVE_KEY", None, Unset,
+        "encrypts the archive's copies: an age identity (`kobo-shelf archive new-key`; environment only)",
+        |s| replica_value(s, |replica| match replica.key {
+            Some(_) => HIDDEN.into(),
+            None => "(not set: copies are not encrypted)".into(),
+        });
     API_TOKEN = "KOBO_SHELF_API_TOKEN", None, Unset,
         "opens the read API (/api/v1/) as a bearer token, 32+ characters (environment only)",
         |s| login_value(s, |login| match login.api_token {
@@ -134,6 +147,11 @@ const HIDDEN: &str = "set (hidden)";
 /// A setting of the S3 source, or why it is not used.
 fn s3_value(settings: &Settings, show: impl Fn(&S3Settings) -> String) -> String {
     settings.s3.as_ref().map_or_else(|| "(not used: the source is not S3)".into(), show)
+}
+
+/// A setting of the archive's replication, or why it is not used.
+fn replica_value(settings: &Settings, show: impl Fn(&ReplicaSettings) -> String) -> String {
+    settings.replica.as_ref().map_or_else(|| "(not used: replication is off)".into(), show)
 }
 
 /// A setting of the login, or why it is not used.
@@ -190,6 +208,30 @@ pub enum SourceLocation {
     },
 }
 
+impl SourceLocation {
+    /// `name` in the folder this location is in: the archive's copies beside the database.
+    pub fn sibling(&self, name: &str) -> SourceLocation {
+        match self {
+            SourceLocation::File(path) => SourceLocation::File(path.with_file_name(name)),
+            SourceLocation::S3 { bucket, key } => {
+                let folder = key.rsplit_once('/').map_or("", |(folder, _)| folder);
+                let key = if folder.is_empty() { name.to_string() } else { format!("{folder}/{name}") };
+                SourceLocation::S3 { bucket: bucket.clone(), key }
+            }
+        }
+    }
+
+    /// `name` inside this location, taken as a folder.
+    pub fn child(&self, name: &str) -> SourceLocation {
+        match self {
+            SourceLocation::File(path) => SourceLocation::File(path.join(name)),
+            SourceLocation::S3 { bucket, key } => {
+                SourceLocation::S3 { bucket: bucket.clone(), key: format!("{}/{name}", key.trim_end_matches('/')) }
+            }
+        }
+    }
+}
+
 impl fmt::Display for SourceLocation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -220,6 +262,17 @@ pub struct SyncSettings {
     pub download_timeout: Duration,
 }
 
+/// Copies of the archive kept off the machine (see `replica`); absent when replication is off.
+#[derive(Clone, Debug)]
+pub struct ReplicaSettings {
+    /// The folder holding the copies and their manifests.
+    pub folder: SourceLocation,
+    /// How many copies are kept.
+    pub keep: usize,
+    /// An age identity (`AGE-SECRET-KEY-1…`): copies are encrypted to it.
+    pub key: Option<Secret>,
+}
+
 /// Single-user login; absent when no username is set (login off).
 #[derive(Clone, Debug)]
 pub struct LoginSettings {
@@ -248,6 +301,7 @@ pub struct Settings {
     pub sync: SyncSettings,
     pub badge: BadgeSettings,
     pub login: Option<LoginSettings>,
+    pub replica: Option<ReplicaSettings>,
     /// The site's origin as browsers see it (`https://books.example.org`), when set: requests
     /// that change state must come from it, even when a proxy rewrites `Host`.
     pub public_origin: Option<String>,
@@ -284,8 +338,11 @@ impl Settings {
             Some(text) => (parse_source(text)?, false),
             None => (SourceLocation::File(default_source_path(&data_dir)), true),
         };
+        let replica = raw.replica(&source, source_is_default)?;
+        let replica_in_s3 = matches!(replica, Some(ReplicaSettings { folder: SourceLocation::S3 { .. }, .. }));
         let s3 = match source {
             SourceLocation::S3 { .. } => Some(raw.s3()?),
+            SourceLocation::File(_) if replica_in_s3 => Some(raw.s3()?),
             SourceLocation::File(_) => None,
         };
         let sync = SyncSettings {
@@ -306,6 +363,7 @@ impl Settings {
             sync,
             badge,
             login: raw.login()?,
+            replica,
             public_origin: raw.text(&PUBLIC_URL).map(parse_public_url).transpose()?,
             export_template: raw.text(&EXPORT_TEMPLATE).map(PathBuf::from),
             origins: raw.origins(),
@@ -397,25 +455,27 @@ fn dotted_keys(table: &toml::Table, prefix: &str) -> Vec<String> {
 }
 
 fn parse_source(text: &str) -> Result<SourceLocation, SettingsError> {
+    parse_location(&SOURCE, text, "<key of KoboReader.sqlite>")
+}
+
+/// `s3://<bucket>/<key>` or `file:///<absolute path>`; `what` names the key in the error.
+fn parse_location(setting: &Key, text: &str, what: &str) -> Result<SourceLocation, SettingsError> {
     if let Some(rest) = text.strip_prefix("s3://") {
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         if bucket.is_empty() || key.is_empty() || key.ends_with('/') {
-            return Err(SettingsError::new(
-                &SOURCE,
-                format!("expected s3://<bucket>/<key of KoboReader.sqlite>, got `{text}`"),
-            ));
+            return Err(SettingsError::new(setting, format!("expected s3://<bucket>/{what}, got `{text}`")));
         }
         Ok(SourceLocation::S3 { bucket: bucket.to_string(), key: key.to_string() })
     } else if let Some(path) = text.strip_prefix("file://") {
         if !path.starts_with('/') {
             return Err(SettingsError::new(
-                &SOURCE,
-                format!("a file:// source needs an absolute path (file:///path/to/KoboReader.sqlite), got `{text}`"),
+                setting,
+                format!("a file:// location needs an absolute path (file:///path/to/…), got `{text}`"),
             ));
         }
         Ok(SourceLocation::File(PathBuf::from(path)))
     } else {
-        Err(SettingsError::new(&SOURCE, format!("must start with s3:// or file://, got `{text}`")))
+        Err(SettingsError::new(setting, format!("must start with s3:// or file://, got `{text}`")))
     }
 }
 
@@ -503,6 +563,33 @@ impl RawSettings {
             secure_cookie: self.boolean(&SECURE_COOKIE)?.unwrap_or_default(),
             behind_proxy: self.boolean(&BEHIND_PROXY)?.unwrap_or_default(),
             api_token: self.long_secret(&API_TOKEN)?.map(Secret::from),
+        }))
+    }
+
+    /// Replication of the archive: on by default beside a source the reader set (off for the
+    /// embedded demo, whose folder is inside the data directory); `off` turns it off.
+    fn replica(
+        &self,
+        source: &SourceLocation,
+        source_is_default: bool,
+    ) -> Result<Option<ReplicaSettings>, SettingsError> {
+        let folder = match self.text(&ARCHIVE_REPLICA) {
+            Some(text) if text.eq_ignore_ascii_case("off") => return Ok(None),
+            Some(text) => parse_location(&ARCHIVE_REPLICA, text.trim_end_matches('/'), "<folder>")?,
+            None if source_is_default => return Ok(None),
+            None => source.sibling("archive"),
+        };
+        let key = self.text(&ARCHIVE_KEY).map(|key| match key.parse::<age::x25519::Identity>() {
+            Ok(_) => Ok(Secret::from(key)),
+            Err(_) => Err(SettingsError::new(
+                &ARCHIVE_KEY,
+                "must be an age identity (AGE-SECRET-KEY-1…): make one with `kobo-shelf archive new-key`",
+            )),
+        });
+        Ok(Some(ReplicaSettings {
+            folder,
+            keep: self.number(&ARCHIVE_KEEP, 1..=1_000)? as usize,
+            key: key.transpose()?,
         }))
     }
 
@@ -630,6 +717,56 @@ mod tests {
         let shown = format!("{settings:?} {:?}", settings.rows());
         assert!(!shown.contains("very-secret-value"), "{shown}");
         assert!(!shown.contains("AKIAEXAMPLE"), "{shown}");
+    }
+
+    #[test]
+    fn the_archive_is_copied_beside_a_source_the_reader_set_unless_told_otherwise() {
+        let s3 = [
+            ("KOBO_SHELF_SOURCE", "s3://books/kobo/KoboReader.sqlite"),
+            ("KOBO_SHELF_S3_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+            ("KOBO_SHELF_S3_SECRET_ACCESS_KEY", "very-secret-value"),
+        ];
+        let replica = load("", &s3).unwrap().replica.unwrap();
+        assert_eq!(replica.folder, SourceLocation::S3 { bucket: "books".into(), key: "kobo/archive".into() });
+        assert_eq!((replica.keep, replica.key.is_none()), (10, true));
+        let at_root = load("", &[&s3[1..], &[("KOBO_SHELF_SOURCE", "s3://books/KoboReader.sqlite")]].concat());
+        assert_eq!(at_root.unwrap().replica.unwrap().folder.to_string(), "s3://books/archive");
+        let file = load("", &[("KOBO_SHELF_SOURCE", "file:///sync/kobo/KoboReader.sqlite")]).unwrap();
+        assert_eq!(file.replica.unwrap().folder, SourceLocation::File(PathBuf::from("/sync/kobo/archive")));
+        assert!(load("", &[]).unwrap().replica.is_none(), "the embedded demo keeps no copies");
+        let off = [&s3[..], &[("KOBO_SHELF_ARCHIVE_REPLICA", "off")]].concat();
+        assert!(load("", &off).unwrap().replica.is_none());
+
+        // Another bucket (same service and keys) from a file source, and a key.
+        let key = age::x25519::Identity::generate().to_string().expose_secret().to_string();
+        let elsewhere = load(
+            "[archive]\nreplica = \"s3://backups/kobo-shelf/\"\nkeep = 3\n",
+            &[
+                ("KOBO_SHELF_SOURCE", "file:///sync/KoboReader.sqlite"),
+                ("KOBO_SHELF_S3_ACCESS_KEY_ID", "AKIAEXAMPLE"),
+                ("KOBO_SHELF_S3_SECRET_ACCESS_KEY", "very-secret-value"),
+                ("KOBO_SHELF_ARCHIVE_KEY", key.as_str()),
+            ],
+        )
+        .unwrap();
+        let replica = elsewhere.replica.as_ref().unwrap();
+        assert_eq!(replica.folder.to_string(), "s3://backups/kobo-shelf");
+        assert_eq!(replica.keep, 3);
+        assert!(elsewhere.s3.is_some() && replica.key.is_some());
+        let shown = format!("{elsewhere:?} {:?}", elsewhere.rows());
+        assert!(!shown.contains(&key), "{shown}");
+
+        for (name, value) in [
+            ("KOBO_SHELF_ARCHIVE_REPLICA", "ftp://x/y"),
+            ("KOBO_SHELF_ARCHIVE_REPLICA", "s3://bucket-only"),
+            ("KOBO_SHELF_ARCHIVE_KEEP", "0"),
+            ("KOBO_SHELF_ARCHIVE_KEY", "a passphrase"),
+        ] {
+            let err = load("", &[&s3[..], &[(name, value)]].concat()).unwrap_err();
+            assert!(err.setting.starts_with(name), "{name}={value}: {err}");
+        }
+        let needs_keys = load("", &[("KOBO_SHELF_ARCHIVE_REPLICA", "s3://backups/kobo")]).unwrap_err();
+        assert_eq!(needs_keys.setting, "KOBO_SHELF_S3_ACCESS_KEY_ID");
     }
 
     #[test]

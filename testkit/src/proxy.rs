@@ -38,6 +38,8 @@ pub struct Faults {
     pub body: BodyFault,
     /// Close every connection without an answer, as an unreachable bucket would.
     pub refuse: bool,
+    /// Receive the body of each object upload at this rate (0: as fast as it comes).
+    pub upload_bytes_per_sec: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -61,6 +63,7 @@ pub struct ProxyStats {
     pub requests: u64,
     pub head_object: u64,
     pub get_object: u64,
+    pub put_object: u64,
 }
 
 struct Shared {
@@ -141,7 +144,8 @@ async fn handle(request: Request<Incoming>, shared: Arc<Shared>) -> Result<Respo
     if let Some(status) = faults.status {
         return Ok(error_response(status));
     }
-    let response = forward(request, &shared).await?;
+    let upload_rate = if is_object && request.method() == Method::PUT { faults.upload_bytes_per_sec } else { 0 };
+    let response = forward(request, &shared, upload_rate).await?;
     if is_download && response.status().is_success() {
         Ok(apply_body_fault(response, &faults.body))
     } else {
@@ -155,6 +159,7 @@ fn count(shared: &Shared, method: &Method, is_object: bool) {
     match (method, is_object) {
         (&Method::HEAD, true) => stats.head_object += 1,
         (&Method::GET, true) => stats.get_object += 1,
+        (&Method::PUT, true) => stats.put_object += 1,
         _ => {}
     }
 }
@@ -165,12 +170,24 @@ fn object_key(path: &str) -> Option<&str> {
     (!key.is_empty()).then_some(key)
 }
 
-async fn forward(request: Request<Incoming>, shared: &Shared) -> Result<Response<Incoming>, io::Error> {
+/// Sends `request` on to the S3 server, its body at `upload_rate` bytes per second (0: at once).
+async fn forward(
+    request: Request<Incoming>,
+    shared: &Shared,
+    upload_rate: u64,
+) -> Result<Response<Incoming>, io::Error> {
     let (mut parts, body) = request.into_parts();
     let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     parts.uri = format!("http://{}{path}", shared.upstream).parse().map_err(io::Error::other)?;
+    let body = match upload_rate {
+        0 => body.map_err(io::Error::other).boxed_unsync(),
+        rate => {
+            let data: ByteStream = Box::pin(body.into_data_stream().map_err(io::Error::other));
+            StreamBody::new(throttle(data, rate).map_ok(Frame::data)).boxed_unsync()
+        }
+    };
     // The Host header stays as the app sent it: its SigV4 signature covers it.
-    let request = Request::from_parts(parts, body.map_err(io::Error::other).boxed_unsync());
+    let request = Request::from_parts(parts, body);
     shared.client.request(request).await.map_err(io::Error::other)
 }
 

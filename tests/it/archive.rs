@@ -43,7 +43,7 @@ fn next_version(v1: &Path, v2: &Path, deleted: &str, hidden: &str) -> PathBuf {
 }
 
 /// The ids of the book page's annotations marked deleted on the device.
-async fn deleted_on_device(app: &App) -> Vec<String> {
+pub async fn deleted_on_device(app: &App) -> Vec<String> {
     let (status, page) = app.page(&format!("/book?id={}", encode_url_component(WAR_AND_PEACE_ID))).await;
     assert_eq!(status, 200);
     let mut ids: Vec<String> = page

@@ -16,6 +16,7 @@ mod one_library;
 mod push;
 mod read_api;
 mod release_binary;
+mod replica;
 mod search;
 mod support;
 mod sync_engine;

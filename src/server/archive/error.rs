@@ -18,10 +18,18 @@ pub enum ArchiveError {
         #[source]
         source: rusqlite::Error,
     },
-    #[error("cannot replace {}: {source}", path.display())]
-    Replace {
+    #[error("cannot write a copy of the archive to {}: {source}", path.display())]
+    Copy {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: rusqlite::Error,
     },
+    /// SQLite's `PRAGMA quick_check` found damage (its own words).
+    #[error("{} is damaged: {problem}", path.display())]
+    Damaged { path: PathBuf, problem: String },
+    #[error("{} has schema version {found}, newer than this kobo-shelf's {known}: upgrade kobo-shelf to use it", path.display())]
+    NewerSchema { path: PathBuf, found: u32, known: u32 },
+    /// A restore would replace history this archive holds.
+    #[error("the archive here is not new (it has ingested versions): stop the server and restore with --force to replace it")]
+    NotNew,
 }

@@ -27,16 +27,26 @@ use std::{
 };
 
 /// Sizes the settings page shows.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ArchiveCounts {
     pub annotations: u64,
     pub deleted_on_device: u64,
     pub versions: u64,
 }
 
+/// What a copy of the archive holds, for its manifest.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CopyFacts {
+    pub schema_version: u32,
+    /// The last ingest the copy has.
+    pub ingest_seq: i64,
+    pub counts: ArchiveCounts,
+}
+
 /// Two connections: an ingest holds the writer for its whole transaction (seconds for a very
 /// large library) while pages read the last committed state through the reader (WAL).
 pub struct Archive {
+    path: PathBuf,
     writer: Mutex<Connection>,
     reader: Mutex<Connection>,
     /// The last ingest's sequence number: what views built from the archive are cached for.
@@ -49,6 +59,7 @@ impl Archive {
         let reader = appdb::open(data_dir)?;
         let generation = reader.query_row("SELECT coalesce(max(seq), 0) FROM archive_ingest", [], |row| row.get(0))?;
         Ok(Archive {
+            path: appdb::path(data_dir),
             writer: Mutex::new(appdb::open(data_dir)?),
             reader: Mutex::new(reader),
             generation: AtomicI64::new(generation),
@@ -116,41 +127,85 @@ impl Archive {
     }
 
     pub fn counts(&self) -> Result<ArchiveCounts, ArchiveError> {
-        let conn = self.reader();
-        let counts = conn.query_row(
-            "SELECT (SELECT count(*) FROM archive_annotation),
-                    (SELECT count(*) FROM archive_annotation WHERE deleted_on_device IS NOT NULL),
-                    (SELECT count(*) FROM archive_ingest)",
-            [],
-            |row| Ok(ArchiveCounts { annotations: row.get(0)?, deleted_on_device: row.get(1)?, versions: row.get(2)? }),
-        )?;
-        Ok(counts)
+        Ok(counts(&self.reader())?)
     }
 
-    /// A consistent copy of the whole app database at `path` (which must not exist).
+    /// Nothing was ever ingested: a new machine's archive, which a restore may replace.
+    pub fn is_new(&self) -> Result<bool, ArchiveError> {
+        let conn = self.reader();
+        let sql = "SELECT NOT EXISTS (SELECT 1 FROM archive_ingest) AND NOT EXISTS (SELECT 1 FROM archive_annotation)";
+        Ok(conn.query_row(sql, [], |row| row.get(0))?)
+    }
+
+    /// A consistent copy of the whole app database at `path` (which must not exist), made on a
+    /// connection of its own so pages keep reading meanwhile.
     pub fn export_to(&self, path: &Path) -> Result<(), ArchiveError> {
-        self.reader().execute("VACUUM INTO ?1", [path.to_string_lossy()])?;
-        Ok(())
+        let conn = Connection::open_with_flags(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let copied = conn.execute("VACUUM INTO ?1", [path.to_string_lossy()]);
+        copied.map(drop).map_err(|source| ArchiveError::Copy { path: path.to_path_buf(), source })
+    }
+
+    /// [`Archive::export_to`] without the login sessions (their rows zeroed, not just
+    /// unlinked): a copy for off the machine, and what it holds.
+    pub fn copy_without_sessions(&self, path: &Path) -> Result<CopyFacts, ArchiveError> {
+        self.export_to(path)?;
+        let copy = Connection::open(path)?;
+        copy.pragma_update(None, "secure_delete", true)?;
+        copy.execute("DELETE FROM session", [])?;
+        Ok(CopyFacts {
+            schema_version: copy.pragma_query_value(None, "user_version", |row| row.get(0))?,
+            ingest_seq: copy.query_row("SELECT coalesce(max(seq), 0) FROM archive_ingest", [], |row| row.get(0))?,
+            counts: counts(&copy)?,
+        })
+    }
+
+    /// Replaces the whole app database with the archive at `copy` once it proves sound (an
+    /// SQLite file that passes `quick_check`, holding the archive's tables, of a schema this
+    /// kobo-shelf knows, migrated up if older). SQLite's backup API writes it through this
+    /// archive's own connection, so every other connection sees the new content at once.
+    pub fn restore_from(&self, copy: &Path) -> Result<ArchiveCounts, ArchiveError> {
+        check_copy(copy)?;
+        let mut writer = self.writer.lock();
+        writer.restore(rusqlite::MAIN_DB, copy, None::<fn(rusqlite::backup::Progress)>)?;
+        appdb::migrate(&mut writer)?;
+        let generation = writer.query_row("SELECT coalesce(max(seq), 0) FROM archive_ingest", [], |row| row.get(0))?;
+        self.generation.store(generation, Ordering::Release);
+        Ok(counts(&writer)?)
     }
 }
 
-/// Replaces the app database in `data_dir` with the archive exported to `backup` (with the
-/// server stopped). The backup is checked first: an SQLite file holding the archive tables.
-pub fn import(backup: &Path, data_dir: &Path) -> Result<(), ArchiveError> {
-    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
-    let problem = |source: rusqlite::Error| ArchiveError::NotAnArchive { path: backup.to_path_buf(), source };
-    let conn = Connection::open_with_flags(backup, flags).map_err(problem)?;
-    conn.query_row("SELECT count(*) FROM archive_annotation", [], |row| row.get::<_, i64>(0)).map_err(problem)?;
-    let target = appdb::path(data_dir);
-    let staged = data_dir.join(".importing_shelf.sqlite");
-    let _ = std::fs::remove_file(&staged);
-    conn.execute("VACUUM INTO ?1", [staged.to_string_lossy()]).map_err(problem)?;
-    for stale in ["-wal", "-shm"] {
-        let mut name = target.as_os_str().to_owned();
-        name.push(stale);
-        let _ = std::fs::remove_file(PathBuf::from(name));
+fn counts(conn: &Connection) -> rusqlite::Result<ArchiveCounts> {
+    conn.query_row(
+        "SELECT (SELECT count(*) FROM archive_annotation),
+                (SELECT count(*) FROM archive_annotation WHERE deleted_on_device IS NOT NULL),
+                (SELECT count(*) FROM archive_ingest)",
+        [],
+        |row| Ok(ArchiveCounts { annotations: row.get(0)?, deleted_on_device: row.get(1)?, versions: row.get(2)? }),
+    )
+}
+
+/// Whether the file at `path` is a sound archive this kobo-shelf can take.
+fn check_copy(path: &Path) -> Result<(), ArchiveError> {
+    let not_archive = |source| ArchiveError::NotAnArchive { path: path.to_path_buf(), source };
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(not_archive)?;
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA quick_check")
+        .and_then(|mut check| check.query_map([], |row| row.get(0))?.collect())
+        .map_err(not_archive)?;
+    if problems != ["ok"] {
+        return Err(ArchiveError::Damaged { path: path.to_path_buf(), problem: problems.join("; ") });
     }
-    std::fs::rename(&staged, &target).map_err(|source| ArchiveError::Replace { path: target.clone(), source })
+    let found: u32 = conn.pragma_query_value(None, "user_version", |row| row.get(0)).map_err(not_archive)?;
+    if found > appdb::SCHEMA_VERSION {
+        return Err(ArchiveError::NewerSchema { path: path.to_path_buf(), found, known: appdb::SCHEMA_VERSION });
+    }
+    counts(&conn).map_err(not_archive).map(drop)
+}
+
+/// Replaces the app database in `data_dir` with the archive exported to `backup` (with the
+/// server stopped), once it proves sound (see [`Archive::restore_from`]).
+pub fn import(backup: &Path, data_dir: &Path) -> Result<ArchiveCounts, ArchiveError> {
+    Archive::open(data_dir)?.restore_from(backup)
 }
 
 #[cfg(test)]
@@ -326,6 +381,71 @@ mod tests {
 
         let next = ingest_version(&archive, dir.path(), "DELETE FROM Bookmark; UPDATE content SET Title = Title");
         assert_eq!((next.newly_deleted, archive.last_deletion_wave().unwrap()), (0, None));
+    }
+
+    #[test]
+    fn a_copy_leaves_the_sessions_out_and_restores_under_open_connections() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(dir.path()).unwrap();
+        ingest_version(&archive, dir.path(), "");
+        ingest_version(
+            &archive,
+            dir.path(),
+            "DELETE FROM Bookmark WHERE rowid IN (SELECT rowid FROM Bookmark LIMIT 2)",
+        );
+        archive.writer.lock().execute("INSERT INTO session VALUES ('secret-id', 'reader', 't', 1)", []).unwrap();
+        let copy = dir.path().join("copy.sqlite");
+        let facts = archive.copy_without_sessions(&copy).unwrap();
+        let counts = archive.counts().unwrap();
+        assert_eq!(facts, CopyFacts { schema_version: appdb::SCHEMA_VERSION, ingest_seq: 2, counts });
+        assert_eq!(counts.deleted_on_device, 2);
+        let bytes = std::fs::read(&copy).unwrap();
+        assert!(!bytes.windows(9).any(|window| window == b"secret-id"), "the session is gone, bytes too");
+
+        // A new machine: another connection is open (as the login's is) while it restores.
+        let new = tempfile::tempdir().unwrap();
+        let restored = Archive::open(new.path()).unwrap();
+        let login = appdb::open(new.path()).unwrap();
+        assert!(restored.is_new().unwrap());
+        assert_eq!(restored.restore_from(&copy).unwrap(), counts);
+        assert_eq!((restored.is_new().unwrap(), restored.generation()), (false, 2));
+        assert_eq!(restored.counts().unwrap(), counts, "its reader sees the copy");
+        let seen: u64 = login.query_row("SELECT count(*) FROM archive_annotation", [], |row| row.get(0)).unwrap();
+        assert_eq!(seen, counts.annotations, "and so does every other connection");
+        let mode: String =
+            appdb::open(new.path()).unwrap().pragma_query_value(None, "journal_mode", |row| row.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn a_restore_refuses_a_damaged_foreign_or_newer_copy_and_keeps_the_archive() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(dir.path()).unwrap();
+        let counts = ingest_version(&archive, dir.path(), "").live as u64;
+        let copy = dir.path().join("copy.sqlite");
+        archive.copy_without_sessions(&copy).unwrap();
+        let newer = dir.path().join("newer.sqlite");
+        std::fs::copy(&copy, &newer).unwrap();
+        Connection::open(&newer).unwrap().pragma_update(None, "user_version", appdb::SCHEMA_VERSION + 1).unwrap();
+        let foreign = dir.path().join("foreign.sqlite");
+        Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE notes (text TEXT)").unwrap();
+        let junk = dir.path().join("junk.sqlite");
+        std::fs::write(&junk, b"not a database at all, but long enough to have a header of some sort .....").unwrap();
+        let damaged = dir.path().join("damaged.sqlite");
+        let mut bytes = std::fs::read(&copy).unwrap();
+        let half = bytes.len() / 2;
+        bytes[half..].iter_mut().for_each(|byte| *byte = 0x5a);
+        std::fs::write(&damaged, bytes).unwrap();
+
+        let target_dir = tempfile::tempdir().unwrap();
+        let target = Archive::open(target_dir.path()).unwrap();
+        assert!(matches!(target.restore_from(&newer), Err(ArchiveError::NewerSchema { .. })));
+        assert!(matches!(target.restore_from(&foreign), Err(ArchiveError::NotAnArchive { .. })));
+        assert!(matches!(target.restore_from(&junk), Err(ArchiveError::NotAnArchive { .. })));
+        let refused = target.restore_from(&damaged).unwrap_err();
+        assert!(matches!(refused, ArchiveError::Damaged { .. } | ArchiveError::NotAnArchive { .. }), "{refused}");
+        assert!(target.is_new().unwrap(), "nothing was written");
+        assert_eq!(target.restore_from(&copy).unwrap().annotations, counts);
     }
 
     #[test]

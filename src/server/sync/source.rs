@@ -42,8 +42,13 @@ pub trait ObjectSource: Send + Sync {
     fn put_database<'a>(&'a self, path: &'a Path, sha256: &'a str) -> BoxFuture<'a, Result<(), SyncError>>;
     /// Stores a small file beside the database (`markups/<id>.jpg`), whole or not at all.
     fn put_sibling<'a>(&'a self, relative: &'a str, bytes: Bytes) -> BoxFuture<'a, Result<(), SyncError>>;
-    /// Names and sizes of the files in a folder beside the database (`covers`); empty when
-    /// the folder does not exist.
+    /// Stores the file at `path` beside the database (a copy of the archive), whole or not at
+    /// all; large files go up in parts.
+    fn put_sibling_file<'a>(&'a self, relative: &'a str, path: &'a Path) -> BoxFuture<'a, Result<(), SyncError>>;
+    /// Deletes a file stored beside the database; one already gone is no error.
+    fn delete_sibling<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<(), SyncError>>;
+    /// Names and sizes of the files in a folder beside the database (`covers`; `""` for the
+    /// database's own folder); empty when the folder does not exist.
     fn list_siblings<'a>(&'a self, folder: &'a str) -> BoxFuture<'a, Result<HashMap<String, u64>, SyncError>>;
 }
 
@@ -59,6 +64,7 @@ fn content_type_of(relative: &str) -> &'static str {
     match relative.rsplit_once('.').map(|(_, extension)| extension) {
         Some("jpg") => "image/jpeg",
         Some("svg") => "image/svg+xml",
+        Some("json") => "application/json",
         _ => "application/octet-stream",
     }
 }
@@ -166,6 +172,26 @@ impl ObjectSource for FileSource {
                 replace_file(&target, |temp| temp.write_all(&bytes))
             });
             written.await.map_err(SyncError::task)?.map_err(|err| self.error(err))
+        })
+    }
+
+    fn put_sibling_file<'a>(&'a self, relative: &'a str, path: &'a Path) -> BoxFuture<'a, Result<(), SyncError>> {
+        let (from, target) = (path.to_path_buf(), self.sibling(relative));
+        Box::pin(async move {
+            let copied = tokio::task::spawn_blocking(move || {
+                std::fs::create_dir_all(target.parent().unwrap_or(Path::new("/")))?;
+                replace_file(&target, |temp| std::io::copy(&mut std::fs::File::open(&from)?, temp).map(drop))
+            });
+            copied.await.map_err(SyncError::task)?.map_err(|err| self.error(err))
+        })
+    }
+
+    fn delete_sibling<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<(), SyncError>> {
+        Box::pin(async move {
+            match tokio::fs::remove_file(self.sibling(relative)).await {
+                Err(err) if err.kind() != std::io::ErrorKind::NotFound => Err(self.error(err)),
+                _ => Ok(()),
+            }
         })
     }
 
@@ -362,9 +388,33 @@ impl ObjectSource for S3Source {
         })
     }
 
+    fn put_sibling_file<'a>(&'a self, relative: &'a str, path: &'a Path) -> BoxFuture<'a, Result<(), SyncError>> {
+        Box::pin(async move {
+            let mut file = tokio::fs::File::open(path).await.map_err(|err| SyncError::from_local_io(&err))?;
+            let upload = self
+                .bucket
+                .put_object_stream_builder(self.sibling_key(relative))
+                .with_content_type(content_type_of(relative))
+                .with_max_concurrent_chunks(MAX_PARTS_AT_ONCE);
+            upload.execute_stream(&mut file).await.map(drop).map_err(|err| self.error(err))
+        })
+    }
+
+    fn delete_sibling<'a>(&'a self, relative: &'a str) -> BoxFuture<'a, Result<(), SyncError>> {
+        Box::pin(async move {
+            match self.answered(self.bucket.delete_object(self.sibling_key(relative))).await {
+                Ok(_) | Err(SyncError::MissingObject(_)) => Ok(()),
+                Err(err) => Err(err),
+            }
+        })
+    }
+
     fn list_siblings<'a>(&'a self, folder: &'a str) -> BoxFuture<'a, Result<HashMap<String, u64>, SyncError>> {
         Box::pin(async move {
-            let prefix = format!("{}/", self.sibling_key(folder));
+            let prefix = match folder {
+                "" => self.sibling_key(""),
+                folder => format!("{}/", self.sibling_key(folder)),
+            };
             let pages = match self.answered(self.bucket.list(prefix.clone(), None)).await {
                 Err(SyncError::MissingObject(_)) => return Err(SyncError::MissingBucket(self.bucket.name())),
                 other => other?,

@@ -43,10 +43,13 @@ pub struct App {
     pub data_dir: PathBuf,
 }
 
-/// Settings for an app that syncs from the test kit's bucket through its fault proxy.
+/// Settings for an app that syncs from the test kit's bucket through its fault proxy, without
+/// copies of its archive (`replica` tests those; elsewhere their requests would be counted with
+/// the sync's).
 pub fn s3_env(kit: &Testkit) -> Vec<(&'static str, String)> {
     let mut env = app_s3_env(&kit.endpoint());
     env.push(("KOBO_SHELF_STALL_TIMEOUT_SECS", "5".to_string()));
+    env.push(("KOBO_SHELF_ARCHIVE_REPLICA", "off".to_string()));
     env
 }
 
@@ -73,6 +76,10 @@ impl App {
 
     pub fn log(&self) -> String {
         self.process.log()
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.process.pid()
     }
 
     pub fn database(&self) -> PathBuf {
