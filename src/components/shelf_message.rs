@@ -14,9 +14,8 @@ pub fn ShelfMessage(error: ShelfError) -> impl IntoView {
         ShelfError::LoginRequired => ("Please log in", "notice problem"),
         ShelfError::Request(_) => ("Something went wrong", "notice problem"),
     };
-    if error == ShelfError::NotFound {
-        set_not_found_status();
-    }
+    #[cfg(feature = "ssr")]
+    crate::server::request::answer_page_with(&error);
     let error_text = error.to_string();
     view! {
         <Title text=heading/>
@@ -36,12 +35,4 @@ pub fn ShelfMessage(error: ShelfError) -> impl IntoView {
 #[component]
 pub fn NotFound() -> impl IntoView {
     view! { <ShelfMessage error=ShelfError::NotFound/> }
-}
-
-/// Makes the server answer this page with HTTP 404.
-fn set_not_found_status() {
-    #[cfg(feature = "ssr")]
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(axum::http::StatusCode::NOT_FOUND);
-    }
 }

@@ -1,8 +1,8 @@
 //! What a page's server function or server-rendered component asks of the request it serves:
 //! the services, and the library view it reads, pinned at its first use so every part of a page
 //! (list, header, book) comes from the same view even while a sync swaps in the next file; and
-//! what the response carries that is kept compressed. The HTTP layer provides these in each
-//! request's context; nothing here knows HTTP.
+//! what the response carries that is kept compressed, and the status of a page that shows an
+//! error. The HTTP layer provides these in each request's context; nothing here knows HTTP.
 
 use super::{precompressed::Precompressed, services::Services, shelf::LibraryView};
 use crate::model::ShelfError;
@@ -12,6 +12,10 @@ use std::sync::{Arc, OnceLock};
 /// The signed-in user of the request, if any (provided by the HTTP layer).
 #[derive(Clone, Debug, Default)]
 pub struct RequestUser(pub Option<String>);
+
+/// How the HTTP layer answers a page that shows an error (see [`answer_page_with`]).
+#[derive(Clone)]
+pub struct PageAnswer(pub fn(&ShelfError));
 
 /// The library view one request reads (see the module doc).
 #[derive(Clone, Default)]
@@ -38,6 +42,14 @@ impl SentPrecompressed {
 /// HTTP layer did not provide one: the request does not accept gzip).
 pub fn sent_precompressed() -> SentPrecompressed {
     use_context::<SentPrecompressed>().unwrap_or_default()
+}
+
+/// Makes the page being rendered answer with the status `error` means (404 for an unknown
+/// book, 503 while there is no library to show…): the HTTP layer's one mapping decides.
+pub fn answer_page_with(error: &ShelfError) {
+    if let Some(PageAnswer(answer)) = use_context::<PageAnswer>() {
+        answer(error);
+    }
 }
 
 /// The services, for public work (the login page's state, the header's settings).

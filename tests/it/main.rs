@@ -13,6 +13,7 @@ mod kobo_reader;
 mod library_export;
 mod markups;
 mod one_library;
+mod page_status;
 mod push;
 mod read_api;
 mod release_binary;

@@ -3,7 +3,7 @@
 //! stays byte-identical and served, that no temp file is left, that the status names the
 //! failure, and that a later clean sync succeeds.
 
-use crate::support::{s3_env, tagged_library, temp_files, App};
+use crate::support::{client, s3_env, tagged_library, temp_files, App};
 use kobo_shelf::model::{SyncPhase, SyncStep};
 use kobo_shelf_testkit::{seconds_ago, BodyFault, Faults, Testkit, DATABASE_KEY};
 use std::{
@@ -460,9 +460,11 @@ async fn a_first_start_without_database_serves_a_fetching_page_then_the_library(
     scenario.kit.proxy.set_faults(Faults { delay_ms: 1_500, ..Faults::default() });
     let started = Instant::now();
     let app = scenario.start_app(&[]);
-    let (status, page) = app.page("/").await;
+    let response = client().get(app.url("/")).send().await.unwrap();
     assert!(started.elapsed() < Duration::from_secs(3), "the server waited for the bucket");
-    assert_eq!(status, 200);
+    let retry_after = response.headers().get("retry-after").map(|value| value.to_str().unwrap().to_string());
+    assert_eq!((response.status().as_u16(), retry_after.as_deref()), (503, Some("5")), "not a real page yet");
+    let page = response.text().await.unwrap();
     assert!(page.contains("The library is being fetched"), "{page}");
     app.wait_for_end(SyncPhase::Completed).await;
     let (_, page) = app.page("/").await;

@@ -7,7 +7,7 @@ use crate::{
     server::{auth::AuthError, kobo::KoboError, shelf::LibraryError},
 };
 use axum::{
-    http::StatusCode,
+    http::{header::RETRY_AFTER, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
@@ -42,16 +42,38 @@ pub fn status_of(err: &ShelfError) -> StatusCode {
     }
 }
 
+/// How soon a client may ask again for what is not there yet (the first library, a copy that
+/// the next sync may replace): a 503 says so with `Retry-After`.
+const RETRY_AFTER_SECS: &str = "5";
+
+/// The `Retry-After` a status carries, if any.
+fn retry_after(status: StatusCode) -> Option<[(axum::http::HeaderName, HeaderValue); 1]> {
+    (status == StatusCode::SERVICE_UNAVAILABLE).then(|| [(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECS))])
+}
+
 /// An error as plain text with its status (pages' downloads, covers).
 pub fn text_answer(err: impl Into<ShelfError>) -> Response {
     let err = err.into();
-    (status_of(&err), err.to_string()).into_response()
+    let status = status_of(&err);
+    (status, retry_after(status), err.to_string()).into_response()
 }
 
 /// An error as the read API's JSON `{ "error": … }` with its status.
 pub fn json_answer(err: impl Into<ShelfError>) -> Response {
     let err = err.into();
-    json_error(status_of(&err), &err.to_string())
+    let status = status_of(&err);
+    (retry_after(status), json_error(status, &err.to_string())).into_response()
+}
+
+/// Sets the status (and `Retry-After`) of the page being rendered to what `err` means, as
+/// for every other route.
+pub fn answer_page_with(err: &ShelfError) {
+    let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else { return };
+    let status = status_of(err);
+    response.set_status(status);
+    for (name, value) in retry_after(status).into_iter().flatten() {
+        response.insert_header(name, value);
+    }
 }
 
 /// A JSON error a script can read.

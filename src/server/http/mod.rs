@@ -34,7 +34,7 @@ pub use state::{request_theme, AppState};
 
 use crate::{
     app::{shell, App},
-    server::request::{RequestLibrary, SentPrecompressed},
+    server::request::{PageAnswer, RequestLibrary, SentPrecompressed},
 };
 use axum::{middleware, Router};
 use leptos::prelude::*;
@@ -81,7 +81,7 @@ fn compression() -> CompressionLayer<impl Predicate> {
 
 /// What every page and server function finds in its context (see `server::request`): the
 /// services, the signed-in user, its pinned library view, where it tells what it sends kept
-/// compressed, and the page's Content-Security-Policy (which names the nonce Leptos gives the
+/// compressed, how a page that shows an error answers, and the page's Content-Security-Policy (which names the nonce Leptos gives the
 /// page's inline scripts).
 fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let services = state.services.clone();
@@ -94,6 +94,7 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
             }
         }
         provide_context(RequestLibrary::default());
+        provide_context(PageAnswer(error::answer_page_with));
         headers::provide_page_policy();
     }
 }

@@ -317,6 +317,7 @@ fn api_refusal_problem(answer: &Result<RawResponse, String>, markers: &[String])
 async fn the_api_token_opens_the_read_api_and_nothing_else() {
     let site = Site::start(&[("KOBO_SHELF_API_TOKEN", API_TOKEN.to_string())]);
     let cookie = site.login().await;
+    site.wait_for_library(&cookie).await;
     let markers = private_markers(&site.app);
     let bearer = format!("Bearer {API_TOKEN}");
     let api = [

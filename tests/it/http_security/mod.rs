@@ -70,6 +70,15 @@ impl Site {
         request.send().await.unwrap_or_else(|err| panic!("GET {path}: {err}\nserver log:\n{}", self.app.log()))
     }
 
+    /// Waits until the first library is served (pages answer 503 until then).
+    async fn wait_for_library(&self, cookie: &str) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while self.get("/", Some(cookie)).await.status() != reqwest::StatusCode::OK {
+            assert!(std::time::Instant::now() < deadline, "no library after 30 s:\n{}", self.app.log());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Logs in with the right credentials and returns the `Cookie` header value.
     async fn login(&self) -> String {
         let response = post_login(&self.app.base, USERNAME, PASSWORD, "/", &next_client_address()).await.unwrap();
