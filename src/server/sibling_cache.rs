@@ -5,16 +5,15 @@
 
 use super::sync::ObjectSource;
 use bytes::Bytes;
-use parking_lot::Mutex;
+use quick_cache::sync::Cache;
 use std::{
-    collections::HashMap,
     path::{Path, PathBuf},
     sync::Arc,
     time::{Duration, Instant},
 };
 
-/// Files whose last check is remembered at most (bounds memory; a forgotten one is simply
-/// checked again).
+/// Files whose last check is remembered at most (bounds memory; past it the cache forgets the
+/// least used, which are simply checked again).
 const MAX_REMEMBERED_CHECKS: usize = 10_000;
 
 pub struct SiblingCache {
@@ -23,13 +22,13 @@ pub struct SiblingCache {
     /// A cached file is revalidated against the source at most this often.
     revalidate: Duration,
     /// When each file was last checked, and whether the source had it.
-    checked: Mutex<HashMap<String, (Instant, bool)>>,
+    checked: Cache<String, (Instant, bool)>,
 }
 
 impl SiblingCache {
     /// A cache of files from `source` in `dir`.
     pub fn new(source: Arc<dyn ObjectSource>, dir: PathBuf, revalidate: Duration) -> SiblingCache {
-        SiblingCache { source, dir, revalidate, checked: Mutex::default() }
+        SiblingCache { source, dir, revalidate, checked: Cache::new(MAX_REMEMBERED_CHECKS) }
     }
 
     /// The bytes of `relative` (a path beside the database, e.g. `markups/<id>.jpg`), cached as
@@ -39,7 +38,7 @@ impl SiblingCache {
     pub async fn get(&self, relative: &str, name: &str) -> Option<Bytes> {
         let cached = self.dir.join(name);
         let etag_file = self.dir.join(format!("{name}.etag"));
-        let recent_check = self.checked.lock().get(name).copied().filter(|(at, _)| at.elapsed() < self.revalidate);
+        let recent_check = self.checked.get(name).filter(|(at, _)| at.elapsed() < self.revalidate);
         match recent_check {
             // Missing a moment ago (a book without a cover): not asked again within the interval.
             Some((_, false)) => return None,
@@ -57,7 +56,7 @@ impl SiblingCache {
                 return tokio::fs::read(&cached).await.ok().map(Bytes::from);
             }
         };
-        self.remember_check(name, etag.is_some());
+        self.checked.insert(name.to_string(), (Instant::now(), etag.is_some()));
         let Some(etag) = etag else {
             let _ = tokio::fs::remove_file(&cached).await;
             let _ = tokio::fs::remove_file(&etag_file).await;
@@ -78,17 +77,6 @@ impl SiblingCache {
                 tokio::fs::read(&cached).await.ok().map(Bytes::from)
             }
         }
-    }
-
-    fn remember_check(&self, name: &str, present: bool) {
-        let mut checked = self.checked.lock();
-        if checked.len() >= MAX_REMEMBERED_CHECKS {
-            checked.retain(|_, (at, _)| at.elapsed() < self.revalidate);
-            if checked.len() >= MAX_REMEMBERED_CHECKS {
-                checked.clear();
-            }
-        }
-        checked.insert(name.to_string(), (Instant::now(), present));
     }
 
     /// The file first (through a temp file and a rename), then its ETag the same way: an ETag

@@ -418,7 +418,7 @@ mod tests {
     }
 
     #[test]
-    fn a_restore_refuses_a_damaged_foreign_or_newer_copy_and_keeps_the_archive() {
+    fn a_restore_refuses_a_damaged_foreign_or_newer_copy_and_migrates_an_older_one() {
         let dir = tempfile::tempdir().unwrap();
         let archive = Archive::open(dir.path()).unwrap();
         let counts = ingest_version(&archive, dir.path(), "").live as u64;
@@ -431,6 +431,16 @@ mod tests {
         Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE notes (text TEXT)").unwrap();
         let junk = dir.path().join("junk.sqlite");
         std::fs::write(&junk, b"not a database at all, but long enough to have a header of some sort .....").unwrap();
+        // A copy of the schema before step 7 (no annotations_hash, no seen_in on archive_book).
+        let older = dir.path().join("older.sqlite");
+        std::fs::copy(&copy, &older).unwrap();
+        Connection::open(&older)
+            .unwrap()
+            .execute_batch(
+                "ALTER TABLE archive_book DROP COLUMN annotations_hash; ALTER TABLE archive_book DROP COLUMN seen_in;
+                 PRAGMA user_version = 6;",
+            )
+            .unwrap();
         let damaged = dir.path().join("damaged.sqlite");
         let mut bytes = std::fs::read(&copy).unwrap();
         let half = bytes.len() / 2;
@@ -445,6 +455,10 @@ mod tests {
         let refused = target.restore_from(&damaged).unwrap_err();
         assert!(matches!(refused, ArchiveError::Damaged { .. } | ArchiveError::NotAnArchive { .. }), "{refused}");
         assert!(target.is_new().unwrap(), "nothing was written");
+        assert_eq!(target.restore_from(&older).unwrap().annotations, counts, "an older copy is migrated up");
+        let version: u32 = target.reader().pragma_query_value(None, "user_version", |row| row.get(0)).unwrap();
+        assert_eq!(version, appdb::SCHEMA_VERSION);
+        target.reader().query_row("SELECT annotations_hash, seen_in FROM archive_book", [], |_| Ok(())).unwrap();
         assert_eq!(target.restore_from(&copy).unwrap().annotations, counts);
     }
 

@@ -181,10 +181,13 @@ pub async fn reject_cross_site(State(state): State<AppState>, request: Request, 
     let headers = request.headers();
     let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     let source = text(header::ORIGIN).or_else(|| text(header::REFERER));
-    let same_site = match (source, state.settings.public_origin.as_deref()) {
+    let same_site = match (source.map(parse_origin), state.settings.public_origin.as_deref()) {
         (None, _) => true,
-        (Some(source), Some(public)) => origin_of(source).as_deref() == Some(public),
-        (Some(source), None) => origin_host(source).is_some_and(|host| Some(host) == text(header::HOST)),
+        (Some(None), _) => false,
+        (Some(Some(origin)), Some(public)) => origin.origin().ascii_serialization() == public,
+        (Some(Some(origin)), None) => {
+            text(header::HOST).is_some_and(|host| host.eq_ignore_ascii_case(&host_and_port(&origin)))
+        }
     };
     if same_site {
         next.run(request).await
@@ -194,34 +197,40 @@ pub async fn reject_cross_site(State(state): State<AppState>, request: Request, 
     }
 }
 
-/// `https://Example.org:443/path` → `https://example.org`; `null` and junk → `None`.
-fn origin_of(url: &str) -> Option<String> {
-    let url = url::Url::parse(url).ok()?;
-    url.has_host().then(|| url.origin().ascii_serialization())
+/// The origin a browser names in `Origin` or `Referer`, parsed as browsers do (WHATWG URL);
+/// `null` and junk → `None`.
+fn parse_origin(url: &str) -> Option<url::Url> {
+    url::Url::parse(url).ok().filter(url::Url::has_host)
 }
 
-/// `https://example.org:8443/path` → `example.org:8443`; `null` and junk → `None`.
-fn origin_host(url: &str) -> Option<&str> {
-    let rest = url.split_once("://")?.1;
-    let host = rest.split(['/', '?', '#']).next()?;
-    (!host.is_empty()).then_some(host)
+/// What a browser sends as `Host` for `url`: its host, and its port unless the scheme's own.
+fn host_and_port(url: &url::Url) -> String {
+    let host = url.host_str().unwrap_or_default();
+    url.port().map_or_else(|| host.to_string(), |port| format!("{host}:{port}"))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn host_of(url: &str) -> Option<String> {
+        parse_origin(url).as_ref().map(host_and_port)
+    }
+
     #[test]
-    fn origins_reduce_to_their_host() {
-        assert_eq!(origin_host("http://127.0.0.1:3000"), Some("127.0.0.1:3000"));
-        assert_eq!(origin_host("https://shelf.example/login?next=/"), Some("shelf.example"));
-        assert_eq!(origin_host("null"), None);
+    fn origins_reduce_to_the_host_a_browser_sends() {
+        assert_eq!(host_of("http://127.0.0.1:3000").as_deref(), Some("127.0.0.1:3000"));
+        assert_eq!(host_of("https://Shelf.example:443/login?next=/").as_deref(), Some("shelf.example"));
+        assert_eq!(host_of("http://shelf.example:8443").as_deref(), Some("shelf.example:8443"));
+        assert_eq!(host_of("null"), None);
     }
 
     #[test]
     fn origins_compare_as_browsers_send_them() {
-        assert_eq!(origin_of("https://Books.Example.org:443/login").as_deref(), Some("https://books.example.org"));
-        assert_eq!(origin_of("http://127.0.0.1:3000").as_deref(), Some("http://127.0.0.1:3000"));
-        assert_eq!(origin_of("null"), None);
+        let serialized = |url: &str| parse_origin(url).map(|url| url.origin().ascii_serialization());
+        assert_eq!(serialized("https://Books.Example.org:443/login").as_deref(), Some("https://books.example.org"));
+        assert_eq!(serialized("http://127.0.0.1:3000").as_deref(), Some("http://127.0.0.1:3000"));
+        assert_eq!(serialized("null"), None);
+        assert_eq!(serialized("data:text/html,hi"), None);
     }
 }

@@ -29,7 +29,7 @@ pub fn html_to_text(html: &str) -> String {
     let mut text = String::with_capacity(html.len());
     let mut rest = html;
     while let Some(start) = rest.find('<') {
-        text.push_str(&decode_entities(&rest[..start]));
+        text.push_str(&html_escape::decode_html_entities(&rest[..start]));
         let after = &rest[start..];
         let starts_tag = after[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '!');
         let Some(end) = after.find('>').filter(|_| starts_tag) else {
@@ -51,7 +51,7 @@ pub fn html_to_text(html: &str) -> String {
             text.push('\n');
         }
     }
-    text.push_str(&decode_entities(rest));
+    text.push_str(&html_escape::decode_html_entities(rest));
     collapse_whitespace(&text)
 }
 
@@ -62,57 +62,6 @@ fn collapse_whitespace(text: &str) -> String {
         .filter(|line| !line.is_empty())
         .collect();
     paragraphs.join("\n\n")
-}
-
-fn decode_entities(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(amp) = rest.find('&') {
-        out.push_str(&rest[..amp]);
-        let after = &rest[amp..];
-        let decoded = after
-            .find(';')
-            .filter(|&semi| semi <= 10)
-            .and_then(|semi| decode_entity(&after[1..semi]).map(|c| (c, semi)));
-        match decoded {
-            Some((c, semi)) => {
-                out.push(c);
-                rest = &after[semi + 1..];
-            }
-            None => {
-                out.push('&');
-                rest = &after[1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-fn decode_entity(name: &str) -> Option<char> {
-    let numeric = |digits: &str, radix| u32::from_str_radix(digits, radix).ok().and_then(char::from_u32);
-    match name {
-        "amp" => Some('&'),
-        "lt" => Some('<'),
-        "gt" => Some('>'),
-        "quot" => Some('"'),
-        "apos" => Some('\''),
-        "nbsp" => Some(' '),
-        "mdash" => Some('—'),
-        "ndash" => Some('–'),
-        "hellip" => Some('…'),
-        "rsquo" => Some('’'),
-        "lsquo" => Some('‘'),
-        "rdquo" => Some('”'),
-        "ldquo" => Some('“'),
-        _ => {
-            let digits = name.strip_prefix('#')?;
-            match digits.strip_prefix(['x', 'X']) {
-                Some(hex) => numeric(hex, 16),
-                None => numeric(digits, 10),
-            }
-        }
-    }
 }
 
 #[cfg(test)]
