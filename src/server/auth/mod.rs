@@ -1,13 +1,11 @@
 //! Single-user login, with no HTTP in it: an argon2 password hash, signed expiring session
-//! cookies (`HttpOnly`, `SameSite=Lax`, `Secure` by setting) naming sessions that logout ends
-//! on the server, a per-client limit on login attempts, and the read API's bearer token.
-//! `server::http` puts it in front of every page, server function and API.
+//! tokens naming sessions that logout ends on the server, a per-client limit on login attempts,
+//! and the read API's token. `server::http` carries the tokens in cookies and headers and puts
+//! the login in front of every page, server function and API.
 
 mod rate_limit;
 mod session;
 mod sessions;
-
-pub use session::cookie_value;
 
 use super::{
     dates::unix_seconds,
@@ -26,8 +24,6 @@ use std::{
     time::{Duration, Instant, SystemTime},
 };
 use subtle::ConstantTimeEq;
-
-pub use session::COOKIE_NAME;
 
 /// Why a login could not be opened, ended or set up.
 #[derive(Debug, thiserror::Error)]
@@ -54,8 +50,6 @@ pub struct Auth {
     key: SessionKey,
     sessions: SessionStore,
     session_length: Duration,
-    secure_cookie: bool,
-    behind_proxy: bool,
     limiter: LoginRateLimit,
     /// SHA-256 of the read API's token, when one is set: compared digest to digest, so the
     /// comparison takes the same time whatever a guess's length or how much of it is right.
@@ -73,29 +67,24 @@ impl Auth {
             key,
             sessions,
             session_length: settings.session_length,
-            secure_cookie: settings.secure_cookie,
-            behind_proxy: settings.behind_proxy,
             limiter: LoginRateLimit::new(ATTEMPTS_PER_MINUTE, Duration::from_secs(60)),
             api_token_digest: settings.api_token.as_ref().map(|token| digest(token.expose_secret())),
         })
     }
 
-    /// Whether an `Authorization` header value is `Bearer <the API token>` (constant time).
-    pub fn api_token_matches(&self, authorization: &str) -> bool {
+    /// Whether `token` is the API token (constant time).
+    pub fn api_token_matches(&self, token: &str) -> bool {
         let Some(expected) = &self.api_token_digest else { return false };
-        let Some((scheme, token)) = authorization.trim().split_once(' ') else { return false };
-        let given = digest(token.trim());
-        scheme.eq_ignore_ascii_case("bearer") && bool::from(given.ct_eq(expected))
+        bool::from(digest(token).ct_eq(expected))
     }
 
-    /// The session of the first of a request's `Cookie` headers that names a genuine, current
-    /// session of this user, still open on the server.
-    pub fn signed_in<'a>(&self, cookie_headers: impl IntoIterator<Item = &'a str>) -> Option<SignedIn> {
+    /// The session of the first of `tokens` that is a genuine, current session token of this
+    /// user, still open on the server.
+    pub fn signed_in<'a>(&self, tokens: impl IntoIterator<Item = &'a str>) -> Option<SignedIn> {
         let now = SystemTime::now();
-        cookie_headers
+        tokens
             .into_iter()
-            .filter_map(|header| cookie_value(header, COOKIE_NAME))
-            .filter_map(|value| self.key.verify(value, now))
+            .filter_map(|token| self.key.verify(token, now))
             .find(|session| {
                 session.user == self.username && self.sessions.is_live(&session.id, &session.user, unix_now())
             })
@@ -121,38 +110,22 @@ impl Auth {
         self.limiter.clear(client);
     }
 
-    /// The address login attempts are counted for: the peer, or behind a trusted reverse proxy
-    /// the last address it appended to the last `X-Forwarded-For` (earlier ones the client can
-    /// forge).
-    pub fn client_address(&self, peer: IpAddr, forwarded_for: Option<&str>) -> IpAddr {
-        if !self.behind_proxy {
-            return peer;
-        }
-        forwarded_for.and_then(|list| list.rsplit(',').next()).and_then(|last| last.trim().parse().ok()).unwrap_or(peer)
-    }
-
-    /// Opens a session; the `Set-Cookie` value that carries it. Blocking (one database write).
+    /// Opens a session; the token that names it, valid for [`Auth::session_length`]. Blocking
+    /// (one database write).
     pub fn sign_in(&self) -> Result<String, AuthError> {
         let expires = SystemTime::now() + self.session_length;
         let id = self.sessions.open_session(&self.username, unix_seconds(expires))?;
-        let value = self.key.issue(&self.username, &id, expires);
-        Ok(self.cookie(&value, self.session_length.as_secs()))
+        Ok(self.key.issue(&self.username, &id, expires))
     }
 
-    /// Ends `session` on the server; the `Set-Cookie` value that clears the cookie. Blocking.
-    pub fn sign_out(&self, session: &SignedIn) -> Result<String, AuthError> {
-        self.sessions.end(&session.session_id)?;
-        Ok(self.expired_cookie())
+    /// How long a session lasts.
+    pub fn session_length(&self) -> Duration {
+        self.session_length
     }
 
-    /// `Set-Cookie` value that clears the cookie.
-    pub fn expired_cookie(&self) -> String {
-        self.cookie("", 0)
-    }
-
-    fn cookie(&self, value: &str, max_age: u64) -> String {
-        let secure = if self.secure_cookie { "; Secure" } else { "" };
-        format!("{COOKIE_NAME}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    /// Ends `session` on the server. Blocking.
+    pub fn sign_out(&self, session: &SignedIn) -> Result<(), AuthError> {
+        self.sessions.end(&session.session_id)
     }
 }
 
@@ -202,40 +175,15 @@ mod tests {
     }
 
     #[test]
-    fn behind_a_proxy_the_last_forwarded_address_counts() {
-        let dir = tempfile::tempdir().unwrap();
-        let auth = auth(dir.path(), &settings());
-        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
-        assert_eq!(auth.client_address(proxy, None), proxy);
-        assert_eq!(auth.client_address(proxy, Some("1.2.3.4, 203.0.113.9")), "203.0.113.9".parse::<IpAddr>().unwrap());
-        assert_eq!(auth.client_address(proxy, Some("garbage")), proxy);
-        let direct = Auth { behind_proxy: false, ..auth };
-        assert_eq!(
-            direct.client_address(proxy, Some("203.0.113.9")),
-            proxy,
-            "a forged header is ignored without a proxy"
-        );
-    }
-
-    #[test]
-    fn only_the_exact_api_token_as_a_bearer_opens_the_api() {
+    fn only_the_exact_api_token_opens_the_api() {
         let dir = tempfile::tempdir().unwrap();
         let with_token = auth(dir.path(), &settings());
-        assert!(with_token.api_token_matches("Bearer an-api-token-for-scripts-0123456789"));
-        assert!(with_token.api_token_matches("bearer an-api-token-for-scripts-0123456789"));
-        for wrong in [
-            "",
-            "Bearer",
-            "Bearer ",
-            "Bearer an-api-token-for-scripts-012345678",
-            "Bearer an-api-token-for-scripts-01234567890",
-            "Basic an-api-token-for-scripts-0123456789",
-            "an-api-token-for-scripts-0123456789",
-        ] {
+        assert!(with_token.api_token_matches("an-api-token-for-scripts-0123456789"));
+        for wrong in ["", "an-api-token-for-scripts-012345678", "an-api-token-for-scripts-01234567890"] {
             assert!(!with_token.api_token_matches(wrong), "{wrong:?}");
         }
         let without = auth(dir.path(), &LoginSettings { api_token: None, ..settings() });
-        assert!(!without.api_token_matches("Bearer an-api-token-for-scripts-0123456789"));
+        assert!(!without.api_token_matches("an-api-token-for-scripts-0123456789"));
     }
 
     #[test]
@@ -249,28 +197,25 @@ mod tests {
     }
 
     #[test]
-    fn a_session_cookie_signs_in_until_sign_out_and_is_locked_down() {
+    fn a_session_token_signs_in_until_sign_out() {
         let dir = tempfile::tempdir().unwrap();
         let auth = auth(dir.path(), &settings());
-        let set_cookie = auth.sign_in().unwrap();
-        assert!(set_cookie.contains("; HttpOnly; SameSite=Lax; Max-Age=3600; Secure"), "{set_cookie}");
-        let cookie = format!("other=1; {}", set_cookie.split(';').next().unwrap());
-        let signed_in = auth.signed_in([cookie.as_str()]).expect("signed in");
+        let token = auth.sign_in().unwrap();
+        let signed_in = auth.signed_in(["forged.value", token.as_str()]).expect("signed in");
         assert_eq!(signed_in.user, "reader");
-        assert_eq!(auth.signed_in(["kobo_shelf_session=forged.value"]), None);
-        assert!(auth.sign_out(&signed_in).unwrap().contains("Max-Age=0"));
-        assert_eq!(auth.signed_in([cookie.as_str()]), None, "the old cookie no longer works");
+        assert_eq!(auth.signed_in(["forged.value"]), None);
+        auth.sign_out(&signed_in).unwrap();
+        assert_eq!(auth.signed_in([token.as_str()]), None, "the old token no longer works");
     }
 
     #[test]
     fn changing_the_password_ends_every_session() {
         let dir = tempfile::tempdir().unwrap();
         let old = settings();
-        let set_cookie = auth(dir.path(), &old).sign_in().unwrap();
-        let cookie = set_cookie.split(';').next().unwrap().to_string();
-        assert!(auth(dir.path(), &old).signed_in([cookie.as_str()]).is_some(), "kept across a restart");
+        let token = auth(dir.path(), &old).sign_in().unwrap();
+        assert!(auth(dir.path(), &old).signed_in([token.as_str()]).is_some(), "kept across a restart");
         let new = LoginSettings { password_hash: hash_password("new horse").unwrap(), ..old };
-        assert_eq!(auth(dir.path(), &new).signed_in([cookie.as_str()]), None);
+        assert_eq!(auth(dir.path(), &new).signed_in([token.as_str()]), None);
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Login attempts per client: at most `max` in any `window`, then 429 with the wait. An IPv4
 //! client is one address; an IPv6 client is its /64 (one subscriber's network: anyone holding
 //! one has 2^64 addresses to rotate through). The table is bounded.
+//!
+//! Not `governor`: its GCRA gives a client one more attempt every `window / max` (one every
+//! 12 s here) where this promises `max` in any window, and its keyed store grows until swept;
+//! this table is exact, bounded, and a screen long.
 
 use parking_lot::Mutex;
 use std::{

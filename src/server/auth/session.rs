@@ -1,4 +1,4 @@
-//! Signed, expiring session cookies: `<payload>.<HMAC-SHA256 of payload>`, both base64url,
+//! Signed, expiring session tokens: `<payload>.<HMAC-SHA256 of payload>`, both base64url,
 //! where the payload is `<expiry unix seconds>|<session id>|<username>`. The signature proves
 //! the server issued it (changing the session secret signs everyone out); the session id must
 //! still be open in the `SessionStore` (logout ends it).
@@ -7,8 +7,6 @@ use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-pub const COOKIE_NAME: &str = "kobo_shelf_session";
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -25,7 +23,7 @@ impl SessionKey {
         HmacSha256::new_from_slice(&self.secret).expect("HMAC takes a key of any length")
     }
 
-    /// A cookie value for session `id` of `username`, valid until `expires`.
+    /// A token for session `id` of `username`, valid until `expires`.
     pub fn issue(&self, username: &str, id: &str, expires: SystemTime) -> String {
         let expiry = crate::server::dates::unix_seconds(expires);
         let payload = URL_SAFE_NO_PAD.encode(format!("{expiry}|{id}|{username}"));
@@ -35,7 +33,7 @@ impl SessionKey {
         format!("{payload}.{signature}")
     }
 
-    /// The session of a genuine, unexpired cookie value.
+    /// The session of a genuine, unexpired token.
     pub fn verify(&self, value: &str, now: SystemTime) -> Option<CookieSession> {
         let (payload, signature) = value.split_once('.')?;
         let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
@@ -51,20 +49,11 @@ impl SessionKey {
     }
 }
 
-/// What a genuine cookie says: whose session, and which one.
+/// What a genuine token says: whose session, and which one.
 #[derive(Debug, PartialEq, Eq)]
 pub struct CookieSession {
     pub id: String,
     pub user: String,
-}
-
-/// The value of cookie `name` in a `Cookie` request header.
-pub fn cookie_value<'a>(header: &'a str, name: &str) -> Option<&'a str> {
-    header
-        .split(';')
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value)
 }
 
 #[cfg(test)]
@@ -76,7 +65,7 @@ mod tests {
     }
 
     #[test]
-    fn a_genuine_cookie_names_its_user_until_it_expires() {
+    fn a_genuine_token_names_its_user_until_it_expires() {
         let key = SessionKey::new("a session secret of some length, 32+");
         let value = key.issue("reader", "s1", now() + Duration::from_secs(60));
         let session = CookieSession { id: "s1".into(), user: "reader".into() };
@@ -85,7 +74,7 @@ mod tests {
     }
 
     #[test]
-    fn forged_or_altered_cookies_are_rejected() {
+    fn forged_or_altered_tokens_are_rejected() {
         let key = SessionKey::new("a session secret of some length, 32+");
         let value = key.issue("reader", "s1", now() + Duration::from_secs(60));
         let other_key = SessionKey::new("another secret, also long enough!!");
@@ -96,13 +85,5 @@ mod tests {
         for junk in ["", ".", "abc", "abc.def", "a.b.c", "%%%.%%%"] {
             assert_eq!(key.verify(junk, now()), None, "{junk:?}");
         }
-    }
-
-    #[test]
-    fn cookie_values_are_found_by_name() {
-        let header = "theme=dark; kobo_shelf_session=abc.def; other=1";
-        assert_eq!(cookie_value(header, COOKIE_NAME), Some("abc.def"));
-        assert_eq!(cookie_value(header, "missing"), None);
-        assert_eq!(cookie_value("kobo_shelf_session_x=1", COOKIE_NAME), None);
     }
 }

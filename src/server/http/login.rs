@@ -2,7 +2,7 @@
 //! it needs a session, but for an exact list of public paths) and `reject_cross_site`
 //! (state-changing requests must come from this site).
 
-use super::{error::text_answer, read_api, redirect, AppState};
+use super::{cookies, error::text_answer, read_api, redirect, AppState};
 use crate::{
     model::{encode_url_component, ShelfError},
     server::auth::{Auth, SignedIn},
@@ -16,7 +16,12 @@ use axum::{
     Extension, Form, Router,
 };
 use serde::Deserialize;
-use std::{collections::HashSet, net::SocketAddr, sync::OnceLock, time::Duration};
+use std::{
+    collections::HashSet,
+    net::{IpAddr, SocketAddr},
+    sync::OnceLock,
+    time::Duration,
+};
 
 /// Password hashes computed at once at most (argon2 is slow on purpose: a flood of logins must
 /// not take every core); further attempts wait this long for a turn, then get 429.
@@ -45,9 +50,10 @@ async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let Some(auth) = state.auth.clone() else { return Redirect::to("/").into_response() };
-    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back();
-    let client = auth.client_address(peer.ip(), forwarded);
+    let (Some(auth), Some(login)) = (state.auth.clone(), state.settings.login.as_ref()) else {
+        return Redirect::to("/").into_response();
+    };
+    let client = client_address(peer.ip(), &headers, login.behind_proxy);
     let next = redirect::local_target(&form.next);
     if let Err(wait) = auth.attempt(client) {
         tracing::warn!(%client, "login refused: too many attempts");
@@ -64,10 +70,10 @@ async fn login(
     })
     .await;
     match signed_in {
-        Ok(Ok(Some(cookie))) => {
+        Ok(Ok(Some(token))) => {
             auth.forget_attempts(client);
             tracing::info!(%client, concurrent_checks, "login succeeded");
-            with_cookie(Redirect::to(&next), &cookie)
+            with_cookie(Redirect::to(&next), cookies::session(&token, auth.session_length(), login.secure_cookie))
         }
         Ok(Ok(None)) => {
             tracing::warn!(%client, concurrent_checks, "login failed");
@@ -79,24 +85,40 @@ async fn login(
 }
 
 async fn logout(State(state): State<AppState>, signed_in: Option<Extension<SignedIn>>) -> Response {
-    let Some(auth) = state.auth.clone() else { return Redirect::to("/").into_response() };
-    let cookie = match signed_in {
-        Some(Extension(session)) => tokio::task::spawn_blocking(move || auth.sign_out(&session)).await,
-        None => Ok(Ok(auth.expired_cookie())),
+    let (Some(auth), Some(login)) = (state.auth.clone(), state.settings.login.as_ref()) else {
+        return Redirect::to("/").into_response();
     };
-    match cookie {
-        Ok(Ok(cookie)) => with_cookie(Redirect::to("/login"), &cookie),
+    let ended = match signed_in {
+        Some(Extension(session)) => tokio::task::spawn_blocking(move || auth.sign_out(&session)).await,
+        None => Ok(Ok(())),
+    };
+    match ended {
+        Ok(Ok(())) => with_cookie(Redirect::to("/login"), cookies::session("", Duration::ZERO, login.secure_cookie)),
         Ok(Err(err)) => text_answer(err),
         Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
     }
 }
 
-fn with_cookie(redirect: Redirect, cookie: &str) -> Response {
+fn with_cookie(redirect: Redirect, cookie: HeaderValue) -> Response {
     let mut response = redirect.into_response();
-    if let Ok(value) = HeaderValue::from_str(cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
     response
+}
+
+/// The address login attempts are counted for: the peer, or behind a trusted reverse proxy the
+/// last address it appended to the last `X-Forwarded-For` (earlier ones the client can forge).
+fn client_address(peer: IpAddr, headers: &HeaderMap, behind_proxy: bool) -> IpAddr {
+    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).next_back();
+    match forwarded {
+        Some(list) if behind_proxy => list.rsplit(',').next().and_then(|last| last.trim().parse().ok()).unwrap_or(peer),
+        _ => peer,
+    }
+}
+
+/// The token of an `Authorization: Bearer <token>` header value.
+fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 fn too_many_attempts(wait: Duration) -> Response {
@@ -122,8 +144,8 @@ fn server_function_paths() -> &'static HashSet<&'static str> {
 /// with a JSON error.
 pub async fn require_login(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let Some(auth) = state.auth.as_deref() else { return next.run(request).await };
-    let cookies = request.headers().get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok());
-    match auth.signed_in(cookies) {
+    let tokens: Vec<String> = cookies::values(request.headers(), cookies::SESSION).collect();
+    match auth.signed_in(tokens.iter().map(String::as_str)) {
         Some(signed_in) => {
             request.extensions_mut().insert(signed_in);
             next.run(request).await
@@ -141,7 +163,7 @@ fn bearer_opens_read_api(auth: &Auth, request: &Request) -> bool {
     if !request.uri().path().starts_with(read_api::PREFIX) {
         return false;
     }
-    let opens = bearer.to_str().is_ok_and(|bearer| auth.api_token_matches(bearer));
+    let opens = bearer.to_str().ok().and_then(bearer_token).is_some_and(|token| auth.api_token_matches(token));
     if !opens {
         tracing::warn!(path = request.uri().path(), "read API: refused a wrong token");
     }
@@ -223,6 +245,31 @@ mod tests {
         assert_eq!(host_of("https://Shelf.example:443/login?next=/").as_deref(), Some("shelf.example"));
         assert_eq!(host_of("http://shelf.example:8443").as_deref(), Some("shelf.example:8443"));
         assert_eq!(host_of("null"), None);
+    }
+
+    #[test]
+    fn behind_a_proxy_the_last_forwarded_address_counts() {
+        let proxy: IpAddr = "10.0.0.2".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        assert_eq!(client_address(proxy, &headers, true), proxy);
+        headers.append("x-forwarded-for", HeaderValue::from_static("198.51.100.7"));
+        headers.append("x-forwarded-for", HeaderValue::from_static("1.2.3.4, 203.0.113.9"));
+        assert_eq!(client_address(proxy, &headers, true), "203.0.113.9".parse::<IpAddr>().unwrap());
+        assert_eq!(client_address(proxy, &headers, false), proxy, "a forged header is ignored without a proxy");
+        let garbage = HeaderMap::from_iter([(
+            header::HeaderName::from_static("x-forwarded-for"),
+            HeaderValue::from_static("garbage"),
+        )]);
+        assert_eq!(client_address(proxy, &garbage, true), proxy);
+    }
+
+    #[test]
+    fn only_a_bearer_authorization_carries_a_token() {
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
+        for none in ["", "Bearer", "Bearer ", "Basic abc", "abc"] {
+            assert_eq!(bearer_token(none), None, "{none:?}");
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@
 
 mod api;
 mod assets;
+mod cookies;
 mod covers;
 mod error;
 mod export;

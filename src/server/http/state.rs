@@ -38,11 +38,8 @@ pub fn request_user(parts: &axum::http::request::Parts) -> RequestUser {
 /// A cookie of the request being served.
 pub fn request_cookie(name: &str) -> Option<String> {
     let parts = use_context::<axum::http::request::Parts>()?;
-    let headers = parts.headers.get_all(axum::http::header::COOKIE);
-    headers
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|header| crate::server::auth::cookie_value(header, name).map(str::to_string))
+    let value = super::cookies::values(&parts.headers, name).next();
+    value
 }
 
 /// The colour theme the reader chose, from the request's cookie.

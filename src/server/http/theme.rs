@@ -2,15 +2,19 @@
 //! cookie and goes back. A plain link, so it works without JavaScript; the server renders the
 //! chosen theme, so no page flashes the other one first.
 
-use super::{redirect, AppState};
+use super::{cookies, redirect, AppState};
 use crate::model::Theme;
 use axum::{
     extract::Query,
-    http::{header, HeaderValue},
+    http::header,
     response::{IntoResponse, Response},
     routing::get,
     Router,
 };
+use std::time::Duration;
+
+/// A chosen theme is remembered for a year.
+const REMEMBERED: Duration = Duration::from_secs(365 * 86_400);
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/theme", get(set_theme))
@@ -25,14 +29,11 @@ struct ThemeQuery {
 }
 
 async fn set_theme(Query(query): Query<ThemeQuery>) -> Response {
-    let theme = Theme::from_slug(&query.set);
-    let cookie = match theme {
-        Theme::System => format!("{}=; Path=/; SameSite=Lax; Max-Age=0", Theme::COOKIE),
-        chosen => format!("{}={}; Path=/; SameSite=Lax; Max-Age=31536000", Theme::COOKIE, chosen.slug()),
+    let cookie = match Theme::from_slug(&query.set) {
+        Theme::System => cookies::theme("", Duration::ZERO),
+        chosen => cookies::theme(chosen.slug(), REMEMBERED),
     };
     let mut response = redirect::to_local(&query.back).into_response();
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().insert(header::SET_COOKIE, value);
-    }
+    response.headers_mut().insert(header::SET_COOKIE, cookie);
     response
 }
