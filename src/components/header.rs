@@ -1,13 +1,13 @@
 //! The header on every page: name, navigation and the sync badge.
 
 use super::sync_badge::SyncBadge;
-use crate::model::{encode_url_component, HeaderInfo, ShelfError, Theme};
+use crate::model::{encode_url_component, HeaderInfo, PageError, Theme};
 use leptos::prelude::*;
 use leptos_router::{components::A, hooks::use_location};
 
 /// The database version this page is rendered from, and how the badge polls.
 #[server]
-pub async fn get_header_info() -> Result<HeaderInfo, ShelfError> {
+pub async fn get_header_info() -> Result<HeaderInfo, PageError> {
     let state = crate::server::request::services()?;
     let db_version = crate::server::request::library().ok().map(|library| library.device_version().to_string());
     Ok(HeaderInfo {

@@ -2,12 +2,12 @@
 //! says why the library cannot show it.
 
 use super::ShelfMessage;
-use crate::model::ShelfError;
+use crate::model::PageError;
 use leptos::prelude::*;
 
 /// Renders `show(data)` once `resource` has loaded, or a [`ShelfMessage`] for its error.
 pub fn loaded<T, V>(
-    resource: Resource<Result<T, ShelfError>>,
+    resource: Resource<Result<T, PageError>>,
     loading: &'static str,
     show: impl Fn(T) -> V + Clone + Send + Sync + 'static,
 ) -> impl IntoView

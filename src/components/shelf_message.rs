@@ -1,18 +1,18 @@
 //! How a page says that the library cannot be shown, and the 404 page.
 
-use crate::model::ShelfError;
+use crate::model::PageError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// A full-page message for a library that is not there yet, cannot be read, or lacks the item.
 #[component]
-pub fn ShelfMessage(error: ShelfError) -> impl IntoView {
+pub fn ShelfMessage(error: PageError) -> impl IntoView {
     let (heading, class) = match &error {
-        ShelfError::NotYetFetched => ("Fetching your library", "notice fetching"),
-        ShelfError::Unreadable(_) => ("The library cannot be shown", "notice problem"),
-        ShelfError::NotFound => ("Not found", "notice problem"),
-        ShelfError::LoginRequired => ("Please log in", "notice problem"),
-        ShelfError::Request(_) => ("Something went wrong", "notice problem"),
+        PageError::NotYetFetched => ("Fetching your library", "notice fetching"),
+        PageError::Unreadable(_) => ("The library cannot be shown", "notice problem"),
+        PageError::NotFound => ("Not found", "notice problem"),
+        PageError::LoginRequired => ("Please log in", "notice problem"),
+        PageError::Request(_) | PageError::Internal => ("Something went wrong", "notice problem"),
     };
     #[cfg(feature = "ssr")]
     crate::server::request::answer_page_with(&error);
@@ -22,7 +22,7 @@ pub fn ShelfMessage(error: ShelfError) -> impl IntoView {
         <section class=class>
             <h1>{heading}</h1>
             <p>{error_text}</p>
-            <p>{if error == ShelfError::LoginRequired {
+            <p>{if error == PageError::LoginRequired {
                 view! { <a href="/login">"Log in"</a> }.into_any()
             } else {
                 view! { <a href="/">"Back to the library"</a> }.into_any()
@@ -34,5 +34,5 @@ pub fn ShelfMessage(error: ShelfError) -> impl IntoView {
 /// The page for any unknown address.
 #[component]
 pub fn NotFound() -> impl IntoView {
-    view! { <ShelfMessage error=ShelfError::NotFound/> }
+    view! { <ShelfMessage error=PageError::NotFound/> }
 }

@@ -4,19 +4,19 @@
 
 use crate::{
     format,
-    model::{BadgeSettings, DeletionWave, ShelfError, SyncPhase, SyncStart, SyncStatus, SyncStep},
+    model::{BadgeSettings, DeletionWave, PageError, SyncPhase, SyncStart, SyncStatus, SyncStep},
 };
 use leptos::prelude::*;
 
 /// Starts a sync check in the background (the badge's and "Sync now"'s server function).
 #[server]
-pub async fn check_and_sync() -> Result<SyncStart, ShelfError> {
+pub async fn check_and_sync() -> Result<SyncStart, PageError> {
     Ok(crate::server::request::private_services()?.sync.start())
 }
 
 /// The sync status, as `GET /api/sync-status` reports it.
 #[server]
-pub async fn get_sync_status() -> Result<SyncStatus, ShelfError> {
+pub async fn get_sync_status() -> Result<SyncStatus, PageError> {
     Ok(crate::server::request::private_services()?.sync.status())
 }
 
@@ -176,7 +176,7 @@ mod polling {
         if start.is_none() {
             match check_and_sync().await {
                 // The session ended: the page says so when it is used; the badge stays quiet.
-                Err(ShelfError::LoginRequired) => return,
+                Err(PageError::LoginRequired) => return,
                 Err(err) => view.set(BadgeView::Unreachable(err.to_string())),
                 Ok(_) => {}
             }
@@ -200,7 +200,7 @@ mod polling {
                         return;
                     }
                 },
-                Err(ShelfError::LoginRequired) => {
+                Err(PageError::LoginRequired) => {
                     view.set(BadgeView::Hidden);
                     return;
                 }

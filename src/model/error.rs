@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why the library cannot be shown; travels from server functions to pages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-pub enum ShelfError {
+pub enum PageError {
     #[error("The library is being fetched. This page reloads when it is ready.")]
     NotYetFetched,
     #[error("The library file cannot be read: {0}")]
@@ -17,14 +17,18 @@ pub enum ShelfError {
     NotFound,
     #[error("Your session has ended. Please log in again.")]
     LoginRequired,
+    /// The request did not get through (the network, or a request the server could not read).
     #[error("The server could not be reached: {0}")]
     Request(String),
+    /// The server failed; the cause is in its log, not sent.
+    #[error("Something went wrong on the server; its log says what.")]
+    Internal,
 }
 
-impl FromServerFnError for ShelfError {
+impl FromServerFnError for PageError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        ShelfError::Request(value.to_string())
+        PageError::Request(value.to_string())
     }
 }

@@ -6,7 +6,7 @@ mod body;
 
 use crate::{
     components::{loaded, query::use_query},
-    model::{HighlightColor, ShelfError},
+    model::{HighlightColor, PageError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,17 +29,17 @@ pub async fn get_book(
     id: String,
     hide_deleted: bool,
     color: Option<HighlightColor>,
-) -> Result<RenderedBook, ShelfError> {
-    use crate::{model::book_view_href, server::shelf::LibraryError};
+) -> Result<RenderedBook, PageError> {
+    use crate::{model::book_view_href, server::shelf::ShelfError};
     let library = crate::server::request::library()?;
     let sent = crate::server::request::sent_precompressed();
     let (title, page) = crate::server::request::blocking(move || {
-        let title = library.summary(&id).ok_or(LibraryError::NotFound)?.title.clone();
+        let title = library.summary(&id).ok_or(ShelfError::NotFound)?.title.clone();
         let page = library.rendered(&book_view_href(&id, hide_deleted, color), || {
             let book = body::without_deleted(library.book(&id)?, hide_deleted);
             Ok(view! { <body::Book book hide_deleted color/> }.to_html())
         })?;
-        Ok::<_, LibraryError>((title, page))
+        Ok::<_, ShelfError>((title, page))
     })
     .await?;
     let html = page.text().clone();

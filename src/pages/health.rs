@@ -5,13 +5,13 @@
 
 use crate::{
     components::loaded,
-    model::{PlacementReport, ShelfError},
+    model::{PageError, PlacementReport},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[server]
-pub async fn get_placement_report() -> Result<PlacementReport, ShelfError> {
+pub async fn get_placement_report() -> Result<PlacementReport, PageError> {
     let library = crate::server::request::library()?;
     crate::server::request::blocking(move || library.placement_report()).await
 }

@@ -10,7 +10,7 @@ use crate::{
         query::use_query,
     },
     format,
-    model::{book_href, BookSummary, DeletionWave, ItemKind, LibraryListing, LibraryQuery, LibrarySort, ShelfError},
+    model::{book_href, BookSummary, DeletionWave, ItemKind, LibraryListing, LibraryQuery, LibrarySort, PageError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,7 +19,7 @@ use leptos_router::components::Form;
 /// A page of the library with what the archive keeps: highlight counts (and the order by
 /// them) include those the device deleted, and books removed from the device stay listed.
 #[server]
-pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, ShelfError> {
+pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, PageError> {
     Ok(crate::server::request::library()?.page(&query))
 }
 

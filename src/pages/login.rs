@@ -3,7 +3,7 @@
 
 use crate::{
     components::{loaded, query::use_query},
-    model::{LoginState, ShelfError},
+    model::{LoginState, PageError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,7 +11,7 @@ use leptos_meta::Title;
 /// Public: the login page must load for visitors who are not signed in. `next` comes back
 /// as a path on this site (never another site's address in the form).
 #[server(endpoint = "login_state")]
-pub async fn get_login_state(next: Option<String>) -> Result<LoginState, ShelfError> {
+pub async fn get_login_state(next: Option<String>) -> Result<LoginState, PageError> {
     let state = crate::server::request::services()?;
     Ok(LoginState {
         enabled: state.auth.is_some(),

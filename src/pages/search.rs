@@ -10,7 +10,7 @@ use crate::{
         query::use_query,
     },
     format,
-    model::{highlight_href, HighlightColor, Marked, SearchHit, SearchResults, ShelfError, SEARCH_COUNT_LIMIT},
+    model::{highlight_href, HighlightColor, Marked, PageError, SearchHit, SearchResults, SEARCH_COUNT_LIMIT},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,12 +23,18 @@ pub async fn search_highlights(
     q: String,
     color: Option<String>,
     deleted_only: bool,
-) -> Result<SearchResults, ShelfError> {
+) -> Result<SearchResults, PageError> {
     let services = crate::server::request::private_services()?;
     let library = crate::server::request::library()?;
     let color = color.as_deref().and_then(HighlightColor::parse);
     let filter = crate::server::search::SearchFilter { color, deleted_only };
-    crate::server::request::blocking(move || services.shelf.search(&library, &q, filter)).await
+    crate::server::request::blocking(move || {
+        let started = std::time::Instant::now();
+        let mut results = services.shelf.search(&library, &q, filter)?;
+        results.elapsed_ms = (started.elapsed().as_secs_f64() * 1e5).round() / 100.0;
+        Ok::<_, crate::server::shelf::ShelfError>(results)
+    })
+    .await
 }
 
 #[component]

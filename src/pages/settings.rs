@@ -3,13 +3,13 @@
 
 use crate::{
     components::loaded,
-    model::{ReplicaInfo, SettingsInfo, ShelfError},
+    model::{PageError, ReplicaInfo, SettingsInfo},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[server]
-pub async fn get_settings() -> Result<SettingsInfo, ShelfError> {
+pub async fn get_settings() -> Result<SettingsInfo, PageError> {
     let services = crate::server::request::private_services()?;
     let settings = &services.settings;
     let library = crate::server::request::library();
@@ -54,7 +54,7 @@ fn replica_info(replica: &crate::server::replica::Replicator) -> crate::model::R
 
 /// What the archive holds and its size on disk.
 #[cfg(feature = "ssr")]
-fn archive_summary(services: &crate::server::services::Services) -> Result<String, ShelfError> {
+fn archive_summary(services: &crate::server::services::Services) -> Result<String, PageError> {
     let counts = services.shelf.archive_counts()?;
     let path = crate::server::appdb::path(&services.settings.data_dir);
     let bytes = std::fs::metadata(&path).map(|meta| meta.len()).unwrap_or(0);

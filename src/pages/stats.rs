@@ -6,13 +6,13 @@ use crate::{
         loaded,
     },
     format,
-    model::{ReadingStats, ShelfError},
+    model::{PageError, ReadingStats},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[server]
-pub async fn get_reading_stats() -> Result<ReadingStats, ShelfError> {
+pub async fn get_reading_stats() -> Result<ReadingStats, PageError> {
     let library = crate::server::request::library()?;
     crate::server::request::blocking(move || library.stats()).await
 }

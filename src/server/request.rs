@@ -5,7 +5,7 @@
 //! error. The HTTP layer provides these in each request's context; nothing here knows HTTP.
 
 use super::{precompressed::Precompressed, services::Services, shelf::LibraryView};
-use crate::model::ShelfError;
+use crate::model::PageError;
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
 
@@ -15,11 +15,11 @@ pub struct RequestUser(pub Option<String>);
 
 /// How the HTTP layer answers a page that shows an error (see [`answer_page_with`]).
 #[derive(Clone)]
-pub struct PageAnswer(pub fn(&ShelfError));
+pub struct PageAnswer(pub fn(&PageError));
 
 /// The library view one request reads (see the module doc).
 #[derive(Clone, Default)]
-pub struct RequestLibrary(Arc<OnceLock<Result<Arc<LibraryView>, ShelfError>>>);
+pub struct RequestLibrary(Arc<OnceLock<Result<Arc<LibraryView>, PageError>>>);
 
 /// The parts kept compressed (see `precompressed`) that a request's page puts in its response
 /// as they are, so the HTTP layer can reuse their deflated blocks instead of compressing them.
@@ -46,24 +46,27 @@ pub fn sent_precompressed() -> SentPrecompressed {
 
 /// Makes the page being rendered answer with the status `error` means (404 for an unknown
 /// book, 503 while there is no library to show…): the HTTP layer's one mapping decides.
-pub fn answer_page_with(error: &ShelfError) {
+pub fn answer_page_with(error: &PageError) {
     if let Some(PageAnswer(answer)) = use_context::<PageAnswer>() {
         answer(error);
     }
 }
 
 /// The services, for public work (the login page's state, the header's settings).
-pub fn services() -> Result<Arc<Services>, ShelfError> {
-    use_context::<Arc<Services>>().ok_or_else(|| ShelfError::Request("the app state is missing".into()))
+pub fn services() -> Result<Arc<Services>, PageError> {
+    use_context::<Arc<Services>>().ok_or_else(|| {
+        tracing::error!("a page ran without the app state in its context");
+        PageError::Internal
+    })
 }
 
 /// The services for private work (the library, sync, settings): with login on, only for a
 /// signed-in request. A second lock behind the HTTP layer's login check, so no route that
 /// reaches a page or server function can read private data without a session.
-pub fn private_services() -> Result<Arc<Services>, ShelfError> {
+pub fn private_services() -> Result<Arc<Services>, PageError> {
     let services = services()?;
     if services.auth.is_some() && signed_in_user().is_none() {
-        return Err(ShelfError::LoginRequired);
+        return Err(PageError::LoginRequired);
     }
     Ok(services)
 }
@@ -72,10 +75,10 @@ pub fn private_services() -> Result<Arc<Services>, ShelfError> {
 /// shelf's lock and reads files: `block_in_place` hands this thread's other async work to the
 /// rest of the runtime meanwhile. (Not an `.await`: an await point inside a page's render lets
 /// Leptos dispose the router's state under it.)
-pub fn library() -> Result<Arc<LibraryView>, ShelfError> {
+pub fn library() -> Result<Arc<LibraryView>, PageError> {
     let services = private_services()?;
     let pinned = use_context::<RequestLibrary>().unwrap_or_default();
-    pinned.0.get_or_init(|| tokio::task::block_in_place(|| services.shelf.current()).map_err(ShelfError::from)).clone()
+    pinned.0.get_or_init(|| tokio::task::block_in_place(|| services.shelf.current()).map_err(PageError::from)).clone()
 }
 
 /// The signed-in user of the request being served, if any.
@@ -84,8 +87,12 @@ pub fn signed_in_user() -> Option<String> {
 }
 
 /// Runs blocking library work (SQLite) off the async threads.
-pub async fn blocking<T: Send + 'static, E: Into<ShelfError> + Send + 'static>(
+pub async fn blocking<T: Send + 'static, E: Into<PageError> + Send + 'static>(
     work: impl FnOnce() -> Result<T, E> + Send + 'static,
-) -> Result<T, ShelfError> {
-    tokio::task::spawn_blocking(work).await.map_err(|err| ShelfError::Request(err.to_string()))?.map_err(Into::into)
+) -> Result<T, PageError> {
+    let done = tokio::task::spawn_blocking(work).await.map_err(|err| {
+        tracing::error!(error = %err, "a blocking task of a page failed");
+        PageError::Internal
+    })?;
+    done.map_err(Into::into)
 }

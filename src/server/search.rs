@@ -152,7 +152,6 @@ impl SearchIndex {
         input: &str,
         filter: SearchFilter,
     ) -> Result<SearchResults, E> {
-        let started = Instant::now();
         let mut results = SearchResults { query: input.trim().to_string(), ..SearchResults::default() };
         let fts_query = match fts_query(input) {
             Ok(query) => Some(query),
@@ -170,7 +169,6 @@ impl SearchIndex {
             }
             Err(err) => results.problem = Some(format!("This search cannot be run: {err}")),
         }
-        results.elapsed_ms = (started.elapsed().as_secs_f64() * 1e5).round() / 100.0;
         Ok(results)
     }
 }

@@ -4,10 +4,10 @@
 use crate::support::generated_library;
 use crate::support::ShelfUnderTest;
 use kobo_shelf::{
-    model::{BookDetail, HighlightColor, ItemKind, LibraryQuery, LibrarySort, ReadStatus, ShelfError},
+    model::{BookDetail, HighlightColor, ItemKind, LibraryQuery, LibrarySort, PageError, ReadStatus},
     server::{
         demo::{CURATED_ITEMS, THE_IDIOT_ID, WAR_AND_PEACE_ID},
-        shelf::LibraryError,
+        shelf::ShelfError,
     },
 };
 use rusqlite::types::Value;
@@ -18,8 +18,8 @@ fn demo_store(dir: &Path) -> ShelfUnderTest {
 }
 
 /// What a page shows when the library cannot be read.
-fn error_of(store: ShelfUnderTest) -> ShelfError {
-    ShelfError::from(store.shelf.current().err().expect("an error"))
+fn error_of(store: ShelfUnderTest) -> PageError {
+    PageError::from(store.shelf.current().err().expect("an error"))
 }
 
 fn query(q: &str, kind: Option<ItemKind>, sort: LibrarySort) -> LibraryQuery {
@@ -276,9 +276,9 @@ fn unknown_books_are_not_found() {
     let dir = tempfile::tempdir().unwrap();
     let store = demo_store(dir.path());
     let view = store.view();
-    assert!(matches!(view.book("no such id"), Err(LibraryError::NotFound)));
+    assert!(matches!(view.book("no such id"), Err(ShelfError::NotFound)));
     let chapter_id = format!("{WAR_AND_PEACE_ID}!OEBPS!Text/part0001.xhtml");
-    assert!(matches!(view.book(&chapter_id), Err(LibraryError::NotFound)), "sections are not items");
+    assert!(matches!(view.book(&chapter_id), Err(ShelfError::NotFound)), "sections are not items");
 }
 
 /// A file from old firmware: no `Bookmark.Type`, no `Bookmark.Color`, few `content` columns,
@@ -328,7 +328,7 @@ fn a_sqlite_file_without_kobo_tables_gives_a_clear_message() {
     let path = dir.path().join("KoboReader.sqlite");
     rusqlite::Connection::open(&path).unwrap().execute_batch("CREATE TABLE notes (id INTEGER, body TEXT);").unwrap();
     let err = error_of(ShelfUnderTest::new(path));
-    assert_eq!(err, ShelfError::Unreadable("it is not a Kobo database (no `content` table)".into()));
+    assert_eq!(err, PageError::Unreadable("it is not a Kobo database (no `content` table)".into()));
     assert_eq!(err.to_string(), "The library file cannot be read: it is not a Kobo database (no `content` table)");
 }
 
@@ -338,14 +338,14 @@ fn a_file_that_is_not_sqlite_gives_a_clear_message() {
     let path = dir.path().join("KoboReader.sqlite");
     std::fs::write(&path, "<!DOCTYPE html><html><body>Not a database</body></html>".repeat(100)).unwrap();
     let err = error_of(ShelfUnderTest::new(path));
-    assert_eq!(err, ShelfError::Unreadable("it is not a SQLite database".into()));
+    assert_eq!(err, PageError::Unreadable("it is not a SQLite database".into()));
 }
 
 #[test]
 fn a_missing_file_is_being_fetched() {
     let dir = tempfile::tempdir().unwrap();
     let err = error_of(ShelfUnderTest::new(dir.path().join("KoboReader.sqlite")));
-    assert_eq!(err, ShelfError::NotYetFetched);
+    assert_eq!(err, PageError::NotYetFetched);
 }
 
 #[test]

@@ -1,10 +1,10 @@
-//! The one mapping from the services' errors to what a client gets: the `ShelfError` pages
+//! The one mapping from the services' errors to what a client gets: the `PageError` pages
 //! and server functions see over the wire, and for plain routes an HTTP status with the same
 //! words (JSON for the read API, text elsewhere).
 
 use crate::{
-    model::ShelfError,
-    server::{auth::AuthError, kobo::KoboError, shelf::LibraryError},
+    model::PageError,
+    server::{auth::AuthError, kobo::KoboError, shelf::ShelfError},
 };
 use axum::{
     http::{header::RETRY_AFTER, HeaderValue, StatusCode},
@@ -12,33 +12,39 @@ use axum::{
     Json,
 };
 
-impl From<LibraryError> for ShelfError {
-    fn from(err: LibraryError) -> ShelfError {
+impl From<ShelfError> for PageError {
+    fn from(err: ShelfError) -> PageError {
         match err {
-            LibraryError::NotFound => ShelfError::NotFound,
-            LibraryError::Device(KoboError::Missing) => ShelfError::NotYetFetched,
-            LibraryError::Device(KoboError::Remembered(inner)) if matches!(*inner, KoboError::Missing) => {
-                ShelfError::NotYetFetched
+            ShelfError::NotFound => PageError::NotFound,
+            ShelfError::Device(KoboError::Missing) => PageError::NotYetFetched,
+            ShelfError::Device(KoboError::Remembered(inner)) if matches!(*inner, KoboError::Missing) => {
+                PageError::NotYetFetched
             }
-            LibraryError::Write(err) => ShelfError::Request(format!("the download could not be written ({err})")),
-            other => ShelfError::Unreadable(other.to_string()),
+            ShelfError::Write(err) => internal("the download could not be written", &err),
+            other => PageError::Unreadable(other.to_string()),
         }
     }
 }
 
-impl From<AuthError> for ShelfError {
-    fn from(err: AuthError) -> ShelfError {
-        ShelfError::Request(err.to_string())
+impl From<AuthError> for PageError {
+    fn from(err: AuthError) -> PageError {
+        internal("the login failed", &err)
     }
 }
 
+/// A server-side failure: its cause logged here, a plain message for the client.
+fn internal(what: &str, cause: &dyn std::error::Error) -> PageError {
+    tracing::error!(error = %cause, "{what}");
+    PageError::Internal
+}
+
 /// The status a plain route answers `err` with.
-pub fn status_of(err: &ShelfError) -> StatusCode {
+pub fn status_of(err: &PageError) -> StatusCode {
     match err {
-        ShelfError::NotFound => StatusCode::NOT_FOUND,
-        ShelfError::NotYetFetched | ShelfError::Unreadable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        ShelfError::LoginRequired => StatusCode::UNAUTHORIZED,
-        ShelfError::Request(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        PageError::NotFound => StatusCode::NOT_FOUND,
+        PageError::NotYetFetched | PageError::Unreadable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        PageError::LoginRequired => StatusCode::UNAUTHORIZED,
+        PageError::Request(_) | PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
@@ -52,14 +58,14 @@ fn retry_after(status: StatusCode) -> Option<[(axum::http::HeaderName, HeaderVal
 }
 
 /// An error as plain text with its status (pages' downloads, covers).
-pub fn text_answer(err: impl Into<ShelfError>) -> Response {
+pub fn text_answer(err: impl Into<PageError>) -> Response {
     let err = err.into();
     let status = status_of(&err);
     (status, retry_after(status), err.to_string()).into_response()
 }
 
 /// An error as the read API's JSON `{ "error": … }` with its status.
-pub fn json_answer(err: impl Into<ShelfError>) -> Response {
+pub fn json_answer(err: impl Into<PageError>) -> Response {
     let err = err.into();
     let status = status_of(&err);
     (retry_after(status), json_error(status, &err.to_string())).into_response()
@@ -67,7 +73,7 @@ pub fn json_answer(err: impl Into<ShelfError>) -> Response {
 
 /// Sets the status (and `Retry-After`) of the page being rendered to what `err` means, as
 /// for every other route.
-pub fn answer_page_with(err: &ShelfError) {
+pub fn answer_page_with(err: &PageError) {
     let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() else { return };
     let status = status_of(err);
     response.set_status(status);
@@ -79,4 +85,21 @@ pub fn answer_page_with(err: &ShelfError) {
 /// A JSON error a script can read.
 pub fn json_error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_error_has_one_status_and_a_server_failure_tells_no_cause() {
+        let failed = PageError::from(AuthError::Sessions(rusqlite::Error::InvalidQuery));
+        assert_eq!((status_of(&failed), &failed), (StatusCode::INTERNAL_SERVER_ERROR, &PageError::Internal));
+        assert!(!failed.to_string().contains("Query"), "{failed}");
+        let missing = PageError::from(ShelfError::Device(KoboError::Missing));
+        assert_eq!(status_of(&missing), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(retry_after(status_of(&missing)).is_some());
+        assert_eq!(status_of(&PageError::from(ShelfError::NotFound)), StatusCode::NOT_FOUND);
+        assert!(retry_after(StatusCode::NOT_FOUND).is_none());
+    }
 }

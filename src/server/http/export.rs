@@ -9,7 +9,7 @@ use crate::{
     server::{
         export::{file_name, LibraryExport, LibraryFormat},
         request::blocking,
-        shelf::LibraryError,
+        shelf::ShelfError,
     },
 };
 use axum::{
@@ -45,7 +45,7 @@ struct BookQuery {
 async fn book_file(State(state): State<AppState>, Query(query): Query<BookQuery>) -> Response {
     let markdown = blocking(move || {
         let book = state.shelf.current()?.book(&query.id)?;
-        Ok::<_, LibraryError>((state.markdown.render(&book), file_name(&book)))
+        Ok::<_, ShelfError>((state.markdown.render(&book), file_name(&book)))
     });
     match markdown.await {
         Ok((markdown, name)) => attachment(Body::from(markdown), "text/markdown; charset=utf-8", &name),
@@ -68,7 +68,7 @@ async fn library_file(State(state): State<AppState>, format: LibraryFormat) -> R
     tokio::task::spawn_blocking(move || {
         let failure = sender.clone();
         let written = LibraryExport::start(format, ChannelWriter::new(sender), &state.markdown)
-            .map_err(LibraryError::Write)
+            .map_err(ShelfError::Write)
             .and_then(|mut export| {
                 library.for_each_book(|book| Ok(export.add(book)?))?;
                 Ok(export.finish()?)

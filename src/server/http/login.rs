@@ -4,7 +4,7 @@
 
 use super::{cookies, error::text_answer, read_api, redirect, AppState};
 use crate::{
-    model::{encode_url_component, ShelfError},
+    model::{encode_url_component, PageError},
     server::auth::{Auth, SignedIn},
 };
 use axum::{
@@ -132,7 +132,7 @@ fn too_many_attempts(wait: Duration) -> Response {
     response
 }
 
-/// The paths of the server functions, whose callers decode errors as `ShelfError`.
+/// The paths of the server functions, whose callers decode errors as `PageError`.
 fn server_function_paths() -> &'static HashSet<&'static str> {
     static PATHS: OnceLock<HashSet<&'static str>> = OnceLock::new();
     PATHS.get_or_init(|| super::server_function_routes().map(|(_, path)| path).collect())
@@ -178,7 +178,7 @@ fn login_required(request: &Request) -> Response {
         response
     };
     if server_function_paths().contains(path) {
-        json(serde_json::to_string(&ShelfError::LoginRequired).unwrap_or_default())
+        json(serde_json::to_string(&PageError::LoginRequired).unwrap_or_default())
     } else if path.starts_with(read_api::PREFIX) {
         let mut response = json(serde_json::json!({ "error": "login or API token required" }).to_string());
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -101,7 +101,7 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
 }
 
 /// Every server function the server registers, as (method, path): the login boundary decodes
-/// their errors as `ShelfError`, and `kobo-shelf routes` prints them.
+/// their errors as `PageError`, and `kobo-shelf routes` prints them.
 pub fn server_function_routes() -> impl Iterator<Item = (axum::http::Method, &'static str)> {
     leptos::server_fn::axum::server_fn_paths().map(|(path, method)| (method, path))
 }

@@ -10,7 +10,7 @@ use super::{
 };
 use crate::{
     model::{query_value, BookSummary, LibraryQuery},
-    server::{export::AnnotationRow, request::blocking, shelf::LibraryError},
+    server::{export::AnnotationRow, request::blocking, shelf::ShelfError},
 };
 use axum::{
     extract::{RawQuery, State},
@@ -73,7 +73,7 @@ async fn books(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Respon
             let library = state.shelf.current()?;
             let books: Vec<ApiBook> = library.matching(&query).into_iter().map(ApiBook::of).collect();
             let listing = serde_json::json!({ "total": library.item_count(), "matching": books.len(), "books": books });
-            Ok::<_, LibraryError>(listing)
+            Ok::<_, ShelfError>(listing)
         })
         .await,
     )
@@ -92,13 +92,13 @@ async fn annotations(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
                 "book": ApiBook::of(&book.summary),
                 "annotations": AnnotationRow::of_book(&book).collect::<Vec<_>>(),
             });
-            Ok::<_, LibraryError>(answer)
+            Ok::<_, ShelfError>(answer)
         })
         .await,
     )
 }
 
-fn answer(result: Result<serde_json::Value, crate::model::ShelfError>) -> Response {
+fn answer(result: Result<serde_json::Value, crate::model::PageError>) -> Response {
     match result {
         Ok(value) => Json(value).into_response(),
         Err(err) => json_answer(err),

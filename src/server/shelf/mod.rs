@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 /// Why the library cannot be shown.
 #[derive(Debug, thiserror::Error)]
-pub enum LibraryError {
+pub enum ShelfError {
     #[error("No such book in this library.")]
     NotFound,
     #[error(transparent)]
@@ -55,7 +55,7 @@ impl Shelf {
 
     /// The view of the device's current file and the archive now (blocking: the first request
     /// after a sync or an ingest builds it).
-    pub fn current(&self) -> Result<Arc<LibraryView>, LibraryError> {
+    pub fn current(&self) -> Result<Arc<LibraryView>, ShelfError> {
         let device = self.device.current()?;
         let generation = self.archive.generation();
         let mut view = self.view.lock();
@@ -69,24 +69,24 @@ impl Shelf {
 
     /// Takes `snapshot` (a version just installed, or the one served at start) into the
     /// archive (blocking).
-    pub fn ingest(&self, snapshot: &Snapshot) -> Result<IngestReport, LibraryError> {
+    pub fn ingest(&self, snapshot: &Snapshot) -> Result<IngestReport, ShelfError> {
         Ok(self.archive.ingest(snapshot)?)
     }
 
     /// Builds the current view's search index if it has none yet (blocking; run after an
     /// ingest so the first search does not wait).
-    pub fn prepare_search(&self) -> Result<(), LibraryError> {
+    pub fn prepare_search(&self) -> Result<(), ShelfError> {
         let view = self.current()?;
         self.search.prepare(&view.key(), |add| view.for_each_passage(add)).map(drop)
     }
 
     /// Every highlight and note of `view` matching what the reader typed (see `search`).
-    pub fn search(&self, view: &LibraryView, input: &str, filter: SearchFilter) -> Result<SearchResults, LibraryError> {
+    pub fn search(&self, view: &LibraryView, input: &str, filter: SearchFilter) -> Result<SearchResults, ShelfError> {
         self.search.search((&view.key(), |add| view.for_each_passage(add)), input, filter)
     }
 
     /// What the archive holds, for the settings page.
-    pub fn archive_counts(&self) -> Result<ArchiveCounts, LibraryError> {
+    pub fn archive_counts(&self) -> Result<ArchiveCounts, ShelfError> {
         Ok(self.archive.counts()?)
     }
 }

@@ -8,7 +8,7 @@
 //! (quick_cache's CLOCK-Pro), and several requests missing the same page at once render it once.
 //! Each page is deflated when rendered (see `precompressed`), so no request gzips it again.
 
-use super::LibraryError;
+use super::ShelfError;
 use crate::server::precompressed::Precompressed;
 use quick_cache::{sync::Cache, Weighter};
 use std::sync::Arc;
@@ -40,8 +40,8 @@ impl RenderedPages {
     pub(super) fn get_or_render(
         &self,
         key: &str,
-        render: impl FnOnce() -> Result<String, LibraryError>,
-    ) -> Result<Arc<Precompressed>, LibraryError> {
+        render: impl FnOnce() -> Result<String, ShelfError>,
+    ) -> Result<Arc<Precompressed>, ShelfError> {
         self.0.get_or_insert_with(key, || render().map(|html| Arc::new(Precompressed::new(html))))
     }
 }
@@ -62,7 +62,7 @@ mod tests {
             assert_eq!(&**html.unwrap().text(), "<p>one</p>");
         }
         assert_eq!(renders, 1);
-        assert!(pages.get_or_render("book?id=2", || Err(LibraryError::NotFound)).is_err());
+        assert!(pages.get_or_render("book?id=2", || Err(ShelfError::NotFound)).is_err());
         assert_eq!(&**pages.get_or_render("book?id=2", || Ok("<p>two</p>".into())).unwrap().text(), "<p>two</p>");
     }
 

@@ -6,7 +6,7 @@
 //! - a book the device no longer has, whose annotations the archive keeps, is listed, marked
 //!   `removed_from_device`, with all of them counted as deleted on the device.
 
-use super::{listing::Listing, rendered::RenderedPages, LibraryError};
+use super::{listing::Listing, rendered::RenderedPages, ShelfError};
 use crate::{
     model::{
         BookDetail, BookSummary, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport, ReadStatus,
@@ -46,7 +46,7 @@ pub struct LibraryView {
 
 impl LibraryView {
     /// Merges `device` with what `archive` holds at `generation` (blocking: reads the archive).
-    pub fn build(device: Arc<Snapshot>, archive: Arc<Archive>, generation: i64) -> Result<LibraryView, LibraryError> {
+    pub fn build(device: Arc<Snapshot>, archive: Arc<Archive>, generation: i64) -> Result<LibraryView, ShelfError> {
         let ingested = archive.has_ingested(&device.version)?;
         let deleted = archive.deleted_counts()?;
         let mut summaries: Vec<BookSummary> = device.entries().map(|entry| merged_summary(entry, &deleted)).collect();
@@ -127,8 +127,8 @@ impl LibraryView {
     }
 
     /// A book's page: what the device says of it with every annotation the archive keeps.
-    pub fn book(&self, id: &str) -> Result<BookDetail, LibraryError> {
-        let summary = self.summary(id).ok_or(LibraryError::NotFound)?.clone();
+    pub fn book(&self, id: &str) -> Result<BookDetail, ShelfError> {
+        let summary = self.summary(id).ok_or(ShelfError::NotFound)?.clone();
         let mut book = match self.device.entry(id) {
             Some(entry) if self.ingested => {
                 let mut book = self.device.book_facts(entry)?;
@@ -155,18 +155,15 @@ impl LibraryView {
     pub fn rendered(
         &self,
         key: &str,
-        render: impl FnOnce() -> Result<String, LibraryError>,
-    ) -> Result<Arc<Precompressed>, LibraryError> {
+        render: impl FnOnce() -> Result<String, ShelfError>,
+    ) -> Result<Arc<Precompressed>, ShelfError> {
         self.rendered.get_or_render(key, render)
     }
 
     /// Calls `each` with the page of every book that has annotations, live or deleted on the
     /// device, one at a time (memory holds one book), then the books removed from the device.
-    pub fn for_each_book(
-        &self,
-        mut each: impl FnMut(&BookDetail) -> Result<(), LibraryError>,
-    ) -> Result<(), LibraryError> {
-        self.device.for_each_book(&self.with_deleted, |mut book, copies| -> Result<(), LibraryError> {
+    pub fn for_each_book(&self, mut each: impl FnMut(&BookDetail) -> Result<(), ShelfError>) -> Result<(), ShelfError> {
+        self.device.for_each_book(&self.with_deleted, |mut book, copies| -> Result<(), ShelfError> {
             // Only books the archive names are looked up: a query per book would read the
             // whole archive into its connection's cache.
             if copies.iter().any(|copy| self.with_deleted.contains(copy)) {
@@ -181,7 +178,7 @@ impl LibraryView {
     }
 
     /// Every highlight and note (not markups) for the search index, under its list entry.
-    pub fn for_each_passage(&self, each: Passages<'_, LibraryError>) -> Result<(), LibraryError> {
+    pub fn for_each_passage(&self, each: Passages<'_, ShelfError>) -> Result<(), ShelfError> {
         let with_entry = |mut passage: Passage| {
             if let Some(summary) = self.summary(&passage.book_id) {
                 passage.book_id.clone_from(&summary.id);
@@ -198,7 +195,7 @@ impl LibraryView {
     }
 
     /// The highlights and notes the device deleted, as passages of their entries.
-    fn deleted_passages(&self) -> Result<Vec<Passage>, LibraryError> {
+    fn deleted_passages(&self) -> Result<Vec<Passage>, ShelfError> {
         let deleted = self.archive.deleted_annotations()?;
         let passages =
             deleted.into_iter().filter(|annotation| !annotation.highlight.is_markup).filter_map(|annotation| {
@@ -215,12 +212,12 @@ impl LibraryView {
     }
 
     /// How the device file's annotations were placed, and which have no chapter.
-    pub fn placement_report(&self) -> Result<PlacementReport, LibraryError> {
+    pub fn placement_report(&self) -> Result<PlacementReport, ShelfError> {
         Ok(self.device.placement_report()?)
     }
 
     /// The statistics page's figures (computed once per view).
-    pub fn stats(&self) -> Result<ReadingStats, LibraryError> {
+    pub fn stats(&self) -> Result<ReadingStats, ShelfError> {
         if let Some(stats) = self.stats.get() {
             return Ok(stats.clone());
         }
