@@ -1,8 +1,13 @@
 //! The sync API of the contract, as plain JSON endpoints under `/api`.
 
 use super::AppState;
-use crate::model::SyncStart;
+use crate::{
+    model::SyncStart,
+    server::sync::{StatusRevision, SyncService},
+};
 use axum::{extract::State, http::header, response::IntoResponse, routing, Json, Router};
+use bytes::Bytes;
+use parking_lot::Mutex;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -22,5 +27,23 @@ async fn check_and_sync(State(state): State<AppState>) -> Json<SyncStart> {
 }
 
 async fn sync_status(State(state): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], state.sync.status_json())
+    ([(header::CONTENT_TYPE, "application/json")], state.sync_status.json(&state.sync))
+}
+
+/// The sync status as the endpoint sends it, encoded again only after it changed: the endpoint
+/// every open page polls costs about as much as a constant answer.
+#[derive(Default)]
+pub struct EncodedStatus(Mutex<Option<(StatusRevision, Bytes)>>);
+
+impl EncodedStatus {
+    fn json(&self, sync: &SyncService) -> Bytes {
+        let revision = sync.status_revision();
+        let mut encoded = self.0.lock();
+        if let Some((_, json)) = encoded.as_ref().filter(|(encoded_at, _)| *encoded_at == revision) {
+            return json.clone();
+        }
+        let json = Bytes::from(serde_json::to_vec(&sync.status()).unwrap_or_default());
+        *encoded = Some((revision, json.clone()));
+        json
+    }
 }

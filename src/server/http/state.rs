@@ -1,5 +1,5 @@
 //! What every route can reach: the services (built once by `Services::start`), the Leptos
-//! options and the password-check turns; and what the HTTP layer reads of a request for the
+//! options, the password-check turns and the encoded sync status; and what the HTTP layer reads of a request for the
 //! pages (the signed-in user, a cookie).
 
 use crate::server::{auth::SignedIn, request::RequestUser, services::Services};
@@ -13,6 +13,8 @@ pub struct AppState {
     pub services: Arc<Services>,
     /// Turns to compute a password hash (see `login::PASSWORD_CHECKS_AT_ONCE`).
     pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// The polled sync status, kept encoded (see `api`).
+    pub sync_status: Arc<super::api::EncodedStatus>,
 }
 
 /// Handlers reach the services as `state.shelf`, `state.sync`…

@@ -25,8 +25,6 @@ use crate::{
         settings::SyncSettings,
     },
 };
-use bytes::Bytes;
-use parking_lot::Mutex;
 use state::{NotStarted, RunningSync, SyncState};
 use std::{
     path::Path,
@@ -52,14 +50,14 @@ pub struct SyncService {
     limits: SyncSettings,
     state: Arc<SyncState>,
     before_complete: Option<BeforeComplete>,
-    /// The last encoded status and what it was encoded from: polls reuse it until it changes.
-    encoded_status: Mutex<Option<EncodedStatus>>,
 }
 
-struct EncodedStatus {
-    revision: (u64, u64),
+/// Changes whenever [`SyncService::status`] would answer otherwise: what a copy of the status
+/// (the polled endpoint's encoded answer) is compared with. Read it before the status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusRevision {
+    state: (u64, u64),
     db_version: Option<String>,
-    json: Bytes,
 }
 
 /// What a finished sync did.
@@ -79,15 +77,7 @@ impl SyncService {
         library: Arc<LibraryStore>,
         limits: SyncSettings,
     ) -> SyncService {
-        SyncService {
-            source,
-            source_label,
-            library,
-            limits,
-            state: Arc::default(),
-            before_complete: None,
-            encoded_status: Mutex::new(None),
-        }
+        SyncService { source, source_label, library, limits, state: Arc::default(), before_complete: None }
     }
 
     /// Runs `hook` (blocking) with every new version before the sync reports `completed` (the
@@ -103,18 +93,9 @@ impl SyncService {
         self.state.status(self.library.served_version())
     }
 
-    /// [`SyncService::status`] as JSON, encoded again only after the status changed: the
-    /// endpoint every open page polls costs about as much as a constant answer.
-    pub fn status_json(&self) -> Bytes {
-        let revision = self.state.revision();
-        let db_version = self.library.served_version();
-        let mut encoded = self.encoded_status.lock();
-        if let Some(cached) = encoded.as_ref().filter(|c| c.revision == revision && c.db_version == db_version) {
-            return cached.json.clone();
-        }
-        let json = Bytes::from(serde_json::to_vec(&self.state.status(db_version.clone())).unwrap_or_default());
-        *encoded = Some(EncodedStatus { revision, db_version, json: json.clone() });
-        json
+    /// See [`StatusRevision`].
+    pub fn status_revision(&self) -> StatusRevision {
+        StatusRevision { state: self.state.revision(), db_version: self.library.served_version() }
     }
 
     /// Starts a check in the background and returns at once. At most one runs at a time, and
