@@ -11,20 +11,15 @@ pub fn encode_url_component(text: &str) -> String {
     percent_encoding::utf8_percent_encode(text, URL_COMPONENT).to_string()
 }
 
-/// The value of `name` in a URL query string (`a=1&b=2`, with or without `?`), percent-decoded
-/// exactly once and with `+` read as a space, as a GET form sends it. (leptos_router's query
-/// map decodes twice, which corrupts ids containing `%`.)
+/// The value of `name` in a URL query string (`a=1&b=2`, with or without `?`; the last one
+/// given), read as a GET form sends it and as the server's `Query` reads it
+/// (`application/x-www-form-urlencoded`: `+` is a space, percent-decoded exactly once).
+/// leptos_router's query map decodes twice, which corrupts ids containing `%`.
 pub fn query_value(query: &str, name: &str) -> Option<String> {
-    let decode =
-        |text: &str| percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned();
-    query
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| pair.split_once('=').unwrap_or((pair, "")))
-        .filter(|(key, _)| decode(key) == name)
-        .map(|(_, value)| decode(value))
-        .next_back()
+    form_urlencoded::parse(query.trim_start_matches('?').as_bytes())
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value.into_owned())
+        .last()
 }
 
 /// The book page's URL for a ContentID.
