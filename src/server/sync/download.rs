@@ -32,8 +32,8 @@ pub async fn download(
         .prefix(TEMP_PREFIX)
         .suffix(TEMP_SUFFIX)
         .tempfile_in(dir)
-        .map_err(|err| SyncError::from_local_io(&err))?;
-    let file = temp.reopen().map_err(|err| SyncError::from_local_io(&err))?;
+        .map_err(SyncError::from_local_io)?;
+    let file = temp.reopen().map_err(SyncError::from_local_io)?;
     let writer = BufWriter::with_capacity(WRITE_BUFFER, tokio::fs::File::from_std(file));
     let started = Instant::now();
     tracing::info!(bytes = remote.size, temp = %temp.path().display(), "download started");
@@ -76,14 +76,14 @@ async fn copy_stream(
         if received + chunk.len() as u64 > expected {
             return Err(SyncError::SizeMismatch { received: received + chunk.len() as u64, expected });
         }
-        writer.write_all(&chunk).await.map_err(|err| SyncError::from_local_io(&err))?;
+        writer.write_all(&chunk).await.map_err(SyncError::from_local_io)?;
         received = state.add_bytes(chunk.len() as u64);
         while expected > 0 && received * 100 >= expected * next_milestone && next_milestone <= 100 {
             tracing::info!(percent = next_milestone, bytes = received, "download progress");
             next_milestone += 25;
         }
     }
-    writer.flush().await.map_err(|err| SyncError::from_local_io(&err))?;
+    writer.flush().await.map_err(SyncError::from_local_io)?;
     if received != expected {
         return Err(SyncError::SizeMismatch { received, expected });
     }
@@ -94,12 +94,11 @@ async fn copy_stream(
 fn ensure_free_space(dir: &Path, needed: u64) -> Result<(), SyncError> {
     let Some(available) = available_space(dir) else { return Ok(()) };
     if available < needed + FREE_SPACE_MARGIN {
-        return Err(SyncError::DiskFull(format!(
-            "{:.1} MB needed, {:.1} MB free in {}",
-            needed as f64 / 1e6,
-            available as f64 / 1e6,
-            dir.display()
-        )));
+        return Err(SyncError::NoRoom {
+            needed_mb: needed as f64 / 1e6,
+            free_mb: available as f64 / 1e6,
+            dir: dir.to_path_buf(),
+        });
     }
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! Why a sync failed, in words the badge can show as they are.
 
-use std::time::Duration;
+use crate::server::kobo::{describe_sqlite_error, KoboError};
+use std::{path::PathBuf, time::Duration};
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum SyncError {
     #[error("Cannot reach the bucket: {0}")]
     Network(String),
@@ -27,13 +28,23 @@ pub enum SyncError {
     #[error("The download has {received} bytes but the bucket announced {expected}")]
     SizeMismatch { received: u64, expected: u64 },
     #[error("The disk is full: {0}")]
-    DiskFull(String),
+    DiskFull(#[source] std::io::Error),
+    #[error("The disk is full: {needed_mb:.1} MB needed, {free_mb:.1} MB free in {}", dir.display())]
+    NoRoom { needed_mb: f64, free_mb: f64, dir: PathBuf },
     #[error("Cannot write the local copy: {0}")]
-    LocalIo(String),
+    LocalIo(#[source] std::io::Error),
+    #[error("Cannot read {}: {source}", path.display())]
+    LocalFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("Cannot write the local copy: a background task failed: {0}")]
+    Task(#[source] tokio::task::JoinError),
     #[error("The downloaded file is not a SQLite database")]
     NotSqlite,
     #[error("The downloaded database is corrupt: {0}")]
-    Corrupt(String),
+    Corrupt(#[source] Damage),
     #[error("The downloaded database is not a Kobo library: {0}")]
     NotKobo(String),
 }
@@ -49,18 +60,26 @@ fn reason_suffix(status: u16) -> String {
     }
 }
 
+/// Why a downloaded database is not sound.
+#[derive(Debug, thiserror::Error)]
+pub enum Damage {
+    #[error("the file is truncated ({length} of {declared} bytes)")]
+    Truncated { length: u64, declared: u64 },
+    #[error("quick_check found: {}", .0.join("; "))]
+    QuickCheck(Vec<String>),
+    #[error("{}", describe_sqlite_error(.0))]
+    Sqlite(#[source] rusqlite::Error),
+    #[error(transparent)]
+    Kobo(KoboError),
+}
+
 impl SyncError {
     /// An error from writing the local copy: a full disk (or a file-size limit) is named as such.
-    pub fn from_local_io(err: &std::io::Error) -> SyncError {
+    pub fn from_local_io(err: std::io::Error) -> SyncError {
         match err.raw_os_error() {
-            Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG) => SyncError::DiskFull(err.to_string()),
-            _ => SyncError::LocalIo(err.to_string()),
+            Some(libc::ENOSPC) | Some(libc::EDQUOT) | Some(libc::EFBIG) => SyncError::DiskFull(err),
+            _ => SyncError::LocalIo(err),
         }
-    }
-
-    /// A blocking task that could not finish (it panicked or the runtime is shutting down).
-    pub fn task(err: tokio::task::JoinError) -> SyncError {
-        SyncError::LocalIo(format!("a background task failed: {err}"))
     }
 
     /// A short name of the failure for logs.
@@ -77,11 +96,30 @@ impl SyncError {
             SyncError::TimedOut(_) => "timed_out",
             SyncError::Interrupted { .. } => "interrupted",
             SyncError::SizeMismatch { .. } => "size_mismatch",
-            SyncError::DiskFull(_) => "disk_full",
-            SyncError::LocalIo(_) => "local_io",
+            SyncError::DiskFull(_) | SyncError::NoRoom { .. } => "disk_full",
+            SyncError::LocalIo(_) | SyncError::LocalFile { .. } | SyncError::Task(_) => "local_io",
             SyncError::NotSqlite => "not_sqlite",
             SyncError::Corrupt(_) => "corrupt",
             SyncError::NotKobo(_) => "not_kobo",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    #[test]
+    fn a_local_failure_keeps_its_cause_and_a_full_disk_says_so() {
+        let full = SyncError::from_local_io(std::io::Error::from_raw_os_error(libc::ENOSPC));
+        assert!(full.to_string().starts_with("The disk is full: "), "{full}");
+        let cause = full.source().and_then(|cause| cause.downcast_ref::<std::io::Error>());
+        assert_eq!(cause.and_then(std::io::Error::raw_os_error), Some(libc::ENOSPC));
+        let denied = SyncError::from_local_io(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        assert!(matches!(denied, SyncError::LocalIo(_)) && denied.source().is_some());
+        let truncated = SyncError::Corrupt(Damage::Truncated { length: 10, declared: 20 });
+        assert_eq!(truncated.to_string(), "The downloaded database is corrupt: the file is truncated (10 of 20 bytes)");
+        assert!(truncated.source().is_some_and(|damage| damage.is::<Damage>()));
     }
 }

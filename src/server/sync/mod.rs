@@ -210,7 +210,7 @@ impl SyncService {
             Ok(Outcome::Replaced { bytes: remote.size, snapshot })
         })
         .await
-        .map_err(|err| SyncError::LocalIo(format!("the verify task failed: {err}")))?
+        .map_err(SyncError::Task)?
     }
 
     /// The local copy's mtime, or `None` when there is none or it cannot be served (then any

@@ -140,7 +140,7 @@ impl ObjectSource for FileSource {
     fn database_sha256(&self) -> BoxFuture<'_, Result<Option<String>, SyncError>> {
         let path = self.path.clone();
         Box::pin(async move {
-            let hashed = tokio::task::spawn_blocking(move || file_sha256(&path)).await.map_err(SyncError::task)?;
+            let hashed = tokio::task::spawn_blocking(move || file_sha256(&path)).await.map_err(SyncError::Task)?;
             match hashed {
                 Ok(hash) => Ok(Some(hash)),
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
@@ -155,7 +155,7 @@ impl ObjectSource for FileSource {
             let copied = tokio::task::spawn_blocking(move || {
                 replace_file(&to, |temp| std::io::copy(&mut std::fs::File::open(&from)?, temp).map(drop))
             });
-            copied.await.map_err(SyncError::task)?.map_err(|err| match err.kind() {
+            copied.await.map_err(SyncError::Task)?.map_err(|err| match err.kind() {
                 std::io::ErrorKind::NotFound => {
                     SyncError::SourceFile(format!("{}: the folder does not exist", self.sibling("").display()))
                 }
@@ -171,7 +171,7 @@ impl ObjectSource for FileSource {
                 std::fs::create_dir_all(target.parent().unwrap_or(Path::new("/")))?;
                 replace_file(&target, |temp| temp.write_all(&bytes))
             });
-            written.await.map_err(SyncError::task)?.map_err(|err| self.error(err))
+            written.await.map_err(SyncError::Task)?.map_err(|err| self.error(err))
         })
     }
 
@@ -182,7 +182,7 @@ impl ObjectSource for FileSource {
                 std::fs::create_dir_all(target.parent().unwrap_or(Path::new("/")))?;
                 replace_file(&target, |temp| std::io::copy(&mut std::fs::File::open(&from)?, temp).map(drop))
             });
-            copied.await.map_err(SyncError::task)?.map_err(|err| self.error(err))
+            copied.await.map_err(SyncError::Task)?.map_err(|err| self.error(err))
         })
     }
 
@@ -214,7 +214,7 @@ impl ObjectSource for FileSource {
                 }
                 Ok(files)
             });
-            listed.await.map_err(SyncError::task)?.map_err(|err| self.error(err))
+            listed.await.map_err(SyncError::Task)?.map_err(|err| self.error(err))
         })
     }
 }
@@ -366,7 +366,7 @@ impl ObjectSource for S3Source {
         Box::pin(async move {
             let mut file = tokio::fs::File::open(path)
                 .await
-                .map_err(|err| SyncError::LocalIo(format!("{}: {err}", path.display())))?;
+                .map_err(|source| SyncError::LocalFile { path: path.to_path_buf(), source })?;
             // Large files go up in parts (8 MB each, a few at once); the bucket shows the new
             // object only once every part is in.
             let upload = self
@@ -390,7 +390,7 @@ impl ObjectSource for S3Source {
 
     fn put_sibling_file<'a>(&'a self, relative: &'a str, path: &'a Path) -> BoxFuture<'a, Result<(), SyncError>> {
         Box::pin(async move {
-            let mut file = tokio::fs::File::open(path).await.map_err(|err| SyncError::from_local_io(&err))?;
+            let mut file = tokio::fs::File::open(path).await.map_err(SyncError::from_local_io)?;
             let upload = self
                 .bucket
                 .put_object_stream_builder(self.sibling_key(relative))

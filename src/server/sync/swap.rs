@@ -16,13 +16,13 @@ pub(super) const TEMP_SUFFIX: &str = ".sqlite";
 /// Sets the download's mtime to the source's timestamp, so the same object is never
 /// downloaded twice (and the file has its final identity before it is verified and loaded).
 pub fn stamp(temp: &NamedTempFile, modified: SystemTime) -> Result<(), SyncError> {
-    temp.as_file().set_modified(modified).map_err(|err| SyncError::from_local_io(&err))
+    temp.as_file().set_modified(modified).map_err(SyncError::from_local_io)
 }
 
 /// fsyncs the temp file, renames it over `target` and fsyncs the directory. Runs on a blocking
 /// thread. Readers holding the old file keep reading it; new opens get the new one.
 pub fn swap_into_place(temp: NamedTempFile, target: &Path) -> Result<(), SyncError> {
-    let io_error = |err: std::io::Error| SyncError::from_local_io(&err);
+    let io_error = SyncError::from_local_io;
     temp.as_file().sync_all().map_err(io_error)?;
     temp.persist(target).map_err(|err| io_error(err.error))?;
     let dir = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
