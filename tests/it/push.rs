@@ -10,7 +10,7 @@ use kobo_shelf::model::{encode_url_component, SyncPhase};
 use kobo_shelf::server::{
     covers::typographic_cover,
     demo::{image_id_of, write_device, DemoOptions, WAR_AND_PEACE_ID},
-    push::{push, Device, Progress, PushError, PushOptions, PushReport},
+    push::{push, Device, Progress, PushError, PushOptions, PushReport, Unpushable},
     settings::{S3Settings, Secret, SourceLocation},
     sync::{open_source, ObjectSource},
 };
@@ -212,8 +212,9 @@ fn interrupted_write(database: &Path) {
 #[tokio::test(flavor = "multi_thread")]
 async fn half_written_or_corrupt_databases_stop_the_push_before_any_upload() {
     type Damage = fn(&Path);
-    let cases: [(&str, Damage, &str); 3] = [
-        ("hot journal", interrupted_write, "unfinished write"),
+    type Reason = fn(&Unpushable) -> bool;
+    let cases: [(&str, Damage, &str, Reason); 3] = [
+        ("hot journal", interrupted_write, "unfinished write", |reason| matches!(reason, Unpushable::HotJournal)),
         (
             "truncated",
             |db| {
@@ -221,10 +222,16 @@ async fn half_written_or_corrupt_databases_stop_the_push_before_any_upload() {
                 std::fs::File::options().write(true).open(db).unwrap().set_len(length / 2).unwrap();
             },
             "corrupt",
+            |reason| matches!(reason, Unpushable::Sqlite(_) | Unpushable::Corrupt(_)),
         ),
-        ("not SQLite", |db| std::fs::write(db, b"half a file, never a database").unwrap(), "not a SQLite database"),
+        (
+            "not SQLite",
+            |db| std::fs::write(db, b"half a file, never a database").unwrap(),
+            "not a SQLite database",
+            |reason| matches!(reason, Unpushable::NotSqlite),
+        ),
     ];
-    for (name, damage, expected) in cases {
+    for (name, damage, expected, reason) in cases {
         let dir = tempfile::tempdir().unwrap();
         let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
         let device = kobo(dir.path());
@@ -232,7 +239,7 @@ async fn half_written_or_corrupt_databases_stop_the_push_before_any_upload() {
         let before = std::fs::read(device.database()).unwrap();
         let err = push_to(&device, bucket_source(&kit).as_ref()).await.unwrap_err();
         let message = err.to_string();
-        assert!(matches!(err, PushError::Database(_)), "{name}: {message}");
+        assert!(matches!(&err, PushError::Database(unpushable) if reason(unpushable)), "{name}: {message}");
         assert!(message.contains(expected) && message.contains("nothing was uploaded"), "{name}: {message}");
         assert_eq!(files_under(&bucket_dir(&kit)), Vec::<String>::new(), "{name}: something was uploaded");
         assert_eq!(std::fs::read(device.database()).unwrap(), before, "{name}: the device's file was changed");

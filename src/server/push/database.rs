@@ -2,9 +2,9 @@
 //! under a read lock (never a file half-written by the device), into a temp file that is then
 //! made a single self-contained file and verified like a download.
 
-use super::PushError;
+use super::{LocalCopy, PushError, Unpushable};
 use crate::server::{
-    kobo::{describe_sqlite_error, item_image_ids, open_read_only, open_shared_read_only},
+    kobo::{item_image_ids, open_read_only, open_shared_read_only},
     sync::{file_sha256, verify_database, SyncError},
 };
 use rusqlite::{backup::StepResult, Connection};
@@ -31,45 +31,45 @@ pub struct DatabaseCopy {
 /// Copies `database` to a temp file, retrying for up to `busy_timeout` while another program
 /// holds a lock on it. Blocking.
 pub fn copy_database(database: &Path, busy_timeout: Duration) -> Result<DatabaseCopy, PushError> {
-    let io = |err: std::io::Error| PushError::Local(err.to_string());
-    let file = tempfile::Builder::new().prefix("kobo-shelf-push-").suffix(".sqlite").tempfile().map_err(io)?;
-    let source = open_shared_read_only(database).map_err(|err| unusable(&err))?;
+    let local = |err: LocalCopy| PushError::Local(err);
+    let file = tempfile::Builder::new()
+        .prefix("kobo-shelf-push-")
+        .suffix(".sqlite")
+        .tempfile()
+        .map_err(|err| local(err.into()))?;
+    let source = open_shared_read_only(database).map_err(unusable)?;
     {
-        let mut copy = Connection::open(file.path()).map_err(|err| PushError::Local(err.to_string()))?;
+        let mut copy = Connection::open(file.path()).map_err(|err| local(err.into()))?;
         backup(&source, &mut copy, busy_timeout)?;
         // The device may use WAL: the copy becomes one self-contained file, as the server expects.
-        copy.execute_batch("PRAGMA journal_mode = DELETE;").map_err(|err| PushError::Local(err.to_string()))?;
+        copy.execute_batch("PRAGMA journal_mode = DELETE;").map_err(|err| local(err.into()))?;
     }
     verify_database(file.path()).map_err(|err| match err {
-        SyncError::NotSqlite => PushError::Database("it is not a SQLite database".into()),
-        SyncError::Corrupt(detail) => PushError::Database(format!("it is corrupt: {detail}")),
-        SyncError::NotKobo(detail) => PushError::Database(format!("it is not a Kobo library: {detail}")),
-        other => PushError::Local(other.to_string()),
+        SyncError::NotSqlite => PushError::Database(Unpushable::NotSqlite),
+        SyncError::Corrupt(damage) => PushError::Database(Unpushable::Corrupt(damage)),
+        SyncError::NotKobo(detail) => PushError::Database(Unpushable::NotKobo(detail)),
+        other => local(LocalCopy::Check(other)),
     })?;
     let image_ids = open_read_only(file.path())
-        .map_err(|err| PushError::Database(describe_sqlite_error(&err)))
-        .and_then(|conn| item_image_ids(&conn).map_err(|err| PushError::Database(err.to_string())))?;
-    let bytes = file.as_file().metadata().map_err(io)?.len();
-    let sha256 = file_sha256(file.path()).map_err(io)?;
+        .map_err(|err| PushError::Database(Unpushable::Sqlite(err)))
+        .and_then(|conn| item_image_ids(&conn).map_err(|err| PushError::Database(Unpushable::Unreadable(err))))?;
+    let bytes = file.as_file().metadata().map_err(|err| local(err.into()))?.len();
+    let sha256 = file_sha256(file.path()).map_err(|err| local(err.into()))?;
     Ok(DatabaseCopy { file, bytes, sha256, image_ids })
 }
 
 /// Runs the backup to the end; busy for longer than `busy_timeout` in a row is an error.
 fn backup(source: &Connection, copy: &mut Connection, busy_timeout: Duration) -> Result<(), PushError> {
-    let backup = rusqlite::backup::Backup::new(source, copy).map_err(|err| unusable(&err))?;
+    let backup = rusqlite::backup::Backup::new(source, copy).map_err(unusable)?;
     let mut busy_since: Option<Instant> = None;
     loop {
-        match backup.step(PAGES_PER_STEP).map_err(|err| unusable(&err))? {
+        match backup.step(PAGES_PER_STEP).map_err(unusable)? {
             StepResult::Done => return Ok(()),
             StepResult::More => busy_since = None,
             _busy_or_locked => {
                 let since = *busy_since.get_or_insert_with(Instant::now);
                 if since.elapsed() >= busy_timeout {
-                    return Err(PushError::Database(format!(
-                        "another program is writing to it (still locked after {} s): close it (calibre, a \
-                         database browser) or eject and reconnect the Kobo, then push again",
-                        busy_timeout.as_secs()
-                    )));
+                    return Err(PushError::Database(Unpushable::Locked(busy_timeout)));
                 }
                 std::thread::sleep(BUSY_RETRY);
             }
@@ -77,18 +77,19 @@ fn backup(source: &Connection, copy: &mut Connection, busy_timeout: Duration) ->
     }
 }
 
-/// Why the device's file cannot be read, in words for the person at the terminal.
-fn unusable(err: &rusqlite::Error) -> PushError {
-    let extended = match err {
-        rusqlite::Error::SqliteFailure(failure, _) => failure.extended_code,
-        _ => 0,
+/// Why the device's file cannot be read: an unfinished write and a file that is no database are
+/// named as such.
+fn unusable(err: rusqlite::Error) -> PushError {
+    let reason = match &err {
+        rusqlite::Error::SqliteFailure(failure, _)
+            if failure.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK =>
+        {
+            Unpushable::HotJournal
+        }
+        rusqlite::Error::SqliteFailure(failure, _) if failure.code == rusqlite::ErrorCode::NotADatabase => {
+            Unpushable::NotSqlite
+        }
+        _ => Unpushable::Sqlite(err),
     };
-    if extended == rusqlite::ffi::SQLITE_READONLY_ROLLBACK {
-        return PushError::Database(
-            "it holds an unfinished write (a hot journal, KoboReader.sqlite-journal): the Kobo was unplugged \
-             while writing; let it start once, eject it properly, then push again"
-                .into(),
-        );
-    }
-    PushError::Database(describe_sqlite_error(err))
+    PushError::Database(reason)
 }

@@ -16,7 +16,11 @@ pub use device::{Device, MOUNT_PATTERNS};
 
 use crate::{
     format,
-    server::{covers::is_jpeg, covers::COVERS_FOLDER, sync::ObjectSource, sync::SyncError},
+    server::{
+        covers::{is_jpeg, COVERS_FOLDER},
+        kobo::KoboError,
+        sync::{Damage, ObjectSource, SyncError},
+    },
 };
 use bytes::Bytes;
 use files::DeviceFile;
@@ -40,15 +44,58 @@ pub enum PushError {
     #[error("{} is not a Kobo: it has no .kobo/KoboReader.sqlite", .0.display())]
     NotADevice(PathBuf),
     #[error("the Kobo's database cannot be pushed: {0}; nothing was uploaded")]
-    Database(String),
+    Database(#[source] Unpushable),
     #[error("{0}")]
     Source(#[from] SyncError),
     #[error("the database upload took longer than {} s", .0.as_secs())]
     UploadTimedOut(Duration),
-    #[error("cannot read the Kobo: {0}")]
-    DeviceFile(String),
+    #[error("cannot read the Kobo: {}: {source}", path.display())]
+    DeviceFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot copy the database on this computer: {0}")]
-    Local(String),
+    Local(#[source] LocalCopy),
+}
+
+/// Why the device's database cannot be pushed, in words for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum Unpushable {
+    #[error(
+        "it holds an unfinished write (a hot journal, KoboReader.sqlite-journal): the Kobo was unplugged \
+         while writing; let it start once, eject it properly, then push again"
+    )]
+    HotJournal,
+    #[error(
+        "another program is writing to it (still locked after {} s): close it (calibre, a database \
+         browser) or eject and reconnect the Kobo, then push again",
+        .0.as_secs()
+    )]
+    Locked(Duration),
+    #[error("{}", crate::server::kobo::describe_sqlite_error(.0))]
+    Sqlite(#[source] rusqlite::Error),
+    #[error("it is not a SQLite database")]
+    NotSqlite,
+    #[error("it is corrupt: {0}")]
+    Corrupt(#[source] Damage),
+    #[error("it is not a Kobo library: {0}")]
+    NotKobo(String),
+    #[error(transparent)]
+    Unreadable(KoboError),
+}
+
+/// What failed on this computer while the database was copied.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalCopy {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("a background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error(transparent)]
+    Check(SyncError),
 }
 
 fn list(paths: &[PathBuf]) -> String {
@@ -155,7 +202,7 @@ pub async fn push(
     let busy_timeout = options.busy_timeout;
     let copy = tokio::task::spawn_blocking(move || database::copy_database(&database, busy_timeout))
         .await
-        .map_err(|err| PushError::Local(err.to_string()))??;
+        .map_err(|err| PushError::Local(err.into()))??;
     progress(Progress::Verified { bytes: copy.bytes, covers: copy.image_ids.len() });
     // Listing first: a missing bucket or refused credentials stop the push before any upload.
     let markups_there = source.list_siblings("markups").await?;
@@ -171,10 +218,12 @@ pub async fn push(
         progress(Progress::DatabaseUploaded { elapsed: started.elapsed() });
         report.database_uploaded = true;
     }
-    let markups = files::markup_files(device).map_err(|err| PushError::DeviceFile(err.to_string()))?;
+    let markups =
+        files::markup_files(device).map_err(|source| PushError::DeviceFile { path: device.markups_dir(), source })?;
     report.markups = upload_missing(source, "markups", markups, &markups_there, |_| true, progress).await?;
     let covers_there = source.list_siblings(COVERS_FOLDER).await?;
-    let covers = files::cover_files(device, &copy.image_ids).map_err(|err| PushError::DeviceFile(err.to_string()))?;
+    let covers = files::cover_files(device, &copy.image_ids)
+        .map_err(|source| PushError::DeviceFile { path: device.images_dir(), source })?;
     report.covers = upload_missing(source, COVERS_FOLDER, covers, &covers_there, is_jpeg, progress).await?;
     Ok(report)
 }
@@ -198,7 +247,7 @@ async fn upload_missing(
     for (index, file) in missing.into_iter().enumerate() {
         let bytes = tokio::fs::read(&file.path)
             .await
-            .map_err(|err| PushError::DeviceFile(format!("{}: {err}", file.path.display())))?;
+            .map_err(|source| PushError::DeviceFile { path: file.path.clone(), source })?;
         if !valid(&bytes) {
             progress(Progress::NotJpeg(file.path));
             transfer.skipped += 1;

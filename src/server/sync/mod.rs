@@ -12,7 +12,7 @@ mod state;
 mod swap;
 mod verify;
 
-pub use error::SyncError;
+pub use error::{Damage, SyncError};
 pub use source::{file_sha256, open_source, ObjectSource, OpenSourceError, RemoteObject};
 pub use swap::remove_leftover_temp_files;
 pub use verify::verify_database;
