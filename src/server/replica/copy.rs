@@ -126,15 +126,25 @@ pub fn unpack(
     if found != manifest.sha256 {
         return Err(Refusal::Checksum { expected: manifest.sha256.clone(), found });
     }
-    let mut output = std::fs::File::create(database).map_err(Refusal::Unpack)?;
-    if manifest.encrypted {
+    let mut output = std::fs::File::create(database).map_err(Refusal::Local)?;
+    let copied = if manifest.encrypted {
         let identity = identity.ok_or(Refusal::NoKey)?;
         let decrypted = age::Decryptor::new(object)?.decrypt(std::iter::once(identity as &dyn age::Identity))?;
-        io::copy(&mut GzDecoder::new(decrypted), &mut output).map_err(Refusal::Unpack)?;
+        io::copy(&mut GzDecoder::new(decrypted), &mut output)
     } else {
-        io::copy(&mut GzDecoder::new(object), &mut output).map_err(Refusal::Unpack)?;
+        io::copy(&mut GzDecoder::new(object), &mut output)
+    };
+    copied.map_err(read_or_write)?;
+    output.sync_all().map_err(Refusal::Local)
+}
+
+/// A gzip or age stream that does not decode is the copy's fault; any other failure of the
+/// copy loop is writing here (the checksum already proved the bytes are as uploaded).
+fn read_or_write(err: io::Error) -> Refusal {
+    match err.kind() {
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof => Refusal::Unpack(err),
+        _ => Refusal::Local(err),
     }
-    output.sync_all().map_err(Refusal::Unpack)
 }
 
 #[cfg(test)]

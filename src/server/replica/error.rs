@@ -20,6 +20,14 @@ pub enum ReplicaError {
     Encrypt(#[from] age::EncryptError),
     #[error("no copy {seq} in {folder}")]
     NoSuchCopy { seq: u64, folder: String },
+    /// This machine failed while it unpacked or installed a copy that checked out whole: worth
+    /// trying again, no verdict on the copy.
+    #[error("copy {} could not be restored here: {}", .0.seq, .0.reason)]
+    Unpacking(Refused),
+    /// A newer copy this machine cannot judge (it is encrypted and no key is set, or it is of
+    /// a newer kobo-shelf): an older one is not restored in its place, so none is replaced.
+    #[error("{} {}", .0, .0.reason.remedy())]
+    Unjudged(Refused),
     /// Every copy there is was refused; each reason is kept.
     #[error("no copy in {folder} can be restored: {}", refused.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     NoneRestorable { folder: String, refused: Vec<Refused> },
@@ -57,5 +65,39 @@ pub enum Refusal {
     #[error("it cannot be unpacked ({0})")]
     Unpack(#[source] std::io::Error),
     #[error(transparent)]
-    Archive(#[from] ArchiveError),
+    Archive(ArchiveError),
+    /// Writing the unpacked copy on this machine failed.
+    #[error("it cannot be written here ({0})")]
+    Local(#[source] std::io::Error),
+    /// Putting a sound copy in place failed (the archive busy, the disk).
+    #[error("it cannot be installed ({0})")]
+    Installing(#[source] ArchiveError),
+}
+
+impl Refusal {
+    /// A failure of this machine, not of the copy.
+    pub fn is_local(&self) -> bool {
+        matches!(self, Refusal::Local(_) | Refusal::Installing(_))
+    }
+
+    /// A copy this machine cannot judge, rather than one that is damaged.
+    pub fn is_unjudged(&self) -> bool {
+        matches!(
+            self,
+            Refusal::NoKey
+                | Refusal::Decrypt(_)
+                | Refusal::ManifestFormat(_)
+                | Refusal::Archive(ArchiveError::NewerSchema { .. })
+        )
+    }
+
+    /// What the operator does about an unjudged copy.
+    fn remedy(&self) -> &'static str {
+        match self {
+            Refusal::NoKey | Refusal::Decrypt(_) => {
+                "(set KOBO_SHELF_ARCHIVE_KEY to the identity the copies were made with and restart)"
+            }
+            _ => "(run the kobo-shelf that made it, or a newer one)",
+        }
+    }
 }

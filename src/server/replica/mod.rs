@@ -63,6 +63,8 @@ pub struct ReplicaStatus {
 /// back until a new archive has been restored.
 pub struct Replicator {
     store: Arc<dyn ObjectSource>,
+    /// The same folder, for whole copies: bounded by the download timeout, not the answer's.
+    bulk: Arc<dyn ObjectSource>,
     /// `s3://bucket/folder` or `file:///folder`, for logs and the settings page.
     pub folder: String,
     archive: Arc<Archive>,
@@ -90,9 +92,11 @@ impl Replicator {
         work_dir: PathBuf,
     ) -> Result<Replicator, OpenSourceError> {
         let store = open_store(&settings.folder, s3, limits.stall_timeout)?;
+        let bulk = open_store(&settings.folder, s3, limits.download_timeout)?;
         let identity = settings.key.as_ref().map(|key| key.expose_secret().parse().expect("checked by settings"));
         Ok(Replicator {
             store,
+            bulk,
             folder: settings.folder.to_string(),
             archive,
             work_dir,
@@ -123,11 +127,18 @@ impl Replicator {
     }
 
     /// Blocks until the archive may take in a version (restored, or nothing to restore), at
-    /// most `timeout`; whether it may.
+    /// most `timeout`; whether it may. While the restore has failed (the store cannot be asked,
+    /// or its copies cannot be judged here) it answers at once: no, and the settings page says
+    /// why. An archive that never ingests stays new, so the next start restores.
     pub fn wait_until_ready(&self, timeout: Duration) -> bool {
         let mut ready = self.ready.lock();
         let deadline = Instant::now() + timeout;
         while !*ready {
+            let status = self.status.lock();
+            if status.paused.is_some() || status.last_error.is_some() {
+                return false;
+            }
+            drop(status);
             if self.ready_changed.wait_until(&mut ready, deadline).timed_out() {
                 return *ready;
             }
@@ -218,7 +229,10 @@ impl Replicator {
             .map_err(|_| SyncError::TimedOut(self.upload_timeout))??;
         self.store.put_sibling(&manifest.name(), manifest.to_json().into()).await?;
         self.store.put_sibling(CURRENT, manifest.to_json().into()).await?;
-        self.prune(&listed, seq).await?;
+        // A store that refuses deletes (an append-only policy) still keeps each copy.
+        if let Err(err) = self.prune(&listed, seq).await {
+            tracing::warn!(folder = %self.folder, error = %err, "replica: old copies not deleted");
+        }
         Ok(manifest)
     }
 
@@ -261,28 +275,37 @@ impl Replicator {
         if !force && !self.archive.is_new()? {
             return Err(ArchiveError::NotNew.into());
         }
-        restore(self.store.as_ref(), &self.folder, &self.archive, &self.work_dir, self.identity.as_ref(), choice).await
+        let identity = self.identity.as_ref();
+        restore(self.store.as_ref(), self.bulk.as_ref(), &self.folder, &self.archive, &self.work_dir, identity, choice)
+            .await
     }
 
     /// On a new archive, restores the newest copy that verifies; waits out a store that cannot
-    /// be asked (ingests wait too). When every copy is refused, copies stop (a new one would in
-    /// time replace them) and the reason is shown.
+    /// be asked or a failure of this machine (ingests are put off meanwhile). When the copies
+    /// are refused or cannot be judged here, nothing is ingested and no copy is made (the
+    /// archive stays new, so a restart with the cause fixed restores), and the reason is shown.
     async fn restore_if_new(&self) {
         let mut failures = 0;
         loop {
             match self.restore(RestoreChoice::Newest, false).await {
-                Ok(restored) => self.status.lock().restored_from = restored.map(|restored| restored.manifest),
+                Ok(restored) => {
+                    let mut status = self.status.lock();
+                    (status.restored_from, status.last_error) = (restored.map(|restored| restored.manifest), None);
+                }
                 Err(ReplicaError::Archive(ArchiveError::NotNew)) => {}
-                Err(ReplicaError::Store(err)) => {
+                Err(err @ (ReplicaError::Store(_) | ReplicaError::Unpacking(_))) => {
                     failures += 1;
-                    tracing::warn!(folder = %self.folder, error = %err, "replica: cannot look for a copy to restore; ingests wait");
+                    tracing::warn!(folder = %self.folder, error = %err, "replica: no copy restored yet; ingests wait");
                     self.status.lock().last_error = Some(err.to_string());
+                    self.ready_changed.notify_all();
                     tokio::time::sleep(backoff(failures).min(MAX_RESTORE_BACKOFF)).await;
                     continue;
                 }
                 Err(err) => {
-                    tracing::error!(folder = %self.folder, error = %err, "replica: nothing restored; no copy is made, so the store's copies are kept");
+                    tracing::error!(folder = %self.folder, error = %err, "replica: nothing restored; nothing is ingested and no copy is made, so the store's copies are kept");
                     self.status.lock().paused = Some(err.to_string());
+                    self.ready_changed.notify_all();
+                    return;
                 }
             }
             break;
@@ -322,6 +345,47 @@ mod tests {
         archive.ingest(&LibraryStore::new(library).current().unwrap()).unwrap();
         let settings = ReplicaSettings { folder: SourceLocation::File(dir.join("copies")), keep, key: None };
         Replicator::new(&settings, None, &limits(), archive, dir.to_path_buf()).unwrap()
+    }
+
+    /// A replicator of a new, empty archive in `dir` for the copies in `copies`.
+    fn new_machine(dir: &std::path::Path, copies: &std::path::Path, key: Option<String>) -> Replicator {
+        let archive = Arc::new(Archive::open(dir).unwrap());
+        let settings = ReplicaSettings {
+            folder: SourceLocation::File(copies.to_path_buf()),
+            keep: 10,
+            key: key.map(crate::server::settings::Secret::from),
+        };
+        Replicator::new(&settings, None, &limits(), archive, dir.to_path_buf()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_newer_copy_this_machine_cannot_judge_stops_the_restore_and_a_local_failure_is_retried() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = replicator(dir.path(), 10);
+        assert_eq!(plain.replicate().await.unwrap().seq, 1);
+        let key = age::x25519::Identity::generate().to_string().expose_secret().to_string();
+        let copies = dir.path().join("copies");
+        let encrypted = Replicator { identity: Some(key.parse().unwrap()), ..plain };
+        assert!(encrypted.replicate().await.unwrap().encrypted);
+
+        // Without the key, copy 2 cannot be judged: copy 1 is not restored in its place.
+        let keyless_dir = tempfile::tempdir().unwrap();
+        let keyless = new_machine(keyless_dir.path(), &copies, None);
+        let refused = keyless.restore(RestoreChoice::Newest, false).await.unwrap_err();
+        assert!(matches!(&refused, ReplicaError::Unjudged(Refused { seq: 2, reason: Refusal::NoKey })), "{refused}");
+        assert!(refused.to_string().contains("set KOBO_SHELF_ARCHIVE_KEY"), "{refused}");
+        assert!(keyless.archive.is_new().unwrap(), "nothing was restored");
+
+        // This machine failing to write the copy is no verdict on it: tried again, not refused.
+        let broken = Replicator {
+            work_dir: keyless_dir.path().join("missing"),
+            ..new_machine(keyless_dir.path(), &copies, Some(key.clone()))
+        };
+        let failed = broken.restore(RestoreChoice::Newest, false).await.unwrap_err();
+        assert!(matches!(&failed, ReplicaError::Unpacking(Refused { seq: 2, reason: Refusal::Local(_) })), "{failed}");
+
+        let with_key = new_machine(keyless_dir.path(), &copies, Some(key));
+        assert_eq!(with_key.restore(RestoreChoice::Newest, false).await.unwrap().unwrap().manifest.seq, 2);
     }
 
     fn limits() -> SyncSettings {
@@ -384,8 +448,8 @@ mod tests {
         let replicator = replicator(dir.path(), 2);
         let fresh = tempfile::tempdir().unwrap();
         let archive = Arc::new(Archive::open(fresh.path()).unwrap());
-        let restored =
-            restore(replicator.store.as_ref(), "copies", &archive, fresh.path(), None, RestoreChoice::Newest);
+        let store = replicator.store.as_ref();
+        let restored = restore(store, store, "copies", &archive, fresh.path(), None, RestoreChoice::Newest);
         assert!(restored.await.unwrap().is_none());
 
         let blocked = Replicator { work_dir: dir.path().join("no-such-folder"), ..replicator };

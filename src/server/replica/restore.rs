@@ -8,7 +8,7 @@ use super::{
     manifest::{manifest_name, object_name, Entry, Manifest, CURRENT, FORMAT},
 };
 use crate::server::{
-    archive::{Archive, ArchiveCounts},
+    archive::{Archive, ArchiveCounts, ArchiveError},
     sync::{ObjectSource, SyncError},
 };
 use std::{
@@ -37,9 +37,12 @@ pub struct Restored {
 }
 
 /// Replaces `archive` with the chosen copy from `store` (the caller decides whether it may be
-/// replaced); `None` when the store holds no copy.
+/// replaced); `None` when the store holds no copy. `bulk` fetches the copies themselves (the
+/// same store with a timeout for large transfers). A newer copy this machine cannot judge
+/// stops the restore instead of an older one taking its place.
 pub async fn restore(
     store: &dyn ObjectSource,
+    bulk: &dyn ObjectSource,
     folder: &str,
     archive: &Arc<Archive>,
     work_dir: &Path,
@@ -57,7 +60,7 @@ pub async fn restore(
     }
     let mut refused = Vec::new();
     for seq in candidates {
-        match restore_copy(store, seq, archive, work_dir, identity).await {
+        match restore_copy((store, bulk), seq, archive, work_dir, identity).await {
             Ok((manifest, counts)) => {
                 let elapsed = started.elapsed();
                 tracing::info!(
@@ -75,8 +78,13 @@ pub async fn restore(
             Err(Refusal::Fetch(SyncError::MissingObject(_))) if choice == RestoreChoice::Copy(seq) => {
                 return Err(ReplicaError::NoSuchCopy { seq, folder: folder.to_string() });
             }
-            // The store failing is no verdict on the copy: the restore is tried again whole.
+            // The store or this machine failing is no verdict on the copy: the restore is tried
+            // again whole.
             Err(Refusal::Fetch(err)) if !matches!(err, SyncError::MissingObject(_)) => return Err(err.into()),
+            Err(reason) if reason.is_local() => return Err(ReplicaError::Unpacking(Refused { seq, reason })),
+            Err(reason) if reason.is_unjudged() && choice == RestoreChoice::Newest => {
+                return Err(ReplicaError::Unjudged(Refused { seq, reason }));
+            }
             Err(reason) => {
                 tracing::warn!(folder, seq, reason = %reason, "replica: copy refused");
                 refused.push(Refused { seq, reason });
@@ -108,7 +116,7 @@ async fn newest_first(store: &dyn ObjectSource) -> Result<Vec<u64>, ReplicaError
 
 /// Fetches copy `seq`, checks it and puts it in place of the archive.
 async fn restore_copy(
-    store: &dyn ObjectSource,
+    (store, bulk): (&dyn ObjectSource, &dyn ObjectSource),
     seq: u64,
     archive: &Arc<Archive>,
     work_dir: &Path,
@@ -122,16 +130,21 @@ async fn restore_copy(
     if manifest.seq != seq || manifest.object != object_name(seq, manifest.encrypted) {
         return Err(Refusal::ForeignObject(manifest.object));
     }
-    let object = store.read_sibling(&manifest.object).await?;
+    let object = bulk.read_sibling(&manifest.object).await?;
     let (archive, work_dir, identity) = (archive.clone(), work_dir.to_path_buf(), identity.cloned());
     let checked = manifest.clone();
     let counts = tokio::task::spawn_blocking(move || -> Result<ArchiveCounts, Refusal> {
-        let dir = tempfile::Builder::new().prefix(copy::TEMP_PREFIX).tempdir_in(&work_dir).map_err(Refusal::Unpack)?;
+        let dir = tempfile::Builder::new().prefix(copy::TEMP_PREFIX).tempdir_in(&work_dir).map_err(Refusal::Local)?;
         let database = dir.path().join("shelf.sqlite");
         copy::unpack(&object, &checked, identity.as_ref(), &database)?;
-        Ok(archive.restore_from(&database)?)
+        archive.restore_from(&database).map_err(|err| match err {
+            ArchiveError::Damaged { .. } | ArchiveError::NotAnArchive { .. } | ArchiveError::NewerSchema { .. } => {
+                Refusal::Archive(err)
+            }
+            other => Refusal::Installing(other),
+        })
     })
     .await
-    .map_err(|err| Refusal::Unpack(std::io::Error::other(err)))??;
+    .map_err(|err| Refusal::Local(std::io::Error::other(err)))??;
     Ok((manifest, counts))
 }
