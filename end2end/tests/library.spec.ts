@@ -269,10 +269,12 @@ test('the theme switch is rendered by the server and remembered across reloads',
   await expect(html).toHaveAttribute('data-theme', 'dark');
   await page.reload();
   await expect(html).toHaveAttribute('data-theme', 'dark');
-  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(22, 21, 19)');
+  // The stylesheet may still be applying when the attribute is there: the colour is polled.
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  await expect.poll(background).toBe('rgb(22, 21, 19)');
   await page.locator('.theme-switch').click();
   await expect(html).toHaveAttribute('data-theme', 'system');
-  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(251, 250, 247)');
+  await expect.poll(background).toBe('rgb(251, 250, 247)');
 });
 
 test('the layout fits a 360 px phone', async ({ browser }) => {

@@ -63,8 +63,13 @@ mod tests {
         }
         let cleared = session("", Duration::ZERO, false);
         let cleared = cleared.to_str().unwrap();
-        assert!(cleared.contains("Max-Age=0") && !cleared.contains("Secure"), "{cleared}");
-        let theme = theme("dark", Duration::from_secs(60));
-        assert!(!theme.to_str().unwrap().contains("HttpOnly"), "the page reads the theme");
+        assert!(cleared.starts_with("kobo_shelf_session=;") && !cleared.contains("Secure"), "{cleared}");
+        for part in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=0"] {
+            assert!(cleared.split("; ").any(|attribute| attribute == part), "{part} in {cleared}");
+        }
+        let theme_set = theme("dark", Duration::from_secs(60));
+        assert!(!theme_set.to_str().unwrap().contains("HttpOnly"), "the page reads the theme");
+        let theme_cleared = theme("", Duration::ZERO);
+        assert!(theme_cleared.to_str().unwrap().contains("Max-Age=0"), "{theme_cleared:?}");
     }
 }

@@ -203,19 +203,23 @@ pub async fn reject_cross_site(State(state): State<AppState>, request: Request, 
     let headers = request.headers();
     let text = |name| headers.get(name).and_then(|v: &HeaderValue| v.to_str().ok());
     let source = text(header::ORIGIN).or_else(|| text(header::REFERER));
-    let same_site = match (source.map(parse_origin), state.settings.public_origin.as_deref()) {
-        (None, _) => true,
-        (Some(None), _) => false,
-        (Some(Some(origin)), Some(public)) => origin.origin().ascii_serialization() == public,
-        (Some(Some(origin)), None) => {
-            text(header::HOST).is_some_and(|host| host.eq_ignore_ascii_case(&host_and_port(&origin)))
-        }
-    };
-    if same_site {
+    if same_site(source, text(header::HOST), state.settings.public_origin.as_deref()) {
         next.run(request).await
     } else {
         tracing::warn!(origin = source.unwrap_or_default(), "refused a cross-site request");
         (StatusCode::FORBIDDEN, "cross-site request refused").into_response()
+    }
+}
+
+/// Whether a request whose `Origin` (or else `Referer`) is `source` comes from this site: the
+/// origin `public` when it is set, else the request's `Host`. No source at all is a request no
+/// browser sent cross-site; `null` and junk are not this site.
+fn same_site(source: Option<&str>, host: Option<&str>, public: Option<&str>) -> bool {
+    match (source.map(parse_origin), public) {
+        (None, _) => true,
+        (Some(None), _) => false,
+        (Some(Some(origin)), Some(public)) => origin.origin().ascii_serialization() == public,
+        (Some(Some(origin)), None) => host.is_some_and(|host| host.eq_ignore_ascii_case(&host_and_port(&origin))),
     }
 }
 
@@ -245,6 +249,26 @@ mod tests {
         assert_eq!(host_of("https://Shelf.example:443/login?next=/").as_deref(), Some("shelf.example"));
         assert_eq!(host_of("http://shelf.example:8443").as_deref(), Some("shelf.example:8443"));
         assert_eq!(host_of("null"), None);
+    }
+
+    #[test]
+    fn only_this_sites_origin_may_change_state() {
+        let host = Some("Shelf.example:3000");
+        for ours in [None, Some("http://shelf.example:3000"), Some("http://SHELF.example:3000/login?next=/")] {
+            assert!(same_site(ours, host, None), "{ours:?}");
+        }
+        for theirs in
+            ["null", "junk", "http://evil.example", "http://shelf.example:3001", "http://user@evil.example:3000"]
+        {
+            assert!(!same_site(Some(theirs), host, None), "{theirs}");
+        }
+        assert!(!same_site(Some("http://shelf.example:3000"), None, None), "no Host to compare with");
+        assert!(same_site(Some("https://shelf.example:443/x"), Some("shelf.example"), None), "a default port");
+        assert!(same_site(Some("http://[::1]:3000"), Some("[::1]:3000"), None));
+        let public = Some("https://books.example.org");
+        assert!(same_site(Some("https://Books.Example.org:443/login"), Some("127.0.0.1:3000"), public));
+        assert!(!same_site(Some("http://books.example.org"), Some("books.example.org"), public), "another scheme");
+        assert!(!same_site(Some("https://127.0.0.1:3000"), Some("127.0.0.1:3000"), public), "the Host is not the site");
     }
 
     #[test]

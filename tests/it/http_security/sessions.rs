@@ -10,6 +10,7 @@ use super::*;
 async fn a_logged_out_session_cookie_no_longer_signs_in() {
     let site = Site::start(&[]);
     let cookie = site.login().await;
+    site.wait_for_library(&cookie).await;
     assert_eq!(site.get("/", Some(&cookie)).await.status(), 200, "the fresh session does not sign in");
     let logout = no_redirects()
         .post(site.app.url("/logout"))
@@ -19,6 +20,8 @@ async fn a_logged_out_session_cookie_no_longer_signs_in() {
         .await
         .unwrap();
     assert!(logout.status().is_redirection(), "logout answered {}", logout.status());
+    let cleared = header(&logout, "set-cookie");
+    assert!(cleared.starts_with("kobo_shelf_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
 
     let page = site.get("/", Some(&cookie)).await;
     let location = header(&page, "location");
