@@ -15,8 +15,12 @@ pub enum SyncError {
     MissingBucket(String),
     #[error("The bucket answered HTTP {status}{}", reason_suffix(*.status))]
     BucketStatus { status: u16 },
-    #[error("The source file cannot be read: {0}")]
-    SourceFile(String),
+    #[error("The source file cannot be read: {}: {source}", path.display())]
+    SourceFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("The bucket did not answer within {} s", .0.as_secs())]
     NoAnswer(Duration),
     #[error("The download stalled: no data for {} s", .0.as_secs())]
@@ -90,7 +94,7 @@ impl SyncError {
             SyncError::MissingObject(_) => "missing_object",
             SyncError::MissingBucket(_) => "missing_bucket",
             SyncError::BucketStatus { .. } => "bucket_status",
-            SyncError::SourceFile(_) => "source_file",
+            SyncError::SourceFile { .. } => "source_file",
             SyncError::NoAnswer(_) => "no_answer",
             SyncError::Stalled(_) => "stalled",
             SyncError::TimedOut(_) => "timed_out",

@@ -111,9 +111,9 @@ impl ObjectSource for FileSource {
     fn read(&self) -> BoxFuture<'_, Result<ByteStream, SyncError>> {
         Box::pin(async move {
             let file = tokio::fs::File::open(&self.path).await.map_err(|err| self.error(err))?;
-            let path = self.path.display().to_string();
+            let path = self.path.clone();
             let stream = tokio_util::io::ReaderStream::with_capacity(file, FILE_CHUNK)
-                .map_err(move |err| SyncError::SourceFile(format!("{path}: {err}")));
+                .map_err(move |source| SyncError::SourceFile { path: path.clone(), source });
             Ok(stream.boxed())
         })
     }
@@ -156,9 +156,10 @@ impl ObjectSource for FileSource {
                 replace_file(&to, |temp| std::io::copy(&mut std::fs::File::open(&from)?, temp).map(drop))
             });
             copied.await.map_err(SyncError::Task)?.map_err(|err| match err.kind() {
-                std::io::ErrorKind::NotFound => {
-                    SyncError::SourceFile(format!("{}: the folder does not exist", self.sibling("").display()))
-                }
+                std::io::ErrorKind::NotFound => SyncError::SourceFile {
+                    path: self.sibling(""),
+                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "the folder does not exist"),
+                },
                 _ => self.error(err),
             })
         })
@@ -239,7 +240,7 @@ impl FileSource {
         if err.kind() == std::io::ErrorKind::NotFound {
             SyncError::MissingObject(format!("file://{}", self.path.display()))
         } else {
-            SyncError::SourceFile(format!("{}: {err}", self.path.display()))
+            SyncError::SourceFile { path: self.path.clone(), source: err }
         }
     }
 }
