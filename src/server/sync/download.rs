@@ -61,7 +61,7 @@ async fn copy_stream(
     let expected = remote.size;
     // A connection that breaks before the first byte is a download cut off, not an outage.
     let mut stream = source.read().await.map_err(|err| match err {
-        SyncError::Network(detail) => SyncError::Interrupted { received: 0, expected, detail },
+        SyncError::Network(source) => SyncError::Interrupted { received: 0, expected, source },
         other => other,
     })?;
     let mut received = 0u64;
@@ -70,7 +70,7 @@ async fn copy_stream(
         let chunk = match tokio::time::timeout(limits.stall_timeout, stream.next()).await {
             Err(_) => return Err(SyncError::Stalled(limits.stall_timeout)),
             Ok(None) => break,
-            Ok(Some(Err(err))) => return Err(SyncError::Interrupted { received, expected, detail: err.to_string() }),
+            Ok(Some(Err(err))) => return Err(SyncError::Interrupted { received, expected, source: err.into() }),
             Ok(Some(Ok(chunk))) => chunk,
         };
         if received + chunk.len() as u64 > expected {

@@ -3,10 +3,16 @@
 use crate::server::kobo::{describe_sqlite_error, KoboError};
 use std::{path::PathBuf, time::Duration};
 
+/// A failure of the client talking to the bucket (an S3 or HTTP error), kept whole.
+pub type Transport = Box<dyn std::error::Error + Send + Sync>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
-    #[error("Cannot reach the bucket: {0}")]
-    Network(String),
+    #[error("Cannot reach the bucket: {}", root_cause(.0.as_ref()))]
+    Network(#[source] Transport),
+    /// The bucket answered without what every answer must carry.
+    #[error("Cannot reach the bucket: its answer has no {0}")]
+    IncompleteAnswer(&'static str),
     #[error("The bucket refused the credentials (HTTP {0}): check the access key id and secret")]
     Credentials(u16),
     #[error("The database is not in the bucket: {0} does not exist (HTTP 404)")]
@@ -27,8 +33,13 @@ pub enum SyncError {
     Stalled(Duration),
     #[error("The download took longer than {} s", .0.as_secs())]
     TimedOut(Duration),
-    #[error("The download was cut off after {received} of {expected} bytes: {detail}")]
-    Interrupted { received: u64, expected: u64, detail: String },
+    #[error("The download was cut off after {received} of {expected} bytes: {}", root_cause(.source.as_ref()))]
+    Interrupted {
+        received: u64,
+        expected: u64,
+        #[source]
+        source: Transport,
+    },
     #[error("The download has {received} bytes but the bucket announced {expected}")]
     SizeMismatch { received: u64, expected: u64 },
     #[error("The disk is full: {0}")]
@@ -77,6 +88,16 @@ pub enum Damage {
     Kobo(KoboError),
 }
 
+/// The root cause of an error ("Connection refused (os error 111)"): the layers above it only
+/// repeat the URL, which the settings page already shows.
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut root = err;
+    while let Some(cause) = root.source() {
+        root = cause;
+    }
+    root.to_string()
+}
+
 impl SyncError {
     /// An error from writing the local copy: a full disk (or a file-size limit) is named as such.
     pub fn from_local_io(err: std::io::Error) -> SyncError {
@@ -89,7 +110,7 @@ impl SyncError {
     /// A short name of the failure for logs.
     pub fn kind(&self) -> &'static str {
         match self {
-            SyncError::Network(_) => "network",
+            SyncError::Network(_) | SyncError::IncompleteAnswer(_) => "network",
             SyncError::Credentials(_) => "credentials",
             SyncError::MissingObject(_) => "missing_object",
             SyncError::MissingBucket(_) => "missing_bucket",
@@ -125,5 +146,12 @@ mod tests {
         let truncated = SyncError::Corrupt(Damage::Truncated { length: 10, declared: 20 });
         assert_eq!(truncated.to_string(), "The downloaded database is corrupt: the file is truncated (10 of 20 bytes)");
         assert!(truncated.source().is_some_and(|damage| damage.is::<Damage>()));
+
+        // A transport failure is kept whole; the badge shows its root cause.
+        let reset = SyncError::Network(Box::new(std::io::Error::other("connection reset by peer")));
+        assert_eq!(reset.to_string(), "Cannot reach the bucket: connection reset by peer");
+        let cut = SyncError::Interrupted { received: 5, expected: 9, source: Box::new(reset) };
+        assert_eq!(cut.to_string(), "The download was cut off after 5 of 9 bytes: connection reset by peer");
+        assert!(cut.source().is_some_and(|cause| cause.is::<SyncError>()));
     }
 }

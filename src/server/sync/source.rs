@@ -289,8 +289,7 @@ impl S3Source {
             S3Error::HttpFailWithBody(401 | 403, _) => SyncError::Credentials(403),
             S3Error::HttpFailWithBody(404, _) => SyncError::MissingObject(self.location()),
             S3Error::HttpFailWithBody(status, _) => SyncError::BucketStatus { status },
-            S3Error::Reqwest(err) => SyncError::Network(describe_error(&err)),
-            other => SyncError::Network(other.to_string()),
+            other => SyncError::Network(other.into()),
         }
     }
 
@@ -313,11 +312,11 @@ impl ObjectSource for S3Source {
                 .last_modified
                 .as_deref()
                 .and_then(|text| httpdate::parse_http_date(text).ok())
-                .ok_or_else(|| SyncError::Network("the bucket sent no valid Last-Modified".into()))?;
+                .ok_or(SyncError::IncompleteAnswer("valid Last-Modified"))?;
             let size = head
                 .content_length
                 .and_then(|len| u64::try_from(len).ok())
-                .ok_or_else(|| SyncError::Network("the bucket sent no Content-Length".into()))?;
+                .ok_or(SyncError::IncompleteAnswer("Content-Length"))?;
             Ok(RemoteObject { modified, size, etag: head.e_tag })
         })
     }
@@ -328,10 +327,7 @@ impl ObjectSource for S3Source {
             if !(200..300).contains(&response.status_code) {
                 return Err(SyncError::BucketStatus { status: response.status_code });
             }
-            let stream = response.bytes.map_err(|err| match err {
-                S3Error::Reqwest(err) => SyncError::Network(describe_error(&err)),
-                other => SyncError::Network(other.to_string()),
-            });
+            let stream = response.bytes.map_err(|err| SyncError::Network(err.into()));
             Ok(stream.boxed())
         })
     }
@@ -437,13 +433,3 @@ const SHA256_METADATA: &str = "sha256";
 
 /// Parts of a large database uploaded at once (8 MB each).
 const MAX_PARTS_AT_ONCE: usize = 4;
-
-/// The root cause of an HTTP client error ("Connection refused (os error 111)"): the layers
-/// above it only repeat the URL, which the settings page already shows.
-fn describe_error(err: &dyn std::error::Error) -> String {
-    let mut root = err;
-    while let Some(cause) = root.source() {
-        root = cause;
-    }
-    root.to_string()
-}
