@@ -57,7 +57,7 @@ impl Archive {
     /// The archive in the app database of `data_dir` (see `appdb::open`).
     pub fn open(data_dir: &Path) -> Result<Archive, ArchiveError> {
         let reader = appdb::open(data_dir)?;
-        let generation = reader.query_row("SELECT coalesce(max(seq), 0) FROM archive_ingest", [], |row| row.get(0))?;
+        let generation = last_ingest(&reader)?;
         Ok(Archive {
             path: appdb::path(data_dir),
             writer: Mutex::new(appdb::open(data_dir)?),
@@ -154,7 +154,7 @@ impl Archive {
         copy.execute("DELETE FROM session", [])?;
         Ok(CopyFacts {
             schema_version: copy.pragma_query_value(None, "user_version", |row| row.get(0))?,
-            ingest_seq: copy.query_row("SELECT coalesce(max(seq), 0) FROM archive_ingest", [], |row| row.get(0))?,
+            ingest_seq: last_ingest(&copy)?,
             counts: counts(&copy)?,
         })
     }
@@ -168,10 +168,14 @@ impl Archive {
         let mut writer = self.writer.lock();
         writer.restore(rusqlite::MAIN_DB, copy, None::<fn(rusqlite::backup::Progress)>)?;
         appdb::migrate(&mut writer)?;
-        let generation = writer.query_row("SELECT coalesce(max(seq), 0) FROM archive_ingest", [], |row| row.get(0))?;
-        self.generation.store(generation, Ordering::Release);
+        self.generation.store(last_ingest(&writer)?, Ordering::Release);
         Ok(counts(&writer)?)
     }
+}
+
+/// The sequence number of the last ingest (0 for none): what views of the archive are cached for.
+fn last_ingest(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("SELECT coalesce(max(seq), 0) FROM archive_ingest", [], |row| row.get(0))
 }
 
 fn counts(conn: &Connection) -> rusqlite::Result<ArchiveCounts> {

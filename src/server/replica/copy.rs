@@ -34,12 +34,13 @@ pub fn prepare(
     let dir = tempfile::Builder::new().prefix(TEMP_PREFIX).tempdir_in(work_dir).map_err(local)?;
     let database = dir.path().join("shelf.sqlite");
     let facts = archive.copy_without_sessions(&database)?;
-    let object = dir.path().join(object_name(seq, recipient.is_some()));
+    let name = object_name(seq, recipient.is_some());
+    let object = dir.path().join(&name);
     let (sha256, size) = pack(&database, &object, recipient).map_err(local)?;
     let manifest = Manifest {
         format: FORMAT,
         seq,
-        object: object_name(seq, recipient.is_some()),
+        object: name,
         sha256,
         size,
         database_size: std::fs::metadata(&database).map_err(local)?.len(),

@@ -152,9 +152,7 @@ impl ObjectSource for FileSource {
     fn put_database<'a>(&'a self, path: &'a Path, _sha256: &'a str) -> BoxFuture<'a, Result<(), SyncError>> {
         let (from, to) = (path.to_path_buf(), self.path.clone());
         Box::pin(async move {
-            let copied = tokio::task::spawn_blocking(move || {
-                replace_file(&to, |temp| std::io::copy(&mut std::fs::File::open(&from)?, temp).map(drop))
-            });
+            let copied = tokio::task::spawn_blocking(move || replace_file(&to, copy_of(&from)));
             copied.await.map_err(SyncError::Task)?.map_err(|err| match err.kind() {
                 std::io::ErrorKind::NotFound => SyncError::SourceFile {
                     path: self.sibling(""),
@@ -168,10 +166,8 @@ impl ObjectSource for FileSource {
     fn put_sibling<'a>(&'a self, relative: &'a str, bytes: Bytes) -> BoxFuture<'a, Result<(), SyncError>> {
         let target = self.sibling(relative);
         Box::pin(async move {
-            let written = tokio::task::spawn_blocking(move || {
-                std::fs::create_dir_all(target.parent().unwrap_or(Path::new("/")))?;
-                replace_file(&target, |temp| temp.write_all(&bytes))
-            });
+            let written =
+                tokio::task::spawn_blocking(move || replace_in_folder(&target, |temp| temp.write_all(&bytes)));
             written.await.map_err(SyncError::Task)?.map_err(|err| self.error(err))
         })
     }
@@ -179,10 +175,7 @@ impl ObjectSource for FileSource {
     fn put_sibling_file<'a>(&'a self, relative: &'a str, path: &'a Path) -> BoxFuture<'a, Result<(), SyncError>> {
         let (from, target) = (path.to_path_buf(), self.sibling(relative));
         Box::pin(async move {
-            let copied = tokio::task::spawn_blocking(move || {
-                std::fs::create_dir_all(target.parent().unwrap_or(Path::new("/")))?;
-                replace_file(&target, |temp| std::io::copy(&mut std::fs::File::open(&from)?, temp).map(drop))
-            });
+            let copied = tokio::task::spawn_blocking(move || replace_in_folder(&target, copy_of(&from)));
             copied.await.map_err(SyncError::Task)?.map_err(|err| self.error(err))
         })
     }
@@ -229,6 +222,21 @@ fn replace_file(target: &Path, write: impl FnOnce(&mut std::fs::File) -> std::io
     temp.as_file().sync_all()?;
     temp.persist(target).map_err(|err| err.error)?;
     Ok(())
+}
+
+/// [`replace_file`], creating the folder first (files beside the database: `markups/`, a
+/// replica folder).
+fn replace_in_folder(
+    target: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(target.parent().unwrap_or(Path::new("/")))?;
+    replace_file(target, write)
+}
+
+/// Writes the content of the file at `from` (for [`replace_file`]).
+fn copy_of(from: &Path) -> impl FnOnce(&mut std::fs::File) -> std::io::Result<()> + '_ {
+    move |temp| std::io::copy(&mut std::fs::File::open(from)?, temp).map(drop)
 }
 
 impl FileSource {
