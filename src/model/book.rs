@@ -26,17 +26,6 @@ impl HighlightColor {
         HighlightColor::Grey,
     ];
 
-    /// Unknown and NULL values show as yellow, the device default.
-    pub fn from_code(code: Option<i64>) -> HighlightColor {
-        match code {
-            Some(1) => HighlightColor::Pink,
-            Some(2) => HighlightColor::Blue,
-            Some(3) => HighlightColor::Green,
-            Some(4) => HighlightColor::Grey,
-            _ => HighlightColor::Yellow,
-        }
-    }
-
     /// The colour a slug names; unknown slugs give yellow.
     pub fn from_slug(slug: &str) -> HighlightColor {
         HighlightColor::parse(slug).unwrap_or_default()
@@ -159,16 +148,4 @@ pub struct BookDetail {
     pub date_added: Option<String>,
     pub time_spent_reading_secs: Option<u64>,
     pub chapters: Vec<Chapter>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_colours_are_yellow() {
-        assert_eq!(HighlightColor::from_code(None), HighlightColor::Yellow);
-        assert_eq!(HighlightColor::from_code(Some(7)), HighlightColor::Yellow);
-        assert_eq!(HighlightColor::from_code(Some(3)), HighlightColor::Green);
-    }
 }

@@ -18,22 +18,6 @@ impl ItemKind {
     pub const ALL: [ItemKind; 5] =
         [ItemKind::Book, ItemKind::Article, ItemKind::Pdf, ItemKind::Notebook, ItemKind::Other];
 
-    /// The single place where a Kobo `MimeType` becomes a kind (see kobo-format.md).
-    pub fn from_mime_type(mime: &str) -> ItemKind {
-        let mime = mime.to_ascii_lowercase();
-        if mime.contains("instapaper") || mime.contains("pocket") {
-            ItemKind::Article
-        } else if mime.contains("epub") {
-            ItemKind::Book
-        } else if mime.contains("pdf") {
-            ItemKind::Pdf
-        } else if mime.contains("nebo") {
-            ItemKind::Notebook
-        } else {
-            ItemKind::Other
-        }
-    }
-
     /// The value used in URLs (`?kind=article`).
     pub fn slug(self) -> &'static str {
         match self {
@@ -70,22 +54,6 @@ pub enum ReadStatus {
 }
 
 impl ReadStatus {
-    pub fn from_code(code: i64) -> ReadStatus {
-        match code {
-            1 => ReadStatus::Reading,
-            2 => ReadStatus::Finished,
-            _ => ReadStatus::Unread,
-        }
-    }
-
-    pub fn code(self) -> i64 {
-        match self {
-            ReadStatus::Unread => 0,
-            ReadStatus::Reading => 1,
-            ReadStatus::Finished => 2,
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             ReadStatus::Unread => "Unread",
@@ -257,25 +225,6 @@ impl DeletionWave {
 mod tests {
     use super::*;
     use crate::model::query_value;
-
-    #[test]
-    fn mime_types_map_to_kinds() {
-        let cases = [
-            ("application/x-kobo-html+instapaper", ItemKind::Article),
-            ("application/x-kobo-html+pocket", ItemKind::Article),
-            ("application/x-kobo-epub+zip", ItemKind::Book),
-            ("application/epub+zip", ItemKind::Book),
-            ("application/x-kobo-kepub+zip", ItemKind::Book),
-            ("application/pdf", ItemKind::Pdf),
-            ("application/vnd.myscript.nebo+raw", ItemKind::Notebook),
-            ("application/octet-stream", ItemKind::Other),
-            ("image/png", ItemKind::Other),
-            ("", ItemKind::Other),
-        ];
-        for (mime, kind) in cases {
-            assert_eq!(ItemKind::from_mime_type(mime), kind, "{mime}");
-        }
-    }
 
     fn params<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
         move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())

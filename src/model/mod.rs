@@ -5,6 +5,8 @@
 
 mod book;
 mod error;
+#[cfg(feature = "ssr")]
+mod from_device;
 mod health;
 mod library;
 mod search;

@@ -27,11 +27,9 @@ pub fn HealthPage() -> impl IntoView {
 
 #[component]
 fn Health(report: PlacementReport) -> impl IntoView {
-    let rule_rows = |rows: Vec<(&'static str, usize)>| {
+    let rule_rows = |rows: Vec<(String, usize)>| {
         rows.into_iter().map(|(label, count)| view! { <tr><td>{label}</td><td>{count}</td></tr> }).collect_view()
     };
-    let sections = report.by_section_rule.iter().map(|(rule, count)| (rule.label(), *count)).collect();
-    let chapters = report.by_chapter_rule.iter().map(|(rule, count)| (rule.label(), *count)).collect();
     let unplaced = report.unplaced.len();
     view! {
         <section class="settings health">
@@ -42,9 +40,9 @@ fn Health(report: PlacementReport) -> impl IntoView {
                 <div><dt>"Shown without a chapter"</dt><dd>{unplaced}</dd></div>
             </dl>
             <h2>"How each annotation found its section"</h2>
-            <table class="settings-table"><tbody>{rule_rows(sections)}</tbody></table>
+            <table class="settings-table"><tbody>{rule_rows(report.by_section_rule)}</tbody></table>
             <h2>"How its chapter was chosen"</h2>
-            <table class="settings-table"><tbody>{rule_rows(chapters)}</tbody></table>
+            <table class="settings-table"><tbody>{rule_rows(report.by_chapter_rule)}</tbody></table>
             <h2>"Shown without a chapter"</h2>
             <p>"These are on their book pages, under “Highlights” or “Other highlights”: never dropped."</p>
             <div class="table-scroll">
@@ -53,7 +51,7 @@ fn Health(report: PlacementReport) -> impl IntoView {
                     <tbody>
                         {report.unplaced.into_iter().map(|annotation| view! {
                             <tr>
-                                <td>{annotation.reason.label()}</td>
+                                <td>{annotation.reason}</td>
                                 <td><code>{annotation.bookmark_id}</code></td>
                                 <td><code>{annotation.volume_id}</code></td>
                                 <td><code>{annotation.section_id}</code></td>

@@ -2,10 +2,7 @@
 //! calendar comes from a well-tested crate instead of hand-written day counts, and a date the
 //! calendar does not have (`2024-02-30`) is refused where it is read.
 
-use jiff::{
-    civil::{Date, Time},
-    Timestamp, ToSpan,
-};
+use jiff::{civil::Date, Timestamp, ToSpan};
 use std::time::SystemTime;
 
 /// Whole seconds since 1970-01-01 UTC (0 for a time before it).
@@ -25,25 +22,7 @@ pub fn date_of_day(days: i64) -> String {
     Date::constant(1970, 1, 1).checked_add(days.days()).map_or_else(|_| String::new(), |date| date.to_string())
 }
 
-/// Normalises Kobo's date shapes (`2024-03-01T18:22:05.000`, `2024-03-01T18:22:05Z`,
-/// `2024-03-01 18:22:05.000+00:00`, `2024-03-01`) to `YYYY-MM-DDTHH:MM:SS`; a time that is not
-/// `HH:MM:SS` reads as midnight. Placeholders such as `0000-00-00T00:00:00.000`, dates the
-/// calendar does not have and anything unparseable give `None`.
-pub fn normalize_date(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    let date: Date = raw.get(..10)?.parse().ok()?;
-    if date.year() < 1 {
-        return None;
-    }
-    let time = raw
-        .get(10..19)
-        .filter(|rest| rest.starts_with(['T', ' ']))
-        .and_then(|rest| rest[1..].parse::<Time>().ok())
-        .unwrap_or(Time::midnight());
-    Some(format!("{date}T{}", time.strftime("%H:%M:%S")))
-}
-
-/// Seconds since 1970-01-01 UTC of a time as [`normalize_date`] writes it (`None` for any
+/// Seconds since 1970-01-01 UTC of a time as `kobo_reader::normalize_date` writes it (`None` for any
 /// other text).
 pub fn seconds_of(normalized: &str) -> Option<i64> {
     let time: jiff::civil::DateTime = normalized.parse().ok()?;
@@ -77,29 +56,5 @@ mod tests {
         assert_eq!(date_of_day(-1), "1969-12-31");
         assert_eq!(date_of_day(11_016), "2000-02-29");
         assert_eq!(date_of_day(20_151), "2025-03-04");
-    }
-
-    #[test]
-    fn every_kobo_date_shape_normalises() {
-        let cases = [
-            ("2024-03-01T18:22:05.000", Some("2024-03-01T18:22:05")),
-            ("2024-03-01T18:22:05Z", Some("2024-03-01T18:22:05")),
-            ("2024-03-01 18:22:05.000+00:00", Some("2024-03-01T18:22:05")),
-            ("2024-03-01", Some("2024-03-01T00:00:00")),
-            (" 2024-03-01T18:22 ", Some("2024-03-01T00:00:00")),
-            ("2024-03-01T25:61:00", Some("2024-03-01T00:00:00")),
-            ("2024-02-29T08:00:00", Some("2024-02-29T08:00:00")),
-            ("2023-02-29T08:00:00", None),
-            ("0000-00-00T00:00:00.000", None),
-            ("0000-01-01T00:00:00", None),
-            ("2024-13-01T00:00:00", None),
-            ("yesterday", None),
-            ("", None),
-            ("2024-03-0", None),
-            ("２０２４-03-01", None),
-        ];
-        for (raw, expected) in cases {
-            assert_eq!(normalize_date(raw).as_deref(), expected, "{raw:?}");
-        }
     }
 }

@@ -10,7 +10,6 @@ pub mod dates;
 pub mod demo;
 pub mod export;
 pub mod http;
-pub mod kobo;
 pub mod markups;
 pub mod precompressed;
 pub mod push;

@@ -7,10 +7,7 @@
 //! Chinese, Japanese and Korean text has no spaces between words, so each of its characters is
 //! indexed as a word and a query's CJK run becomes a phrase of characters.
 
-use crate::{
-    model::{HighlightColor, Marked, SearchHit, SearchResults, SEARCH_COUNT_LIMIT},
-    server::kobo::Passage,
-};
+use crate::model::{Highlight, HighlightColor, Marked, SearchHit, SearchResults, SEARCH_COUNT_LIMIT};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OpenFlags};
 use std::{
@@ -59,6 +56,16 @@ impl SearchFilter {
     fn narrows(&self) -> bool {
         self.color.is_some() || self.deleted_only
     }
+}
+
+/// A highlight or note with what a search result shows around it.
+pub struct Passage {
+    /// The id of the list entry the passage's book is shown as.
+    pub book_id: String,
+    pub book_title: String,
+    pub author: Option<String>,
+    pub chapter: Option<String>,
+    pub highlight: Highlight,
 }
 
 /// What fills a new index: calls its argument with every passage (see [`SearchIndex::prepare`]).

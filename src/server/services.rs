@@ -9,7 +9,6 @@ use super::{
     covers::CoverStore,
     demo::{self, DemoError, DemoOptions},
     export::MarkdownExport,
-    kobo::{LibraryStore, Snapshot},
     markups::MarkupStore,
     replica::{self, Replicator},
     search::SearchIndex,
@@ -18,6 +17,7 @@ use super::{
     sync::{open_source, remove_leftover_temp_files, OpenSourceError, SyncService},
 };
 use crate::model::DeletionWave;
+use kobo_reader::{LibraryStore, Snapshot};
 use std::{sync::Arc, time::Duration};
 
 /// Why the server cannot start.

@@ -2,12 +2,12 @@
 //! S3 server, through deletions, hidden rows, a restart and a restored older backup.
 
 use crate::support::{edited_copy, generated_library, s3_env, stats_figure, sync_version, tagged_library, App};
+use kobo_reader::LibraryStore;
 use kobo_shelf::{
-    model::{encode_url_component, SyncPhase},
+    model::{encode_url_component, BookDetail, SyncPhase},
     server::{
         archive::Archive,
         demo::{CURATED_ITEMS, WAR_AND_PEACE_ID},
-        kobo::LibraryStore,
     },
 };
 use kobo_shelf_testkit::{seconds_ago, Testkit, DATABASE_KEY};
@@ -229,12 +229,12 @@ fn book_pages_from_the_archive_equal_those_from_the_device() {
         let snapshot = LibraryStore::new(file).current().unwrap();
         archive.ingest(&snapshot).unwrap();
         for entry in snapshot.entries() {
-            let mut from_device = snapshot.book(entry).unwrap();
+            let mut from_device = BookDetail::from(snapshot.book(entry).unwrap());
             archive.add_deleted(&mut from_device, &entry.copies).unwrap();
-            let mut from_archive = snapshot.book_facts(entry).unwrap();
+            let mut from_archive = BookDetail::from(snapshot.book_facts(entry).unwrap());
             assert!(from_archive.chapters.is_empty());
             archive.add_annotations(&mut from_archive, &entry.copies).unwrap();
-            assert_eq!(from_archive, from_device, "{}", entry.summary.title);
+            assert_eq!(from_archive, from_device, "{}", entry.item.title);
             compared += 1;
         }
     }

@@ -106,7 +106,7 @@ fn every_generated_layout_places_the_shapes_alike() {
 /// rule that placed it, and every annotation without a chapter listed with its ids.
 #[test]
 fn the_placement_report_counts_every_rule_and_lists_what_has_no_chapter() {
-    use kobo_shelf::model::{ChapterRule, SectionRule, Unplaced};
+    use kobo_reader::{ChapterRule, SectionRule, Unplaced};
     let dir = tempfile::tempdir().unwrap();
     let report = demo(dir.path()).store.current().unwrap().placement_report().unwrap();
     assert_eq!(report.db_version.as_deref(), Some("175"));
@@ -148,13 +148,14 @@ fn the_placement_report_counts_every_rule_and_lists_what_has_no_chapter() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_health_page_shows_the_placement_account() {
     use crate::support::App;
-    use kobo_shelf::model::{SectionRule, SyncPhase};
+    use kobo_reader::SectionRule;
+    use kobo_shelf::model::SyncPhase;
     let dir = tempfile::tempdir().unwrap();
     let library = generated_library(&dir.path().join("library.sqlite"), 1, CURATED_ITEMS);
     let source = format!("file://{}", library.display());
     let app = App::start(&dir.path().join("data"), &[("KOBO_SHELF_SOURCE", source)]);
     app.wait_for_end(SyncPhase::Completed).await;
-    let report = ShelfUnderTest::new(library).view().placement_report().unwrap();
+    let report = ShelfUnderTest::new(library).store.current().unwrap().placement_report().unwrap();
     let (status, page) = app.page("/health").await;
     assert_eq!(status, 200, "{page}");
     let page = page.replace("<!>", ""); // Leptos' hydration markers between nodes

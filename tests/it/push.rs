@@ -266,7 +266,7 @@ async fn a_database_in_wal_mode_is_pushed_with_the_changes_still_in_its_wal() {
     let uploaded = bucket_dir(&kit).join(DATABASE_KEY);
     let header = std::fs::read(&uploaded).unwrap();
     assert_eq!((header[18], header[19]), (1, 1), "the upload is a single file, not in WAL mode");
-    let conn = kobo_shelf::server::kobo::open_read_only(&uploaded).unwrap();
+    let conn = kobo_reader::open_read_only(&uploaded).unwrap();
     let title: String =
         conn.query_row("SELECT Title FROM content WHERE ContentID = ?1", [WAR_AND_PEACE_ID], |row| row.get(0)).unwrap();
     assert_eq!(title, "War and Peace, reread");

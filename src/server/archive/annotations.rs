@@ -2,7 +2,7 @@
 //! deleted (per book, and all of them), and the last known entry of a book.
 
 use super::{Archive, ArchiveError};
-use crate::model::{BookDetail, BookSummary, Chapter, Highlight, HighlightColor, ItemKind, ReadStatus};
+use crate::model::{BookDetail, BookSummary, Chapter, Highlight, HighlightColor, ItemKind};
 use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 
@@ -107,7 +107,7 @@ impl Archive {
                     author: row.get(1)?,
                     kind: ItemKind::from_slug(&row.get::<_, String>(2)?).unwrap_or(ItemKind::Other),
                     percent_read: row.get(3)?,
-                    read_status: ReadStatus::from_code(row.get(4)?),
+                    read_status: kobo_reader::ReadStatus::from_code(row.get(4)?).into(),
                     highlight_count: 0,
                     deleted_on_device: 0,
                     last_read: row.get(5)?,

@@ -1,6 +1,7 @@
 //! Why the archive cannot be used: one error type for everything `archive` does.
 
-use crate::server::{appdb::AppDbError, kobo::KoboError};
+use crate::server::appdb::AppDbError;
+use kobo_reader::KoboError;
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]

@@ -8,10 +8,8 @@
 //! the next start.
 
 use super::{reading, ArchiveError};
-use crate::{
-    model::{BookDetail, DeletionWave},
-    server::kobo::{ReadingRecord, Snapshot},
-};
+use crate::model::{DeletionWave, HighlightColor, ItemKind};
+use kobo_reader::{Book, ReadingRecord, Snapshot};
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 use std::collections::HashSet;
@@ -141,45 +139,45 @@ impl<'t> BookWriter<'t> {
     /// Records `book` as seen by this ingest, and its annotations unless the previous ingest saw
     /// them as they are: then every one of them is live and as recorded (an ingest that sees a
     /// book leaves all its annotations live, and the hash covers all it wrote of them).
-    fn write(&mut self, book: &BookDetail, report: &mut IngestReport) -> rusqlite::Result<()> {
-        let summary = &book.summary;
+    fn write(&mut self, book: &Book, report: &mut IngestReport) -> rusqlite::Result<()> {
+        let item = &book.item;
         let hash = annotations_hash(book);
         let last_seen = self
             .last_seen
-            .query_row([&summary.id], |row| Ok((row.get::<_, Option<Vec<u8>>>(0)?, row.get::<_, i64>(1)?)))
+            .query_row([&item.id], |row| Ok((row.get::<_, Option<Vec<u8>>>(0)?, row.get::<_, i64>(1)?)))
             .optional()?;
         let unchanged = matches!(last_seen, Some((Some(last), seen_in)) if last == hash && seen_in == self.seq - 1);
         self.remember.execute(params![
-            summary.id,
-            summary.title,
-            summary.author,
-            summary.kind.slug(),
-            summary.percent_read,
-            summary.read_status.code(),
-            summary.last_read,
+            item.id,
+            item.title,
+            item.author,
+            ItemKind::from(item.kind).slug(),
+            item.percent_read,
+            item.read_status.code(),
+            item.last_read,
             hash.as_slice(),
             self.seq,
         ])?;
         report.books += 1;
-        report.live += book.chapters.iter().map(|chapter| chapter.highlights.len()).sum::<usize>();
+        report.live += book.chapters.iter().map(|chapter| chapter.annotations.len()).sum::<usize>();
         if unchanged {
             report.unchanged_books += 1;
-            self.skip.execute([&summary.id])?;
+            self.skip.execute([&item.id])?;
             return Ok(());
         }
         for (chapter_order, chapter) in book.chapters.iter().enumerate() {
-            for (position, highlight) in chapter.highlights.iter().enumerate() {
+            for (position, annotation) in chapter.annotations.iter().enumerate() {
                 self.upsert.execute(params![
-                    highlight.id,
-                    summary.id,
+                    annotation.id,
+                    item.id,
                     chapter.title,
                     chapter_order as i64,
                     position as i64,
-                    highlight.text,
-                    highlight.note,
-                    highlight.color.slug(),
-                    highlight.is_markup as i64,
-                    highlight.created,
+                    annotation.text,
+                    annotation.note,
+                    HighlightColor::from(annotation.color).slug(),
+                    annotation.is_markup as i64,
+                    annotation.created,
                     self.seq,
                 ])?;
             }
@@ -191,20 +189,20 @@ impl<'t> BookWriter<'t> {
 /// Changes when anything the ingest writes of `book`'s annotations does (and with this
 /// layout's version, so a new layout rewrites every book once): SHA-256, stable across builds,
 /// of every field, each length-prefixed and each list counted, so no two books hash alike.
-fn annotations_hash(book: &BookDetail) -> [u8; 32] {
+fn annotations_hash(book: &Book) -> [u8; 32] {
     let mut hash = Sha256::new();
     hash.update(b"kobo-shelf annotations 1");
     hash.update((book.chapters.len() as u64).to_le_bytes());
     for chapter in &book.chapters {
         hash_field(&mut hash, chapter.title.as_deref());
-        hash.update((chapter.highlights.len() as u64).to_le_bytes());
-        for highlight in &chapter.highlights {
-            hash_field(&mut hash, Some(&highlight.id));
-            hash_field(&mut hash, highlight.text.as_deref());
-            hash_field(&mut hash, highlight.note.as_deref());
-            hash_field(&mut hash, Some(highlight.color.slug()));
-            hash.update([highlight.is_markup as u8]);
-            hash_field(&mut hash, highlight.created.as_deref());
+        hash.update((chapter.annotations.len() as u64).to_le_bytes());
+        for annotation in &chapter.annotations {
+            hash_field(&mut hash, Some(&annotation.id));
+            hash_field(&mut hash, annotation.text.as_deref());
+            hash_field(&mut hash, annotation.note.as_deref());
+            hash_field(&mut hash, Some(HighlightColor::from(annotation.color).slug()));
+            hash.update([annotation.is_markup as u8]);
+            hash_field(&mut hash, annotation.created.as_deref());
         }
     }
     hash.finalize().into()

@@ -12,12 +12,11 @@ mod reading;
 pub use annotations::{DeletedAnnotation, DeletedCount};
 pub use error::ArchiveError;
 pub use ingest::IngestReport;
+pub use reading::ReadingHistory;
 
-use super::{
-    appdb,
-    kobo::{ReadingHistory, Snapshot},
-};
+use super::appdb;
 use crate::model::DeletionWave;
+use kobo_reader::Snapshot;
 use parking_lot::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension};
 use std::{
@@ -215,10 +214,8 @@ pub fn import(backup: &Path, data_dir: &Path) -> Result<ArchiveCounts, ArchiveEr
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{
-        demo::{write_library, DemoOptions},
-        kobo::LibraryStore,
-    };
+    use crate::server::demo::{write_library, DemoOptions};
+    use kobo_reader::LibraryStore;
 
     #[test]
     fn ingesting_a_version_twice_changes_nothing() {

@@ -8,9 +8,20 @@
 //! A total that went down (a restored older backup, a reset device) adds nothing and becomes
 //! the new baseline, so restoring a backup never counts its time twice.
 
-use crate::server::kobo::{ReadingHistory, ReadingRecord};
+use kobo_reader::ReadingRecord;
 use rusqlite::{params, Transaction};
 use std::collections::HashMap;
+
+/// Reading time the archive accumulated over every version.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReadingHistory {
+    /// `(YYYY-MM-DD, day number, seconds)` for every day with reading, oldest first.
+    pub per_day: Vec<(String, i64, u64)>,
+    /// Today, in days since 1970-01-01 (UTC), as `per_day`'s day numbers.
+    pub today: i64,
+    /// Seconds per ContentID (days known or not).
+    pub per_book: HashMap<String, u64>,
+}
 
 /// What an ingest added.
 #[derive(Debug, Default, PartialEq, Eq)]

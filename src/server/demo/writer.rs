@@ -279,7 +279,6 @@ impl LibraryWriter {
         Ok(id)
     }
 
-    /// A random version-4 UUID, as Kobo uses for ids.
     /// A reading session as the device logs it: an `AnalyticsEvents` row of type
     /// `LeaveContent` (JSON attributes naming the book, metrics with `SecondsRead`).
     pub fn reading_session(&mut self, book: &str, ended: &str, seconds: u64) -> rusqlite::Result<()> {
@@ -294,6 +293,7 @@ impl LibraryWriter {
         Ok(())
     }
 
+    /// A random version-4 UUID, as Kobo uses for ids.
     pub fn uuid(&mut self) -> String {
         let hex: String = (0..32).map(|_| char::from_digit(self.rng.u32(0..16), 16).unwrap_or('0')).collect();
         format!("{}-{}-4{}-a{}-{}", &hex[..8], &hex[8..12], &hex[13..16], &hex[17..20], &hex[20..])

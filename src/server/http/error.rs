@@ -4,13 +4,14 @@
 
 use crate::{
     model::PageError,
-    server::{auth::AuthError, kobo::KoboError, shelf::ShelfError},
+    server::{auth::AuthError, shelf::ShelfError},
 };
 use axum::{
     http::{header::RETRY_AFTER, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
     Json,
 };
+use kobo_reader::KoboError;
 
 impl From<ShelfError> for PageError {
     fn from(err: ShelfError) -> PageError {

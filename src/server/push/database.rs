@@ -3,10 +3,8 @@
 //! made a single self-contained file and verified like a download.
 
 use super::{LocalCopy, PushError, Unpushable};
-use crate::server::{
-    kobo::{item_image_ids, open_read_only, open_shared_read_only},
-    sync::{file_sha256, verify_database, SyncError},
-};
+use crate::server::sync::{file_sha256, verify_database, SyncError};
+use kobo_reader::{item_image_ids, open_read_only, open_shared_read_only};
 use rusqlite::{backup::StepResult, Connection};
 use std::{
     path::Path,

@@ -18,12 +18,12 @@ use crate::{
     format,
     server::{
         covers::{is_jpeg, COVERS_FOLDER},
-        kobo::KoboError,
         sync::{Damage, ObjectSource, SyncError},
     },
 };
 use bytes::Bytes;
 use files::DeviceFile;
+use kobo_reader::KoboError;
 use std::{
     collections::HashMap,
     fmt,
@@ -73,7 +73,7 @@ pub enum Unpushable {
         .0.as_secs()
     )]
     Locked(Duration),
-    #[error("{}", crate::server::kobo::describe_sqlite_error(.0))]
+    #[error("{}", kobo_reader::describe_sqlite_error(.0))]
     Sqlite(#[source] rusqlite::Error),
     #[error("it is not a SQLite database")]
     NotSqlite,

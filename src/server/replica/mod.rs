@@ -331,10 +331,8 @@ fn open_store(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::{
-        demo::{write_library, DemoOptions},
-        kobo::LibraryStore,
-    };
+    use crate::server::demo::{write_library, DemoOptions};
+    use kobo_reader::LibraryStore;
 
     /// An archive that has ingested the demo library, and a replicator keeping `keep` copies of
     /// it in the folder `copies`.

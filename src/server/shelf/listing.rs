@@ -2,10 +2,8 @@
 //! books only the archive still knows), searched, filtered, sorted and paged in memory (5,000
 //! items take well under a millisecond). Each order is computed once per view.
 
-use crate::{
-    model::{BookSummary, ItemKind, LibraryListing, LibraryQuery, LibrarySort},
-    server::kobo::fold,
-};
+use crate::model::{BookSummary, ItemKind, LibraryListing, LibraryQuery, LibrarySort};
+use kobo_reader::fold;
 use std::{cmp::Ordering, collections::HashMap};
 
 /// Items per library page.

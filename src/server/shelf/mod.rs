@@ -8,6 +8,7 @@
 
 mod listing;
 mod rendered;
+mod stats;
 mod view;
 
 pub use listing::PAGE_SIZE;
@@ -17,10 +18,10 @@ use crate::{
     model::SearchResults,
     server::{
         archive::{Archive, ArchiveCounts, ArchiveError, IngestReport},
-        kobo::{KoboError, LibraryStore, Snapshot},
         search::{SearchError, SearchFilter, SearchIndex},
     },
 };
+use kobo_reader::{KoboError, LibraryStore, Snapshot};
 use parking_lot::Mutex;
 use std::sync::Arc;
 

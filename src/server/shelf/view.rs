@@ -6,19 +6,23 @@
 //! - a book the device no longer has, whose annotations the archive keeps, is listed, marked
 //!   `removed_from_device`, with all of them counted as deleted on the device.
 
-use super::{listing::Listing, rendered::RenderedPages, ShelfError};
+use super::{
+    listing::Listing,
+    rendered::RenderedPages,
+    stats::{reading_stats, EarlierHistory},
+    ShelfError,
+};
 use crate::{
     model::{
-        BookDetail, BookSummary, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport, ReadStatus,
-        ReadingStats,
+        BookDetail, BookSummary, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport, ReadingStats,
     },
     server::{
         archive::{Archive, DeletedCount},
-        kobo::{top_ranked, EarlierHistory, Entry, Passage, Snapshot},
         precompressed::Precompressed,
-        search::Passages,
+        search::{Passage, Passages},
     },
 };
+use kobo_reader::{Entry, Snapshot};
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, OnceLock},
@@ -131,12 +135,12 @@ impl LibraryView {
         let summary = self.summary(id).ok_or(ShelfError::NotFound)?.clone();
         let mut book = match self.device.entry(id) {
             Some(entry) if self.ingested => {
-                let mut book = self.device.book_facts(entry)?;
+                let mut book = BookDetail::from(self.device.book_facts(entry)?);
                 self.archive.add_annotations(&mut book, &entry.copies)?;
                 book
             }
             Some(entry) => {
-                let mut book = self.device.book(entry)?;
+                let mut book = BookDetail::from(self.device.book(entry)?);
                 self.archive.add_deleted(&mut book, &entry.copies)?;
                 book
             }
@@ -163,7 +167,8 @@ impl LibraryView {
     /// Calls `each` with the page of every book that has annotations, live or deleted on the
     /// device, one at a time (memory holds one book), then the books removed from the device.
     pub fn for_each_book(&self, mut each: impl FnMut(&BookDetail) -> Result<(), ShelfError>) -> Result<(), ShelfError> {
-        self.device.for_each_book(&self.with_deleted, |mut book, copies| -> Result<(), ShelfError> {
+        self.device.for_each_book(&self.with_deleted, |book, copies| -> Result<(), ShelfError> {
+            let mut book = BookDetail::from(book);
             // Only books the archive names are looked up: a query per book would read the
             // whole archive into its connection's cache.
             if copies.iter().any(|copy| self.with_deleted.contains(copy)) {
@@ -187,7 +192,9 @@ impl LibraryView {
             }
             passage
         };
-        self.device.for_each_passage(|passage| each(with_entry(passage)))?;
+        self.device.for_each_book(&HashSet::new(), |book, _| {
+            passages_of(BookDetail::from(book)).try_for_each(|passage| each(with_entry(passage)))
+        })?;
         for passage in self.deleted_passages()? {
             each(with_entry(passage))?;
         }
@@ -213,7 +220,7 @@ impl LibraryView {
 
     /// How the device file's annotations were placed, and which have no chapter.
     pub fn placement_report(&self) -> Result<PlacementReport, ShelfError> {
-        Ok(self.device.placement_report()?)
+        Ok(self.device.placement_report()?.into())
     }
 
     /// The statistics page's figures (computed once per view).
@@ -222,18 +229,8 @@ impl LibraryView {
             return Ok(stats.clone());
         }
         let earlier = EarlierHistory { deleted: self.deleted_passages()?, reading: self.archive.reading_history()? };
-        let mut stats = self.device.reading_stats(&earlier)?;
         let entries: Vec<&BookSummary> = self.listing.in_order(LibrarySort::Title).collect();
-        stats.items = entries.len();
-        stats.finished = entries.iter().filter(|summary| summary.read_status == ReadStatus::Finished).count();
-        let mut by_author: HashMap<&str, u32> = HashMap::new();
-        for summary in &entries {
-            if let Some(author) = summary.author.as_deref() {
-                *by_author.entry(author).or_default() += summary.highlight_count;
-            }
-        }
-        stats.top_books = top_ranked(entries.iter().map(|summary| (summary.title.clone(), summary.highlight_count)));
-        stats.top_authors = top_ranked(by_author.into_iter().map(|(author, count)| (author.to_string(), count)));
+        let stats = reading_stats(&self.device, &earlier, &entries)?;
         Ok(self.stats.get_or_init(|| stats).clone())
     }
 }
@@ -241,8 +238,23 @@ impl LibraryView {
 /// A device entry with what the device deleted of it (over all its copies).
 fn merged_summary(entry: &Entry, deleted: &HashMap<String, DeletedCount>) -> BookSummary {
     let gone: u32 = entry.copies.iter().filter_map(|copy| deleted.get(copy)).map(|count| count.highlights).sum();
-    let mut summary = entry.summary.clone();
+    let mut summary = BookSummary::from(&entry.item);
     summary.highlight_count += gone;
     summary.deleted_on_device = gone;
     summary
+}
+
+/// The book's highlights and notes with their chapter (markups have no text and are left out).
+fn passages_of(book: BookDetail) -> impl Iterator<Item = Passage> {
+    let summary = book.summary;
+    book.chapters.into_iter().flat_map(move |chapter| {
+        let summary = summary.clone();
+        chapter.highlights.into_iter().filter(|h| !h.is_markup).map(move |highlight| Passage {
+            book_id: summary.id.clone(),
+            book_title: summary.title.clone(),
+            author: summary.author.clone(),
+            chapter: chapter.title.clone(),
+            highlight,
+        })
+    })
 }

@@ -1,6 +1,6 @@
 //! Why a sync failed, in words the badge can show as they are.
 
-use crate::server::kobo::{describe_sqlite_error, KoboError};
+use kobo_reader::{describe_sqlite_error, KoboError};
 use std::{path::PathBuf, time::Duration};
 
 /// A failure of the client talking to the bucket (an S3 or HTTP error), kept whole.

@@ -20,11 +20,9 @@ pub use verify::verify_database;
 use crate::server::dates::unix_seconds;
 use crate::{
     model::{DeletionWave, SyncPhase, SyncStart, SyncStatus},
-    server::{
-        kobo::{LibraryStore, Snapshot},
-        settings::SyncSettings,
-    },
+    server::settings::SyncSettings,
 };
+use kobo_reader::{LibraryStore, Snapshot};
 use state::{NotStarted, RunningSync, SyncState};
 use std::{
     path::Path,

@@ -2,7 +2,7 @@
 //! `PRAGMA quick_check`, with the Kobo tables.
 
 use super::error::{Damage, SyncError};
-use crate::server::kobo::{kobo_schema_problem, open_read_only, sqlite_header, KoboError};
+use kobo_reader::{kobo_schema_problem, open_read_only, sqlite_header, KoboError};
 use std::path::Path;
 
 /// Verifies the file at `path` (opened read-only). Runs on a blocking thread.

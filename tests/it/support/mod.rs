@@ -180,13 +180,14 @@ pub async fn stats_figure(app: &App, label: &str) -> u64 {
 /// merged with an archive of its own), without a server.
 pub struct ShelfUnderTest {
     pub shelf: kobo_shelf::server::shelf::Shelf,
-    pub store: std::sync::Arc<kobo_shelf::server::kobo::LibraryStore>,
+    pub store: std::sync::Arc<kobo_reader::LibraryStore>,
     _data: tempfile::TempDir,
 }
 
 impl ShelfUnderTest {
     pub fn new(library: PathBuf) -> ShelfUnderTest {
-        use kobo_shelf::server::{archive::Archive, kobo::LibraryStore, search::SearchIndex, shelf::Shelf};
+        use kobo_reader::LibraryStore;
+        use kobo_shelf::server::{archive::Archive, search::SearchIndex, shelf::Shelf};
         let data = tempfile::tempdir().unwrap();
         let store = std::sync::Arc::new(LibraryStore::new(library));
         let archive = std::sync::Arc::new(Archive::open(data.path()).unwrap());

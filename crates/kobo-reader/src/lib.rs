@@ -1,30 +1,45 @@
-//! Reading one Kobo `KoboReader.sqlite`: its items, book pages, reading time and statistics,
-//! tolerant of old firmwares, odd values and foreign files (see `shared/reference/kobo-format.md`).
-//! It knows nothing of the archive: `shelf` merges what a file says with what earlier versions
-//! said.
+//! Reading one Kobo `KoboReader.sqlite`: its items, books with their annotations placed in
+//! chapters, reading time and what statistics count, tolerant of old firmwares, odd values and
+//! foreign files (the layouts are in kobo-shelf's `docs/kobo-formats.md`).
+//!
+//! SQLite only: no async runtime, no web framework. It returns what the file says in its own
+//! records ([`Item`], [`Book`], [`Annotation`]…) and knows nothing of earlier versions of the
+//! file: merging versions (what the device deleted) is for whoever keeps them.
+//!
+//! ```no_run
+//! let store = kobo_reader::LibraryStore::new("KoboReader.sqlite".into());
+//! let library = store.current()?;
+//! for entry in library.entries() {
+//!     let book = library.book(entry)?;
+//!     println!("{}: {} chapters", book.item.title, book.chapters.len());
+//! }
+//! # Ok::<(), kobo_reader::KoboError>(())
+//! ```
 
 mod book;
 mod chapters;
 mod collections;
+mod dates;
 mod error;
 mod health;
 mod library;
-mod passages;
 mod reading;
+mod records;
 mod schema;
 mod stats;
 mod store;
 mod text;
 mod walk;
 
+pub use dates::normalize_date;
 pub use error::{describe_sqlite_error, KoboError};
+pub use health::{ChapterRule, PlacementReport, SectionRule, Unplaced, UnplacedAnnotation};
 pub use library::{fold, Entry};
-pub use passages::Passage;
-pub use reading::{ReadingHistory, ReadingRecord, ReadingSession, RunningTotal};
-pub use stats::{top_ranked, EarlierHistory};
+pub use reading::{ReadingRecord, ReadingSession, RunningTotal};
+pub use records::{Annotation, Book, Chapter, HighlightColor, Item, ItemKind, ReadStatus};
+pub use stats::{CountedAnnotation, ItemReading};
 pub use store::{open_read_only, open_shared_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
-use crate::model::{BookDetail, PlacementReport, ReadingStats};
 use std::collections::HashSet;
 use walk::Locations;
 
@@ -60,20 +75,12 @@ impl Snapshot {
         self.entries.entry(id)
     }
 
-    /// Calls `each` with every highlight and note of the file, with book and chapter.
-    pub fn for_each_passage<E: From<KoboError>>(
-        &self,
-        mut each: impl FnMut(Passage) -> Result<(), E>,
-    ) -> Result<(), E> {
-        self.for_each_book(&HashSet::new(), |book, _| passages::of_book(book).try_for_each(&mut each))
-    }
-
     /// Calls `each` with the page of every book that has annotations, and of every book `also`
     /// names, one at a time with the ContentIDs of its copies (see `walk::for_each_book`).
     pub fn for_each_book<E: From<KoboError>>(
         &self,
         also: &HashSet<String>,
-        each: impl FnMut(BookDetail, &[String]) -> Result<(), E>,
+        each: impl FnMut(Book, &[String]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.with_connection(|conn| {
             let locations = self.locations(conn)?;
@@ -107,19 +114,24 @@ impl Snapshot {
         self.read("its reading time", |conn| reading::reading_record(conn, &self.columns))
     }
 
-    /// Reading statistics of this file, with what `earlier` versions held that it does not.
-    pub fn reading_stats(&self, earlier: &EarlierHistory) -> Result<ReadingStats, KoboError> {
-        self.read("its statistics", |conn| stats::reading_stats(conn, &self.columns, &self.entries, earlier))
+    /// Calls `each` with every highlight and note the statistics count.
+    pub fn for_each_counted_annotation(&self, each: impl FnMut(CountedAnnotation)) -> Result<(), KoboError> {
+        self.read("its statistics", |conn| stats::for_each_counted_annotation(conn, &self.columns, each))
     }
 
-    /// The book page of `entry` (an entry of this file) with its annotations.
-    pub fn book(&self, entry: &Entry) -> Result<BookDetail, KoboError> {
-        self.read("this book", |conn| book::book_detail(conn, &self.columns, &entry.summary, &entry.copies))
+    /// Each top-level row's reading (finished, when, time spent): one per copy of an item.
+    pub fn item_readings(&self) -> Result<Vec<ItemReading>, KoboError> {
+        self.read("its statistics", |conn| stats::item_readings(conn, &self.columns))
     }
 
-    /// The book page of `entry` without its annotations (they come from the archive).
-    pub fn book_facts(&self, entry: &Entry) -> Result<BookDetail, KoboError> {
-        self.read("this book", |conn| book::book_facts(conn, &self.columns, &entry.summary))
+    /// The book of `entry` (an entry of this file) with the annotations of all its copies.
+    pub fn book(&self, entry: &Entry) -> Result<Book, KoboError> {
+        self.read("this book", |conn| book::book_detail(conn, &self.columns, &entry.item, &entry.copies))
+    }
+
+    /// The book of `entry` without its annotations (for a reader that keeps them elsewhere).
+    pub fn book_facts(&self, entry: &Entry) -> Result<Book, KoboError> {
+        self.read("this book", |conn| book::book_facts(conn, &self.columns, &entry.item))
     }
 
     /// Runs `work` on this version's file; `what` names what it reads in the error. Fails with

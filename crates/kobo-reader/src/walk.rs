@@ -7,12 +7,12 @@
 
 use super::{
     book::{assemble_book, rows, BookRow, Scope},
-    chapters::{PlacedHighlight, Section, TocEntry},
+    chapters::{PlacedAnnotation, Section, TocEntry},
     error::KoboError,
     library::Entries,
     schema::{text_at, Columns},
 };
-use crate::model::BookDetail;
+use crate::records::Book;
 use rusqlite::{types::Value, vtab::array::Array, Connection};
 use std::{
     collections::{HashMap, HashSet},
@@ -20,7 +20,7 @@ use std::{
 };
 
 /// The rows of one copy of a book.
-type CopyRows = (Vec<Section>, Vec<TocEntry>, Vec<PlacedHighlight>);
+type CopyRows = (Vec<Section>, Vec<TocEntry>, Vec<PlacedAnnotation>);
 
 /// Books' ContentIDs with the rowids of their rows.
 type RowidsByBook = Vec<(String, Vec<i64>)>;
@@ -41,7 +41,7 @@ impl Locations {
     /// One scan of each table.
     pub fn read(conn: &Connection) -> Result<Locations, KoboError> {
         Ok(Locations {
-            annotations: locate::<PlacedHighlight>(conn).map_err(read_error)?,
+            annotations: locate::<PlacedAnnotation>(conn).map_err(read_error)?,
             sections: locate::<Section>(conn).map_err(read_error)?.into_iter().collect(),
             toc: locate::<TocEntry>(conn).map_err(read_error)?.into_iter().collect(),
         })
@@ -98,14 +98,14 @@ pub fn for_each_book<E: From<KoboError>>(
     conn: &Connection,
     (columns, entries, locations): (&Columns, &Entries, &Locations),
     also: &HashSet<String>,
-    mut each: impl FnMut(BookDetail, &[String]) -> Result<(), E>,
+    mut each: impl FnMut(Book, &[String]) -> Result<(), E>,
 ) -> Result<(), E> {
     let mut given: HashSet<String> = HashSet::new();
     let mut several_copies: HashMap<String, Vec<CopyRows>> = HashMap::new();
     // Gives the entry `id` belongs to, once, made of the rows of its copies.
     let mut give = |id: &str, rows: Vec<CopyRows>| -> Result<(), E> {
         let Some(entry) = entries.entry(id) else { return Ok(()) };
-        if !given.insert(entry.summary.id.clone()) {
+        if !given.insert(entry.item.id.clone()) {
             return Ok(());
         }
         let merged = rows.into_iter().fold(CopyRows::default(), |(mut s, mut t, mut a), (more_s, more_t, more_a)| {
@@ -114,7 +114,7 @@ pub fn for_each_book<E: From<KoboError>>(
             a.extend(more_a);
             (s, t, a)
         });
-        let book = assemble_book(conn, columns, (&entry.summary, &entry.copies), merged).map_err(read_error)?;
+        let book = assemble_book(conn, columns, (&entry.item, &entry.copies), merged).map_err(read_error)?;
         each(book, &entry.copies)
     };
     for (volume, rowids) in &locations.annotations {
@@ -125,7 +125,7 @@ pub fn for_each_book<E: From<KoboError>>(
             fetch(conn, columns, Some(rowids)).map_err(read_error)?,
         );
         if entry.copies.len() > 1 {
-            several_copies.entry(entry.summary.id.clone()).or_default().push(rows);
+            several_copies.entry(entry.item.id.clone()).or_default().push(rows);
         } else {
             give(volume, vec![rows])?;
         }

@@ -2,12 +2,11 @@
 //! `LeaveContent` event per time the reader left a book, with `SecondsRead`) and each item's
 //! running total `content.TimeSpentReading`. The device empties `AnalyticsEvents` after it talks
 //! to the Kobo cloud, so a version holds only recent sessions; the archive accumulates both
-//! (see `archive::reading`).
+//! (kobo-shelf's archive).
 
 use super::schema::{seconds_at, text_at, Columns};
-use crate::server::dates::normalize_date;
+use crate::dates::normalize_date;
 use rusqlite::Connection;
-use std::collections::HashMap;
 
 /// A session longer than this is junk (a clock jump), not reading.
 const LONGEST_SESSION_SECS: u64 = 24 * 60 * 60;
@@ -22,17 +21,6 @@ pub struct ReadingSession {
     /// `YYYY-MM-DD` of `Timestamp`.
     pub day: String,
     pub seconds: u64,
-}
-
-/// Reading time the archive accumulated over every version (see `archive::reading`).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ReadingHistory {
-    /// `(YYYY-MM-DD, day number, seconds)` for every day with reading, oldest first.
-    pub per_day: Vec<(String, i64, u64)>,
-    /// Today, in days since 1970-01-01 (UTC), as `per_day`'s day numbers.
-    pub today: i64,
-    /// Seconds per ContentID (days known or not).
-    pub per_book: HashMap<String, u64>,
 }
 
 /// An item's `TimeSpentReading` and the day it was last read (`DateLastRead`).

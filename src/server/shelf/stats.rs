@@ -1,19 +1,13 @@
-//! Reading statistics of one file version: highlights per month, books finished per year, time
-//! spent per book, reading per day, and the colour mix. Annotations earlier versions held that
-//! this one no longer has count too (`EarlierHistory`). What is counted per list entry (items,
-//! the most highlighted books and authors) is `shelf`'s, which knows every entry.
+//! The statistics page's figures for one library view: what the device file counts
+//! (highlights per month, books finished per year, time per book), what earlier versions held
+//! that it no longer has (annotations the device deleted, every reading session the archive
+//! kept), and what is counted per list entry (items, the most highlighted books and authors).
 
-use super::{
-    library::Entries,
-    passages::Passage,
-    reading::ReadingHistory,
-    schema::{number_at, seconds_at, text_at, Columns},
-};
 use crate::{
-    model::{HighlightColor, ReadingStats},
-    server::dates::{date_of_day, normalize_date},
+    model::{BookSummary, HighlightColor, ReadStatus, ReadingStats},
+    server::{archive::ReadingHistory, dates::date_of_day, search::Passage},
 };
-use rusqlite::Connection;
+use kobo_reader::{KoboError, Snapshot};
 use std::collections::{BTreeMap, HashMap};
 
 /// Bars in the ranking charts.
@@ -23,60 +17,44 @@ const MONTHS: usize = 36;
 
 /// What earlier versions of the file held that this one may not: the highlights and notes the
 /// device deleted since, and every reading session and running total seen.
-#[derive(Default)]
 pub struct EarlierHistory {
     pub deleted: Vec<Passage>,
     pub reading: ReadingHistory,
 }
 
+/// The figures of `device` with what `earlier` versions held, over the list's `entries`
+/// (books removed from the device included).
 pub fn reading_stats(
-    conn: &Connection,
-    columns: &Columns,
-    entries: &Entries,
+    device: &Snapshot,
     earlier: &EarlierHistory,
-) -> rusqlite::Result<ReadingStats> {
+    entries: &[&BookSummary],
+) -> Result<ReadingStats, KoboError> {
     let mut stats = ReadingStats::default();
-    annotation_stats(conn, columns, &earlier.deleted, &mut stats)?;
-    item_stats(conn, columns, entries, &earlier.reading, &mut stats)?;
+    annotation_stats(device, &earlier.deleted, &mut stats)?;
+    item_stats(device, &earlier.reading, &mut stats)?;
     reading_days(&earlier.reading, &mut stats);
+    entry_stats(entries, &mut stats);
     Ok(stats)
 }
 
-/// Highlights per month, notes, colour mix: one pass over the visible highlights and notes,
-/// then the deleted ones.
-fn annotation_stats(
-    conn: &Connection,
-    columns: &Columns,
-    deleted: &[Passage],
-    stats: &mut ReadingStats,
-) -> rusqlite::Result<()> {
-    let sql = format!(
-        "SELECT {created}, {color}, {kind}, {note} FROM Bookmark WHERE {counted}",
-        created = columns.bookmark("DateCreated"),
-        color = columns.bookmark("Color"),
-        kind = columns.bookmark_type(),
-        note = columns.bookmark("Annotation"),
-        counted = columns.counted_highlight(),
-    );
+/// Highlights per month, notes, colour mix: the device's highlights and notes, then the
+/// deleted ones.
+fn annotation_stats(device: &Snapshot, deleted: &[Passage], stats: &mut ReadingStats) -> Result<(), KoboError> {
     let mut months: BTreeMap<String, u32> = BTreeMap::new();
     let mut colours: HashMap<HighlightColor, u32> = HashMap::new();
-    let mut count = |created: Option<String>, colour: HighlightColor, is_note: bool| {
+    let mut count = |created: Option<&str>, colour: HighlightColor, is_note: bool| {
         stats.highlights += 1;
         stats.notes += usize::from(is_note);
         *colours.entry(colour).or_default() += 1;
-        if let Some(date) = created {
-            *months.entry(date[..7].to_string()).or_default() += 1;
+        if let Some(month) = created.and_then(|date| date.get(..7)) {
+            *months.entry(month.to_string()).or_default() += 1;
         }
     };
-    let mut statement = conn.prepare(&sql)?;
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        let is_note = text_at(row, 2)?.as_deref() == Some("note") || text_at(row, 3)?.is_some();
-        let colour = HighlightColor::from_code(number_at(row, 1)?.map(|n| n as i64));
-        count(text_at(row, 0)?.as_deref().and_then(normalize_date), colour, is_note);
-    }
+    device.for_each_counted_annotation(|annotation| {
+        count(annotation.created.as_deref(), annotation.color.into(), annotation.is_note)
+    })?;
     for highlight in deleted.iter().map(|passage| &passage.highlight) {
-        count(highlight.created.clone(), highlight.color, highlight.note.is_some());
+        count(highlight.created.as_deref(), highlight.color, highlight.note.is_some());
     }
     stats.highlights_per_month = continuous_months(&months);
     stats.colours = HighlightColor::ALL
@@ -90,49 +68,46 @@ fn annotation_stats(
 /// Books finished per year, and time spent per book: the device's running total or, when
 /// larger, what the archive accumulated for the item's copies (time of items gone from the
 /// device counts in the total).
-fn item_stats(
-    conn: &Connection,
-    columns: &Columns,
-    entries: &Entries,
-    reading: &ReadingHistory,
-    stats: &mut ReadingStats,
-) -> rusqlite::Result<()> {
-    let sql = format!(
-        "SELECT ContentID, {status}, {finished}, {last_read}, {spent} FROM content WHERE {top_level}",
-        status = columns.content("ReadStatus"),
-        finished = columns.content("LastTimeFinishedReading"),
-        last_read = columns.content("DateLastRead"),
-        spent = columns.content("TimeSpentReading"),
-        top_level = columns.top_level_item(),
-    );
+fn item_stats(device: &Snapshot, reading: &ReadingHistory, stats: &mut ReadingStats) -> Result<(), KoboError> {
+    let readings = device.item_readings()?;
     let mut years: BTreeMap<String, u32> = BTreeMap::new();
     let mut spent: HashMap<&str, u64> = HashMap::new();
-    let mut statement = conn.prepare(&sql)?;
-    let mut rows = statement.query([])?;
-    while let Some(row) = rows.next()? {
-        let Some(id) = text_at(row, 0)? else { continue };
-        let Some(entry) = entries.entry(&id) else { continue };
+    for copy in &readings {
+        let Some(entry) = device.entry(&copy.id) else { continue };
         // A finished item counts once, for its shown copy.
-        if number_at(row, 1)? == Some(2.0) && entry.copies.first() == Some(&id) {
-            let date = text_at(row, 2)?.or(text_at(row, 3)?);
-            if let Some(date) = date.as_deref().and_then(normalize_date) {
-                *years.entry(date[..4].to_string()).or_default() += 1;
+        if copy.finished && entry.copies.first() == Some(&copy.id) {
+            if let Some(year) = copy.finished_on.as_deref().and_then(|date| date.get(..4)) {
+                *years.entry(year.to_string()).or_default() += 1;
             }
         }
-        *spent.entry(entry.summary.id.as_str()).or_default() += seconds_at(row, 4)?.unwrap_or(0);
+        *spent.entry(entry.item.id.as_str()).or_default() += copy.seconds;
     }
     stats.finished_per_year = continuous_years(&years);
     let mut per_title: HashMap<String, u64> = HashMap::new();
-    for entry in entries.iter() {
+    for entry in device.entries() {
         let archived: u64 = entry.copies.iter().filter_map(|copy| reading.per_book.get(copy)).sum();
-        let secs = archived.max(spent.get(entry.summary.id.as_str()).copied().unwrap_or(0));
+        let secs = archived.max(spent.get(entry.item.id.as_str()).copied().unwrap_or(0));
         stats.reading_secs += secs;
-        *per_title.entry(entry.summary.title.clone()).or_default() += secs;
+        *per_title.entry(entry.item.title.clone()).or_default() += secs;
     }
-    let gone = reading.per_book.iter().filter(|(id, _)| entries.entry(id).is_none());
+    let gone = reading.per_book.iter().filter(|(id, _)| device.entry(id).is_none());
     stats.reading_secs += gone.map(|(_, secs)| secs).sum::<u64>();
     stats.time_per_book = top_ranked(per_title.into_iter());
     Ok(())
+}
+
+/// Items, finished ones, and the most highlighted books and authors, over the list's entries.
+fn entry_stats(entries: &[&BookSummary], stats: &mut ReadingStats) {
+    stats.items = entries.len();
+    stats.finished = entries.iter().filter(|summary| summary.read_status == ReadStatus::Finished).count();
+    let mut by_author: HashMap<&str, u32> = HashMap::new();
+    for summary in entries {
+        if let Some(author) = summary.author.as_deref() {
+            *by_author.entry(author).or_default() += summary.highlight_count;
+        }
+    }
+    stats.top_books = top_ranked(entries.iter().map(|summary| (summary.title.clone(), summary.highlight_count)));
+    stats.top_authors = top_ranked(by_author.into_iter().map(|(author, count)| (author.to_string(), count)));
 }
 
 /// Days shown in the reading-per-day chart.
@@ -157,7 +132,7 @@ fn reading_days(reading: &ReadingHistory, stats: &mut ReadingStats) {
 }
 
 /// The largest `TOP` values, largest first (ties by name).
-pub fn top_ranked<N: Ord + Copy + Default>(values: impl Iterator<Item = (String, N)>) -> Vec<(String, N)> {
+fn top_ranked<N: Ord + Copy + Default>(values: impl Iterator<Item = (String, N)>) -> Vec<(String, N)> {
     let mut values: Vec<(String, N)> = values.filter(|(_, n)| *n > N::default()).collect();
     values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     values.truncate(TOP);

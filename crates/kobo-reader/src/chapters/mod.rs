@@ -35,7 +35,10 @@
 mod ids;
 mod resolve;
 
-use crate::model::{Chapter, ChapterRule, Highlight, SectionRule};
+use crate::{
+    health::{ChapterRule, SectionRule},
+    records::{Annotation, Chapter},
+};
 use ids::numbers_in;
 use resolve::{BookSections, Found};
 use std::{cmp::Ordering, collections::HashMap};
@@ -58,8 +61,8 @@ pub struct TocEntry {
 }
 
 /// An annotation with what places it in the book.
-pub struct PlacedHighlight {
-    pub highlight: Highlight,
+pub struct PlacedAnnotation {
+    pub annotation: Annotation,
     pub book_id: String,
     pub section_id: String,
     /// 0.0–1.0 inside the section.
@@ -79,7 +82,7 @@ struct ReadingPosition {
 /// An annotation placed: its chapter title and the rules that found its section and chapter
 /// (`None`: none did).
 pub struct Placed<'a> {
-    pub highlight: Highlight,
+    pub annotation: Annotation,
     pub book_id: String,
     pub section_id: String,
     pub title: Option<&'a str>,
@@ -89,7 +92,7 @@ pub struct Placed<'a> {
 }
 
 /// Places every annotation of a book (its copies' rows together), in reading order.
-pub fn place<'a>(sections: &'a [Section], toc: &'a [TocEntry], highlights: Vec<PlacedHighlight>) -> Vec<Placed<'a>> {
+pub fn place<'a>(sections: &'a [Section], toc: &'a [TocEntry], highlights: Vec<PlacedAnnotation>) -> Vec<Placed<'a>> {
     let mut rows: HashMap<&str, (Vec<&Section>, Vec<&TocEntry>)> = HashMap::new();
     sections.iter().for_each(|s| rows.entry(s.book_id.as_str()).or_default().0.push(s));
     toc.iter().for_each(|t| rows.entry(t.book_id.as_str()).or_default().1.push(t));
@@ -111,7 +114,7 @@ pub fn place<'a>(sections: &'a [Section], toc: &'a [TocEntry], highlights: Vec<P
                 path: numbers_in(&h.start_path),
             };
             Placed {
-                highlight: h.highlight,
+                annotation: h.annotation,
                 title: chapter.map(|(entry, _)| entry.title),
                 section_rule: section.as_ref().map(|section| section.rule),
                 chapter_rule: chapter.map(|(_, rule)| rule),
@@ -127,21 +130,21 @@ pub fn place<'a>(sections: &'a [Section], toc: &'a [TocEntry], highlights: Vec<P
 
 /// The chapters of a book with their highlights in reading order; annotations without a
 /// chapter form a last group without a title.
-pub fn group_into_chapters(sections: &[Section], toc: &[TocEntry], highlights: Vec<PlacedHighlight>) -> Vec<Chapter> {
+pub fn group_into_chapters(sections: &[Section], toc: &[TocEntry], highlights: Vec<PlacedAnnotation>) -> Vec<Chapter> {
     let mut chapters: Vec<Chapter> = Vec::new();
     let mut untitled = Vec::new();
     for placed in place(sections, toc, highlights) {
         let Some(title) = placed.title else {
-            untitled.push(placed.highlight);
+            untitled.push(placed.annotation);
             continue;
         };
         match chapters.iter_mut().find(|c| c.title.as_deref() == Some(title)) {
-            Some(chapter) => chapter.highlights.push(placed.highlight),
-            None => chapters.push(Chapter { title: Some(title.to_string()), highlights: vec![placed.highlight] }),
+            Some(chapter) => chapter.annotations.push(placed.annotation),
+            None => chapters.push(Chapter { title: Some(title.to_string()), annotations: vec![placed.annotation] }),
         }
     }
     if !untitled.is_empty() {
-        chapters.push(Chapter { title: None, highlights: untitled });
+        chapters.push(Chapter { title: None, annotations: untitled });
     }
     chapters
 }
@@ -152,9 +155,16 @@ mod tests {
 
     const BOOK: &str = "file:///mnt/onboard/Tolstoy - War and Peace.kepub.epub";
 
-    fn highlight(id: &str, section: &str, progress: f64, path: &str) -> PlacedHighlight {
-        PlacedHighlight {
-            highlight: Highlight::sample(id),
+    fn highlight(id: &str, section: &str, progress: f64, path: &str) -> PlacedAnnotation {
+        PlacedAnnotation {
+            annotation: Annotation {
+                id: id.into(),
+                text: Some(id.into()),
+                note: None,
+                color: Default::default(),
+                is_markup: false,
+                created: None,
+            },
             book_id: BOOK.into(),
             section_id: format!("{BOOK}!OEBPS!Text/{section}"),
             progress,
@@ -204,7 +214,7 @@ mod tests {
         );
         let shape: Vec<(Option<&str>, Vec<&str>)> = chapters
             .iter()
-            .map(|c| (c.title.as_deref(), c.highlights.iter().map(|h| h.id.as_str()).collect()))
+            .map(|c| (c.title.as_deref(), c.annotations.iter().map(|h| h.id.as_str()).collect()))
             .collect();
         assert_eq!(
             shape,
@@ -224,16 +234,16 @@ mod tests {
             group_into_chapters(&[], &[], vec![highlight("b", "x.xhtml", 0.5, ""), highlight("a", "x.xhtml", 0.1, "")]);
         assert_eq!(chapters.len(), 1);
         assert_eq!(chapters[0].title, None);
-        assert_eq!(chapters[0].highlights.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+        assert_eq!(chapters[0].annotations.iter().map(|h| h.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
     }
 
     /// `(chapter title, highlight ids)` of each group.
     fn shape(chapters: &[Chapter]) -> Vec<(Option<&str>, Vec<&str>)> {
-        chapters.iter().map(|c| (c.title.as_deref(), c.highlights.iter().map(|h| h.id.as_str()).collect())).collect()
+        chapters.iter().map(|c| (c.title.as_deref(), c.annotations.iter().map(|h| h.id.as_str()).collect())).collect()
     }
 
-    fn placed(id: &str, book: &str, section: &str, progress: f64) -> PlacedHighlight {
-        PlacedHighlight { book_id: book.into(), section_id: section.into(), ..highlight(id, "x", progress, "") }
+    fn placed(id: &str, book: &str, section: &str, progress: f64) -> PlacedAnnotation {
+        PlacedAnnotation { book_id: book.into(), section_id: section.into(), ..highlight(id, "x", progress, "") }
     }
 
     #[test]
@@ -360,7 +370,7 @@ mod tests {
         ];
         let placed = place(&sections, &toc, marks);
         let rules: Vec<(&str, Option<SectionRule>, Option<&str>)> =
-            placed.iter().map(|p| (p.highlight.id.as_str(), p.section_rule, p.title)).collect();
+            placed.iter().map(|p| (p.annotation.id.as_str(), p.section_rule, p.title)).collect();
         use SectionRule::*;
         assert_eq!(
             rules,
@@ -405,7 +415,7 @@ mod tests {
             placed("by-number", book, &format!("{book}#(4)OEBPS/Text/renamed.xhtml"), 0.2),
         ];
         let chosen: Vec<(String, Option<&str>, Option<ChapterRule>)> =
-            place(&sections, &[], marks).into_iter().map(|p| (p.highlight.id, p.title, p.chapter_rule)).collect();
+            place(&sections, &[], marks).into_iter().map(|p| (p.annotation.id, p.title, p.chapter_rule)).collect();
         use ChapterRule::*;
         assert_eq!(
             chosen,

@@ -2,13 +2,13 @@
 //! grouped by chapter.
 
 use super::{
-    chapters::{group_into_chapters, PlacedHighlight, Section, TocEntry},
+    chapters::{group_into_chapters, PlacedAnnotation, Section, TocEntry},
     schema::{number_at, seconds_at, text_at, Columns},
     text::{html_to_text, is_isbn},
 };
 use crate::{
-    model::{BookDetail, BookSummary, Highlight, HighlightColor},
-    server::dates::normalize_date,
+    dates::normalize_date,
+    records::{Annotation, Book, HighlightColor, Item},
 };
 use rusqlite::{params_from_iter, types::ToSql, vtab::array::Array, Connection};
 use std::collections::HashMap;
@@ -44,7 +44,7 @@ struct Rows {
     facts: HashMap<String, Facts>,
     sections: HashMap<String, Vec<Section>>,
     toc: HashMap<String, Vec<TocEntry>>,
-    annotations: HashMap<String, Vec<PlacedHighlight>>,
+    annotations: HashMap<String, Vec<PlacedAnnotation>>,
 }
 
 impl Rows {
@@ -65,16 +65,16 @@ impl Rows {
     }
 
     /// The page of one list entry: facts of the shown copy, annotations of every copy.
-    fn take_book(&mut self, summary: &BookSummary, copies: &[String]) -> BookDetail {
+    fn take_book(&mut self, item: &Item, copies: &[String]) -> Book {
         let (mut sections, mut toc, mut highlights) = (Vec::new(), Vec::new(), Vec::new());
         for id in copies {
             sections.extend(self.sections.remove(id).unwrap_or_default());
             toc.extend(self.toc.remove(id).unwrap_or_default());
             highlights.extend(self.annotations.remove(id).unwrap_or_default());
         }
-        let facts = self.facts.remove(&summary.id).unwrap_or_default();
-        BookDetail {
-            summary: summary.clone(),
+        let facts = self.facts.remove(&item.id).unwrap_or_default();
+        Book {
+            item: item.clone(),
             publisher: facts.publisher,
             series: facts.series,
             series_number: facts.series_number,
@@ -97,23 +97,18 @@ fn by_book<T: BookRow>(rows: Vec<T>) -> HashMap<String, Vec<T>> {
 }
 
 /// Loads a book's page. `copies` are the ContentIDs of all copies of the item.
-pub fn book_detail(
-    conn: &Connection,
-    columns: &Columns,
-    summary: &BookSummary,
-    copies: &[String],
-) -> rusqlite::Result<BookDetail> {
+pub fn book_detail(conn: &Connection, columns: &Columns, item: &Item, copies: &[String]) -> rusqlite::Result<Book> {
     let mut rows = Rows::default();
     for id in copies {
         rows.extend(Rows::load(conn, columns, Scope::Book(id))?);
     }
-    Ok(rows.take_book(summary, copies))
+    Ok(rows.take_book(item, copies))
 }
 
 /// A book's page without its annotations (metadata of the shown copy only).
-pub fn book_facts(conn: &Connection, columns: &Columns, summary: &BookSummary) -> rusqlite::Result<BookDetail> {
-    let mut rows = Rows { facts: facts(conn, columns, Scope::Book(&summary.id))?, ..Rows::default() };
-    Ok(rows.take_book(summary, &[]))
+pub fn book_facts(conn: &Connection, columns: &Columns, item: &Item) -> rusqlite::Result<Book> {
+    let mut rows = Rows { facts: facts(conn, columns, Scope::Book(&item.id))?, ..Rows::default() };
+    Ok(rows.take_book(item, &[]))
 }
 
 /// The page of one list entry from rows already read (a walk over the whole library): its
@@ -121,16 +116,16 @@ pub fn book_facts(conn: &Connection, columns: &Columns, summary: &BookSummary) -
 pub fn assemble_book(
     conn: &Connection,
     columns: &Columns,
-    (summary, copies): (&BookSummary, &[String]),
-    (sections, toc, annotations): (Vec<Section>, Vec<TocEntry>, Vec<PlacedHighlight>),
-) -> rusqlite::Result<BookDetail> {
+    (item, copies): (&Item, &[String]),
+    (sections, toc, annotations): (Vec<Section>, Vec<TocEntry>, Vec<PlacedAnnotation>),
+) -> rusqlite::Result<Book> {
     let mut rows = Rows {
-        facts: facts(conn, columns, Scope::Book(&summary.id))?,
+        facts: facts(conn, columns, Scope::Book(&item.id))?,
         sections: by_book(sections),
         toc: by_book(toc),
         annotations: by_book(annotations),
     };
-    Ok(rows.take_book(summary, copies))
+    Ok(rows.take_book(item, copies))
 }
 
 /// What a book page says of a top-level item besides the list's summary.
@@ -242,7 +237,7 @@ impl BookRow for TocEntry {
 }
 
 /// Highlights, notes and markups; bookmarks (dogears) and deleted ones left out.
-impl BookRow for PlacedHighlight {
+impl BookRow for PlacedAnnotation {
     const LOCATE: &'static str = "SELECT rowid, VolumeID FROM Bookmark";
 
     fn sql(columns: &Columns, scope: Scope) -> String {
@@ -267,15 +262,14 @@ impl BookRow for PlacedHighlight {
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>> {
         let (Some(id), Some(book_id)) = (text_at(row, 0)?, text_at(row, 9)?) else { return Ok(None) };
         let kind = text_at(row, 4)?.unwrap_or_default();
-        Ok(Some(PlacedHighlight {
-            highlight: Highlight {
+        Ok(Some(PlacedAnnotation {
+            annotation: Annotation {
                 id,
                 text: text_at(row, 2)?.map(|text| text.trim().to_string()),
                 note: text_at(row, 3)?.map(|note| note.trim().to_string()),
                 color: HighlightColor::from_code(number_at(row, 5)?.map(|n| n as i64)),
                 is_markup: kind == "markup",
                 created: text_at(row, 6)?.as_deref().and_then(normalize_date),
-                deleted_on_device: None,
             },
             book_id,
             section_id: text_at(row, 1)?.unwrap_or_default(),

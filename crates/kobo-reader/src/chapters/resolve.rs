@@ -5,7 +5,7 @@ use super::{
     ids::{is_file_name, resolve_dots, split_base, IdParts},
     Section, TocEntry,
 };
-use crate::model::{ChapterRule, SectionRule};
+use crate::health::{ChapterRule, SectionRule};
 use std::collections::HashMap;
 
 /// A table-of-contents entry of a section file: title, reading order, anchor.

@@ -7,8 +7,8 @@ use super::{
     schema::{number_at, text_at, Columns},
 };
 use crate::{
-    model::{BookSummary, ItemKind, ReadStatus},
-    server::dates::normalize_date,
+    dates::normalize_date,
+    records::{Item, ItemKind, ReadStatus},
 };
 use rusqlite::Connection;
 use std::collections::{hash_map::Entry as Slot, HashMap};
@@ -17,7 +17,7 @@ use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
 /// One item of the device's library: all copies of it (store and sideloaded) merged.
 #[derive(Clone, Debug)]
 pub struct Entry {
-    pub summary: BookSummary,
+    pub item: Item,
     /// ContentIDs of every copy of this item (the shown one first).
     pub copies: Vec<String>,
     /// `content.ImageId` naming the cover: the shown copy's, else another copy's.
@@ -75,7 +75,7 @@ impl Entries {
         }
         let mut items: Vec<Entry> =
             groups.into_iter().map(|copies| merge_copies(copies, &counts, &collections)).collect();
-        items.sort_by_cached_key(|item| (fold(&item.summary.title), item.summary.id.clone()));
+        items.sort_by_cached_key(|entry| (fold(&entry.item.title), entry.item.id.clone()));
         let by_id = items
             .iter()
             .enumerate()
@@ -199,7 +199,7 @@ fn merge_copies(
     let shown = copies.swap_remove(0);
     let title = shown.title.clone().unwrap_or_else(|| title_from_id(&shown.id));
     Entry {
-        summary: BookSummary {
+        item: Item {
             id: shown.id,
             title,
             author: shown.author,
@@ -207,9 +207,7 @@ fn merge_copies(
             percent_read: shown.percent_read,
             read_status: shown.read_status,
             highlight_count,
-            deleted_on_device: 0,
             last_read: shown.last_read,
-            removed_from_device: false,
             collections: in_collections,
         },
         copies: ids,
