@@ -33,11 +33,12 @@ pub async fn get_book(
     use crate::{model::book_view_href, server::shelf::ShelfError};
     let library = crate::server::request::library()?;
     let sent = crate::server::request::sent_precompressed();
+    let pages = crate::server::request::rendered_pages();
     let (title, page) = crate::server::request::blocking(move || {
         let title = library.summary(&id).ok_or(ShelfError::NotFound)?.title.clone();
-        let page = library.rendered(&book_view_href(&id, hide_deleted, color), || {
+        let page = pages.get_or_render((&library.key(), &book_view_href(&id, hide_deleted, color)), || {
             let book = body::without_deleted(library.book(&id)?, hide_deleted);
-            Ok(view! { <body::Book book hide_deleted color/> }.to_html())
+            Ok::<_, ShelfError>(view! { <body::Book book hide_deleted color/> }.to_html())
         })?;
         Ok::<_, ShelfError>((title, page))
     })

@@ -13,6 +13,7 @@ pub mod http;
 pub mod markups;
 pub mod precompressed;
 pub mod push;
+pub mod rendered;
 pub mod replica;
 pub mod request;
 pub mod search;

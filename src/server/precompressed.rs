@@ -1,7 +1,7 @@
 //! Text compressed once and reused in every response that carries it.
 //!
 //! A book page of thousands of highlights is a megabyte of HTML the server renders once per
-//! library view (`shelf::rendered`); gzipping it for each request would cost more than serving
+//! library view (`rendered`); gzipping it for each request would cost more than serving
 //! it (5 ms per MB at the fastest level). The response around it differs per request (the
 //! Content-Security-Policy nonce of its scripts), so the whole response cannot be kept
 //! compressed. What can: a deflate stream is a sequence of blocks, and a block may follow any

@@ -4,7 +4,7 @@
 //! what the response carries that is kept compressed, and the status of a page that shows an
 //! error. The HTTP layer provides these in each request's context; nothing here knows HTTP.
 
-use super::{precompressed::Precompressed, services::Services, shelf::LibraryView};
+use super::{precompressed::Precompressed, rendered::RenderedPages, services::Services, shelf::LibraryView};
 use crate::model::PageError;
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
@@ -42,6 +42,12 @@ impl SentPrecompressed {
 /// HTTP layer did not provide one: the request does not accept gzip).
 pub fn sent_precompressed() -> SentPrecompressed {
     use_context::<SentPrecompressed>().unwrap_or_default()
+}
+
+/// The pages rendered for the current library view (see `rendered`); a cache of its own when
+/// the HTTP layer provided none. Taken before [`blocking`] work: the context stays here.
+pub fn rendered_pages() -> Arc<RenderedPages> {
+    use_context::<Arc<RenderedPages>>().unwrap_or_default()
 }
 
 /// Makes the page being rendered answer with the status `error` means (404 for an unknown

@@ -81,13 +81,14 @@ fn compression() -> CompressionLayer<impl Predicate> {
 }
 
 /// What every page and server function finds in its context (see `server::request`): the
-/// services, the signed-in user, its pinned library view, where it tells what it sends kept
+/// services, the rendered pages, the signed-in user, its pinned library view, where it tells what it sends kept
 /// compressed, how a page that shows an error answers, and the page's Content-Security-Policy (which names the nonce Leptos gives the
 /// page's inline scripts).
 fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
-    let services = state.services.clone();
+    let (services, rendered) = (state.services.clone(), state.rendered.clone());
     move || {
         provide_context(services.clone());
+        provide_context(rendered.clone());
         if let Some(parts) = use_context::<axum::http::request::Parts>() {
             provide_context(state::request_user(&parts));
             if let Some(sent) = parts.extensions.get::<SentPrecompressed>() {

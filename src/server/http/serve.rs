@@ -44,7 +44,8 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     leptos_options.output_name = site.bundle_name.into();
     let address = leptos_options.site_addr;
     let password_checks = Arc::new(tokio::sync::Semaphore::new(PASSWORD_CHECKS_AT_ONCE));
-    let state = AppState { leptos_options, services, password_checks, sync_status: Arc::default() };
+    let state =
+        AppState { leptos_options, services, password_checks, sync_status: Arc::default(), rendered: Arc::default() };
     let app = router(state, site.routes);
     let listen_error = |source| ServeError::Listen { address, source };
     let listener = tokio::net::TcpListener::bind(address).await.map_err(listen_error)?;

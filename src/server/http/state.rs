@@ -1,8 +1,8 @@
 //! What every route can reach: the services (built once by `Services::start`), the Leptos
-//! options, the password-check turns and the encoded sync status; and what the HTTP layer reads of a request for the
+//! options, the password-check turns, the encoded sync status and the rendered pages; and what the HTTP layer reads of a request for the
 //! pages (the signed-in user, a cookie).
 
-use crate::server::{auth::SignedIn, request::RequestUser, services::Services};
+use crate::server::{auth::SignedIn, rendered::RenderedPages, request::RequestUser, services::Services};
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::{ops::Deref, sync::Arc};
@@ -15,6 +15,8 @@ pub struct AppState {
     pub password_checks: Arc<tokio::sync::Semaphore>,
     /// The polled sync status, kept encoded (see `api`).
     pub sync_status: Arc<super::api::EncodedStatus>,
+    /// Pages rendered for the current library view (see `server::rendered`).
+    pub rendered: Arc<RenderedPages>,
 }
 
 /// Handlers reach the services as `state.shelf`, `state.sync`…

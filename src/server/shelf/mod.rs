@@ -7,7 +7,6 @@
 //! a sync swaps it) and shared by every request until the next.
 
 mod listing;
-mod rendered;
 mod stats;
 mod view;
 

@@ -8,7 +8,6 @@
 
 use super::{
     listing::Listing,
-    rendered::RenderedPages,
     stats::{reading_stats, EarlierHistory},
     ShelfError,
 };
@@ -18,7 +17,6 @@ use crate::{
     },
     server::{
         archive::{Archive, DeletedCount},
-        precompressed::Precompressed,
         search::{Passage, Passages},
     },
 };
@@ -45,7 +43,6 @@ pub struct LibraryView {
     /// The last ingested version deleted many annotations at once.
     deletion_wave: Option<DeletionWave>,
     stats: OnceLock<ReadingStats>,
-    rendered: RenderedPages,
 }
 
 impl LibraryView {
@@ -86,7 +83,6 @@ impl LibraryView {
             removed,
             deletion_wave,
             stats: OnceLock::new(),
-            rendered: RenderedPages::new(),
         })
     }
 
@@ -152,16 +148,6 @@ impl LibraryView {
         };
         book.summary = summary;
         Ok(book)
-    }
-
-    /// The HTML of the page `key` names (its route and query), rendered by `render` once per
-    /// view (what a page shows changes only with the view and its query) and kept deflated.
-    pub fn rendered(
-        &self,
-        key: &str,
-        render: impl FnOnce() -> Result<String, ShelfError>,
-    ) -> Result<Arc<Precompressed>, ShelfError> {
-        self.rendered.get_or_render(key, render)
     }
 
     /// Calls `each` with the page of every book that has annotations, live or deleted on the
