@@ -9,7 +9,7 @@
 
 pub mod app;
 pub mod components;
-pub mod format;
+pub use kobo_shelf_model::format;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

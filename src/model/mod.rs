@@ -1,26 +1,7 @@
-//! Types shared by the server and the browser, one file per subject.
-//!
-//! Everything here derives serde once and is used on both sides (server functions carry these
-//! types; the browser decodes those its island calls). Re-exported flat so callers write `model::BookDetail`.
+//! What pages and server functions exchange: the shared types of `kobo-shelf-model`, and
+//! [`PageError`], the one error pages see (a Leptos server-function error, so it lives here).
 
-mod book;
 mod error;
-#[cfg(feature = "ssr")]
-mod from_device;
-mod health;
-mod library;
-mod search;
-mod site;
-mod stats;
-mod sync;
-mod url;
 
-pub use book::*;
 pub use error::*;
-pub use health::*;
-pub use library::*;
-pub use search::*;
-pub use site::*;
-pub use stats::*;
-pub use sync::*;
-pub use url::*;
+pub use kobo_shelf_model::*;

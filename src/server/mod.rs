@@ -1,26 +1,16 @@
-//! Everything that runs only on the server: the services (reading the Kobo file, syncing it,
-//! search, markups, login, settings…), which know nothing of HTTP, and `http` above them.
+//! Everything that runs only on the server: `http` (the only code that knows axum), what a
+//! page's server function asks of its request (`request`), the pages rendered per library view
+//! and the command line, over the domain crate `kobo-shelf-domain` (the library, sync, archive,
+//! search, login, settings: no HTTP, no Leptos), whose modules are reached here by name.
 
-pub mod appdb;
-pub mod archive;
-pub mod auth;
 pub mod cli;
-pub mod covers;
-pub mod dates;
-pub mod demo;
-pub mod export;
 pub mod http;
-pub mod markups;
 pub mod precompressed;
-pub mod push;
 pub mod rendered;
-pub mod replica;
 pub mod request;
-pub mod search;
-pub mod services;
-pub mod settings;
-pub mod shelf;
-pub mod sibling_cache;
-pub mod sync;
 
 pub use http::request_theme;
+pub use kobo_shelf_domain::{
+    appdb, archive, auth, covers, dates, demo, export, markups, push, replica, search, services, settings, shelf,
+    sibling_cache, sync,
+};

@@ -22,9 +22,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-const WAR_AND_PEACE_COVER: &[u8] = include_bytes!("../../src/server/demo/covers/war-and-peace-library-full.jpg");
+const WAR_AND_PEACE_COVER: &[u8] = include_bytes!("../../crates/domain/src/demo/covers/war-and-peace-library-full.jpg");
 const CRIME_AND_PUNISHMENT_COVER: &[u8] =
-    include_bytes!("../../src/server/demo/covers/crime-and-punishment-library-grid.jpg");
+    include_bytes!("../../crates/domain/src/demo/covers/crime-and-punishment-library-grid.jpg");
 const CRIME_AND_PUNISHMENT_ID: &str = "a1b2c3d4-0000-4000-8000-0000000c4a1e";
 
 /// A Kobo's storage as generated: the curated library with its markups and covers.

@@ -8,7 +8,7 @@ use kobo_reader::{
 use rusqlite::{params, Connection};
 use std::{collections::HashSet, path::Path, sync::Arc};
 
-const SCHEMA: &str = include_str!("../../../src/server/demo/kobo-schema.sql");
+const SCHEMA: &str = include_str!("../../domain/src/demo/kobo-schema.sql");
 const STORE_COPY: &str = "3c9a2f10-5b7e-4d21-9f0a-1e2d3c4b5a69";
 const SIDELOADED: &str = "file:///mnt/onboard/Austen, Jane/Emma.kepub.epub";
 const ARTICLE: &str = "https://example.org/essays/on-reading";

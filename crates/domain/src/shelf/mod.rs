@@ -1,0 +1,90 @@
+//! The library as the reader knows it: the device's current file merged with the archive.
+//!
+//! One service owns that merge and its caches, so the library page, book pages, search,
+//! statistics, the read API, the exports and the CLI cannot disagree: each asks [`Shelf`] for
+//! the [`LibraryView`] of the current (device version, archive generation) and reads it. A view
+//! is built once per pair (the archive changes only when it ingests, the device file only when
+//! a sync swaps it) and shared by every request until the next.
+
+mod listing;
+mod stats;
+mod view;
+
+pub use listing::PAGE_SIZE;
+pub use view::LibraryView;
+
+use crate::{
+    archive::{Archive, ArchiveCounts, ArchiveError, IngestReport},
+    model::SearchResults,
+    search::{SearchError, SearchFilter, SearchIndex},
+};
+use kobo_reader::{KoboError, LibraryStore, Snapshot};
+use parking_lot::Mutex;
+use std::sync::Arc;
+
+/// Why the library cannot be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum ShelfError {
+    #[error("No such book in this library.")]
+    NotFound,
+    #[error(transparent)]
+    Device(#[from] KoboError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error(transparent)]
+    Search(#[from] SearchError),
+    /// Whoever was given the books (a download, a file) could not take them.
+    #[error("the library could not be written out ({0})")]
+    Write(#[from] std::io::Error),
+}
+
+pub struct Shelf {
+    device: Arc<LibraryStore>,
+    archive: Arc<Archive>,
+    search: SearchIndex,
+    /// The view of the last (device version, archive generation) asked for.
+    view: Mutex<Option<Arc<LibraryView>>>,
+}
+
+impl Shelf {
+    pub fn new(device: Arc<LibraryStore>, archive: Arc<Archive>, search: SearchIndex) -> Shelf {
+        Shelf { device, archive, search, view: Mutex::new(None) }
+    }
+
+    /// The view of the device's current file and the archive now (blocking: the first request
+    /// after a sync or an ingest builds it).
+    pub fn current(&self) -> Result<Arc<LibraryView>, ShelfError> {
+        let device = self.device.current()?;
+        let generation = self.archive.generation();
+        let mut view = self.view.lock();
+        if let Some(current) = view.as_ref().filter(|view| view.is_for(&device, generation)) {
+            return Ok(current.clone());
+        }
+        let built = Arc::new(LibraryView::build(device, self.archive.clone(), generation)?);
+        *view = Some(built.clone());
+        Ok(built)
+    }
+
+    /// Takes `snapshot` (a version just installed, or the one served at start) into the
+    /// archive (blocking).
+    pub fn ingest(&self, snapshot: &Snapshot) -> Result<IngestReport, ShelfError> {
+        Ok(self.archive.ingest(snapshot)?)
+    }
+
+    /// Builds the current view's search index if it has none yet (blocking; run after an
+    /// ingest so the first search does not wait).
+    pub fn prepare_search(&self) -> Result<(), ShelfError> {
+        let view = self.current()?;
+        self.search.prepare(&view.key(), |add| view.for_each_passage(add)).map(drop)
+    }
+
+    /// Every highlight and note of `view` matching what the reader typed (see `search`).
+    pub fn search(&self, view: &LibraryView, input: &str, filter: SearchFilter) -> Result<SearchResults, ShelfError> {
+        self.search.search((&view.key(), |add| view.for_each_passage(add)), input, filter)
+    }
+
+    /// What the archive holds, for the settings page.
+    pub fn archive_counts(&self) -> Result<ArchiveCounts, ShelfError> {
+        Ok(self.archive.counts()?)
+    }
+}
