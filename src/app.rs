@@ -14,7 +14,7 @@ use leptos_router::{
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    let theme = crate::server::request_theme();
+    let theme = crate::server::request::theme();
     #[cfg(not(feature = "ssr"))]
     let theme = crate::model::Theme::default();
     let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);

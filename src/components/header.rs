@@ -8,14 +8,14 @@ use leptos_router::{components::A, hooks::use_location};
 /// The database version this page is rendered from, and how the badge polls.
 #[server]
 pub async fn get_header_info() -> Result<HeaderInfo, PageError> {
-    let state = crate::server::request::services()?;
-    let db_version = crate::server::request::library().ok().map(|library| library.device_version().to_string());
+    use crate::server::request;
+    let db_version = request::library().ok().map(|library| library.device_version().to_string());
     Ok(HeaderInfo {
         db_version,
-        badge: state.settings.badge,
-        login_enabled: state.auth.is_some(),
-        user: crate::server::request::signed_in_user(),
-        theme: crate::server::request_theme(),
+        badge: request::badge_settings()?,
+        login_enabled: request::login_enabled()?,
+        user: request::signed_in_user(),
+        theme: request::theme(),
     })
 }
 

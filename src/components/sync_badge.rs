@@ -11,13 +11,13 @@ use leptos::prelude::*;
 /// Starts a sync check in the background (the badge's and "Sync now"'s server function).
 #[server]
 pub async fn check_and_sync() -> Result<SyncStart, PageError> {
-    Ok(crate::server::request::private_services()?.sync.start())
+    crate::server::request::start_sync()
 }
 
 /// The sync status, as `GET /api/sync-status` reports it.
 #[server]
 pub async fn get_sync_status() -> Result<SyncStatus, PageError> {
-    Ok(crate::server::request::private_services()?.sync.status())
+    crate::server::request::sync_status()
 }
 
 /// What the badge shows.

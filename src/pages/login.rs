@@ -12,11 +12,11 @@ use leptos_meta::Title;
 /// as a path on this site (never another site's address in the form).
 #[server(endpoint = "login_state")]
 pub async fn get_login_state(next: Option<String>) -> Result<LoginState, PageError> {
-    let state = crate::server::request::services()?;
+    use crate::server::request;
     Ok(LoginState {
-        enabled: state.auth.is_some(),
-        user: crate::server::request::signed_in_user(),
-        next: crate::server::http::local_redirect_target(next.as_deref().unwrap_or("/")),
+        enabled: request::login_enabled()?,
+        user: request::signed_in_user(),
+        next: request::local_target(next.as_deref().unwrap_or("/")),
     })
 }
 

@@ -24,17 +24,12 @@ pub async fn search_highlights(
     color: Option<String>,
     deleted_only: bool,
 ) -> Result<SearchResults, PageError> {
-    let services = crate::server::request::private_services()?;
-    let library = crate::server::request::library()?;
     let color = color.as_deref().and_then(HighlightColor::parse);
     let filter = crate::server::search::SearchFilter { color, deleted_only };
-    crate::server::request::blocking(move || {
-        let started = std::time::Instant::now();
-        let mut results = services.shelf.search(&library, &q, filter)?;
-        results.elapsed_ms = (started.elapsed().as_secs_f64() * 1e5).round() / 100.0;
-        Ok::<_, crate::server::shelf::ShelfError>(results)
-    })
-    .await
+    let started = std::time::Instant::now();
+    let mut results = crate::server::request::search(q, filter).await?;
+    results.elapsed_ms = (started.elapsed().as_secs_f64() * 1e5).round() / 100.0;
+    Ok(results)
 }
 
 #[component]

@@ -10,8 +10,8 @@ use leptos_meta::Title;
 
 #[server]
 pub async fn get_settings() -> Result<SettingsInfo, PageError> {
-    let services = crate::server::request::private_services()?;
-    let settings = &services.settings;
+    let installation = crate::server::request::installation().await?;
+    let settings = &installation.settings;
     let library = crate::server::request::library();
     Ok(SettingsInfo {
         rows: settings.rows(),
@@ -22,8 +22,8 @@ pub async fn get_settings() -> Result<SettingsInfo, PageError> {
         library_problem: library.err().map(|err| err.to_string()),
         login_user: settings.login.as_ref().map(|login| login.username.clone()),
         app_version: env!("CARGO_PKG_VERSION").to_string(),
-        archive: archive_summary(&services)?,
-        replica: services.replica.as_ref().map(|replica| replica_info(replica)),
+        archive: archive_summary(&installation.archive),
+        replica: installation.replica.as_deref().map(replica_info),
     })
 }
 
@@ -54,18 +54,15 @@ fn replica_info(replica: &crate::server::replica::Replicator) -> crate::model::R
 
 /// What the archive holds and its size on disk.
 #[cfg(feature = "ssr")]
-fn archive_summary(services: &crate::server::services::Services) -> Result<String, PageError> {
-    let counts = services.shelf.archive_counts()?;
-    let path = crate::server::appdb::path(&services.settings.data_dir);
-    let bytes = std::fs::metadata(&path).map(|meta| meta.len()).unwrap_or(0);
-    Ok(format!(
+fn archive_summary((counts, path, bytes): &(crate::server::archive::ArchiveCounts, std::path::PathBuf, u64)) -> String {
+    format!(
         "{} annotations ({} deleted on the device), {} versions synced, {} in {}",
         counts.annotations,
         counts.deleted_on_device,
         counts.versions,
-        crate::format::megabytes(bytes as f64 / 1_048_576.0),
+        crate::format::megabytes(*bytes as f64 / 1_048_576.0),
         path.display()
-    ))
+    )
 }
 
 #[component]

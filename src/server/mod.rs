@@ -9,7 +9,6 @@ pub mod precompressed;
 pub mod rendered;
 pub mod request;
 
-pub use http::request_theme;
 pub use kobo_shelf_domain::{
     appdb, archive, auth, covers, dates, demo, export, markups, push, replica, search, services, settings, shelf,
     sibling_cache, sync,

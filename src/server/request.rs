@@ -1,11 +1,16 @@
-//! What a page's server function or server-rendered component asks of the request it serves:
-//! the services, and the library view it reads, pinned at its first use so every part of a page
-//! (list, header, book) comes from the same view even while a sync swaps in the next file; and
-//! what the response carries that is kept compressed, and the status of a page that shows an
-//! error. The HTTP layer provides these in each request's context; nothing here knows HTTP.
+//! The narrow door pages go through: all a page's server function or server-rendered component
+//! may ask of the request it serves. The library view it reads, pinned at its first use so
+//! every part of a page (list, header, book) comes from the same view even while a sync swaps
+//! in the next file; the signed-in user and the theme; search, the sync and what the settings
+//! page shows; what the response carries kept compressed, and the status of a page that shows
+//! an error. The HTTP layer provides what these read in each request's context; nothing here
+//! knows HTTP, and no page sees `Services`.
 
-use super::{precompressed::Precompressed, rendered::RenderedPages, services::Services, shelf::LibraryView};
-use crate::model::PageError;
+use super::{
+    archive::ArchiveCounts, precompressed::Precompressed, rendered::RenderedPages, replica::Replicator,
+    search::SearchFilter, services::Services, settings::Settings, shelf::LibraryView,
+};
+use crate::model::{BadgeSettings, PageError, SearchResults, SyncStart, SyncStatus, Theme};
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
 
@@ -16,6 +21,10 @@ pub struct RequestUser(pub Option<String>);
 /// How the HTTP layer answers a page that shows an error (see [`answer_page_with`]).
 #[derive(Clone)]
 pub struct PageAnswer(pub fn(&PageError));
+
+/// The HTTP layer's one rule for where a redirect may go (see [`local_target`]).
+#[derive(Clone)]
+pub struct LocalTarget(pub fn(&str) -> String);
 
 /// The library view one request reads (see the module doc).
 #[derive(Clone, Default)]
@@ -59,7 +68,7 @@ pub fn answer_page_with(error: &PageError) {
 }
 
 /// The services, for public work (the login page's state, the header's settings).
-pub fn services() -> Result<Arc<Services>, PageError> {
+fn services() -> Result<Arc<Services>, PageError> {
     use_context::<Arc<Services>>().ok_or_else(|| {
         tracing::error!("a page ran without the app state in its context");
         PageError::Internal
@@ -69,7 +78,7 @@ pub fn services() -> Result<Arc<Services>, PageError> {
 /// The services for private work (the library, sync, settings): with login on, only for a
 /// signed-in request. A second lock behind the HTTP layer's login check, so no route that
 /// reaches a page or server function can read private data without a session.
-pub fn private_services() -> Result<Arc<Services>, PageError> {
+fn private_services() -> Result<Arc<Services>, PageError> {
     let services = services()?;
     if services.auth.is_some() && signed_in_user().is_none() {
         return Err(PageError::LoginRequired);
@@ -90,6 +99,58 @@ pub fn library() -> Result<Arc<LibraryView>, PageError> {
 /// The signed-in user of the request being served, if any.
 pub fn signed_in_user() -> Option<String> {
     use_context::<RequestUser>().and_then(|user| user.0)
+}
+
+/// The colour theme the reader chose (its cookie, read by the HTTP layer).
+pub fn theme() -> Theme {
+    use_context::<Theme>().unwrap_or_default()
+}
+
+/// `target` if it is a path on this site, else `/`: where a page may send the reader next.
+pub fn local_target(target: &str) -> String {
+    use_context::<LocalTarget>().map_or_else(|| "/".to_string(), |LocalTarget(local)| local(target))
+}
+
+/// Whether the app asks for a login (public: the login page and the header show it).
+pub fn login_enabled() -> Result<bool, PageError> {
+    Ok(services()?.auth.is_some())
+}
+
+/// How the sync badge polls (public: every page's header).
+pub fn badge_settings() -> Result<BadgeSettings, PageError> {
+    Ok(services()?.settings.badge)
+}
+
+/// Starts a sync check in the background.
+pub fn start_sync() -> Result<SyncStart, PageError> {
+    Ok(private_services()?.sync.start())
+}
+
+/// The sync's status now.
+pub fn sync_status() -> Result<SyncStatus, PageError> {
+    Ok(private_services()?.sync.status())
+}
+
+/// Every highlight and note of this request's library view matching `input` (see `search`).
+pub async fn search(input: String, filter: SearchFilter) -> Result<SearchResults, PageError> {
+    let (services, library) = (private_services()?, library()?);
+    blocking(move || services.shelf.search(&library, &input, filter)).await
+}
+
+/// What the settings page shows of the installation: the settings, the archive (its counts,
+/// file and size on disk) and the replication, if on.
+pub struct Installation {
+    pub settings: Arc<Settings>,
+    pub archive: (ArchiveCounts, std::path::PathBuf, u64),
+    pub replica: Option<Arc<Replicator>>,
+}
+
+/// See [`Installation`] (reads the archive off the async threads).
+pub async fn installation() -> Result<Installation, PageError> {
+    let services = private_services()?;
+    let shelf = services.shelf.clone();
+    let archive = blocking(move || shelf.archive_counts()).await?;
+    Ok(Installation { settings: services.settings.clone(), archive, replica: services.replica.clone() })
 }
 
 /// Runs blocking library work (SQLite) off the async threads.

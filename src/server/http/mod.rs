@@ -29,13 +29,12 @@ mod serve;
 mod state;
 mod theme;
 
-pub use redirect::local_target as local_redirect_target;
 pub use serve::serve;
-pub use state::{request_theme, AppState};
+pub use state::AppState;
 
 use crate::{
     app::{shell, App},
-    server::request::{PageAnswer, RequestLibrary, SentPrecompressed},
+    server::request::{LocalTarget, PageAnswer, RequestLibrary, SentPrecompressed},
 };
 use axum::{middleware, Router};
 use leptos::prelude::*;
@@ -81,9 +80,10 @@ fn compression() -> CompressionLayer<impl Predicate> {
 }
 
 /// What every page and server function finds in its context (see `server::request`): the
-/// services, the rendered pages, the signed-in user, its pinned library view, where it tells what it sends kept
-/// compressed, how a page that shows an error answers, and the page's Content-Security-Policy (which names the nonce Leptos gives the
-/// page's inline scripts).
+/// services, the rendered pages, the signed-in user and theme, its pinned library view, where it
+/// tells what it sends kept compressed, how a page that shows an error answers, where a redirect
+/// may go, and the page's Content-Security-Policy (which names the nonce Leptos gives the page's
+/// inline scripts).
 fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     let (services, rendered) = (state.services.clone(), state.rendered.clone());
     move || {
@@ -91,12 +91,14 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(rendered.clone());
         if let Some(parts) = use_context::<axum::http::request::Parts>() {
             provide_context(state::request_user(&parts));
+            provide_context(state::request_theme(&parts));
             if let Some(sent) = parts.extensions.get::<SentPrecompressed>() {
                 provide_context(sent.clone());
             }
         }
         provide_context(RequestLibrary::default());
         provide_context(PageAnswer(error::answer_page_with));
+        provide_context(LocalTarget(redirect::local_target));
         headers::provide_page_policy();
     }
 }

@@ -2,7 +2,10 @@
 //! options, the password-check turns, the encoded sync status and the rendered pages; and what the HTTP layer reads of a request for the
 //! pages (the signed-in user, a cookie).
 
-use crate::server::{auth::SignedIn, rendered::RenderedPages, request::RequestUser, services::Services};
+use crate::{
+    model::Theme,
+    server::{auth::SignedIn, rendered::RenderedPages, request::RequestUser, services::Services},
+};
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use std::{ops::Deref, sync::Arc};
@@ -39,15 +42,9 @@ pub fn request_user(parts: &axum::http::request::Parts) -> RequestUser {
     RequestUser(parts.extensions.get::<SignedIn>().map(|signed_in| signed_in.user.clone()))
 }
 
-/// A cookie of the request being served.
-pub fn request_cookie(name: &str) -> Option<String> {
-    let parts = use_context::<axum::http::request::Parts>()?;
-    let value = super::cookies::values(&parts.headers, name).next();
-    value
-}
-
-/// The colour theme the reader chose, from the request's cookie.
-pub fn request_theme() -> crate::model::Theme {
-    request_cookie(crate::model::Theme::COOKIE)
-        .map_or_else(Default::default, |slug| crate::model::Theme::from_slug(&slug))
+/// The colour theme the reader chose, from the request's cookie, for the pages' context.
+pub fn request_theme(parts: &axum::http::request::Parts) -> Theme {
+    super::cookies::values(&parts.headers, Theme::COOKIE)
+        .next()
+        .map_or_else(Default::default, |slug| Theme::from_slug(&slug))
 }

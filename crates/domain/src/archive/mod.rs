@@ -129,6 +129,11 @@ impl Archive {
         Ok(counts(&self.reader())?)
     }
 
+    /// The archive's file and its size on disk (0 when it cannot be read).
+    pub fn file(&self) -> (&Path, u64) {
+        (&self.path, std::fs::metadata(&self.path).map_or(0, |meta| meta.len()))
+    }
+
     /// Nothing was ever ingested: a new machine's archive, which a restore may replace.
     pub fn is_new(&self) -> Result<bool, ArchiveError> {
         let conn = self.reader();

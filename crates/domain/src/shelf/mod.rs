@@ -20,7 +20,7 @@ use crate::{
 };
 use kobo_reader::{KoboError, LibraryStore, Snapshot};
 use parking_lot::Mutex;
-use std::sync::Arc;
+use std::{path::PathBuf, sync::Arc};
 
 /// Why the library cannot be shown.
 #[derive(Debug, thiserror::Error)]
@@ -83,8 +83,9 @@ impl Shelf {
         self.search.search((&view.key(), |add| view.for_each_passage(add)), input, filter)
     }
 
-    /// What the archive holds, for the settings page.
-    pub fn archive_counts(&self) -> Result<ArchiveCounts, ShelfError> {
-        Ok(self.archive.counts()?)
+    /// What the archive holds, its file and the file's size in bytes.
+    pub fn archive_counts(&self) -> Result<(ArchiveCounts, PathBuf, u64), ShelfError> {
+        let (path, bytes) = self.archive.file();
+        Ok((self.archive.counts()?, path.to_path_buf(), bytes))
     }
 }
