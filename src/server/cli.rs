@@ -195,10 +195,10 @@ fn check_config() -> anyhow::Result<()> {
 /// `archive new-key`: an age identity, with its public key as a comment line (the format
 /// `age-keygen` prints).
 fn new_archive_key() -> anyhow::Result<()> {
-    let identity = age::x25519::Identity::generate();
+    let (public, identity) = crate::server::replica::new_key();
     let mut out = std::io::stdout();
-    writeln!(out, "# public key: {}", identity.to_public())?;
-    Ok(writeln!(out, "{}", identity.to_string().expose_secret())?)
+    writeln!(out, "# public key: {public}")?;
+    Ok(writeln!(out, "{}", identity.expose_secret())?)
 }
 
 /// `archive export FILE`, `import FILE` and `restore`, on the data directory and replica of

@@ -57,6 +57,13 @@ pub fn prepare(
 /// Temp folders of copies being made or restored start with this.
 pub const TEMP_PREFIX: &str = ".tmp_replica_";
 
+/// A new key for the copies (`archive new-key`): the public key, and the age identity that
+/// encrypts and decrypts them (what `KOBO_SHELF_ARCHIVE_REPLICA_KEY` takes).
+pub fn new_key() -> (String, crate::settings::Secret) {
+    let identity = age::x25519::Identity::generate();
+    (identity.to_public().to_string(), identity.to_string())
+}
+
 /// Removes the temp folders a crash left in `work_dir`; how many.
 pub fn remove_leftovers(work_dir: &Path) -> usize {
     let Ok(entries) = std::fs::read_dir(work_dir) else { return 0 };

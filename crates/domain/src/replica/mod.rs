@@ -16,7 +16,7 @@ mod error;
 mod manifest;
 mod restore;
 
-pub use copy::remove_leftovers;
+pub use copy::{new_key, remove_leftovers};
 pub use error::{Refusal, Refused, ReplicaError};
 pub use manifest::Manifest;
 pub use restore::{restore, RestoreChoice, Restored};
