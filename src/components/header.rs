@@ -16,6 +16,7 @@ pub async fn get_header_info() -> Result<HeaderInfo, PageError> {
         login_enabled: request::login_enabled()?,
         user: request::signed_in_user(),
         theme: request::theme(),
+        review_open: request::review_open(),
     })
 }
 
@@ -31,6 +32,15 @@ pub fn Header() -> impl IntoView {
             <nav class="site-nav" aria-label="Main">
                 <A href="/" exact=true>"Library"</A>
                 <A href="/search">"Search"</A>
+                <A href="/review">
+                    "Review"
+                    <Suspense>
+                        {move || Suspend::new(async move {
+                            let open = info.await.ok()?.review_open.filter(|open| *open > 0)?;
+                            Some(view! { " "<span class="count">{open}</span> })
+                        })}
+                    </Suspense>
+                </A>
                 <A href="/stats">"Stats"</A>
                 <A href="/settings">"Settings"</A>
             </nav>

@@ -5,11 +5,13 @@ pub mod color_filter;
 pub mod cover;
 pub mod filter_select;
 pub mod header;
+mod highlight;
 mod loaded;
 pub mod query;
 pub mod shelf_message;
 pub mod sync_badge;
 
 pub use header::Header;
+pub use highlight::HighlightItem;
 pub use loaded::loaded;
 pub use shelf_message::{NotFound, ShelfMessage};

@@ -10,7 +10,7 @@ use super::{
     archive::ArchiveCounts, precompressed::Precompressed, rendered::RenderedPages, replica::Replicator,
     search::SearchFilter, services::Services, settings::Settings, shelf::LibraryView,
 };
-use crate::model::{BadgeSettings, PageError, SearchResults, SyncStart, SyncStatus, Theme};
+use crate::model::{BadgeSettings, PageError, ReviewSession, SearchResults, SyncStart, SyncStatus, Theme};
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
 
@@ -135,6 +135,31 @@ pub fn sync_status() -> Result<SyncStatus, PageError> {
 pub async fn search(input: String, filter: SearchFilter) -> Result<SearchResults, PageError> {
     let (services, library) = (private_services()?, library()?);
     blocking(move || services.shelf.search(&library, &input, filter)).await
+}
+
+/// Today's review (see `review`), off the async threads.
+pub async fn review_session() -> Result<ReviewSession, PageError> {
+    let review = private_services()?.review.clone();
+    blocking(move || review.session(now())).await
+}
+
+/// How many cards of today's review are still to answer; `None` for a visitor who may not
+/// see the library, or while the review is busy (the header's count). Not an `.await`, as
+/// [`library`]: the header renders around every page.
+pub fn review_open() -> Option<usize> {
+    let review = private_services().ok()?.review.clone();
+    match tokio::task::block_in_place(|| review.open_count(now())) {
+        Ok(open) => open,
+        Err(err) => {
+            tracing::warn!(error = %err, "the header's review count failed");
+            None
+        }
+    }
+}
+
+/// Now, in UTC seconds.
+fn now() -> i64 {
+    super::dates::unix_seconds(std::time::SystemTime::now()) as i64
 }
 
 /// What the settings page shows of the installation: the settings, the archive (its counts,

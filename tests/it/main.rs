@@ -18,6 +18,7 @@ mod push;
 mod read_api;
 mod release_binary;
 mod replica;
+mod review;
 mod search;
 mod support;
 mod sync_engine;

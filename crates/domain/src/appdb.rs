@@ -78,6 +78,43 @@ const MIGRATIONS: &[&str] = &[
     // `archive::ingest`): the hash of what it wrote, and the ingest that last saw the book.
     "ALTER TABLE archive_book ADD COLUMN annotations_hash BLOB;
      ALTER TABLE archive_book ADD COLUMN seen_in INTEGER NOT NULL DEFAULT 0;",
+    // The daily review (see `review`): each card's FSRS state (times in UTC seconds), the
+    // cards of each day, every answer; and "on this day" by the month and day of `created`.
+    "CREATE TABLE review_card (
+        bookmark_id TEXT PRIMARY KEY,
+        state INTEGER NOT NULL,
+        due INTEGER NOT NULL,
+        stability REAL NOT NULL,
+        difficulty REAL NOT NULL,
+        elapsed_days INTEGER NOT NULL,
+        scheduled_days INTEGER NOT NULL,
+        reps INTEGER NOT NULL,
+        lapses INTEGER NOT NULL,
+        last_review INTEGER,
+        -- YYYY-MM-DD it entered the review.
+        introduced TEXT NOT NULL,
+        -- 1: the reader asked never to see it again.
+        suspended INTEGER NOT NULL
+    ) STRICT;
+    CREATE INDEX review_card_by_due ON review_card (due) WHERE suspended = 0;
+    CREATE TABLE review_day (
+        day TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        bookmark_id TEXT NOT NULL,
+        PRIMARY KEY (day, position)
+    ) STRICT;
+    CREATE TABLE review_log (
+        id INTEGER PRIMARY KEY,
+        bookmark_id TEXT NOT NULL,
+        day TEXT NOT NULL,
+        answered_at INTEGER NOT NULL,
+        -- again, hard, good, easy, skip or never.
+        answer TEXT NOT NULL,
+        -- Days until the next review, for a grade.
+        scheduled_days INTEGER
+    ) STRICT;
+    CREATE INDEX review_log_by_day ON review_log (day, bookmark_id);
+    CREATE INDEX archive_annotation_by_month_day ON archive_annotation (substr(created, 6, 5));",
 ];
 
 /// The schema version this kobo-shelf writes; a database of a newer one is not opened.

@@ -1,6 +1,7 @@
 //! The reader's library, without the web: the device file synced from the bucket (`sync`), the
 //! archive of everything it ever held (`archive`) and its copies off the machine (`replica`),
-//! the one merge of both the pages see (`shelf`), search, login without HTTP (`auth`), exports,
+//! the one merge of both the pages see (`shelf`), search, the daily review, login without HTTP
+//! (`auth`), exports,
 //! settings, `kobo-shelf push`, the demo library, and `services`, the one place that builds
 //! them all from the settings.
 //!
@@ -19,6 +20,7 @@ pub mod export;
 pub mod markups;
 pub mod push;
 pub mod replica;
+pub mod review;
 pub mod search;
 pub mod services;
 pub mod settings;

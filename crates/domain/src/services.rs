@@ -11,6 +11,7 @@ use super::{
     export::MarkdownExport,
     markups::MarkupStore,
     replica::{self, Replicator},
+    review::{Review, ReviewError},
     search::SearchIndex,
     settings::{Settings, SettingsError, SourceLocation},
     shelf::Shelf,
@@ -41,6 +42,8 @@ pub enum StartError {
     AppDb(#[from] AppDbError),
     #[error("the login cannot start: {0}")]
     Login(#[from] AuthError),
+    #[error(transparent)]
+    Review(#[from] ReviewError),
     #[error("invalid setting KOBO_SHELF_ARCHIVE_REPLICA: {0}")]
     Replica(#[source] OpenSourceError),
 }
@@ -61,6 +64,8 @@ pub struct Services {
     pub markdown: Arc<MarkdownExport>,
     /// The archive's copies off the machine; `None` when replication is off.
     pub replica: Option<Arc<Replicator>>,
+    /// The daily review of the highlights the archive keeps.
+    pub review: Arc<Review>,
 }
 
 impl Services {
@@ -94,8 +99,9 @@ impl Services {
         if let Some(replica) = &replica {
             replica.start();
         }
+        let review = Arc::new(Review::open(&settings.data_dir, settings.review.clone())?);
         catch_up_archive(&library, &shelf, &replica);
-        Ok(Services { settings, shelf, sync: Arc::new(sync), auth, markups, covers, markdown, replica })
+        Ok(Services { settings, shelf, sync: Arc::new(sync), auth, markups, covers, markdown, replica, review })
     }
 }
 

@@ -2,7 +2,7 @@
 //! variables. Every value is validated at start; a bad one stops the server with one line naming
 //! the setting. Secrets come only from the environment and never appear in `Debug` output.
 
-use crate::model::{BadgeSettings, SettingOrigin, SettingRow};
+use crate::model::{BadgeSettings, HighlightColor, SettingOrigin, SettingRow};
 pub use secrecy::ExposeSecret;
 use std::{
     collections::HashMap,
@@ -133,6 +133,15 @@ settings! {
             Some(_) => HIDDEN.into(),
             None => "(not set: copies are not encrypted)".into(),
         });
+    REVIEW_CARDS = "KOBO_SHELF_REVIEW_CARDS", Some("review.cards"), Value("10"),
+        "highlights in a day's review at most",
+        |s| s.review.cards_per_day.to_string();
+    REVIEW_NEW = "KOBO_SHELF_REVIEW_NEW_PER_DAY", Some("review.new_per_day"), Value("5"),
+        "highlights never reviewed that enter the review each day at most",
+        |s| s.review.new_per_day.to_string();
+    REVIEW_COLOURS = "KOBO_SHELF_REVIEW_COLOURS", Some("review.colours"), Derived("every colour"),
+        "only highlights of these colours enter the review: yellow, pink, blue, green, grey, comma-separated",
+        |s| if s.review.colours.is_empty() { "(not set: every colour)".into() } else { s.review.colours.join(", ") };
     API_TOKEN = "KOBO_SHELF_API_TOKEN", None, Unset,
         "opens the read API (/api/v1/) as a bearer token, 32+ characters (environment only)",
         |s| login_value(s, |login| match login.api_token {
@@ -251,6 +260,17 @@ pub struct S3Settings {
     pub secret_access_key: Secret,
 }
 
+/// How many highlights a day's review brings and which (see `review`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReviewSettings {
+    /// Highlights in a day's review at most.
+    pub cards_per_day: usize,
+    /// Highlights never reviewed that enter it each day at most.
+    pub new_per_day: usize,
+    /// Only highlights of these colours (slugs) enter it; empty: every colour.
+    pub colours: Vec<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyncSettings {
     /// After a check that found the copy current, further checks within this interval answer
@@ -300,6 +320,7 @@ pub struct Settings {
     pub s3: Option<S3Settings>,
     pub sync: SyncSettings,
     pub badge: BadgeSettings,
+    pub review: ReviewSettings,
     pub login: Option<LoginSettings>,
     pub replica: Option<ReplicaSettings>,
     /// The site's origin as browsers see it (`https://books.example.org`), when set: requests
@@ -362,6 +383,7 @@ impl Settings {
             s3,
             sync,
             badge,
+            review: raw.review()?,
             login: raw.login()?,
             replica,
             public_origin: raw.text(&PUBLIC_URL).map(parse_public_url).transpose()?,
@@ -540,6 +562,25 @@ impl RawSettings {
             Some("false" | "0" | "no") => Ok(Some(false)),
             Some(other) => Err(SettingsError::new(key, format!("expected true or false, got `{other}`"))),
         }
+    }
+
+    fn review(&self) -> Result<ReviewSettings, SettingsError> {
+        let colours = self.text(&REVIEW_COLOURS).unwrap_or_default();
+        let colours = colours.split(',').map(str::trim).filter(|colour| !colour.is_empty());
+        let colours = colours
+            .map(|colour| match HighlightColor::parse(&colour.to_ascii_lowercase()) {
+                Some(known) => Ok(known.slug().to_string()),
+                None => Err(SettingsError::new(
+                    &REVIEW_COLOURS,
+                    format!("`{colour}` is not a colour (yellow, pink, blue, green, grey)"),
+                )),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ReviewSettings {
+            cards_per_day: self.number(&REVIEW_CARDS, 1..=500)? as usize,
+            new_per_day: self.number(&REVIEW_NEW, 0..=500)? as usize,
+            colours,
+        })
     }
 
     fn login(&self) -> Result<Option<LoginSettings>, SettingsError> {
@@ -785,8 +826,10 @@ mod tests {
     #[test]
     fn bad_values_name_the_setting() {
         type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
-        let cases: [Case; 6] = [
+        let cases: [Case; 8] = [
             ("", &[("KOBO_SHELF_SOURCE", "ftp://x/y")], "KOBO_SHELF_SOURCE"),
+            ("[review]\ncolours = \"pink, purple\"\n", &[], "KOBO_SHELF_REVIEW_COLOURS"),
+            ("", &[("KOBO_SHELF_REVIEW_CARDS", "0")], "KOBO_SHELF_REVIEW_CARDS"),
             ("", &[("KOBO_SHELF_SOURCE", "s3://bucket-only")], "KOBO_SHELF_SOURCE"),
             ("", &[("KOBO_SHELF_SOURCE", "file://relative/path")], "KOBO_SHELF_SOURCE"),
             ("", &[("KOBO_SHELF_CHECK_INTERVAL_SECS", "soon")], "KOBO_SHELF_CHECK_INTERVAL_SECS"),
@@ -860,6 +903,18 @@ mod tests {
         let rows = load("", &[]).unwrap().rows();
         assert_eq!(rows.len(), SETTINGS.len());
         assert!(rows.iter().all(|row| !row.value.is_empty() && !row.doc.is_empty()), "{rows:?}");
+    }
+
+    #[test]
+    fn review_colours_are_read_from_the_file_or_the_environment() {
+        let settings = load("[review]\ncolours = \" Pink,blue \"\n", &[]).unwrap();
+        assert_eq!(settings.review.colours, ["pink", "blue"]);
+        let settings = load("", &[("KOBO_SHELF_REVIEW_COLOURS", "GREEN"), ("KOBO_SHELF_REVIEW_CARDS", "3")]).unwrap();
+        assert_eq!(
+            (settings.review.colours.as_slice(), settings.review.cards_per_day),
+            (&["green".to_string()][..], 3)
+        );
+        assert!(load("", &[]).unwrap().review.colours.is_empty(), "every colour by default");
     }
 
     #[test]

@@ -78,6 +78,9 @@ pub struct HeaderInfo {
     /// The signed-in user, when login is on.
     pub user: Option<String>,
     pub theme: Theme,
+    /// Cards of today's review still to answer; `None` for a visitor who may not see them.
+    #[serde(default)]
+    pub review_open: Option<usize>,
 }
 
 /// What the login page needs to know.

@@ -5,6 +5,7 @@ use crate::{
     components::{
         color_filter::{chapter_of_color, colour_counts, ColorFilter},
         cover::{Cover, CoverSize},
+        HighlightItem,
     },
     format,
     model::{book_view_href, encode_url_component, BookDetail, Highlight, HighlightColor},
@@ -157,40 +158,6 @@ fn ChapterSection(title: String, highlights: Vec<Highlight>) -> impl IntoView {
                 {highlights.into_iter().map(|highlight| view! { <HighlightItem highlight/> }).collect_view()}
             </ol>
         </section>
-    }
-}
-
-#[component]
-fn HighlightItem(highlight: Highlight) -> impl IntoView {
-    let Highlight { id, text, note, color, is_markup, created, deleted_on_device } = highlight;
-    let body = if is_markup {
-        let file = |extension: &str| format!("/markup/{}.{extension}", encode_url_component(&id));
-        view! {
-            <figure class="markup-page">
-                <div class="markup-images">
-                    <img src=file("jpg") loading="lazy" width="600" height="800" alt="The page you wrote on"/>
-                    <img class="strokes" src=file("svg") loading="lazy" width="600" height="800" alt=""/>
-                </div>
-                <figcaption class="markup">"✍ Handwritten markup"</figcaption>
-            </figure>
-        }
-        .into_any()
-    } else {
-        view! { <blockquote>{text.unwrap_or_default()}</blockquote> }.into_any()
-    };
-    let dates = (created.as_deref().map(format::date), deleted_on_device.as_deref().map(format::date));
-    view! {
-        <li class=format!("highlight color-{}", color.slug()) id=format!("h-{id}") data-deleted-on-device=deleted_on_device>
-            {body}
-            {note.map(|note| view! {
-                <p class="note"><span class="note-label">"Note: "</span>{note}</p>
-            })}
-            <p class="highlight-meta">
-                {color.is_shown().then(|| view! { <span class="swatch" aria-hidden="true"></span> {color.label()} })}
-                {dates.0.map(|date| if color.is_shown() { format!(" · {date}") } else { date })}
-                {dates.1.map(|date| view! { <span class="deleted-mark">{format!(" · deleted on device {date}")}</span> })}
-            </p>
-        </li>
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::{
     model::PageError,
-    server::{auth::AuthError, shelf::ShelfError},
+    server::{auth::AuthError, review::ReviewError, shelf::ShelfError},
 };
 use axum::{
     http::{header::RETRY_AFTER, HeaderValue, StatusCode},
@@ -24,6 +24,12 @@ impl From<ShelfError> for PageError {
             ShelfError::Write(err) => internal("the download could not be written", &err),
             other => PageError::Unreadable(other.to_string()),
         }
+    }
+}
+
+impl From<ReviewError> for PageError {
+    fn from(err: ReviewError) -> PageError {
+        internal("the review failed", &err)
     }
 }
 

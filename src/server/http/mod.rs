@@ -25,6 +25,7 @@ mod paths;
 mod precompressed;
 mod read_api;
 mod redirect;
+mod review;
 mod serve;
 mod state;
 mod theme;
@@ -55,6 +56,7 @@ pub fn router(state: AppState, assets: Router<AppState>) -> Router {
         .merge(login::routes())
         .merge(export::routes())
         .merge(theme::routes())
+        .merge(review::routes())
         .merge(markups::routes())
         .merge(covers::routes())
         .leptos_routes_with_context(&state, routes, page_context(&state), move || shell(options.clone()))

@@ -20,6 +20,7 @@ fn private_markers(app: &App) -> Vec<String> {
         "Time and Patience",
         "Reading statistics",
         "Library health",
+        "Daily review",
         "__kobo_pwned",
         "\"is_syncing\"",
         "\"initiated\"",
@@ -127,6 +128,7 @@ fn private_pages(book_id: &str, markup_id: &str) -> Vec<PrivateRoute> {
         PrivateRoute::get("stats"),
         PrivateRoute::get("settings"),
         PrivateRoute::get("health"),
+        PrivateRoute::get("review"),
         PrivateRoute::get("export/library.zip"),
         PrivateRoute::get("export/library.json"),
         PrivateRoute::get("export/library.csv"),
@@ -208,6 +210,8 @@ fn every_private_route(markup_id: &str) -> Vec<PrivateRoute> {
     let mut routes = private_pages(WAR_AND_PEACE_ID, markup_id);
     // POST-only: a GET with a session is refused (405), so it is not in the positive control.
     routes.push(PrivateRoute::get("api/check-and-sync"));
+    // Answers with a redirect to the review even with a session: checked only without one.
+    routes.push(PrivateRoute::post("review/answer", "highlight=x&answer=good"));
     // The demo has no annotation deleted on the device, so this lists nothing even with a
     // session: checked only without one.
     routes.push(PrivateRoute::get("search?deleted=1"));

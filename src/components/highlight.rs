@@ -1,0 +1,43 @@
+//! One highlight, note or handwritten markup as the book page and the review show it: the
+//! passage (or the page the reader wrote on), the note, the colour, when it was made and when
+//! the device deleted it.
+
+use crate::{
+    format,
+    model::{encode_url_component, Highlight},
+};
+use leptos::prelude::*;
+
+#[component]
+pub fn HighlightItem(highlight: Highlight) -> impl IntoView {
+    let Highlight { id, text, note, color, is_markup, created, deleted_on_device } = highlight;
+    let body = if is_markup {
+        let file = |extension: &str| format!("/markup/{}.{extension}", encode_url_component(&id));
+        view! {
+            <figure class="markup-page">
+                <div class="markup-images">
+                    <img src=file("jpg") loading="lazy" width="600" height="800" alt="The page you wrote on"/>
+                    <img class="strokes" src=file("svg") loading="lazy" width="600" height="800" alt=""/>
+                </div>
+                <figcaption class="markup">"✍ Handwritten markup"</figcaption>
+            </figure>
+        }
+        .into_any()
+    } else {
+        view! { <blockquote>{text.unwrap_or_default()}</blockquote> }.into_any()
+    };
+    let dates = (created.as_deref().map(format::date), deleted_on_device.as_deref().map(format::date));
+    view! {
+        <li class=format!("highlight color-{}", color.slug()) id=format!("h-{id}") data-deleted-on-device=deleted_on_device>
+            {body}
+            {note.map(|note| view! {
+                <p class="note"><span class="note-label">"Note: "</span>{note}</p>
+            })}
+            <p class="highlight-meta">
+                {color.is_shown().then(|| view! { <span class="swatch" aria-hidden="true"></span> {color.label()} })}
+                {dates.0.map(|date| if color.is_shown() { format!(" · {date}") } else { date })}
+                {dates.1.map(|date| view! { <span class="deleted-mark">{format!(" · deleted on device {date}")}</span> })}
+            </p>
+        </li>
+    }
+}

@@ -1,0 +1,169 @@
+//! The daily review against the real archive of generated libraries: which highlights a day
+//! brings, how answers schedule them, and that the schedule survives restarts, syncs and the
+//! device deleting a highlight; then the page and its form on the real server.
+
+use crate::support::{edited_copy, generated_library, App};
+use kobo_reader::LibraryStore;
+use kobo_shelf::{
+    model::{encode_url_component, ReviewAnswer, ReviewSession, SyncPhase},
+    server::{
+        archive::Archive,
+        demo::CURATED_ITEMS,
+        review::{Review, ReviewSettings},
+    },
+};
+use std::path::Path;
+
+/// 2026-12-05 09:00 UTC, and a day.
+const NOW: i64 = 1_796_461_200;
+const DAY: i64 = 86_400;
+
+/// An archive that ingested `library`, and the review beside it.
+fn review_of(dir: &Path, library: &Path, settings: ReviewSettings) -> Review {
+    let archive = Archive::open(dir).unwrap();
+    archive.ingest(&LibraryStore::new(library.to_path_buf()).current().unwrap()).unwrap();
+    Review::open(dir, settings).unwrap()
+}
+
+/// Answers every open card of the day at `now` with `answer`; the ids in the order shown.
+fn answer_all(review: &Review, answer: ReviewAnswer, now: i64) -> Vec<String> {
+    let mut shown = Vec::new();
+    while let Some(card) = review.session(now).unwrap().card {
+        assert!(review.answer(&card.highlight.id, answer, now).unwrap());
+        shown.push(card.highlight.id);
+    }
+    shown
+}
+
+fn ids(session: &ReviewSession) -> Option<String> {
+    session.card.as_ref().map(|card| card.highlight.id.clone())
+}
+
+#[test]
+fn a_day_brings_the_same_few_new_cards_and_good_puts_them_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("KoboReader.sqlite"), 1, CURATED_ITEMS);
+    let settings = ReviewSettings { cards_per_day: 10, new_per_day: 4, colours: Vec::new() };
+    let review = review_of(dir.path(), &library, settings.clone());
+    let first = review.session(NOW).unwrap();
+    assert_eq!((first.open, first.answered), (4, 0), "four new cards a day");
+    assert_eq!(ids(&review.session(NOW + 3600).unwrap()), ids(&first), "the same day, the same card");
+    let restarted = Review::open(dir.path(), settings.clone()).unwrap();
+    assert_eq!(ids(&restarted.session(NOW).unwrap()), ids(&first), "a restart keeps the day");
+    let today = answer_all(&restarted, ReviewAnswer::Good, NOW);
+    assert_eq!(today.len(), 4);
+    let done = restarted.session(NOW).unwrap();
+    assert_eq!((done.card, done.open, done.answered), (None, 0, 4));
+    let tomorrow = answer_all(&restarted, ReviewAnswer::Good, NOW + DAY);
+    assert_eq!(tomorrow.len(), 4, "four more new ones");
+    assert!(tomorrow.iter().all(|id| !today.contains(id)), "good put yesterday's off: {today:?} {tomorrow:?}");
+    let weeks_later = answer_all(&restarted, ReviewAnswer::Good, NOW + 30 * DAY);
+    assert!(today.iter().all(|id| weeks_later.contains(id)), "due again later: {weeks_later:?}");
+}
+
+#[test]
+fn again_brings_a_card_back_today_skip_and_never_put_it_away() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("KoboReader.sqlite"), 2, CURATED_ITEMS);
+    let settings = ReviewSettings { cards_per_day: 3, new_per_day: 3, colours: Vec::new() };
+    let review = review_of(dir.path(), &library, settings);
+    let forgotten = ids(&review.session(NOW).unwrap()).unwrap();
+    assert!(review.answer(&forgotten, ReviewAnswer::Again, NOW).unwrap());
+    let skipped = ids(&review.session(NOW).unwrap()).unwrap();
+    assert_ne!(skipped, forgotten, "the others come first");
+    assert!(review.answer(&skipped, ReviewAnswer::Skip, NOW).unwrap());
+    let never = ids(&review.session(NOW).unwrap()).unwrap();
+    assert!(review.answer(&never, ReviewAnswer::Never, NOW).unwrap());
+    let back = review.session(NOW).unwrap();
+    assert_eq!((ids(&back), back.open), (Some(forgotten.clone()), 1), "again brings it back today");
+    assert!(!review.answer(&skipped, ReviewAnswer::Good, NOW).unwrap(), "a card put away takes no answer");
+    assert!(review.answer(&forgotten, ReviewAnswer::Good, NOW).unwrap());
+    assert!(!review.answer(&forgotten, ReviewAnswer::Good, NOW).unwrap(), "a form sent twice answers once");
+    let next_day = answer_all(&review, ReviewAnswer::Good, NOW + DAY);
+    assert!(next_day.contains(&skipped), "a skipped card is due the next day: {next_day:?}");
+    assert!(!next_day.contains(&never), "never means never: {next_day:?}");
+}
+
+#[test]
+fn a_highlight_the_device_deletes_keeps_its_schedule_and_is_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let v1 = generated_library(&dir.path().join("v1.sqlite"), 3, CURATED_ITEMS);
+    let settings = ReviewSettings { cards_per_day: 1, new_per_day: 1, colours: Vec::new() };
+    let review = review_of(dir.path(), &v1, settings.clone());
+    let card = review.session(NOW).unwrap().card.unwrap();
+    assert!(card.highlight.deleted_on_device.is_none());
+    assert!(review.answer(&card.highlight.id, ReviewAnswer::Again, NOW).unwrap());
+    let v2 = edited_copy(
+        &v1,
+        &dir.path().join("v2.sqlite"),
+        &format!("DELETE FROM Bookmark WHERE BookmarkID = '{}'", card.highlight.id),
+    );
+    let review = review_of(dir.path(), &v2, settings);
+    let tomorrow = review.session(NOW + DAY).unwrap().card.expect("the forgotten card is due");
+    assert_eq!(tomorrow.highlight.id, card.highlight.id, "its schedule survived the sync");
+    assert!(tomorrow.highlight.deleted_on_device.is_some(), "marked deleted on the device");
+    assert_eq!(tomorrow.highlight.text, card.highlight.text);
+}
+
+#[test]
+fn only_the_chosen_colours_enter_the_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("KoboReader.sqlite"), 4, 60);
+    let settings = ReviewSettings { cards_per_day: 50, new_per_day: 50, colours: vec!["pink".into()] };
+    let review = review_of(dir.path(), &library, settings);
+    let mut colours = Vec::new();
+    while let Some(card) = review.session(NOW).unwrap().card {
+        colours.push(card.highlight.color.slug());
+        review.answer(&card.highlight.id, ReviewAnswer::Good, NOW).unwrap();
+    }
+    assert!(!colours.is_empty());
+    assert!(colours.iter().all(|colour| *colour == "pink"), "{colours:?}");
+}
+
+/// The page on the real server, answered through its plain form as a browser without
+/// JavaScript would: each answer goes back to the page with the next card.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_review_page_answers_through_its_form_and_the_header_counts_what_is_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("library.sqlite"), 5, CURATED_ITEMS);
+    let env =
+        [("KOBO_SHELF_SOURCE", format!("file://{}", library.display())), ("KOBO_SHELF_REVIEW_CARDS", "3".to_string())];
+    let app = App::start(&dir.path().join("data"), &env);
+    app.wait_for_end(SyncPhase::Completed).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut seen = Vec::new();
+    for left in (1..=3).rev() {
+        let (status, page) = app.page("/review").await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains(&format!("{left} to go")), "{left}: {page}");
+        let plain = page.replace("<!>", ""); // Leptos' hydration markers between nodes
+        assert!(plain.contains(&format!(">Review <span class=\"count\">{left}</span>")), "the header counts {left}");
+        let id = page.split("name=\"highlight\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+        let id = id.replace("&amp;", "&");
+        assert!(!seen.contains(&id));
+        let answered = client
+            .post(app.url("/review/answer"))
+            .form(&[("highlight", id.as_str()), ("answer", "good")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answered.status(), 303);
+        assert_eq!(answered.headers()["location"], "/review");
+        seen.push(id);
+    }
+    let (_, done) = app.page("/review").await;
+    assert!(done.contains("Done for today: 3 cards reviewed."), "{done}");
+    let book = format!("/book?id={}", encode_url_component(kobo_shelf::server::demo::WAR_AND_PEACE_ID));
+    assert_eq!(app.page(&book).await.0, 200);
+    let refused = client.post(app.url("/review/answer")).form(&[("highlight", "x"), ("answer", "maybe")]).send().await;
+    assert_eq!(refused.unwrap().status(), 400, "an unknown answer");
+    let cross_site = client
+        .post(app.url("/review/answer"))
+        .header("origin", "https://evil.example")
+        .form(&[("highlight", seen[0].as_str()), ("answer", "again")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403, "a form from another site answers nothing");
+    assert!(app.page("/review").await.1.contains("Done for today"), "{}", "still done");
+}
