@@ -24,6 +24,10 @@ pub async fn get_settings() -> Result<SettingsInfo, PageError> {
         app_version: env!("CARGO_PKG_VERSION").to_string(),
         archive: archive_summary(&installation.archive),
         replica: installation.replica.as_deref().map(replica_info),
+        review_feed: installation.review_feed_token.map(|token| {
+            use crate::server::settings::ExposeSecret;
+            format!("/review/feed.atom?token={}", token.expose_secret())
+        }),
     })
 }
 
@@ -111,6 +115,17 @@ fn Settings(info: SettingsInfo) -> impl IntoView {
                     Some(replica) => view! { <Replica replica/> }.into_any(),
                     None => "off: the archive lives only on this machine. Set KOBO_SHELF_ARCHIVE_REPLICA to keep copies in a bucket.".into_any(),
                 }}</dd></div>
+                <div id="review-feed"><dt>"Daily review feed"</dt><dd>
+                    <p>{match info.review_feed.clone() {
+                        Some(address) => view! {
+                            "A private Atom feed of each day's review, for a feed reader or a mail bridge: "<code>{address}</code>" (after this site's address). Anyone with the address can read it."
+                        }.into_any(),
+                        None => "Its address cannot be made now: the app database cannot be written (see the log).".into_any(),
+                    }}</p>
+                    <form method="post" action="/review/feed/new-address">
+                        <button type="submit">"Make a new address (the old one stops working)"</button>
+                    </form>
+                </dd></div>
                 <div><dt>"Annotations placed"</dt><dd><a href="/health">"Library health: how each annotation found its chapter"</a></dd></div>
                 <div><dt>"kobo-shelf"</dt><dd>{info.app_version.clone()}</dd></div>
             </dl>

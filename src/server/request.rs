@@ -7,8 +7,14 @@
 //! knows HTTP, and no page sees `Services`.
 
 use super::{
-    archive::ArchiveCounts, precompressed::Precompressed, rendered::RenderedPages, replica::Replicator,
-    search::SearchFilter, services::Services, settings::Settings, shelf::LibraryView,
+    archive::ArchiveCounts,
+    precompressed::Precompressed,
+    rendered::RenderedPages,
+    replica::Replicator,
+    search::SearchFilter,
+    services::Services,
+    settings::{Secret, Settings},
+    shelf::LibraryView,
 };
 use crate::model::{BadgeSettings, PageError, ReviewSession, SearchResults, SyncStart, SyncStatus, Theme};
 use leptos::prelude::*;
@@ -168,14 +174,23 @@ pub struct Installation {
     pub settings: Arc<Settings>,
     pub archive: (ArchiveCounts, std::path::PathBuf, u64),
     pub replica: Option<Arc<Replicator>>,
+    /// The review feed's secret token; `None` when it could not be made (a full disk): the
+    /// settings page still shows.
+    pub review_feed_token: Option<Secret>,
 }
 
 /// See [`Installation`] (reads the archive off the async threads).
 pub async fn installation() -> Result<Installation, PageError> {
     let services = private_services()?;
-    let shelf = services.shelf.clone();
+    let (shelf, review) = (services.shelf.clone(), services.review.clone());
     let archive = blocking(move || shelf.archive_counts()).await?;
-    Ok(Installation { settings: services.settings.clone(), archive, replica: services.replica.clone() })
+    let review_feed_token = blocking(move || review.feed_token()).await.ok();
+    Ok(Installation {
+        settings: services.settings.clone(),
+        archive,
+        replica: services.replica.clone(),
+        review_feed_token,
+    })
 }
 
 /// Runs blocking library work (SQLite) off the async threads.

@@ -2,7 +2,7 @@
 //! brings, how answers schedule them, and that the schedule survives restarts, syncs and the
 //! device deleting a highlight; then the page and its form on the real server.
 
-use crate::support::{edited_copy, generated_library, App};
+use crate::support::{client, edited_copy, generated_library, App};
 use kobo_reader::LibraryStore;
 use kobo_shelf::{
     model::{encode_url_component, ReviewAnswer, ReviewSession, SyncPhase},
@@ -59,6 +59,19 @@ fn a_day_brings_the_same_few_new_cards_and_good_puts_them_off() {
     assert!(tomorrow.iter().all(|id| !today.contains(id)), "good put yesterday's off: {today:?} {tomorrow:?}");
     let weeks_later = answer_all(&restarted, ReviewAnswer::Good, NOW + 30 * DAY);
     assert!(today.iter().all(|id| weeks_later.contains(id)), "due again later: {weeks_later:?}");
+}
+
+#[test]
+fn a_day_that_began_before_the_first_sync_still_gets_its_cards() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = Archive::open(dir.path()).unwrap();
+    let review =
+        Review::open(dir.path(), ReviewSettings { cards_per_day: 3, new_per_day: 3, colours: Vec::new() }).unwrap();
+    let empty = review.session(NOW).unwrap();
+    assert_eq!((empty.card, empty.open, empty.answered), (None, 0, 0), "nothing ingested yet");
+    let library = generated_library(&dir.path().join("KoboReader.sqlite"), 7, CURATED_ITEMS);
+    archive.ingest(&LibraryStore::new(library).current().unwrap()).unwrap();
+    assert_eq!(review.session(NOW + 60).unwrap().open, 3, "the same day, once there are highlights");
 }
 
 #[test]
@@ -166,4 +179,52 @@ async fn the_review_page_answers_through_its_form_and_the_header_counts_what_is_
         .unwrap();
     assert_eq!(cross_site.status(), 403, "a form from another site answers nothing");
     assert!(app.page("/review").await.1.contains("Done for today"), "{}", "still done");
+}
+
+/// The private feed: without its token it answers 401 with no text of the library; with it,
+/// an Atom feed a feed reader parses, today's cards inside with every hostile text escaped;
+/// a new address closes the old one.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_review_feed_opens_only_with_its_token_and_reads_back_as_atom() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("library.sqlite"), 6, CURATED_ITEMS);
+    let env = [
+        ("KOBO_SHELF_SOURCE", format!("file://{}", library.display())),
+        ("KOBO_SHELF_REVIEW_CARDS", "500".to_string()),
+        ("KOBO_SHELF_REVIEW_NEW_PER_DAY", "500".to_string()),
+    ];
+    let app = App::start(&dir.path().join("data"), &env);
+    app.wait_for_end(SyncPhase::Completed).await;
+    for token in ["", "?token=", "?token=not-the-token"] {
+        let response = client().get(app.url(&format!("/review/feed.atom{token}"))).send().await.unwrap();
+        assert_eq!(response.status(), 401, "{token}");
+        let text = response.text().await.unwrap();
+        assert!(!text.contains("War and Peace") && !text.contains("kobo_pwned"), "{text}");
+    }
+    let address = feed_address(&app).await;
+    let response = client().get(app.url(&address)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/atom+xml"));
+    let feed: atom_syndication::Feed = response.text().await.unwrap().parse().expect("a feed reader reads it");
+    assert_eq!(feed.entries().len(), 1, "one entry per day of review");
+    let html = feed.entries()[0].content().and_then(|content| content.value()).unwrap().to_string();
+    assert!(html.contains("&lt;script&gt;window.__kobo_pwned = 'highlight'&lt;/script&gt;"), "{html}");
+    assert!(!html.contains("<script") && !html.contains("<img"), "no markup of the device's text: {html}");
+    let rotate = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let moved = rotate.post(app.url("/review/feed/new-address")).send().await.unwrap();
+    assert_eq!(
+        (moved.status().as_u16(), moved.headers()["location"].to_str().unwrap()),
+        (303, "/settings#review-feed")
+    );
+    assert_eq!(client().get(app.url(&address)).send().await.unwrap().status(), 401, "the old address is closed");
+    let new_address = feed_address(&app).await;
+    assert_ne!(new_address, address);
+    assert_eq!(client().get(app.url(&new_address)).send().await.unwrap().status(), 200);
+}
+
+/// The feed's address as the settings page shows it.
+async fn feed_address(app: &App) -> String {
+    let (_, settings) = app.page("/settings").await;
+    let start = settings.find("/review/feed.atom?token=").expect("the settings page shows the feed's address");
+    settings[start..].split('<').next().unwrap().replace("&amp;", "&")
 }

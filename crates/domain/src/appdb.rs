@@ -115,6 +115,11 @@ const MIGRATIONS: &[&str] = &[
     ) STRICT;
     CREATE INDEX review_log_by_day ON review_log (day, bookmark_id);
     CREATE INDEX archive_annotation_by_month_day ON archive_annotation (substr(created, 6, 5));",
+    // The review feed's secret token (one row; see `review::feed`).
+    "CREATE TABLE review_feed (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        token TEXT NOT NULL
+    ) STRICT",
 ];
 
 /// The schema version this kobo-shelf writes; a database of a newer one is not opened.

@@ -564,6 +564,7 @@ impl RawSettings {
         }
     }
 
+    /// The review's settings; colours by name, any case.
     fn review(&self) -> Result<ReviewSettings, SettingsError> {
         let colours = self.text(&REVIEW_COLOURS).unwrap_or_default();
         let colours = colours.split(',').map(str::trim).filter(|colour| !colour.is_empty());

@@ -50,6 +50,8 @@ pub struct SettingsInfo {
     pub archive: String,
     /// The archive's copies off the machine; `None` when replication is off.
     pub replica: Option<ReplicaInfo>,
+    /// The review feed's address (path and secret token); `None` when it could not be made.
+    pub review_feed: Option<String>,
 }
 
 /// The archive's replication, as the settings page tells it.

@@ -65,6 +65,7 @@ pub fn router(state: AppState, assets: Router<AppState>) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), login::require_login))
         .layer(middleware::map_response(headers::private_response));
     assets
+        .merge(review::feed_routes())
         .merge(private)
         .layer(middleware::from_fn_with_state(state.clone(), login::reject_cross_site))
         .layer(middleware::from_fn(paths::refuse_odd_paths))

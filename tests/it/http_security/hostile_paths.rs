@@ -212,6 +212,10 @@ fn every_private_route(markup_id: &str) -> Vec<PrivateRoute> {
     routes.push(PrivateRoute::get("api/check-and-sync"));
     // Answers with a redirect to the review even with a session: checked only without one.
     routes.push(PrivateRoute::post("review/answer", "highlight=x&answer=good"));
+    routes.push(PrivateRoute::post("review/feed/new-address", ""));
+    // The feed is opened by its own token, not by a session: 401 with or without one.
+    routes.push(PrivateRoute::get("review/feed.atom"));
+    routes.push(PrivateRoute::get("review/feed.atom?token=guessed"));
     // The demo has no annotation deleted on the device, so this lists nothing even with a
     // session: checked only without one.
     routes.push(PrivateRoute::get("search?deleted=1"));

@@ -438,14 +438,14 @@ mod tests {
         let junk = dir.path().join("junk.sqlite");
         std::fs::write(&junk, b"not a database at all, but long enough to have a header of some sort .....").unwrap();
         // A copy of the schema before step 7 (no annotations_hash, no seen_in on archive_book,
-        // none of step 8's review tables).
+        // none of the review tables of steps 8 and 9).
         let older = dir.path().join("older.sqlite");
         std::fs::copy(&copy, &older).unwrap();
         Connection::open(&older)
             .unwrap()
             .execute_batch(
                 "ALTER TABLE archive_book DROP COLUMN annotations_hash; ALTER TABLE archive_book DROP COLUMN seen_in;
-                 DROP TABLE review_card; DROP TABLE review_day; DROP TABLE review_log;
+                 DROP TABLE review_card; DROP TABLE review_day; DROP TABLE review_log; DROP TABLE review_feed;
                  DROP INDEX archive_annotation_by_month_day;
                  PRAGMA user_version = 6;",
             )

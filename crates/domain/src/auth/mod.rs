@@ -147,6 +147,14 @@ fn unix_now() -> u64 {
     unix_seconds(SystemTime::now())
 }
 
+/// 32 random bytes from the operating system, as URL-safe base64 (43 characters): session
+/// ids and the review feed's token.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    argon2::password_hash::rand_core::RngCore::fill_bytes(&mut OsRng, &mut bytes);
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+}
+
 /// An argon2id hash (PHC string) of a password, for `KOBO_SHELF_PASSWORD_HASH`.
 pub fn hash_password(password: &str) -> Result<String, AuthError> {
     let salt = SaltString::generate(&mut OsRng);

@@ -4,8 +4,6 @@
 //! password hash, or expired, is dropped when the store opens.
 
 use super::AuthError;
-use argon2::password_hash::rand_core::{OsRng, RngCore};
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use parking_lot::{Mutex, RwLock};
 use rusqlite::{params, Connection};
 use std::collections::HashMap;
@@ -45,9 +43,7 @@ impl SessionStore {
 
     /// Opens a session for `user` until `expires` (unix seconds); returns its id. Blocking.
     pub fn open_session(&self, user: &str, expires: u64) -> Result<String, AuthError> {
-        let mut bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
-        let id = URL_SAFE_NO_PAD.encode(bytes);
+        let id = super::random_token();
         let conn = self.conn.lock();
         conn.execute(
             "INSERT INTO session (id, user, password_tag, expires) VALUES (?1, ?2, ?3, ?4)",

@@ -5,6 +5,7 @@
 //! file; the archive's own tables are only read. Days are UTC days, as every date kobo-shelf
 //! keeps.
 
+mod feed;
 mod queue;
 mod schedule;
 
@@ -13,13 +14,16 @@ pub use schedule::Grade;
 pub use crate::settings::ReviewSettings;
 use crate::{
     appdb::{self, AppDbError},
+    auth::random_token,
     dates::date_of_day,
     model::{Highlight, HighlightColor, ReviewAnswer, ReviewCard, ReviewSession},
+    settings::Secret,
 };
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use schedule::Memory;
 use std::{path::Path, time::Duration};
+use subtle::ConstantTimeEq;
 
 /// Why the review cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -58,7 +62,8 @@ impl Day {
 pub struct Review {
     conn: Mutex<Connection>,
     settings: ReviewSettings,
-    /// The last day whose list is known to be made: later requests of that day read only.
+    /// The last day whose list is known to be made (with cards): later requests of that day
+    /// read only.
     made: Mutex<String>,
 }
 
@@ -141,17 +146,77 @@ impl Review {
     /// Makes `day`'s list once. The write lock is taken first (`IMMEDIATE`): a transaction
     /// that read first could not take it while the archive writes, and would try again on
     /// every request.
+    /// The feed's secret token, made on first use.
+    pub fn feed_token(&self) -> Result<Secret, ReviewError> {
+        let stored = self.stored_feed_token()?;
+        match stored {
+            Some(token) => Ok(token.into()),
+            None => self.new_feed_token(),
+        }
+    }
+
+    /// Replaces the feed's token: the old address stops working.
+    pub fn new_feed_token(&self) -> Result<Secret, ReviewError> {
+        let token = random_token();
+        self.conn.lock().execute(
+            "INSERT INTO review_feed (id, token) VALUES (1, ?1) ON CONFLICT (id) DO UPDATE SET token = excluded.token",
+            [&token],
+        )?;
+        tracing::info!("review feed: a new address was made");
+        Ok(token.into())
+    }
+
+    /// Whether `given` is the feed's token (compared in constant time); never while none was made.
+    pub fn opens_feed(&self, given: &str) -> Result<bool, ReviewError> {
+        let stored = self.stored_feed_token()?;
+        Ok(stored.is_some_and(|token| bool::from(token.as_bytes().ct_eq(given.as_bytes()))))
+    }
+
+    fn stored_feed_token(&self) -> Result<Option<String>, ReviewError> {
+        let conn = self.conn.lock();
+        Ok(conn.query_row("SELECT token FROM review_feed WHERE id = 1", [], |row| row.get(0)).optional()?)
+    }
+
+    /// The feed at `now`: the last days' reviews, today's made if it was not yet, newest
+    /// first, linking to `site`.
+    pub fn feed(&self, now: i64, site: &str) -> Result<String, ReviewError> {
+        let day = Day::of(now);
+        let mut conn = self.conn.lock();
+        self.prepare(&mut conn, &day)?;
+        let mut statement = conn.prepare_cached(&format!(
+            "SELECT DISTINCT day FROM review_day WHERE day <= ?1 ORDER BY day DESC LIMIT {FEED_DAYS}"
+        ))?;
+        let dates = statement.query_map([&day.date], |row| row.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+        let days = dates
+            .into_iter()
+            .map(|date| Ok(feed::ReviewDay { cards: day_cards_in_order(&conn, &date)?, date }))
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(feed::atom(&days, site))
+    }
+
     fn prepare(&self, conn: &mut Connection, day: &Day) -> Result<(), ReviewError> {
         let mut made = self.made.lock();
         if *made == day.date {
             return Ok(());
         }
         let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        queue::prepare_day(&transaction, day, &self.settings)?;
+        let has_cards = queue::prepare_day(&transaction, day, &self.settings)?;
         transaction.commit()?;
-        made.clone_from(&day.date);
+        if has_cards {
+            made.clone_from(&day.date);
+        }
         Ok(())
     }
+}
+
+/// Days the feed carries at most.
+const FEED_DAYS: usize = 14;
+
+/// The cards of the day `date`, in the day's order.
+fn day_cards_in_order(conn: &Connection, date: &str) -> rusqlite::Result<Vec<ReviewCard>> {
+    let mut statement = conn.prepare_cached("SELECT bookmark_id FROM review_day WHERE day = ?1 ORDER BY position")?;
+    let ids = statement.query_map([date], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(ids.iter().map(|id| card_of(conn, id)).collect::<rusqlite::Result<Vec<_>>>()?.into_iter().flatten().collect())
 }
 
 fn memory(conn: &Connection, bookmark_id: &str) -> rusqlite::Result<Memory> {

@@ -16,13 +16,14 @@ fn candidate_condition(settings: &ReviewSettings) -> String {
     }
 }
 
-/// Makes `day`'s list if it has none yet.
-pub fn prepare_day(transaction: &Transaction, day: &Day, settings: &ReviewSettings) -> rusqlite::Result<()> {
+/// Makes `day`'s list if it has none yet; whether the day has cards. A day with none (no
+/// highlight ingested yet) is not fixed: a later request draws again.
+pub fn prepare_day(transaction: &Transaction, day: &Day, settings: &ReviewSettings) -> rusqlite::Result<bool> {
     let made: bool =
         transaction
             .query_row("SELECT EXISTS (SELECT 1 FROM review_day WHERE day = ?1)", [&day.date], |row| row.get(0))?;
     if made {
-        return Ok(());
+        return Ok(true);
     }
     let condition = candidate_condition(settings);
     let colours = settings.colours.iter().map(String::as_str);
@@ -44,7 +45,7 @@ pub fn prepare_day(transaction: &Transaction, day: &Day, settings: &ReviewSettin
     for (position, id) in due.iter().chain(&new).enumerate() {
         add.execute(params![day.date, position as i64, id])?;
     }
-    Ok(())
+    Ok(!due.is_empty() || !new.is_empty())
 }
 
 /// `count` highlights never reviewed, chosen by the day's generator; each enters the review
