@@ -59,6 +59,7 @@ fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
                 <h1>"Library"</h1>
                 <p class="library-count">{summary}</p>
                 <a class="export" href="/export/library.zip" download="" rel="external">"Export all highlights (.zip)"</a>
+                <a class="export" href="/export/anki.txt" download="" rel="external">"Anki deck"</a>
             </div>
             {deletion_wave}
             <Controls

@@ -14,7 +14,9 @@ use leptos_meta::Title;
 #[server]
 pub async fn get_reading_stats() -> Result<ReadingStats, PageError> {
     let library = crate::server::request::library()?;
-    crate::server::request::blocking(move || library.stats()).await
+    let mut stats = crate::server::request::blocking(move || library.stats()).await?;
+    stats.review = crate::server::request::review_stats().await?;
+    Ok(stats)
 }
 
 #[component]
@@ -69,6 +71,20 @@ fn Stats(stats: ReadingStats) -> impl IntoView {
         format::count(stats.longest_streak_days as usize, "day", "days"),
         format::count(stats.current_streak_days as usize, "day", "days"),
     );
+    let reviews: Vec<Bar> =
+        stats.review.reviews_per_day.iter().map(|(day, n)| count_bar(format::date(day), *n)).collect();
+    let review_summary = format!(
+        "{} in the review, {} due today. {}",
+        format::count(stats.review.cards, "highlight", "highlights"),
+        stats.review.due_today,
+        match stats.review.retention_percent {
+            Some(percent) => format!(
+                "You remembered {percent} % of the cards you had seen before ({} answers in these 30 days).",
+                stats.review.repeat_answers
+            ),
+            None => "Retention shows once cards come back a second time.".to_string(),
+        }
+    );
     let busiest =
         stats.highlights_per_month.iter().max_by_key(|(_, n)| *n).map(|(m, n)| format!("{n} in {}", month_label(m)));
     view! {
@@ -92,6 +108,11 @@ fn Stats(stats: ReadingStats) -> impl IntoView {
                     bars=months
                     label_every=3
                 />
+                // Once the reader has answered in these 30 days (the header's count alone puts
+                // cards in the review).
+                {stats.review.reviews_per_day.iter().any(|(_, n)| *n > 0).then(|| view! {
+                    <ColumnChart title="Reviews per day" summary=review_summary bars=reviews label_every=7/>
+                })}
                 <ColumnChart title="Books finished per year" summary=format!("{} finished in all.", stats.finished) bars=years label_every=1/>
                 <BarChart title="Time spent reading" summary="The items you spent longest with.".to_string() bars=time/>
                 <BarChart title="Most highlighted books" summary="Highlights and notes per book.".to_string() bars=books/>

@@ -16,7 +16,7 @@ use super::{
     settings::{Secret, Settings},
     shelf::LibraryView,
 };
-use crate::model::{BadgeSettings, PageError, ReviewSession, SearchResults, SyncStart, SyncStatus, Theme};
+use crate::model::{BadgeSettings, PageError, ReviewSession, ReviewStats, SearchResults, SyncStart, SyncStatus, Theme};
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
 
@@ -166,6 +166,12 @@ pub fn review_open() -> Option<usize> {
 /// Now, in UTC seconds.
 fn now() -> i64 {
     super::dates::unix_seconds(std::time::SystemTime::now()) as i64
+}
+
+/// What the statistics page says of the review, off the async threads.
+pub async fn review_stats() -> Result<ReviewStats, PageError> {
+    let review = private_services()?.review.clone();
+    blocking(move || review.stats(now())).await
 }
 
 /// What the settings page shows of the installation: the settings, the archive (its counts,

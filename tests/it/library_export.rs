@@ -172,3 +172,64 @@ async fn the_library_zip_streams_every_book_with_its_deleted_annotations() {
         .contains("Everything comes in time to him who knows how to wait.\n\nYellow · 2025-03-11 · deleted on device"));
     assert!(tolstoy.contains("> =HYPERLINK(\"http://evil.example\",\"click\"), a \"quoted\" word;"), "{tolstoy}");
 }
+
+/// The Anki file: the header lines Anki reads, one note per highlight with text (deleted ones
+/// included, tagged), every field decoded back to the device's text (HTML, tabs, newlines,
+/// Unicode), and the same GUIDs in a second download, so Anki updates its notes.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_anki_file_has_a_note_per_highlight_that_reads_back_and_keeps_its_id() {
+    let synced = synced().await;
+    let (content_type, _, bytes) = download(&synced.app, "/export/anki.txt").await;
+    assert_eq!(content_type, "text/plain; charset=utf-8");
+    let file = String::from_utf8(bytes).unwrap();
+    let (header, notes): (Vec<&str>, Vec<&str>) = file.lines().partition(|line| line.starts_with('#'));
+    assert_eq!(
+        header,
+        [
+            "#separator:tab",
+            "#html:true",
+            "#notetype:Basic",
+            "#deck:kobo-shelf",
+            "#columns:GUID\tFront\tBack\tTags",
+            "#guid column:1",
+            "#tags column:4"
+        ]
+    );
+    let decode = |field: &str| html_escape::decode_html_entities(&field.replace("<br>", "\n")).into_owned();
+    let notes: Vec<Vec<&str>> = notes.iter().map(|line| line.split('\t').collect()).collect();
+    assert!(notes.iter().all(|fields| fields.len() == 4), "four fields a line, no stray tab");
+    let (_, _, json) = download(&synced.app, "/export/library.json").await;
+    let rows: Vec<Value> = serde_json::from_slice(&json).unwrap();
+    let with_text: Vec<&Value> = rows
+        .iter()
+        .filter(|row| row["kind"] != "markup" && text(row, "text").is_some_and(|t| !t.trim().is_empty()))
+        .collect();
+    assert_eq!(notes.len(), with_text.len(), "one note per highlight with text");
+    // An HTML field has line breaks, not carriage returns.
+    let lines = |text: &str| text.replace("\r\n", "\n").replace('\r', "\n");
+    let fronts: Vec<String> = notes.iter().map(|fields| decode(fields[1])).collect();
+    for row in &with_text {
+        assert!(fronts.contains(&lines(&text(row, "text").unwrap())), "{row}");
+    }
+    let hostile = notes.iter().find(|fields| decode(fields[1]) == lines(HOSTILE_TEXT)).expect("the hostile highlight");
+    assert!(
+        decode(hostile[2]).starts_with(&format!("{}\n\n— <i>War and Peace</i>", lines(HOSTILE_NOTE))),
+        "{}",
+        hostile[2]
+    );
+    let deleted = notes.iter().filter(|fields| fields[3].contains("kobo::deleted-on-device")).count();
+    assert_eq!(deleted, synced.deleted.len(), "the ones the device deleted, tagged");
+    let (_, _, again) = download(&synced.app, "/export/anki.txt").await;
+    let guids = |text: &str| {
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let first = guids(&file);
+    assert_eq!(guids(&String::from_utf8(again).unwrap()), first, "the same GUIDs: Anki updates, never duplicates");
+    let mut unique = first.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), first.len());
+}

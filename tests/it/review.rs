@@ -95,6 +95,16 @@ fn again_brings_a_card_back_today_skip_and_never_put_it_away() {
     let next_day = answer_all(&review, ReviewAnswer::Good, NOW + DAY);
     assert!(next_day.contains(&skipped), "a skipped card is due the next day: {next_day:?}");
     assert!(!next_day.contains(&never), "never means never: {next_day:?}");
+    let stats = review.stats(NOW + DAY).unwrap();
+    assert_eq!(stats.reviews_per_day.len(), 30);
+    assert_eq!(stats.reviews_per_day[28], (kobo_shelf::server::dates::date_of_day(NOW / DAY), 2), "again, then good");
+    assert_eq!(stats.reviews_per_day[29].1, next_day.len() as u32);
+    let mut in_review: Vec<&String> = next_day.iter().chain([&forgotten, &skipped]).collect();
+    in_review.sort();
+    in_review.dedup();
+    assert_eq!(stats.cards, in_review.len(), "every card but the one put away for good");
+    let came_back = u32::from(next_day.contains(&forgotten));
+    assert_eq!((stats.repeat_answers, stats.retention_percent), (1 + came_back, Some(100)), "good after again");
 }
 
 #[test]
@@ -166,6 +176,8 @@ async fn the_review_page_answers_through_its_form_and_the_header_counts_what_is_
     }
     let (_, done) = app.page("/review").await;
     assert!(done.contains("Done for today: 3 cards reviewed."), "{done}");
+    let (_, stats) = app.page("/stats").await;
+    assert!(stats.contains("Reviews per day") && stats.contains("3 highlights in the review, 0 due today."), "{stats}");
     let book = format!("/book?id={}", encode_url_component(kobo_shelf::server::demo::WAR_AND_PEACE_ID));
     assert_eq!(app.page(&book).await.0, 200);
     let refused = client.post(app.url("/review/answer")).form(&[("highlight", "x"), ("answer", "maybe")]).send().await;

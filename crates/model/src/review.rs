@@ -28,6 +28,21 @@ pub struct ReviewSession {
     pub on_this_day: Vec<ReviewCard>,
 }
 
+/// What the statistics page says of the review.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReviewStats {
+    /// `("2026-12-05", answers)` for each of the last 30 days, zeros included.
+    pub reviews_per_day: Vec<(String, u32)>,
+    /// Highlights in the review (not put away for good).
+    pub cards: usize,
+    /// Of them, due by the end of today.
+    pub due_today: usize,
+    /// Answers to cards seen before, in the last 30 days.
+    pub repeat_answers: u32,
+    /// Of those, the share not answered "again", in percent.
+    pub retention_percent: Option<u32>,
+}
+
 /// What the reader does with a card: one of the four grades, skip it for today, or never see
 /// it again.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -28,4 +28,7 @@ pub struct ReadingStats {
     pub top_books: Vec<(String, u32)>,
     pub top_authors: Vec<(String, u32)>,
     pub colours: Vec<(HighlightColor, u32)>,
+    /// The daily review's figures.
+    #[serde(default)]
+    pub review: super::ReviewStats,
 }

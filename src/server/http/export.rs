@@ -35,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/export/library.zip", get(|state| library_file(state, LibraryFormat::Zip)))
         .route("/export/library.json", get(|state| library_file(state, LibraryFormat::Json)))
         .route("/export/library.csv", get(|state| library_file(state, LibraryFormat::Csv)))
+        .route("/export/anki.txt", get(|state| library_file(state, LibraryFormat::Anki)))
 }
 
 #[derive(serde::Deserialize)]

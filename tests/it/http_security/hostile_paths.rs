@@ -132,6 +132,7 @@ fn private_pages(book_id: &str, markup_id: &str) -> Vec<PrivateRoute> {
         PrivateRoute::get("export/library.zip"),
         PrivateRoute::get("export/library.json"),
         PrivateRoute::get("export/library.csv"),
+        PrivateRoute::get("export/anki.txt"),
         PrivateRoute::get(format!("export/book.md?id={book}")),
         PrivateRoute::get(format!("markup/{markup_id}.svg")),
         // A cover drawn from the title and author (Moby-Dick has no thumbnail in the demo).

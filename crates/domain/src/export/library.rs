@@ -1,8 +1,8 @@
 //! The whole library as one download, written book by book to any sink as the books are read
-//! (`http::export` streams it): a `.zip` of Markdown files, or one row per annotation as JSON
-//! or CSV.
+//! (`http::export` streams it): a `.zip` of Markdown files, one row per annotation as JSON or
+//! CSV, or a note per highlight for Anki (`anki`).
 
-use super::{file_name, unique_name, MarkdownExport};
+use super::{anki, file_name, unique_name, MarkdownExport};
 use crate::model::{BookDetail, Chapter, Highlight};
 use serde::Serialize;
 use std::{
@@ -23,6 +23,8 @@ pub enum LibraryFormat {
     Json,
     /// Annotation rows as CSV.
     Csv,
+    /// Anki's text import: a note per highlight.
+    Anki,
 }
 
 impl LibraryFormat {
@@ -31,6 +33,7 @@ impl LibraryFormat {
             LibraryFormat::Zip => "application/zip",
             LibraryFormat::Json => "application/json",
             LibraryFormat::Csv => "text/csv; charset=utf-8",
+            LibraryFormat::Anki => "text/plain; charset=utf-8",
         }
     }
 
@@ -39,6 +42,7 @@ impl LibraryFormat {
             LibraryFormat::Zip => "kobo-highlights.zip",
             LibraryFormat::Json => "kobo-highlights.json",
             LibraryFormat::Csv => "kobo-highlights.csv",
+            LibraryFormat::Anki => "kobo-highlights.anki.txt",
         }
     }
 }
@@ -138,6 +142,7 @@ pub enum LibraryExport<'m, W: Write> {
         rows: usize,
     },
     Csv(Box<csv::Writer<W>>),
+    Anki(W),
 }
 
 impl<'m, W: Write> LibraryExport<'m, W> {
@@ -158,6 +163,10 @@ impl<'m, W: Write> LibraryExport<'m, W> {
                 let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(out);
                 writer.write_record(AnnotationRow::COLUMNS)?;
                 LibraryExport::Csv(Box::new(writer))
+            }
+            LibraryFormat::Anki => {
+                out.write_all(anki::HEADER.as_bytes())?;
+                LibraryExport::Anki(out)
             }
         })
     }
@@ -182,6 +191,7 @@ impl<'m, W: Write> LibraryExport<'m, W> {
                 let cells = row.cells().map(|cell| spreadsheet_text(cell.unwrap_or_default()));
                 writer.write_record(&cells).map_err(io::Error::other)
             }),
+            LibraryExport::Anki(out) => anki::write_book(out, book),
         }
     }
 
@@ -194,6 +204,7 @@ impl<'m, W: Write> LibraryExport<'m, W> {
                 out
             }
             LibraryExport::Csv(writer) => writer.into_inner().map_err(|err| io::Error::other(err.to_string()))?,
+            LibraryExport::Anki(out) => out,
         };
         out.flush()
     }

@@ -3,6 +3,7 @@
 //! layout), and the whole library (`library`) as a `.zip` of such files or as annotation rows
 //! in JSON or CSV, written as the books are read (served by `http::export`).
 
+mod anki;
 mod library;
 mod markdown;
 mod template;

@@ -8,6 +8,7 @@
 mod feed;
 mod queue;
 mod schedule;
+mod stats;
 
 pub use schedule::Grade;
 
@@ -16,7 +17,7 @@ use crate::{
     appdb::{self, AppDbError},
     auth::random_token,
     dates::date_of_day,
-    model::{Highlight, HighlightColor, ReviewAnswer, ReviewCard, ReviewSession},
+    model::{Highlight, HighlightColor, ReviewAnswer, ReviewCard, ReviewSession, ReviewStats},
     settings::Secret,
 };
 use parking_lot::Mutex;
@@ -146,6 +147,11 @@ impl Review {
     /// Makes `day`'s list once. The write lock is taken first (`IMMEDIATE`): a transaction
     /// that read first could not take it while the archive writes, and would try again on
     /// every request.
+    /// What the statistics page says of the review at `now`.
+    pub fn stats(&self, now: i64) -> Result<ReviewStats, ReviewError> {
+        Ok(stats::review_stats(&self.conn.lock(), &Day::of(now))?)
+    }
+
     /// The feed's secret token, made on first use.
     pub fn feed_token(&self) -> Result<Secret, ReviewError> {
         let stored = self.stored_feed_token()?;
