@@ -10,19 +10,32 @@ use kobo_shelf::{
         archive::Archive,
         demo::CURATED_ITEMS,
         review::{Review, ReviewSettings},
+        search::SearchIndex,
+        shelf::Shelf,
     },
 };
-use std::path::Path;
+use std::{path::Path, sync::Arc};
 
 /// 2026-12-05 09:00 UTC, and a day.
 const NOW: i64 = 1_796_461_200;
 const DAY: i64 = 86_400;
 
+/// The library of `library` (device file and archive, as the server builds them) in `dir`.
+fn shelf_of(dir: &Path, library: &Path) -> Arc<Shelf> {
+    let store = Arc::new(LibraryStore::new(library.to_path_buf()));
+    let archive = Arc::new(Archive::open(dir).unwrap());
+    Arc::new(Shelf::new(store, archive, SearchIndex::new(dir)))
+}
+
 /// An archive that ingested `library`, and the review beside it.
 fn review_of(dir: &Path, library: &Path, settings: ReviewSettings) -> Review {
-    let archive = Archive::open(dir).unwrap();
-    archive.ingest(&LibraryStore::new(library.to_path_buf()).current().unwrap()).unwrap();
-    Review::open(dir, settings).unwrap()
+    let shelf = shelf_of(dir, library);
+    shelf.ingest(&LibraryStore::new(library.to_path_buf()).current().unwrap()).unwrap();
+    Review::open(dir, settings, shelf).unwrap()
+}
+
+fn settings(cards_per_day: usize, new_per_day: usize) -> ReviewSettings {
+    ReviewSettings { cards_per_day, new_per_day, colours: Vec::new(), collections: Vec::new() }
 }
 
 /// Answers every open card of the day at `now` with `answer`; the ids in the order shown.
@@ -43,12 +56,12 @@ fn ids(session: &ReviewSession) -> Option<String> {
 fn a_day_brings_the_same_few_new_cards_and_good_puts_them_off() {
     let dir = tempfile::tempdir().unwrap();
     let library = generated_library(&dir.path().join("KoboReader.sqlite"), 1, CURATED_ITEMS);
-    let settings = ReviewSettings { cards_per_day: 10, new_per_day: 4, colours: Vec::new() };
+    let settings = settings(10, 4);
     let review = review_of(dir.path(), &library, settings.clone());
     let first = review.session(NOW).unwrap();
     assert_eq!((first.open, first.answered), (4, 0), "four new cards a day");
     assert_eq!(ids(&review.session(NOW + 3600).unwrap()), ids(&first), "the same day, the same card");
-    let restarted = Review::open(dir.path(), settings.clone()).unwrap();
+    let restarted = Review::open(dir.path(), settings.clone(), shelf_of(dir.path(), &library)).unwrap();
     assert_eq!(ids(&restarted.session(NOW).unwrap()), ids(&first), "a restart keeps the day");
     let today = answer_all(&restarted, ReviewAnswer::Good, NOW);
     assert_eq!(today.len(), 4);
@@ -64,12 +77,12 @@ fn a_day_brings_the_same_few_new_cards_and_good_puts_them_off() {
 #[test]
 fn a_day_that_began_before_the_first_sync_still_gets_its_cards() {
     let dir = tempfile::tempdir().unwrap();
-    let archive = Archive::open(dir.path()).unwrap();
-    let review =
-        Review::open(dir.path(), ReviewSettings { cards_per_day: 3, new_per_day: 3, colours: Vec::new() }).unwrap();
+    let library = dir.path().join("KoboReader.sqlite");
+    let review = Review::open(dir.path(), settings(3, 3), shelf_of(dir.path(), &library)).unwrap();
     let empty = review.session(NOW).unwrap();
-    assert_eq!((empty.card, empty.open, empty.answered), (None, 0, 0), "nothing ingested yet");
-    let library = generated_library(&dir.path().join("KoboReader.sqlite"), 7, CURATED_ITEMS);
+    assert_eq!((empty.card, empty.open, empty.answered), (None, 0, 0), "nothing synced yet");
+    generated_library(&library, 7, CURATED_ITEMS);
+    let archive = Archive::open(dir.path()).unwrap();
     archive.ingest(&LibraryStore::new(library).current().unwrap()).unwrap();
     assert_eq!(review.session(NOW + 60).unwrap().open, 3, "the same day, once there are highlights");
 }
@@ -78,8 +91,7 @@ fn a_day_that_began_before_the_first_sync_still_gets_its_cards() {
 fn again_brings_a_card_back_today_skip_and_never_put_it_away() {
     let dir = tempfile::tempdir().unwrap();
     let library = generated_library(&dir.path().join("KoboReader.sqlite"), 2, CURATED_ITEMS);
-    let settings = ReviewSettings { cards_per_day: 3, new_per_day: 3, colours: Vec::new() };
-    let review = review_of(dir.path(), &library, settings);
+    let review = review_of(dir.path(), &library, settings(3, 3));
     let forgotten = ids(&review.session(NOW).unwrap()).unwrap();
     assert!(review.answer(&forgotten, ReviewAnswer::Again, NOW).unwrap());
     let skipped = ids(&review.session(NOW).unwrap()).unwrap();
@@ -111,8 +123,7 @@ fn again_brings_a_card_back_today_skip_and_never_put_it_away() {
 fn a_highlight_the_device_deletes_keeps_its_schedule_and_is_marked() {
     let dir = tempfile::tempdir().unwrap();
     let v1 = generated_library(&dir.path().join("v1.sqlite"), 3, CURATED_ITEMS);
-    let settings = ReviewSettings { cards_per_day: 1, new_per_day: 1, colours: Vec::new() };
-    let review = review_of(dir.path(), &v1, settings.clone());
+    let review = review_of(dir.path(), &v1, settings(1, 1));
     let card = review.session(NOW).unwrap().card.unwrap();
     assert!(card.highlight.deleted_on_device.is_none());
     assert!(review.answer(&card.highlight.id, ReviewAnswer::Again, NOW).unwrap());
@@ -121,7 +132,7 @@ fn a_highlight_the_device_deletes_keeps_its_schedule_and_is_marked() {
         &dir.path().join("v2.sqlite"),
         &format!("DELETE FROM Bookmark WHERE BookmarkID = '{}'", card.highlight.id),
     );
-    let review = review_of(dir.path(), &v2, settings);
+    let review = review_of(dir.path(), &v2, settings(1, 1));
     let tomorrow = review.session(NOW + DAY).unwrap().card.expect("the forgotten card is due");
     assert_eq!(tomorrow.highlight.id, card.highlight.id, "its schedule survived the sync");
     assert!(tomorrow.highlight.deleted_on_device.is_some(), "marked deleted on the device");
@@ -132,8 +143,7 @@ fn a_highlight_the_device_deletes_keeps_its_schedule_and_is_marked() {
 fn only_the_chosen_colours_enter_the_review() {
     let dir = tempfile::tempdir().unwrap();
     let library = generated_library(&dir.path().join("KoboReader.sqlite"), 4, 60);
-    let settings = ReviewSettings { cards_per_day: 50, new_per_day: 50, colours: vec!["pink".into()] };
-    let review = review_of(dir.path(), &library, settings);
+    let review = review_of(dir.path(), &library, ReviewSettings { colours: vec!["pink".into()], ..settings(50, 50) });
     let mut colours = Vec::new();
     while let Some(card) = review.session(NOW).unwrap().card {
         colours.push(card.highlight.color.slug());
@@ -141,6 +151,26 @@ fn only_the_chosen_colours_enter_the_review() {
     }
     assert!(!colours.is_empty());
     assert!(colours.iter().all(|colour| *colour == "pink"), "{colours:?}");
+}
+
+#[test]
+fn only_the_books_of_the_chosen_collections_enter_the_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("KoboReader.sqlite"), 8, CURATED_ITEMS);
+    let chosen = ReviewSettings { collections: vec!["Russian Classics".into()], ..settings(100, 100) };
+    let shelf = shelf_of(dir.path(), &library);
+    shelf.ingest(&LibraryStore::new(library.clone()).current().unwrap()).unwrap();
+    let query = kobo_shelf::model::LibraryQuery { shelf: Some("Russian Classics".into()), ..Default::default() };
+    let books: Vec<String> = shelf.current().unwrap().matching(&query).iter().map(|book| book.id.clone()).collect();
+    assert_eq!(books.len(), 3);
+    let review = Review::open(dir.path(), chosen, shelf).unwrap();
+    let mut seen = Vec::new();
+    while let Some(card) = review.session(NOW).unwrap().card {
+        review.answer(&card.highlight.id, ReviewAnswer::Good, NOW).unwrap();
+        seen.push(card.book_id);
+    }
+    assert!(!seen.is_empty());
+    assert!(seen.iter().all(|book| books.contains(book)), "{seen:?} not all in {books:?}");
 }
 
 /// The page on the real server, answered through its plain form as a browser without

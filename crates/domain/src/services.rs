@@ -99,7 +99,7 @@ impl Services {
         if let Some(replica) = &replica {
             replica.start();
         }
-        let review = Arc::new(Review::open(&settings.data_dir, settings.review.clone())?);
+        let review = Arc::new(Review::open(&settings.data_dir, settings.review.clone(), shelf.clone())?);
         catch_up_archive(&library, &shelf, &replica);
         Ok(Services { settings, shelf, sync: Arc::new(sync), auth, markups, covers, markdown, replica, review })
     }

@@ -142,12 +142,20 @@ settings! {
     REVIEW_COLOURS = "KOBO_SHELF_REVIEW_COLOURS", Some("review.colours"), Derived("every colour"),
         "only highlights of these colours enter the review: yellow, pink, blue, green, grey, comma-separated",
         |s| if s.review.colours.is_empty() { "(not set: every colour)".into() } else { s.review.colours.join(", ") };
+    REVIEW_COLLECTIONS = "KOBO_SHELF_REVIEW_COLLECTIONS", Some("review.collections"), Derived("every book"),
+        "only highlights of books in these Kobo collections enter the review, comma-separated",
+        |s| if s.review.collections.is_empty() { "(not set: every book)".into() } else { s.review.collections.join(", ") };
     API_TOKEN = "KOBO_SHELF_API_TOKEN", None, Unset,
         "opens the read API (/api/v1/) as a bearer token, 32+ characters (environment only)",
         |s| login_value(s, |login| match login.api_token {
             Some(_) => HIDDEN.into(),
             None => "(not set: only a login opens the API)".into(),
         });
+}
+
+/// A comma-separated list, each item trimmed, empty ones left out.
+fn list(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|item| !item.is_empty()).map(String::from).collect()
 }
 
 /// How a secret that is set is shown.
@@ -269,6 +277,8 @@ pub struct ReviewSettings {
     pub new_per_day: usize,
     /// Only highlights of these colours (slugs) enter it; empty: every colour.
     pub colours: Vec<String>,
+    /// Only highlights of books in these Kobo collections enter it; empty: every book.
+    pub collections: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -566,9 +576,9 @@ impl RawSettings {
 
     /// The review's settings; colours by name, any case.
     fn review(&self) -> Result<ReviewSettings, SettingsError> {
-        let colours = self.text(&REVIEW_COLOURS).unwrap_or_default();
-        let colours = colours.split(',').map(str::trim).filter(|colour| !colour.is_empty());
+        let colours = list(self.text(&REVIEW_COLOURS).unwrap_or_default());
         let colours = colours
+            .iter()
             .map(|colour| match HighlightColor::parse(&colour.to_ascii_lowercase()) {
                 Some(known) => Ok(known.slug().to_string()),
                 None => Err(SettingsError::new(
@@ -581,6 +591,7 @@ impl RawSettings {
             cards_per_day: self.number(&REVIEW_CARDS, 1..=500)? as usize,
             new_per_day: self.number(&REVIEW_NEW, 0..=500)? as usize,
             colours,
+            collections: list(self.text(&REVIEW_COLLECTIONS).unwrap_or_default()),
         })
     }
 

@@ -17,13 +17,14 @@ use crate::{
     appdb::{self, AppDbError},
     auth::random_token,
     dates::date_of_day,
-    model::{Highlight, HighlightColor, ReviewAnswer, ReviewCard, ReviewSession, ReviewStats},
+    model::{Highlight, HighlightColor, LibraryQuery, ReviewAnswer, ReviewCard, ReviewSession, ReviewStats},
     settings::Secret,
+    shelf::Shelf,
 };
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use schedule::Memory;
-use std::{path::Path, time::Duration};
+use std::{path::Path, sync::Arc, time::Duration};
 use subtle::ConstantTimeEq;
 
 /// Why the review cannot be used.
@@ -63,6 +64,8 @@ impl Day {
 pub struct Review {
     conn: Mutex<Connection>,
     settings: ReviewSettings,
+    /// Which books are in the chosen collections (the device's, as the library shows them).
+    shelf: Arc<Shelf>,
     /// The last day whose list is known to be made (with cards): later requests of that day
     /// read only.
     made: Mutex<String>,
@@ -76,8 +79,28 @@ const COUNT_WAIT: Duration = Duration::from_millis(200);
 const ON_THIS_DAY: usize = 5;
 
 impl Review {
-    pub fn open(data_dir: &Path, settings: ReviewSettings) -> Result<Review, ReviewError> {
-        Ok(Review { conn: Mutex::new(appdb::open(data_dir)?), settings, made: Mutex::new(String::new()) })
+    pub fn open(data_dir: &Path, settings: ReviewSettings, shelf: Arc<Shelf>) -> Result<Review, ReviewError> {
+        Ok(Review { conn: Mutex::new(appdb::open(data_dir)?), settings, shelf, made: Mutex::new(String::new()) })
+    }
+
+    /// The ids of the books in the chosen collections, when collections are chosen; none while
+    /// the library cannot be read (no new cards then: the day is drawn again later).
+    fn chosen_books(&self) -> Option<Vec<String>> {
+        if self.settings.collections.is_empty() {
+            return None;
+        }
+        let view = match self.shelf.current() {
+            Ok(view) => view,
+            Err(err) => {
+                tracing::info!(error = %err, "review: the collections cannot be read yet");
+                return Some(Vec::new());
+            }
+        };
+        let books = self.settings.collections.iter().flat_map(|collection| {
+            let query = LibraryQuery { shelf: Some(collection.clone()), ..LibraryQuery::default() };
+            view.matching(&query).into_iter().map(|summary| summary.id.clone()).collect::<Vec<_>>()
+        });
+        Some(books.collect())
     }
 
     /// Today's review at `now` (UTC seconds): the day's list is made by its first request.
@@ -206,7 +229,7 @@ impl Review {
             return Ok(());
         }
         let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let has_cards = queue::prepare_day(&transaction, day, &self.settings)?;
+        let has_cards = queue::prepare_day(&transaction, day, &self.settings, self.chosen_books().as_deref())?;
         transaction.commit()?;
         if has_cards {
             made.clone_from(&day.date);

@@ -7,26 +7,37 @@
 use super::{Day, ReviewSettings};
 use rusqlite::{params, params_from_iter, Connection, Transaction};
 
-/// What a candidate must be: something to show (text, a note or a markup) of a chosen colour.
-fn candidate_condition(settings: &ReviewSettings) -> String {
-    let shown = "(a.is_markup = 1 OR coalesce(a.text, '') <> '' OR coalesce(a.note, '') <> '')";
-    match settings.colours.len() {
-        0 => shown.to_string(),
-        n => format!("{shown} AND a.color IN ({})", vec!["?"; n].join(", ")),
+/// What a candidate must be: something to show (text, a note or a markup), of a chosen colour,
+/// of a book in a chosen collection (`books`: their ids, when collections are chosen). Its
+/// parameters: the colours, then the books as one JSON array.
+fn candidate_condition(settings: &ReviewSettings, books: Option<&[String]>) -> (String, Vec<String>) {
+    let mut condition = "(a.is_markup = 1 OR coalesce(a.text, '') <> '' OR coalesce(a.note, '') <> '')".to_string();
+    let mut values = settings.colours.clone();
+    if !settings.colours.is_empty() {
+        condition.push_str(&format!(" AND a.color IN ({})", vec!["?"; settings.colours.len()].join(", ")));
     }
+    if let Some(books) = books {
+        condition.push_str(" AND a.book_id IN (SELECT value FROM json_each(?))");
+        values.push(serde_json::to_string(books).unwrap_or_else(|_| "[]".into()));
+    }
+    (condition, values)
 }
 
 /// Makes `day`'s list if it has none yet; whether the day has cards. A day with none (no
 /// highlight ingested yet) is not fixed: a later request draws again.
-pub fn prepare_day(transaction: &Transaction, day: &Day, settings: &ReviewSettings) -> rusqlite::Result<bool> {
+pub fn prepare_day(
+    transaction: &Transaction,
+    day: &Day,
+    settings: &ReviewSettings,
+    books: Option<&[String]>,
+) -> rusqlite::Result<bool> {
     let made: bool =
         transaction
             .query_row("SELECT EXISTS (SELECT 1 FROM review_day WHERE day = ?1)", [&day.date], |row| row.get(0))?;
     if made {
         return Ok(true);
     }
-    let condition = candidate_condition(settings);
-    let colours = settings.colours.iter().map(String::as_str);
+    let (condition, values) = candidate_condition(settings, books);
     let due: Vec<String> = {
         let sql = format!(
             "SELECT c.bookmark_id FROM review_card c JOIN archive_annotation a ON a.bookmark_id = c.bookmark_id
@@ -36,11 +47,11 @@ pub fn prepare_day(transaction: &Transaction, day: &Day, settings: &ReviewSettin
             limit = settings.cards_per_day,
         );
         let mut statement = transaction.prepare(&sql)?;
-        let rows = statement.query_map(params_from_iter(colours.clone()), |row| row.get(0))?;
+        let rows = statement.query_map(params_from_iter(&values), |row| row.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     let room = settings.new_per_day.min(settings.cards_per_day.saturating_sub(due.len()));
-    let new = draw_new(transaction, day, &condition, colours, room)?;
+    let new = draw_new(transaction, day, (&condition, &values), room)?;
     let mut add = transaction.prepare("INSERT INTO review_day (day, position, bookmark_id) VALUES (?1, ?2, ?3)")?;
     for (position, id) in due.iter().chain(&new).enumerate() {
         add.execute(params![day.date, position as i64, id])?;
@@ -50,11 +61,10 @@ pub fn prepare_day(transaction: &Transaction, day: &Day, settings: &ReviewSettin
 
 /// `count` highlights never reviewed, chosen by the day's generator; each enters the review
 /// (a new card, due at once).
-fn draw_new<'a>(
+fn draw_new(
     transaction: &Transaction,
     day: &Day,
-    condition: &str,
-    colours: impl Iterator<Item = &'a str>,
+    (condition, values): (&str, &[String]),
     count: usize,
 ) -> rusqlite::Result<Vec<String>> {
     if count == 0 {
@@ -67,7 +77,7 @@ fn draw_new<'a>(
     );
     let candidates: Vec<i64> = {
         let mut statement = transaction.prepare(&sql)?;
-        let rows = statement.query_map(params_from_iter(colours), |row| row.get(0))?;
+        let rows = statement.query_map(params_from_iter(values), |row| row.get(0))?;
         rows.collect::<rusqlite::Result<_>>()?
     };
     let mut generator = fastrand::Rng::with_seed(day.number as u64);
