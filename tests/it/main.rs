@@ -2,6 +2,7 @@
 //! real server binary and the S3 test server are linked and started once per test as needed,
 //! but Leptos, axum and the rest are compiled and linked once, not once per file.
 
+mod annotation_edits;
 mod archive;
 mod book_page;
 mod cli;

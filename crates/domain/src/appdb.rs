@@ -120,6 +120,22 @@ const MIGRATIONS: &[&str] = &[
         id INTEGER PRIMARY KEY CHECK (id = 1),
         token TEXT NOT NULL
     ) STRICT",
+    // What the reader adds on the web (see `edits`): a favourite and a note per annotation, and
+    // its tags in order (`folded` is how a tag is matched, `shown` as typed).
+    "CREATE TABLE annotation_edit (
+        bookmark_id TEXT PRIMARY KEY,
+        favourite INTEGER NOT NULL,
+        note TEXT,
+        updated INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE annotation_tag (
+        bookmark_id TEXT NOT NULL,
+        folded TEXT NOT NULL,
+        shown TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (bookmark_id, folded)
+    ) STRICT;
+    CREATE INDEX annotation_tag_by_tag ON annotation_tag (folded);",
 ];
 
 /// The schema version this kobo-shelf writes; a database of a newer one is not opened.

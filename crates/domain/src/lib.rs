@@ -16,6 +16,7 @@ pub mod auth;
 pub mod covers;
 pub mod dates;
 pub mod demo;
+pub mod edits;
 pub mod export;
 pub mod markups;
 pub mod push;

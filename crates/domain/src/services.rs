@@ -8,6 +8,7 @@ use super::{
     auth::{Auth, AuthError},
     covers::CoverStore,
     demo::{self, DemoError, DemoOptions},
+    edits::{AnnotationEdits, EditError},
     export::MarkdownExport,
     markups::MarkupStore,
     replica::{self, Replicator},
@@ -44,6 +45,8 @@ pub enum StartError {
     Login(#[from] AuthError),
     #[error(transparent)]
     Review(#[from] ReviewError),
+    #[error(transparent)]
+    Edits(#[from] EditError),
     #[error("invalid setting KOBO_SHELF_ARCHIVE_REPLICA: {0}")]
     Replica(#[source] OpenSourceError),
 }
@@ -66,6 +69,8 @@ pub struct Services {
     pub replica: Option<Arc<Replicator>>,
     /// The daily review of the highlights the archive keeps.
     pub review: Arc<Review>,
+    /// Favourites, tags and notes the reader adds on the web.
+    pub edits: Arc<AnnotationEdits>,
 }
 
 impl Services {
@@ -101,7 +106,8 @@ impl Services {
         }
         let review = Arc::new(Review::open(&settings.data_dir, settings.review.clone(), shelf.clone())?);
         catch_up_archive(&library, &shelf, &replica);
-        Ok(Services { settings, shelf, sync: Arc::new(sync), auth, markups, covers, markdown, replica, review })
+        let edits = Arc::new(AnnotationEdits::open(&settings.data_dir)?);
+        Ok(Services { settings, shelf, sync: Arc::new(sync), auth, markups, covers, markdown, replica, review, edits })
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::{
     model::PageError,
-    server::{auth::AuthError, review::ReviewError, shelf::ShelfError},
+    server::{auth::AuthError, edits::EditError, review::ReviewError, shelf::ShelfError},
 };
 use axum::{
     http::{header::RETRY_AFTER, HeaderValue, StatusCode},
@@ -30,6 +30,15 @@ impl From<ShelfError> for PageError {
 impl From<ReviewError> for PageError {
     fn from(err: ReviewError) -> PageError {
         internal("the review failed", &err)
+    }
+}
+
+impl From<EditError> for PageError {
+    fn from(err: EditError) -> PageError {
+        match err {
+            EditError::UnknownAnnotation => PageError::NotFound,
+            other => internal("an annotation's edit failed", &other),
+        }
     }
 }
 

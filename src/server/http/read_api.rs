@@ -1,8 +1,10 @@
-//! The read API for scripts, JSON under `/api/v1/`: `books` (the library list, filtered like
-//! the library page by `q`, `kind`, `shelf` and ordered by `sort`, unpaged) and
-//! `annotations?book=<ContentID>` (a book's annotations with those the device deleted). Behind
-//! the login like every private route; with login on, `login::require_login` also lets in a
-//! request that carries `Authorization: Bearer <KOBO_SHELF_API_TOKEN>`, here and nowhere else.
+//! The API for scripts, JSON under `/api/v1/`: `books` (the library list, filtered like the
+//! library page by `q`, `kind`, `shelf` and ordered by `sort`, unpaged),
+//! `annotations?book=<ContentID>` (a book's annotations with those the device deleted, and what
+//! the reader added on the web), and `PATCH annotations/<BookmarkID>` (a favourite, tags, a web
+//! note). Behind the login like every private route; with login on, `login::require_login` also
+//! lets in a request that carries `Authorization: Bearer <KOBO_SHELF_API_TOKEN>`, here and
+//! nowhere else; a write must also come from this site or carry no browser origin.
 
 use super::{
     error::{json_answer, json_error},
@@ -10,13 +12,18 @@ use super::{
 };
 use crate::{
     model::{query_value, BookSummary, LibraryQuery},
-    server::{export::AnnotationRow, request::blocking, shelf::ShelfError},
+    server::{
+        edits::{Edit, EditChange, EditError},
+        export::AnnotationRow,
+        request::blocking,
+        shelf::ShelfError,
+    },
 };
 use axum::{
-    extract::{RawQuery, State},
+    extract::{Path, RawQuery, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, patch},
     Json, Router,
 };
 use serde::Serialize;
@@ -25,7 +32,10 @@ use serde::Serialize;
 pub const PREFIX: &str = "/api/v1/";
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/v1/books", get(books)).route("/api/v1/annotations", get(annotations))
+    Router::new()
+        .route("/api/v1/books", get(books))
+        .route("/api/v1/annotations", get(annotations))
+        .route("/api/v1/annotations/{id}", patch(edit_annotation))
 }
 
 /// A book as the API lists it (the counts are the library view's, see `shelf::LibraryView`).
@@ -88,14 +98,79 @@ async fn annotations(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
     answer(
         blocking(move || {
             let book = state.shelf.current()?.book(&id)?;
-            let answer = serde_json::json!({
-                "book": ApiBook::of(&book.summary),
-                "annotations": AnnotationRow::of_book(&book).collect::<Vec<_>>(),
-            });
-            Ok::<_, ShelfError>(answer)
+            let edits = state.edits.all()?;
+            let annotations: Vec<serde_json::Value> =
+                AnnotationRow::of_book(&book).map(|row| api_annotation(&row, edits.get(row.highlight_id))).collect();
+            Ok::<_, crate::model::PageError>(
+                serde_json::json!({ "book": ApiBook::of(&book.summary), "annotations": annotations }),
+            )
         })
         .await,
     )
+}
+
+/// An annotation row as the API gives it: the export's fields, `note` the note shown (the web
+/// note, else the device's), `device_note` the device's, `favourite` and `tags`.
+fn api_annotation(row: &AnnotationRow, edit: Option<&Edit>) -> serde_json::Value {
+    let mut value = serde_json::to_value(row).unwrap_or_default();
+    let edit = edit.cloned().unwrap_or_default();
+    value["device_note"] = serde_json::json!(row.note);
+    value["note"] = serde_json::json!(edit.note.as_deref().or(row.note));
+    value["favourite"] = serde_json::json!(edit.favourite);
+    value["tags"] = serde_json::json!(edit.tags);
+    value
+}
+
+/// `PATCH /api/v1/annotations/<BookmarkID>` with a JSON object of any of `favourite` (bool),
+/// `tags` (an array of text) and `note` (text, or null to clear the web note): 200 with the
+/// annotation; 400 for anything else in the body; 404 for an annotation the library does not
+/// have.
+async fn edit_annotation(State(state): State<AppState>, Path(id): Path<String>, body: String) -> Response {
+    let change = match edit_change(&body) {
+        Ok(change) => change,
+        Err(problem) => return json_error(StatusCode::BAD_REQUEST, &problem),
+    };
+    let now = crate::server::dates::unix_seconds(std::time::SystemTime::now()) as i64;
+    let edited = blocking(move || -> Result<serde_json::Value, crate::model::PageError> {
+        let edit = match state.edits.apply(&id, change, now) {
+            Err(EditError::Invalid(problem)) => return Ok(serde_json::json!({ "error": problem })),
+            other => other?,
+        };
+        let book_id = state.edits.book_of(&id)?.ok_or(crate::model::PageError::NotFound)?;
+        let book = state.shelf.current()?.book(&book_id)?;
+        let row = AnnotationRow::of_book(&book)
+            .find(|row| row.highlight_id == id)
+            .map(|row| api_annotation(&row, Some(&edit)));
+        row.ok_or(crate::model::PageError::NotFound)
+    })
+    .await;
+    match edited {
+        Ok(value) if value.get("error").is_some() => (StatusCode::BAD_REQUEST, Json(value)).into_response(),
+        other => answer(other),
+    }
+}
+
+/// The change a PATCH body asks for; why not, in words.
+fn edit_change(body: &str) -> Result<EditChange, String> {
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body)
+        .map_err(|_| "Send a JSON object: {\"favourite\", \"tags\", \"note\"}.".to_string())?;
+    let mut change = EditChange::default();
+    for (key, value) in object {
+        match (key.as_str(), value) {
+            ("favourite", serde_json::Value::Bool(favourite)) => change.favourite = Some(favourite),
+            ("tags", serde_json::Value::Array(tags)) => {
+                let tags = tags.into_iter().map(|tag| match tag {
+                    serde_json::Value::String(tag) => Ok(tag),
+                    _ => Err("Each tag is text.".to_string()),
+                });
+                change.tags = Some(tags.collect::<Result<_, _>>()?);
+            }
+            ("note", serde_json::Value::String(note)) => change.note = Some(Some(note)),
+            ("note", serde_json::Value::Null) => change.note = Some(None),
+            (key, _) => return Err(format!("`{key}` is not something an annotation has, or not of its type.")),
+        }
+    }
+    Ok(change)
 }
 
 fn answer(result: Result<serde_json::Value, crate::model::PageError>) -> Response {

@@ -214,6 +214,12 @@ fn every_private_route(markup_id: &str) -> Vec<PrivateRoute> {
     // Answers with a redirect to the review even with a session: checked only without one.
     routes.push(PrivateRoute::post("review/answer", "highlight=x&answer=good"));
     routes.push(PrivateRoute::post("review/feed/new-address", ""));
+    let annotation = encode_url_component(WAR_AND_PEACE_ID);
+    routes.push(PrivateRoute {
+        method: "PATCH",
+        path: format!("api/v1/annotations/{annotation}"),
+        body: r#"{"favourite":true}"#.into(),
+    });
     // The feed is opened by its own token, not by a session: 401 with or without one.
     routes.push(PrivateRoute::get("review/feed.atom"));
     routes.push(PrivateRoute::get("review/feed.atom?token=guessed"));

@@ -438,7 +438,7 @@ mod tests {
         let junk = dir.path().join("junk.sqlite");
         std::fs::write(&junk, b"not a database at all, but long enough to have a header of some sort .....").unwrap();
         // A copy of the schema before step 7 (no annotations_hash, no seen_in on archive_book,
-        // none of the review tables of steps 8 and 9).
+        // none of the review tables of steps 8 and 9, nor step 10's edits).
         let older = dir.path().join("older.sqlite");
         std::fs::copy(&copy, &older).unwrap();
         Connection::open(&older)
@@ -446,6 +446,7 @@ mod tests {
             .execute_batch(
                 "ALTER TABLE archive_book DROP COLUMN annotations_hash; ALTER TABLE archive_book DROP COLUMN seen_in;
                  DROP TABLE review_card; DROP TABLE review_day; DROP TABLE review_log; DROP TABLE review_feed;
+                 DROP TABLE annotation_edit; DROP TABLE annotation_tag;
                  DROP INDEX archive_annotation_by_month_day;
                  PRAGMA user_version = 6;",
             )

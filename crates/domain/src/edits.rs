@@ -1,0 +1,175 @@
+//! What the reader adds to an annotation on the web: a favourite mark, tags and a note of their
+//! own, kept in the app database by `BookmarkID` (`annotation_edit`, `annotation_tag`), never in
+//! the device file. The device's own note is never changed: a web note is shown beside it. Any
+//! annotation the archive keeps can be edited, those the device deleted included, and the edits
+//! outlive every sync, a device deletion, a restart and (with the archive's copies) a new machine.
+
+use crate::appdb::{self, AppDbError};
+use parking_lot::Mutex;
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::{collections::HashMap, path::Path};
+
+/// Tags on one annotation at most.
+pub const MAX_TAGS: usize = 50;
+/// Characters of a tag at most.
+pub const MAX_TAG_CHARS: usize = 100;
+/// Characters of a web note at most.
+pub const MAX_NOTE_CHARS: usize = 100_000;
+
+/// The reader's own additions to one annotation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Edit {
+    pub favourite: bool,
+    /// As typed (trimmed), in the order given; matched without case.
+    pub tags: Vec<String>,
+    /// The note written on the web; `None` when there is none.
+    pub note: Option<String>,
+}
+
+/// What one request changes; a field left `None` stays as it is.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EditChange {
+    pub favourite: Option<bool>,
+    pub tags: Option<Vec<String>>,
+    /// `Some(None)` clears the web note.
+    pub note: Option<Option<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("No such annotation in this library.")]
+    UnknownAnnotation,
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    AppDb(#[from] AppDbError),
+    #[error("the edits cannot be read or written ({0})")]
+    Database(#[from] rusqlite::Error),
+}
+
+/// The edits service: one connection of its own to the app database.
+pub struct AnnotationEdits {
+    conn: Mutex<Connection>,
+}
+
+impl AnnotationEdits {
+    pub fn open(data_dir: &Path) -> Result<AnnotationEdits, EditError> {
+        Ok(AnnotationEdits { conn: Mutex::new(appdb::open(data_dir)?) })
+    }
+
+    /// The edits of every annotation that has any, by `BookmarkID`.
+    pub fn all(&self) -> Result<HashMap<String, Edit>, EditError> {
+        let conn = self.conn.lock();
+        let mut edits: HashMap<String, Edit> = HashMap::new();
+        let mut statement = conn.prepare_cached("SELECT bookmark_id, favourite, note FROM annotation_edit")?;
+        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))?;
+        for row in rows {
+            let (id, favourite, note) = row?;
+            edits.insert(id, Edit { favourite, tags: Vec::new(), note });
+        }
+        let mut statement =
+            conn.prepare_cached("SELECT bookmark_id, shown FROM annotation_tag ORDER BY bookmark_id, position")?;
+        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+        for row in rows {
+            let (id, tag) = row?;
+            edits.entry(id).or_default().tags.push(tag);
+        }
+        Ok(edits)
+    }
+
+    /// The library entry the annotation `bookmark_id` belongs to (as the archive last saw it).
+    pub fn book_of(&self, bookmark_id: &str) -> Result<Option<String>, EditError> {
+        let conn = self.conn.lock();
+        let sql = "SELECT book_id FROM archive_annotation WHERE bookmark_id = ?1";
+        Ok(conn.query_row(sql, [bookmark_id], |row| row.get(0)).optional()?)
+    }
+
+    /// Applies `change` to the annotation `bookmark_id` (one the archive keeps), in one
+    /// transaction: two requests at once leave one whole result. The edits after it.
+    pub fn apply(&self, bookmark_id: &str, change: EditChange, now: i64) -> Result<Edit, EditError> {
+        let change = checked(change)?;
+        let mut conn = self.conn.lock();
+        let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let known = transaction
+            .query_row("SELECT 1 FROM archive_annotation WHERE bookmark_id = ?1", [bookmark_id], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !known {
+            return Err(EditError::UnknownAnnotation);
+        }
+        let mut edit = read(&transaction, bookmark_id)?;
+        if let Some(favourite) = change.favourite {
+            edit.favourite = favourite;
+        }
+        if let Some(note) = change.note {
+            edit.note = note;
+        }
+        transaction.execute(
+            "INSERT INTO annotation_edit (bookmark_id, favourite, note, updated) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (bookmark_id) DO UPDATE SET favourite = excluded.favourite, note = excluded.note,
+                updated = excluded.updated",
+            params![bookmark_id, edit.favourite, edit.note, now],
+        )?;
+        if let Some(tags) = change.tags {
+            transaction.execute("DELETE FROM annotation_tag WHERE bookmark_id = ?1", [bookmark_id])?;
+            let mut add = transaction.prepare_cached(
+                "INSERT INTO annotation_tag (bookmark_id, folded, shown, position) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for (position, tag) in tags.iter().enumerate() {
+                add.execute(params![bookmark_id, fold_tag(tag), tag, position as i64])?;
+            }
+            edit.tags = tags;
+        }
+        transaction.commit()?;
+        Ok(edit)
+    }
+}
+
+/// A tag as it is matched: trimmed and without case.
+pub fn fold_tag(tag: &str) -> String {
+    tag.trim().to_lowercase()
+}
+
+fn read(conn: &Connection, bookmark_id: &str) -> rusqlite::Result<Edit> {
+    let stored: Option<(bool, Option<String>)> = conn
+        .query_row("SELECT favourite, note FROM annotation_edit WHERE bookmark_id = ?1", [bookmark_id], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .optional()?;
+    let (favourite, note) = stored.unwrap_or_default();
+    let mut statement =
+        conn.prepare_cached("SELECT shown FROM annotation_tag WHERE bookmark_id = ?1 ORDER BY position")?;
+    let tags = statement.query_map([bookmark_id], |row| row.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(Edit { favourite, tags, note })
+}
+
+/// `change` with its tags trimmed (empty ones left out, the same tag in another case once) and
+/// an empty note as none; too many or too long is refused, saying which.
+fn checked(mut change: EditChange) -> Result<EditChange, EditError> {
+    if let Some(tags) = change.tags.take() {
+        let mut seen = Vec::new();
+        let mut kept = Vec::new();
+        for tag in tags.iter().map(|tag| tag.trim()).filter(|tag| !tag.is_empty()) {
+            if tag.chars().count() > MAX_TAG_CHARS {
+                return Err(EditError::Invalid(format!("A tag has at most {MAX_TAG_CHARS} characters.")));
+            }
+            if !seen.contains(&fold_tag(tag)) {
+                seen.push(fold_tag(tag));
+                kept.push(tag.to_string());
+            }
+        }
+        if kept.len() > MAX_TAGS {
+            return Err(EditError::Invalid(format!("An annotation has at most {MAX_TAGS} tags.")));
+        }
+        change.tags = Some(kept);
+    }
+    if let Some(Some(note)) = &change.note {
+        if note.chars().count() > MAX_NOTE_CHARS {
+            return Err(EditError::Invalid(format!("A note has at most {MAX_NOTE_CHARS} characters.")));
+        }
+        if note.trim().is_empty() {
+            change.note = Some(None);
+        }
+    }
+    Ok(change)
+}

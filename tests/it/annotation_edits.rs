@@ -1,0 +1,139 @@
+//! What the reader adds to an annotation on the web, through the API for scripts against the
+//! real server: a favourite, tags and a note of their own, kept beside the device's note,
+//! surviving a new device version, the device deleting the annotation and a restart; refused
+//! from another site; the device's file never written.
+
+use crate::support::{client, edited_copy, generated_library, s3_env, App};
+use kobo_shelf::{
+    model::encode_url_component,
+    model::SyncPhase,
+    server::demo::{CURATED_ITEMS, WAR_AND_PEACE_ID},
+};
+use kobo_shelf_testkit::{seconds_ago, Testkit, DATABASE_KEY};
+use serde_json::{json, Value};
+use std::path::Path;
+
+/// War and Peace's annotations as the API gives them.
+async fn annotations(app: &App) -> Vec<Value> {
+    let url = app.url(&format!("/api/v1/annotations?book={}", encode_url_component(WAR_AND_PEACE_ID)));
+    let answer: Value = client().get(url).send().await.unwrap().json().await.unwrap();
+    answer["annotations"].as_array().unwrap().clone()
+}
+
+async fn patch(app: &App, id: &str, body: &str) -> (u16, Value) {
+    let url = app.url(&format!("/api/v1/annotations/{}", encode_url_component(id)));
+    let response =
+        client().patch(url).header("content-type", "application/json").body(body.to_string()).send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or(Value::Null))
+}
+
+fn start(data: &Path, library: &Path) -> App {
+    let env = [
+        ("KOBO_SHELF_SOURCE", format!("file://{}", library.display())),
+        ("KOBO_SHELF_CHECK_INTERVAL_SECS", "0".to_string()),
+    ];
+    App::start(data, &env)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_favourite_tags_and_a_web_note_are_kept_beside_the_devices_note_through_syncs_and_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("library.sqlite"), 1, CURATED_ITEMS);
+    let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
+    kit.upload(DATABASE_KEY, &library).await.unwrap();
+    kit.set_object_time(DATABASE_KEY, seconds_ago(3_000)).unwrap();
+    let data = dir.path().join("data");
+    let mut app = App::start(&data, &s3_env(&kit));
+    app.wait_for_end(SyncPhase::Completed).await;
+    let rows = annotations(&app).await;
+    let noted = rows.iter().find(|row| row["device_note"].is_string()).expect("a highlight with a device note");
+    let id = noted["highlight_id"].as_str().unwrap().to_string();
+    let device_note = noted["note"].as_str().unwrap().to_string();
+    assert_eq!((noted["favourite"].clone(), noted["tags"].clone()), (json!(false), json!([])));
+
+    let hostile_note = format!("<script>alert('x')</script> & {}", "long ".repeat(2_000));
+    let body = json!({ "favourite": true, "tags": [" Ideas ", "ideas", "<b>War</b> & \"Peace\"", "", "東京"], "note": hostile_note });
+    let (status, edited) = patch(&app, &id, &body.to_string()).await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(
+        edited["tags"],
+        json!(["Ideas", "<b>War</b> & \"Peace\"", "東京"]),
+        "trimmed, the same tag in another case once"
+    );
+    assert_eq!((edited["favourite"].clone(), edited["note"].clone()), (json!(true), json!(hostile_note)));
+    assert_eq!(edited["device_note"], json!(device_note), "the device's note is kept");
+
+    let (status, only_favourite) = patch(&app, &id, r#"{"favourite": false}"#).await;
+    assert_eq!(
+        (status, only_favourite["tags"].clone(), only_favourite["note"].clone()),
+        (200, edited["tags"].clone(), edited["note"].clone()),
+        "fields left out stay"
+    );
+    let (status, cleared) = patch(&app, &id, r#"{"note": null, "favourite": true}"#).await;
+    assert_eq!(
+        (status, cleared["note"].clone()),
+        (200, json!(device_note)),
+        "null clears the web note: the device's shows"
+    );
+
+    // A new device version without the annotation, then a restart: the edits stay.
+    let without = edited_copy(
+        &library,
+        &dir.path().join("v2.sqlite"),
+        &format!("DELETE FROM Bookmark WHERE BookmarkID = '{id}'"),
+    );
+    let uploaded = std::fs::read(&without).unwrap();
+    kit.upload(DATABASE_KEY, &without).await.unwrap();
+    kit.set_object_time(DATABASE_KEY, seconds_ago(2_000)).unwrap();
+    app.check_and_sync().await;
+    app.wait_for_end(SyncPhase::Completed).await;
+    app.kill();
+    let app = App::start(&data, &s3_env(&kit));
+    app.wait_for_end(SyncPhase::UpToDate).await;
+    let row =
+        annotations(&app).await.into_iter().find(|row| row["highlight_id"] == json!(id)).expect("kept by the archive");
+    assert!(row["deleted_on_device"].is_string());
+    assert_eq!((row["favourite"].clone(), row["tags"].clone()), (json!(true), edited["tags"].clone()));
+    assert_eq!(std::fs::read(data.join("KoboReader.sqlite")).unwrap(), uploaded, "the device's file is never written");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bad_edits_are_refused_and_concurrent_ones_leave_one_whole_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("library.sqlite"), 2, CURATED_ITEMS);
+    let app = start(&dir.path().join("data"), &library);
+    app.wait_for_end(SyncPhase::Completed).await;
+    let id = annotations(&app).await[0]["highlight_id"].as_str().unwrap().to_string();
+    for body in ["not json", "[]", r#"{"favourite": "yes"}"#, r#"{"tags": [1]}"#, r#"{"colour": "pink"}"#] {
+        assert_eq!(patch(&app, &id, body).await.0, 400, "{body}");
+    }
+    let many: Vec<String> = (0..51).map(|n| format!("tag {n}")).collect();
+    assert_eq!(patch(&app, &id, &json!({ "tags": many }).to_string()).await.0, 400, "too many tags");
+    assert_eq!(patch(&app, "no-such-annotation", r#"{"favourite": true}"#).await.0, 404);
+    let cross_site = client()
+        .patch(app.url(&format!("/api/v1/annotations/{}", encode_url_component(&id))))
+        .header("origin", "https://evil.example")
+        .body(r#"{"favourite": true}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), 403, "a write from another site");
+
+    let edits = (0..8).map(|n| {
+        let (app, id) = (&app, id.clone());
+        async move {
+            patch(
+                app,
+                &id,
+                &json!({ "tags": [format!("a{n}"), format!("b{n}")], "note": format!("note {n}") }).to_string(),
+            )
+            .await
+        }
+    });
+    for (status, _) in futures::future::join_all(edits).await {
+        assert_eq!(status, 200);
+    }
+    let row = annotations(&app).await.into_iter().find(|row| row["highlight_id"] == json!(id)).unwrap();
+    let n = row["note"].as_str().unwrap().trim_start_matches("note ").to_string();
+    assert_eq!(row["tags"], json!([format!("a{n}"), format!("b{n}")]), "tags and note from the same request");
+}
