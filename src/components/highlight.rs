@@ -4,13 +4,15 @@
 
 use crate::{
     format,
-    model::{encode_url_component, Highlight},
+    model::{encode_url_component, Highlight, WebEdits},
 };
 use leptos::prelude::*;
 
 #[component]
 pub fn HighlightItem(highlight: Highlight) -> impl IntoView {
-    let Highlight { id, text, note, color, is_markup, created, deleted_on_device } = highlight;
+    let Highlight { id, text, note, color, is_markup, created, deleted_on_device, web } = highlight;
+    let WebEdits { favourite, tags, note: web_note } = web;
+    let device_note_label = if web_note.is_some() { "Note on the device: " } else { "Note: " };
     let body = if is_markup {
         let file = |extension: &str| format!("/markup/{}.{extension}", encode_url_component(&id));
         view! {
@@ -30,10 +32,17 @@ pub fn HighlightItem(highlight: Highlight) -> impl IntoView {
     view! {
         <li class=format!("highlight color-{}", color.slug()) id=format!("h-{id}") data-deleted-on-device=deleted_on_device>
             {body}
+            {web_note.map(|note| view! {
+                <p class="note web-note"><span class="note-label">"Your note: "</span>{note}</p>
+            })}
             {note.map(|note| view! {
-                <p class="note"><span class="note-label">"Note: "</span>{note}</p>
+                <p class="note"><span class="note-label">{device_note_label}</span>{note}</p>
+            })}
+            {(!tags.is_empty()).then(|| view! {
+                <ul class="tags" aria-label="Tags">{tags.into_iter().map(|tag| view! { <li>{tag}</li> }).collect_view()}</ul>
             })}
             <p class="highlight-meta">
+                {favourite.then(|| view! { <span class="favourite">"★ Favourite · "</span> })}
                 {color.is_shown().then(|| view! { <span class="swatch" aria-hidden="true"></span> {color.label()} })}
                 {dates.0.map(|date| if color.is_shown() { format!(" · {date}") } else { date })}
                 {dates.1.map(|date| view! { <span class="deleted-mark">{format!(" · deleted on device {date}")}</span> })}

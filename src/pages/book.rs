@@ -34,9 +34,10 @@ pub async fn get_book(
     let library = crate::server::request::library()?;
     let sent = crate::server::request::sent_precompressed();
     let pages = crate::server::request::rendered_pages();
+    let key = format!("{} e{}", book_view_href(&id, hide_deleted, color), crate::server::request::edits_generation());
     let (title, page) = crate::server::request::blocking(move || {
         let title = library.summary(&id).ok_or(ShelfError::NotFound)?.title.clone();
-        let page = pages.get_or_render((&library.key(), &book_view_href(&id, hide_deleted, color)), || {
+        let page = pages.get_or_render((&library.key(), &key), || {
             let book = body::without_deleted(library.book(&id)?, hide_deleted);
             Ok::<_, ShelfError>(view! { <body::Book book hide_deleted color/> }.to_html())
         })?;

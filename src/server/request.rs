@@ -143,6 +143,12 @@ pub async fn search(input: String, filter: SearchFilter) -> Result<SearchResults
     blocking(move || services.shelf.search(&library, &input, filter)).await
 }
 
+/// Changes with every edit the reader makes on the web: part of the key of a page that shows
+/// the edits (see `rendered`).
+pub fn edits_generation() -> u64 {
+    services().map_or(0, |services| services.edits.generation())
+}
+
 /// Today's review (see `review`), off the async threads.
 pub async fn review_session() -> Result<ReviewSession, PageError> {
     let review = private_services()?.review.clone();

@@ -51,6 +51,8 @@ async fn a_favourite_tags_and_a_web_note_are_kept_beside_the_devices_note_throug
     let device_note = noted["note"].as_str().unwrap().to_string();
     assert_eq!((noted["favourite"].clone(), noted["tags"].clone()), (json!(false), json!([])));
 
+    let book_page = format!("/book?id={}", encode_url_component(WAR_AND_PEACE_ID));
+    assert!(!app.page(&book_page).await.1.contains("★ Favourite"), "rendered (and kept) before the edit");
     let hostile_note = format!("<script>alert('x')</script> & {}", "long ".repeat(2_000));
     let body = json!({ "favourite": true, "tags": [" Ideas ", "ideas", "<b>War</b> & \"Peace\"", "", "東京"], "note": hostile_note });
     let (status, edited) = patch(&app, &id, &body.to_string()).await;
@@ -62,6 +64,18 @@ async fn a_favourite_tags_and_a_web_note_are_kept_beside_the_devices_note_throug
     );
     assert_eq!((edited["favourite"].clone(), edited["note"].clone()), (json!(true), json!(hostile_note)));
     assert_eq!(edited["device_note"], json!(device_note), "the device's note is kept");
+    let (status, page) = app.page(&book_page).await;
+    assert_eq!(status, 200);
+    let page = page.replace("<!>", ""); // Leptos' hydration markers between nodes
+    let after = page.split(&format!("id=\"h-{id}\"")).nth(1).unwrap();
+    let item = after.split("<li id=\"h-").next().unwrap().to_string(); // up to the next annotation
+    assert!(item.contains("★ Favourite"), "{item}");
+    assert!(
+        item.contains("<li>&lt;b&gt;War&lt;/b&gt; &amp; \"Peace\"</li>") && item.contains("<li>東京</li>"),
+        "tags as text: {item}"
+    );
+    assert!(item.contains("Your note: </span>&lt;script&gt;alert('x')&lt;/script&gt; &amp; long"), "{item}");
+    assert!(item.contains("Note on the device: "), "both notes, each named: {item}");
 
     let (status, only_favourite) = patch(&app, &id, r#"{"favourite": false}"#).await;
     assert_eq!(

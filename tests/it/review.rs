@@ -9,6 +9,7 @@ use kobo_shelf::{
     server::{
         archive::Archive,
         demo::CURATED_ITEMS,
+        edits::AnnotationEdits,
         review::{Review, ReviewSettings},
         search::SearchIndex,
         shelf::Shelf,
@@ -24,7 +25,8 @@ const DAY: i64 = 86_400;
 fn shelf_of(dir: &Path, library: &Path) -> Arc<Shelf> {
     let store = Arc::new(LibraryStore::new(library.to_path_buf()));
     let archive = Arc::new(Archive::open(dir).unwrap());
-    Arc::new(Shelf::new(store, archive, SearchIndex::new(dir)))
+    let edits = Arc::new(AnnotationEdits::open(dir).unwrap());
+    Arc::new(Shelf::new(store, archive, edits, SearchIndex::new(dir)))
 }
 
 /// An archive that ingested `library`, and the review beside it.

@@ -4,10 +4,17 @@
 //! annotation the archive keeps can be edited, those the device deleted included, and the edits
 //! outlive every sync, a device deletion, a restart and (with the archive's copies) a new machine.
 
-use crate::appdb::{self, AppDbError};
+use crate::{
+    appdb::{self, AppDbError},
+    model::{BookDetail, WebEdits},
+};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
-use std::{collections::HashMap, path::Path};
+use std::{
+    collections::HashMap,
+    path::Path,
+    sync::atomic::{AtomicU64, Ordering},
+};
 
 /// Tags on one annotation at most.
 pub const MAX_TAGS: usize = 50;
@@ -15,16 +22,6 @@ pub const MAX_TAGS: usize = 50;
 pub const MAX_TAG_CHARS: usize = 100;
 /// Characters of a web note at most.
 pub const MAX_NOTE_CHARS: usize = 100_000;
-
-/// The reader's own additions to one annotation.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Edit {
-    pub favourite: bool,
-    /// As typed (trimmed), in the order given; matched without case.
-    pub tags: Vec<String>,
-    /// The note written on the web; `None` when there is none.
-    pub note: Option<String>,
-}
 
 /// What one request changes; a field left `None` stays as it is.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -50,22 +47,43 @@ pub enum EditError {
 /// The edits service: one connection of its own to the app database.
 pub struct AnnotationEdits {
     conn: Mutex<Connection>,
+    /// Changes with every edit: what a page rendered with the edits before is stale.
+    generation: AtomicU64,
 }
 
 impl AnnotationEdits {
     pub fn open(data_dir: &Path) -> Result<AnnotationEdits, EditError> {
-        Ok(AnnotationEdits { conn: Mutex::new(appdb::open(data_dir)?) })
+        Ok(AnnotationEdits { conn: Mutex::new(appdb::open(data_dir)?), generation: AtomicU64::new(0) })
+    }
+
+    /// Changes with every edit (pages rendered before one show the edits before it).
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Puts the reader's edits into `book`'s annotations.
+    pub fn add_to(&self, book: &mut BookDetail) -> Result<(), EditError> {
+        if self.conn.lock().query_row("SELECT NOT EXISTS (SELECT 1 FROM annotation_edit)", [], |row| row.get(0))? {
+            return Ok(());
+        }
+        let edits = self.all()?;
+        for highlight in book.chapters.iter_mut().flat_map(|chapter| chapter.highlights.iter_mut()) {
+            if let Some(edit) = edits.get(&highlight.id) {
+                highlight.web = edit.clone();
+            }
+        }
+        Ok(())
     }
 
     /// The edits of every annotation that has any, by `BookmarkID`.
-    pub fn all(&self) -> Result<HashMap<String, Edit>, EditError> {
+    pub fn all(&self) -> Result<HashMap<String, WebEdits>, EditError> {
         let conn = self.conn.lock();
-        let mut edits: HashMap<String, Edit> = HashMap::new();
+        let mut edits: HashMap<String, WebEdits> = HashMap::new();
         let mut statement = conn.prepare_cached("SELECT bookmark_id, favourite, note FROM annotation_edit")?;
         let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))?;
         for row in rows {
             let (id, favourite, note) = row?;
-            edits.insert(id, Edit { favourite, tags: Vec::new(), note });
+            edits.insert(id, WebEdits { favourite, tags: Vec::new(), note });
         }
         let mut statement =
             conn.prepare_cached("SELECT bookmark_id, shown FROM annotation_tag ORDER BY bookmark_id, position")?;
@@ -86,7 +104,7 @@ impl AnnotationEdits {
 
     /// Applies `change` to the annotation `bookmark_id` (one the archive keeps), in one
     /// transaction: two requests at once leave one whole result. The edits after it.
-    pub fn apply(&self, bookmark_id: &str, change: EditChange, now: i64) -> Result<Edit, EditError> {
+    pub fn apply(&self, bookmark_id: &str, change: EditChange, now: i64) -> Result<WebEdits, EditError> {
         let change = checked(change)?;
         let mut conn = self.conn.lock();
         let transaction = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -121,6 +139,7 @@ impl AnnotationEdits {
             edit.tags = tags;
         }
         transaction.commit()?;
+        self.generation.fetch_add(1, Ordering::AcqRel);
         Ok(edit)
     }
 }
@@ -130,7 +149,7 @@ pub fn fold_tag(tag: &str) -> String {
     tag.trim().to_lowercase()
 }
 
-fn read(conn: &Connection, bookmark_id: &str) -> rusqlite::Result<Edit> {
+fn read(conn: &Connection, bookmark_id: &str) -> rusqlite::Result<WebEdits> {
     let stored: Option<(bool, Option<String>)> = conn
         .query_row("SELECT favourite, note FROM annotation_edit WHERE bookmark_id = ?1", [bookmark_id], |row| {
             Ok((row.get(0)?, row.get(1)?))
@@ -140,7 +159,7 @@ fn read(conn: &Connection, bookmark_id: &str) -> rusqlite::Result<Edit> {
     let mut statement =
         conn.prepare_cached("SELECT shown FROM annotation_tag WHERE bookmark_id = ?1 ORDER BY position")?;
     let tags = statement.query_map([bookmark_id], |row| row.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
-    Ok(Edit { favourite, tags, note })
+    Ok(WebEdits { favourite, tags, note })
 }
 
 /// `change` with its tags trimmed (empty ones left out, the same tag in another case once) and

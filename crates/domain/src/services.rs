@@ -92,7 +92,8 @@ impl Services {
             }
             None => None,
         };
-        let shelf = Arc::new(Shelf::new(library.clone(), archive, SearchIndex::new(&settings.data_dir)));
+        let edits = Arc::new(AnnotationEdits::open(&settings.data_dir)?);
+        let shelf = Arc::new(Shelf::new(library.clone(), archive, edits.clone(), SearchIndex::new(&settings.data_dir)));
         let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
         let covers = Arc::new(CoverStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
         let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
@@ -106,7 +107,6 @@ impl Services {
         }
         let review = Arc::new(Review::open(&settings.data_dir, settings.review.clone(), shelf.clone())?);
         catch_up_archive(&library, &shelf, &replica);
-        let edits = Arc::new(AnnotationEdits::open(&settings.data_dir)?);
         Ok(Services { settings, shelf, sync: Arc::new(sync), auth, markups, covers, markdown, replica, review, edits })
     }
 }

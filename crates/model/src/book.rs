@@ -77,6 +77,19 @@ pub struct Highlight {
     /// When kept by the archive after the device dropped it: the date it was first missed.
     #[serde(default)]
     pub deleted_on_device: Option<String>,
+    /// What the reader added on the web.
+    #[serde(default)]
+    pub web: WebEdits,
+}
+
+/// What the reader adds to an annotation on the web (kept by the app, never on the device).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebEdits {
+    pub favourite: bool,
+    /// As typed, in the reader's order; matched without case.
+    pub tags: Vec<String>,
+    /// A note of the reader's own, shown beside the device's; `None` when there is none.
+    pub note: Option<String>,
 }
 
 #[cfg(any(test, feature = "test-support"))]
@@ -91,6 +104,7 @@ impl Highlight {
             is_markup: false,
             created: None,
             deleted_on_device: None,
+            web: WebEdits::default(),
         }
     }
 }

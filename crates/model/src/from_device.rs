@@ -3,7 +3,7 @@
 
 use super::{
     BookDetail, BookSummary, Chapter, Highlight, HighlightColor, ItemKind, PlacementReport, ReadStatus,
-    UnplacedAnnotation,
+    UnplacedAnnotation, WebEdits,
 };
 use kobo_reader as kobo;
 
@@ -70,6 +70,7 @@ impl From<kobo::Annotation> for Highlight {
             is_markup: annotation.is_markup,
             created: annotation.created,
             deleted_on_device: None,
+            web: WebEdits::default(),
         }
     }
 }

@@ -11,9 +11,9 @@ use super::{
     AppState,
 };
 use crate::{
-    model::{query_value, BookSummary, LibraryQuery},
+    model::{query_value, BookSummary, LibraryQuery, WebEdits},
     server::{
-        edits::{Edit, EditChange, EditError},
+        edits::{EditChange, EditError},
         export::AnnotationRow,
         request::blocking,
         shelf::ShelfError,
@@ -111,7 +111,7 @@ async fn annotations(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
 
 /// An annotation row as the API gives it: the export's fields, `note` the note shown (the web
 /// note, else the device's), `device_note` the device's, `favourite` and `tags`.
-fn api_annotation(row: &AnnotationRow, edit: Option<&Edit>) -> serde_json::Value {
+fn api_annotation(row: &AnnotationRow, edit: Option<&WebEdits>) -> serde_json::Value {
     let mut value = serde_json::to_value(row).unwrap_or_default();
     let edit = edit.cloned().unwrap_or_default();
     value["device_note"] = serde_json::json!(row.note);

@@ -187,11 +187,12 @@ pub struct ShelfUnderTest {
 impl ShelfUnderTest {
     pub fn new(library: PathBuf) -> ShelfUnderTest {
         use kobo_reader::LibraryStore;
-        use kobo_shelf::server::{archive::Archive, search::SearchIndex, shelf::Shelf};
+        use kobo_shelf::server::{archive::Archive, edits::AnnotationEdits, search::SearchIndex, shelf::Shelf};
         let data = tempfile::tempdir().unwrap();
         let store = std::sync::Arc::new(LibraryStore::new(library));
         let archive = std::sync::Arc::new(Archive::open(data.path()).unwrap());
-        let shelf = Shelf::new(store.clone(), archive, SearchIndex::new(data.path()));
+        let edits = std::sync::Arc::new(AnnotationEdits::open(data.path()).unwrap());
+        let shelf = Shelf::new(store.clone(), archive, edits, SearchIndex::new(data.path()));
         ShelfUnderTest { shelf, store, _data: data }
     }
 

@@ -18,6 +18,7 @@ fn highlight_at(row: &rusqlite::Row<'_>) -> rusqlite::Result<Highlight> {
         is_markup: row.get::<_, i64>(4)? != 0,
         created: row.get(5)?,
         deleted_on_device: row.get(6)?,
+        web: Default::default(),
     })
 }
 

@@ -203,6 +203,7 @@ fn sample_book() -> BookDetail {
         is_markup: text.is_none(),
         created: Some("2025-01-06T20:01:00".into()),
         deleted_on_device: deleted.map(str::to_string),
+        web: Default::default(),
     };
     BookDetail {
         summary: BookSummary {

@@ -304,6 +304,7 @@ fn card_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewCard> {
             is_markup: row.get(6)?,
             created: row.get(7)?,
             deleted_on_device: row.get(8)?,
+            web: Default::default(),
         },
         book_id: row.get(1)?,
         chapter: row.get(2)?,

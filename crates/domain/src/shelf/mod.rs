@@ -15,6 +15,7 @@ pub use view::LibraryView;
 
 use crate::{
     archive::{Archive, ArchiveCounts, ArchiveError, IngestReport},
+    edits::{AnnotationEdits, EditError},
     model::SearchResults,
     search::{SearchError, SearchFilter, SearchIndex},
 };
@@ -33,6 +34,8 @@ pub enum ShelfError {
     Archive(#[from] ArchiveError),
     #[error(transparent)]
     Search(#[from] SearchError),
+    #[error(transparent)]
+    Edits(#[from] EditError),
     /// Whoever was given the books (a download, a file) could not take them.
     #[error("the library could not be written out ({0})")]
     Write(#[from] std::io::Error),
@@ -41,14 +44,21 @@ pub enum ShelfError {
 pub struct Shelf {
     device: Arc<LibraryStore>,
     archive: Arc<Archive>,
+    /// What the reader adds on the web, put into every book the views give.
+    edits: Arc<AnnotationEdits>,
     search: SearchIndex,
     /// The view of the last (device version, archive generation) asked for.
     view: Mutex<Option<Arc<LibraryView>>>,
 }
 
 impl Shelf {
-    pub fn new(device: Arc<LibraryStore>, archive: Arc<Archive>, search: SearchIndex) -> Shelf {
-        Shelf { device, archive, search, view: Mutex::new(None) }
+    pub fn new(
+        device: Arc<LibraryStore>,
+        archive: Arc<Archive>,
+        edits: Arc<AnnotationEdits>,
+        search: SearchIndex,
+    ) -> Shelf {
+        Shelf { device, archive, edits, search, view: Mutex::new(None) }
     }
 
     /// The view of the device's current file and the archive now (blocking: the first request
@@ -60,7 +70,7 @@ impl Shelf {
         if let Some(current) = view.as_ref().filter(|view| view.is_for(&device, generation)) {
             return Ok(current.clone());
         }
-        let built = Arc::new(LibraryView::build(device, self.archive.clone(), generation)?);
+        let built = Arc::new(LibraryView::build(device, (self.archive.clone(), self.edits.clone()), generation)?);
         *view = Some(built.clone());
         Ok(built)
     }

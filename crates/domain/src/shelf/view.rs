@@ -13,6 +13,7 @@ use super::{
 };
 use crate::{
     archive::{Archive, DeletedCount},
+    edits::AnnotationEdits,
     model::{
         BookDetail, BookSummary, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport, ReadingStats,
     },
@@ -28,6 +29,7 @@ pub struct LibraryView {
     device: Arc<Snapshot>,
     generation: i64,
     archive: Arc<Archive>,
+    edits: Arc<AnnotationEdits>,
     /// Whether the archive had taken in `device`'s version when the view was made: then a
     /// book's annotations come from its indexed tables, else from the file.
     ingested: bool,
@@ -45,7 +47,11 @@ pub struct LibraryView {
 
 impl LibraryView {
     /// Merges `device` with what `archive` holds at `generation` (blocking: reads the archive).
-    pub fn build(device: Arc<Snapshot>, archive: Arc<Archive>, generation: i64) -> Result<LibraryView, ShelfError> {
+    pub fn build(
+        device: Arc<Snapshot>,
+        (archive, edits): (Arc<Archive>, Arc<AnnotationEdits>),
+        generation: i64,
+    ) -> Result<LibraryView, ShelfError> {
         let ingested = archive.has_ingested(&device.version)?;
         let deleted = archive.deleted_counts()?;
         let mut summaries: Vec<BookSummary> = device.entries().map(|entry| merged_summary(entry, &deleted)).collect();
@@ -74,6 +80,7 @@ impl LibraryView {
             device,
             generation,
             archive,
+            edits,
             ingested,
             listing,
             by_id,
@@ -145,6 +152,7 @@ impl LibraryView {
             }
         };
         book.summary = summary;
+        self.edits.add_to(&mut book)?;
         Ok(book)
     }
 
@@ -161,6 +169,7 @@ impl LibraryView {
             if let Some(summary) = self.summary(&book.summary.id) {
                 book.summary = summary.clone();
             }
+            self.edits.add_to(&mut book)?;
             each(&book)
         })?;
         self.removed.iter().try_for_each(|id| each(&self.book(id)?))
