@@ -1,5 +1,6 @@
 //! Components shared by the pages.
 
+pub mod annotation_edit;
 pub mod charts;
 pub mod color_filter;
 pub mod cover;

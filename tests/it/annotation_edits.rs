@@ -151,3 +151,49 @@ async fn bad_edits_are_refused_and_concurrent_ones_leave_one_whole_result() {
     let n = row["note"].as_str().unwrap().trim_start_matches("note ").to_string();
     assert_eq!(row["tags"], json!([format!("a{n}"), format!("b{n}")]), "tags and note from the same request");
 }
+
+/// The book page's plain forms, sent as a browser without JavaScript sends them: each goes back
+/// to the annotation, and the page shows the result, hostile text as text.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_book_pages_forms_mark_a_favourite_and_save_tags_and_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("library.sqlite"), 3, CURATED_ITEMS);
+    let app = start(&dir.path().join("data"), &library);
+    app.wait_for_end(SyncPhase::Completed).await;
+    let id = annotations(&app).await[0]["highlight_id"].as_str().unwrap().to_string();
+    let book_page = format!("/book?id={}", encode_url_component(WAR_AND_PEACE_ID));
+    let item = |page: String| -> String {
+        let page = page.replace("<!>", "");
+        let after = page.split(&format!("id=\"h-{id}\"")).nth(1).unwrap().to_string();
+        after.split("<li id=\"h-").next().unwrap().to_string()
+    };
+    assert!(item(app.page(&book_page).await.1).contains("★ Mark as favourite"));
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let send = |fields: Vec<(&'static str, String)>| {
+        let mut form = vec![("highlight", id.clone()), ("back", book_page.clone())];
+        form.extend(fields);
+        browser.post(app.url("/annotation/edit")).form(&form).send()
+    };
+    let answer = send(vec![("favourite", "true".into())]).await.unwrap();
+    assert_eq!(answer.status(), 303);
+    assert_eq!(answer.headers()["location"].to_str().unwrap(), format!("{book_page}#h-{id}"), "back at the annotation");
+    let marked = item(app.page(&book_page).await.1);
+    assert!(marked.contains("★ Favourite") && marked.contains("☆ Unmark favourite"), "{marked}");
+    let saved =
+        send(vec![("tags", "  Ideas, <i>x</i> ,, ideas".into()), ("note", "A <b>note</b>".into())]).await.unwrap();
+    assert_eq!(saved.status(), 303);
+    let edited = item(app.page(&book_page).await.1);
+    assert!(edited.contains("<li>Ideas</li>") && edited.contains("<li>&lt;i&gt;x&lt;/i&gt;</li>"), "{edited}");
+    assert!(edited.contains("Your note: </span>A &lt;b&gt;note&lt;/b&gt;"), "{edited}");
+    assert!(edited.contains("★ Favourite"), "a form changes only its fields");
+    assert_eq!(send(vec![("note", String::new())]).await.unwrap().status(), 303);
+    assert!(!item(app.page(&book_page).await.1).contains("Your note: </span>"), "an empty note clears it");
+    let many = (0..51).map(|n| format!("t{n}")).collect::<Vec<_>>().join(",");
+    assert_eq!(send(vec![("tags", many)]).await.unwrap().status(), 400, "too many tags");
+    let cross_site = browser
+        .post(app.url("/annotation/edit"))
+        .header("origin", "https://evil.example")
+        .form(&[("highlight", id.as_str()), ("favourite", "false")]);
+    assert_eq!(cross_site.send().await.unwrap().status(), 403);
+    assert!(item(app.page(&book_page).await.1).contains("★ Favourite"), "nothing changed from another site");
+}

@@ -111,7 +111,8 @@ pub fn Book(mut book: BookDetail, hide_deleted: bool, color: Option<HighlightCol
             {(highlight_total + markups == 0).then(|| view! { <p class="empty">"No highlights in this book yet."</p> })}
             {headings.into_iter().zip(chapters).filter_map(|(title, chapter)| {
                 let chapter = chapter_of_color(chapter, color)?;
-                Some(view! { <ChapterSection title highlights=chapter.highlights/> })
+                let back = book_view_href(&summary.id, hide_deleted, color);
+                Some(view! { <ChapterSection title highlights=chapter.highlights back/> })
             }).collect_view()}
         </section>
     }
@@ -150,12 +151,12 @@ fn Description(text: String) -> impl IntoView {
 }
 
 #[component]
-fn ChapterSection(title: String, highlights: Vec<Highlight>) -> impl IntoView {
+fn ChapterSection(title: String, highlights: Vec<Highlight>, back: String) -> impl IntoView {
     view! {
         <section class="chapter">
             <h3>{title}</h3>
             <ol class="highlights">
-                {highlights.into_iter().map(|highlight| view! { <HighlightItem highlight/> }).collect_view()}
+                {highlights.into_iter().map(|highlight| view! { <HighlightItem highlight edit_back=back.clone()/> }).collect_view()}
             </ol>
         </section>
     }

@@ -12,6 +12,7 @@
 //!    public exceptions are an exact list of paths; the one other way in is the read API's
 //!    bearer token, which opens `/api/v1/…` only.
 
+mod annotations;
 mod api;
 mod assets;
 mod cookies;
@@ -57,6 +58,7 @@ pub fn router(state: AppState, assets: Router<AppState>) -> Router {
         .merge(export::routes())
         .merge(theme::routes())
         .merge(review::routes())
+        .merge(annotations::routes())
         .merge(markups::routes())
         .merge(covers::routes())
         .leptos_routes_with_context(&state, routes, page_context(&state), move || shell(options.clone()))

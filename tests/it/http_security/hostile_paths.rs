@@ -214,6 +214,7 @@ fn every_private_route(markup_id: &str) -> Vec<PrivateRoute> {
     // Answers with a redirect to the review even with a session: checked only without one.
     routes.push(PrivateRoute::post("review/answer", "highlight=x&answer=good"));
     routes.push(PrivateRoute::post("review/feed/new-address", ""));
+    routes.push(PrivateRoute::post("annotation/edit", "highlight=x&favourite=true"));
     let annotation = encode_url_component(WAR_AND_PEACE_ID);
     routes.push(PrivateRoute {
         method: "PATCH",
