@@ -76,6 +76,21 @@ async fn a_favourite_tags_and_a_web_note_are_kept_beside_the_devices_note_throug
     );
     assert!(item.contains("Your note: </span>&lt;script&gt;alert('x')&lt;/script&gt; &amp; long"), "{item}");
     assert!(item.contains("Note on the device: "), "both notes, each named: {item}");
+    let (_, json) = app.page("/export/library.json").await;
+    let rows: Vec<Value> = serde_json::from_str(&json).unwrap();
+    let row = rows.iter().find(|row| row["highlight_id"] == json!(id)).unwrap();
+    assert_eq!(
+        (row["favourite"].clone(), row["tags"].clone()),
+        (json!(true), edited["tags"].clone()),
+        "the exports carry them"
+    );
+    assert_eq!((row["web_note"].clone(), row["note"].clone()), (json!(hostile_note), json!(device_note)));
+    let (_, markdown) = app.page(&format!("/export/book.md?id={}", encode_url_component(WAR_AND_PEACE_ID))).await;
+    assert!(markdown.contains("★ **Your note:** ") && markdown.contains("**Note on the device:** "), "{markdown}");
+    assert!(
+        markdown.contains("#Ideas") && markdown.contains("  - \"Ideas\"\n"),
+        "tags in the body and the front matter"
+    );
 
     let (status, only_favourite) = patch(&app, &id, r#"{"favourite": false}"#).await;
     assert_eq!(

@@ -132,7 +132,7 @@ async fn json_and_csv_rows_read_back_whole_with_deleted_ones_marked() {
     assert_eq!((content_type.as_str(), streamed), ("text/csv; charset=utf-8", true));
     let body = csv.strip_prefix("\u{FEFF}".as_bytes()).expect("a UTF-8 byte-order mark first");
     assert!(body.starts_with(
-        b"book_id,book_title,author,chapter,highlight_id,kind,text,note,color,created,deleted_on_device\r\n"
+        b"book_id,book_title,author,chapter,highlight_id,kind,text,note,color,created,deleted_on_device,favourite,tags,web_note\r\n"
     ));
     let mut reader = csv::Reader::from_reader(body);
     assert_eq!(reader.headers().unwrap(), &csv::StringRecord::from(AnnotationRow::COLUMNS.to_vec()));
@@ -141,7 +141,11 @@ async fn json_and_csv_rows_read_back_whole_with_deleted_ones_marked() {
     for (record, row) in records.iter().zip(&rows) {
         let expected: Vec<String> = AnnotationRow::COLUMNS
             .iter()
-            .map(|column| spreadsheet_text(row[*column].as_str().unwrap_or_default()))
+            .map(|column| match &row[*column] {
+                Value::Bool(favourite) => favourite.to_string(),
+                Value::Array(tags) => tags.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("; "),
+                cell => spreadsheet_text(cell.as_str().unwrap_or_default()),
+            })
             .collect();
         assert_eq!(record.iter().collect::<Vec<_>>(), expected, "the CSV row says what the JSON row says");
     }

@@ -11,7 +11,7 @@ use super::{
     AppState,
 };
 use crate::{
-    model::{query_value, BookSummary, LibraryQuery, WebEdits},
+    model::{query_value, BookSummary, LibraryQuery},
     server::{
         edits::{EditChange, EditError},
         export::AnnotationRow,
@@ -98,9 +98,8 @@ async fn annotations(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
     answer(
         blocking(move || {
             let book = state.shelf.current()?.book(&id)?;
-            let edits = state.edits.all()?;
             let annotations: Vec<serde_json::Value> =
-                AnnotationRow::of_book(&book).map(|row| api_annotation(&row, edits.get(row.highlight_id))).collect();
+                AnnotationRow::of_book(&book).map(|row| api_annotation(&row)).collect();
             Ok::<_, crate::model::PageError>(
                 serde_json::json!({ "book": ApiBook::of(&book.summary), "annotations": annotations }),
             )
@@ -109,15 +108,13 @@ async fn annotations(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
     )
 }
 
-/// An annotation row as the API gives it: the export's fields, `note` the note shown (the web
-/// note, else the device's), `device_note` the device's, `favourite` and `tags`.
-fn api_annotation(row: &AnnotationRow, edit: Option<&WebEdits>) -> serde_json::Value {
+/// An annotation row as the API gives it: the export's fields (`favourite`, `tags` and
+/// `web_note` among them), with `note` the note shown (the web note, else the device's) and
+/// `device_note` the device's.
+fn api_annotation(row: &AnnotationRow) -> serde_json::Value {
     let mut value = serde_json::to_value(row).unwrap_or_default();
-    let edit = edit.cloned().unwrap_or_default();
     value["device_note"] = serde_json::json!(row.note);
-    value["note"] = serde_json::json!(edit.note.as_deref().or(row.note));
-    value["favourite"] = serde_json::json!(edit.favourite);
-    value["tags"] = serde_json::json!(edit.tags);
+    value["note"] = serde_json::json!(row.web_note.or(row.note));
     value
 }
 
@@ -132,15 +129,13 @@ async fn edit_annotation(State(state): State<AppState>, Path(id): Path<String>, 
     };
     let now = crate::server::dates::unix_seconds(std::time::SystemTime::now()) as i64;
     let edited = blocking(move || -> Result<serde_json::Value, crate::model::PageError> {
-        let edit = match state.edits.apply(&id, change, now) {
+        match state.edits.apply(&id, change, now) {
             Err(EditError::Invalid(problem)) => return Ok(serde_json::json!({ "error": problem })),
             other => other?,
         };
         let book_id = state.edits.book_of(&id)?.ok_or(crate::model::PageError::NotFound)?;
         let book = state.shelf.current()?.book(&book_id)?;
-        let row = AnnotationRow::of_book(&book)
-            .find(|row| row.highlight_id == id)
-            .map(|row| api_annotation(&row, Some(&edit)));
+        let row = AnnotationRow::of_book(&book).find(|row| row.highlight_id == id).map(|row| api_annotation(&row));
         row.ok_or(crate::model::PageError::NotFound)
     })
     .await;

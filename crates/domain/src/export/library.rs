@@ -65,11 +65,15 @@ pub struct AnnotationRow<'a> {
     pub created: Option<&'a str>,
     /// When the archive first missed it on the device; none while the device has it.
     pub deleted_on_device: Option<&'a str>,
+    /// What the reader added on the web.
+    pub favourite: bool,
+    pub tags: &'a [String],
+    pub web_note: Option<&'a str>,
 }
 
 impl<'a> AnnotationRow<'a> {
     /// The CSV's header: the fields' names, in order.
-    pub const COLUMNS: [&'static str; 11] = [
+    pub const COLUMNS: [&'static str; 14] = [
         "book_id",
         "book_title",
         "author",
@@ -81,11 +85,15 @@ impl<'a> AnnotationRow<'a> {
         "color",
         "created",
         "deleted_on_device",
+        "favourite",
+        "tags",
+        "web_note",
     ];
 
-    /// The fields in the order of `COLUMNS`.
-    pub fn cells(&self) -> [Option<&'a str>; 11] {
-        [
+    /// The fields in the order of `COLUMNS`, as text (the tags separated by `; `).
+    pub fn cells(&self) -> [String; 14] {
+        let text = |cell: Option<&str>| cell.unwrap_or_default().to_string();
+        let cells = [
             Some(self.book_id),
             Some(self.book_title),
             self.author,
@@ -98,6 +106,9 @@ impl<'a> AnnotationRow<'a> {
             self.created,
             self.deleted_on_device,
         ]
+        .map(text);
+        let [a, b, c, d, e, f, g, h, i, j, k] = cells;
+        [a, b, c, d, e, f, g, h, i, j, k, self.favourite.to_string(), self.tags.join("; "), text(self.web_note)]
     }
 
     /// Every annotation of a book, by chapter in reading order.
@@ -125,6 +136,9 @@ impl<'a> AnnotationRow<'a> {
             color: highlight.color.slug(),
             created: highlight.created.as_deref(),
             deleted_on_device: highlight.deleted_on_device.as_deref(),
+            favourite: highlight.web.favourite,
+            tags: &highlight.web.tags,
+            web_note: highlight.web.note.as_deref(),
         }
     }
 }
@@ -188,7 +202,7 @@ impl<'m, W: Write> LibraryExport<'m, W> {
                 serde_json::to_writer(&mut *out, &row).map_err(io::Error::other)
             }),
             LibraryExport::Csv(writer) => AnnotationRow::of_book(book).try_for_each(|row| {
-                let cells = row.cells().map(|cell| spreadsheet_text(cell.unwrap_or_default()));
+                let cells = row.cells().map(|cell| spreadsheet_text(&cell));
                 writer.write_record(&cells).map_err(io::Error::other)
             }),
             LibraryExport::Anki(out) => anki::write_book(out, book),

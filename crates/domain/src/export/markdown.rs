@@ -30,7 +30,8 @@ pub fn book_markdown(book: &BookDetail) -> String {
 }
 
 /// The YAML front matter between `---` lines: `title`, `author`, `isbn` (when a real one),
-/// `kobo_id`, `highlights`, `last_read`, `status` and `tags` (the book's Kobo collections).
+/// `kobo_id`, `highlights`, `last_read`, `status` and `tags` (the book's Kobo collections and the
+/// tags the reader gave its annotations).
 /// Every text is a double-quoted YAML string, so no title can break out of its field.
 pub fn front_matter(book: &BookDetail) -> String {
     let summary = &book.summary;
@@ -48,7 +49,7 @@ pub fn front_matter(book: &BookDetail) -> String {
         out.push_str(&format!("last_read: {}\n", day(last_read)));
     }
     out.push_str(&format!("status: {}\n", summary.read_status.label().to_lowercase()));
-    let tags: Vec<String> = summary.collections.iter().filter_map(|name| obsidian_tag(name)).collect();
+    let tags = book_tags(book);
     if tags.is_empty() {
         out.push_str("tags: []\n");
     } else {
@@ -59,6 +60,19 @@ pub fn front_matter(book: &BookDetail) -> String {
     }
     out.push_str("---\n");
     out
+}
+
+/// The book's Obsidian tags: its Kobo collections, then the reader's tags on its annotations,
+/// each once.
+pub fn book_tags(book: &BookDetail) -> Vec<String> {
+    let annotation_tags = book.chapters.iter().flat_map(|chapter| &chapter.highlights).flat_map(|h| &h.web.tags);
+    let mut tags: Vec<String> = Vec::new();
+    for tag in book.summary.collections.iter().chain(annotation_tags).filter_map(|name| obsidian_tag(name)) {
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    tags
 }
 
 /// Highlights and notes in the export (not markups), those deleted on the device included.
@@ -81,9 +95,20 @@ fn highlight_markdown(highlight: &Highlight) -> String {
         let colour = if highlight.color.is_shown() { highlight.color.label() } else { "Highlight" };
         format!("{}\n\n{colour}{date}\n", quote(&escape(highlight.text.as_deref().unwrap_or(""))))
     };
-    if let Some(note) = &highlight.note {
+    let favourite = if highlight.web.favourite { "★ " } else { "" };
+    if let Some(note) = &highlight.web.note {
         let note: Vec<String> = note.lines().map(escape).collect();
-        out.push_str(&format!("\n**Note:** {}\n", note.join("  \n")));
+        out.push_str(&format!("\n{favourite}**Your note:** {}\n", note.join("  \n")));
+    }
+    if let Some(note) = &highlight.note {
+        let label = if highlight.web.note.is_some() { "Note on the device" } else { "Note" };
+        let note: Vec<String> = note.lines().map(escape).collect();
+        out.push_str(&format!("\n**{label}:** {}\n", note.join("  \n")));
+    }
+    let tags: Vec<String> =
+        highlight.web.tags.iter().filter_map(|tag| obsidian_tag(tag)).map(|tag| format!("#{tag}")).collect();
+    if !tags.is_empty() || (highlight.web.favourite && highlight.web.note.is_none()) {
+        out.push_str(&format!("\n{favourite}{}\n", tags.join(" ")));
     }
     out
 }

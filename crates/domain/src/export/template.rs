@@ -4,7 +4,7 @@
 //! carry the template's line. A template is compiled and tried on a sample book at start-up,
 //! so a mistake stops the server with the line to fix, not a reader's download later.
 
-use super::markdown::{book_markdown, day, escape, front_matter, highlight_count, obsidian_tag, quote};
+use super::markdown::{book_markdown, book_tags, day, escape, front_matter, highlight_count, quote};
 use crate::{
     model::{BookDetail, BookSummary, Chapter, Highlight, HighlightColor, ItemKind, ReadStatus},
     settings::{Settings, SettingsError},
@@ -143,6 +143,10 @@ struct HighlightContext<'a> {
     created: Option<&'a str>,
     deleted_on_device: Option<&'a str>,
     is_markup: bool,
+    /// What the reader added on the web: a favourite, tags (as typed), a note of their own.
+    favourite: bool,
+    tags: &'a [String],
+    web_note: Option<&'a str>,
 }
 
 impl<'a> BookContext<'a> {
@@ -164,7 +168,7 @@ impl<'a> BookContext<'a> {
             language: book.language.as_deref(),
             description: book.description.as_deref(),
             collections: &summary.collections,
-            tags: summary.collections.iter().filter_map(|name| obsidian_tag(name)).collect(),
+            tags: book_tags(book),
             chapters: book
                 .chapters
                 .iter()
@@ -188,6 +192,9 @@ impl<'a> HighlightContext<'a> {
             created: highlight.created.as_deref().map(day),
             deleted_on_device: highlight.deleted_on_device.as_deref().map(day),
             is_markup: highlight.is_markup,
+            favourite: highlight.web.favourite,
+            tags: &highlight.web.tags,
+            web_note: highlight.web.note.as_deref(),
         }
     }
 }
