@@ -146,6 +146,9 @@ fn Item(item: BookSummary) -> impl IntoView {
                     <span class="percent">{format!("{percent} %")}</span>
                 </span>
                 <span class="highlight-count">{highlights}</span>
+                {(item.favourites > 0).then(|| view! {
+                    <span class="favourite" title="Favourites">{format!("★ {}", item.favourites)}</span>
+                })}
                 <span class="last-read">
                     {item.last_read.as_deref().map(|date| format!("Read {}", format::date(date)))}
                 </span>

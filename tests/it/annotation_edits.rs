@@ -76,6 +76,9 @@ async fn a_favourite_tags_and_a_web_note_are_kept_beside_the_devices_note_throug
     );
     assert!(item.contains("Your note: </span>&lt;script&gt;alert('x')&lt;/script&gt; &amp; long"), "{item}");
     assert!(item.contains("Note on the device: "), "both notes, each named: {item}");
+    let (_, library_page) = app.page("/?q=war").await;
+    let plain = library_page.replace("<!>", "");
+    assert!(plain.contains("class=\"favourite\">★ 1</span>"), "the library counts favourites");
     let (_, json) = app.page("/export/library.json").await;
     let rows: Vec<Value> = serde_json::from_str(&json).unwrap();
     let row = rows.iter().find(|row| row["highlight_id"] == json!(id)).unwrap();

@@ -95,6 +95,17 @@ impl AnnotationEdits {
         Ok(edits)
     }
 
+    /// How many annotations of each book (its id as the archive last saw it) are favourites.
+    pub fn favourites_per_book(&self) -> Result<HashMap<String, u32>, EditError> {
+        let conn = self.conn.lock();
+        let mut statement = conn.prepare_cached(
+            "SELECT a.book_id, count(*) FROM annotation_edit e JOIN archive_annotation a ON a.bookmark_id = e.bookmark_id
+             WHERE e.favourite = 1 GROUP BY a.book_id",
+        )?;
+        let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// The library entry the annotation `bookmark_id` belongs to (as the archive last saw it).
     pub fn book_of(&self, bookmark_id: &str) -> Result<Option<String>, EditError> {
         let conn = self.conn.lock();

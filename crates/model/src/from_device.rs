@@ -56,6 +56,7 @@ impl From<&kobo::Item> for BookSummary {
             last_read: item.last_read.clone(),
             removed_from_device: false,
             collections: item.collections.clone(),
+            favourites: 0,
         }
     }
 }

@@ -179,6 +179,9 @@ pub struct BookSummary {
     /// The Kobo collections any copy is in, sorted.
     #[serde(default)]
     pub collections: Vec<String>,
+    /// Annotations the reader marked as favourites on the web.
+    #[serde(default)]
+    pub favourites: u32,
 }
 
 /// One page of the library list plus the counts the page shows around it.

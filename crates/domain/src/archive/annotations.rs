@@ -114,6 +114,7 @@ impl Archive {
                     last_read: row.get(5)?,
                     removed_from_device: false,
                     collections: Vec::new(),
+                    favourites: 0,
                 })
             })
             .optional()?;

@@ -77,6 +77,7 @@ mod tests {
             last_read: None,
             removed_from_device: false,
             collections: Vec::new(),
+            favourites: 0,
         })
     }
 

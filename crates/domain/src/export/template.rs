@@ -224,6 +224,7 @@ fn sample_book() -> BookDetail {
             deleted_on_device: 0,
             last_read: Some("2026-01-02T03:04:05".into()),
             collections: vec!["Sample Collection".into()],
+            favourites: 1,
             removed_from_device: false,
         },
         publisher: None,

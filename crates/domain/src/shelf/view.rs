@@ -30,6 +30,8 @@ pub struct LibraryView {
     generation: i64,
     archive: Arc<Archive>,
     edits: Arc<AnnotationEdits>,
+    /// The edits' generation the favourite counts were taken at.
+    edits_generation: u64,
     /// Whether the archive had taken in `device`'s version when the view was made: then a
     /// book's annotations come from its indexed tables, else from the file.
     ingested: bool,
@@ -52,6 +54,7 @@ impl LibraryView {
         (archive, edits): (Arc<Archive>, Arc<AnnotationEdits>),
         generation: i64,
     ) -> Result<LibraryView, ShelfError> {
+        let edits_generation = edits.generation();
         let ingested = archive.has_ingested(&device.version)?;
         let deleted = archive.deleted_counts()?;
         let mut summaries: Vec<BookSummary> = device.entries().map(|entry| merged_summary(entry, &deleted)).collect();
@@ -73,6 +76,11 @@ impl LibraryView {
             }
         }
         removed.sort();
+        for (book, count) in edits.favourites_per_book()? {
+            if let Some(&position) = by_id.get(&book) {
+                summaries[position].favourites += count;
+            }
+        }
         let with_deleted = deleted.into_keys().collect();
         let listing = Listing::new(summaries);
         let deletion_wave = archive.last_deletion_wave()?;
@@ -81,6 +89,7 @@ impl LibraryView {
             generation,
             archive,
             edits,
+            edits_generation,
             ingested,
             listing,
             by_id,
@@ -101,8 +110,12 @@ impl LibraryView {
         format!("{}-g{}", self.device.version, self.generation)
     }
 
+    /// Whether the view shows `device` and the archive at `generation`, with the favourites as
+    /// they are now (an edit rebuilds the view's list; its key, and so the search index, stays).
     pub(super) fn is_for(&self, device: &Arc<Snapshot>, generation: i64) -> bool {
-        Arc::ptr_eq(&self.device, device) && self.generation == generation
+        Arc::ptr_eq(&self.device, device)
+            && self.generation == generation
+            && self.edits_generation == self.edits.generation()
     }
 
     /// Entries in the library, books removed from the device included.
