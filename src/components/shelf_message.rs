@@ -12,6 +12,7 @@ pub fn ShelfMessage(error: PageError) -> impl IntoView {
         PageError::Unreadable(_) => ("The library cannot be shown", "notice problem"),
         PageError::NotFound => ("Not found", "notice problem"),
         PageError::LoginRequired => ("Please log in", "notice problem"),
+        PageError::Refused(_) => ("Not taken", "notice problem"),
         PageError::Request(_) | PageError::Internal => ("Something went wrong", "notice problem"),
     };
     #[cfg(feature = "ssr")]

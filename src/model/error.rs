@@ -17,6 +17,9 @@ pub enum PageError {
     NotFound,
     #[error("Your session has ended. Please log in again.")]
     LoginRequired,
+    /// What the request asks the library to take is refused (too many tags…), in words.
+    #[error("{0}")]
+    Refused(String),
     /// The request did not get through (the network, or a request the server could not read).
     #[error("The server could not be reached: {0}")]
     Request(String),

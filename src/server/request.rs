@@ -152,7 +152,7 @@ pub fn edits_generation() -> u64 {
 /// Today's review (see `review`), off the async threads.
 pub async fn review_session() -> Result<ReviewSession, PageError> {
     let review = private_services()?.review.clone();
-    blocking(move || review.session(now())).await
+    blocking(move || review.session(super::dates::unix_now())).await
 }
 
 /// How many cards of today's review are still to answer; `None` for a visitor who may not
@@ -160,7 +160,7 @@ pub async fn review_session() -> Result<ReviewSession, PageError> {
 /// [`library`]: the header renders around every page.
 pub fn review_open() -> Option<usize> {
     let review = private_services().ok()?.review.clone();
-    match tokio::task::block_in_place(|| review.open_count(now())) {
+    match tokio::task::block_in_place(|| review.open_count(super::dates::unix_now())) {
         Ok(open) => open,
         Err(err) => {
             tracing::warn!(error = %err, "the header's review count failed");
@@ -169,15 +169,10 @@ pub fn review_open() -> Option<usize> {
     }
 }
 
-/// Now, in UTC seconds.
-fn now() -> i64 {
-    super::dates::unix_seconds(std::time::SystemTime::now()) as i64
-}
-
 /// What the statistics page says of the review, off the async threads.
 pub async fn review_stats() -> Result<ReviewStats, PageError> {
     let review = private_services()?.review.clone();
-    blocking(move || review.stats(now())).await
+    blocking(move || review.stats(super::dates::unix_now())).await
 }
 
 /// What the settings page shows of the installation: the settings, the archive (its counts,

@@ -10,6 +10,11 @@ pub fn unix_seconds(time: SystemTime) -> u64 {
     time.duration_since(SystemTime::UNIX_EPOCH).map(|elapsed| elapsed.as_secs()).unwrap_or(0)
 }
 
+/// Now, in whole seconds since 1970-01-01 UTC (the review's and the edits' clock).
+pub fn unix_now() -> i64 {
+    i64::try_from(unix_seconds(SystemTime::now())).unwrap_or(i64::MAX)
+}
+
 /// `2026-11-25T13:49:13Z`: the time to the second, in UTC.
 pub fn iso8601(time: SystemTime) -> String {
     let second = i64::try_from(unix_seconds(time)).unwrap_or(i64::MAX);

@@ -36,8 +36,12 @@ pub struct EditChange {
 pub enum EditError {
     #[error("No such annotation in this library.")]
     UnknownAnnotation,
-    #[error("{0}")]
-    Invalid(String),
+    #[error("An annotation has at most {MAX_TAGS} tags.")]
+    TooManyTags,
+    #[error("A tag has at most {MAX_TAG_CHARS} characters.")]
+    TagTooLong,
+    #[error("A note has at most {MAX_NOTE_CHARS} characters.")]
+    NoteTooLong,
     #[error(transparent)]
     AppDb(#[from] AppDbError),
     #[error("the edits cannot be read or written ({0})")]
@@ -61,38 +65,24 @@ impl AnnotationEdits {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Puts the reader's edits into `book`'s annotations.
+    /// Puts the reader's edits into `book`'s annotations (reading only theirs: an export asks
+    /// this of every book).
     pub fn add_to(&self, book: &mut BookDetail) -> Result<(), EditError> {
-        if self.conn.lock().query_row("SELECT NOT EXISTS (SELECT 1 FROM annotation_edit)", [], |row| row.get(0))? {
-            return Ok(());
-        }
-        let edits = self.all()?;
+        let edits = {
+            let conn = self.conn.lock();
+            if conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM annotation_edit)", [], |row| row.get(0))? {
+                return Ok(());
+            }
+            let ids: Vec<&str> =
+                book.chapters.iter().flat_map(|chapter| &chapter.highlights).map(|h| h.id.as_str()).collect();
+            edits_of(&conn, &ids)?
+        };
         for highlight in book.chapters.iter_mut().flat_map(|chapter| chapter.highlights.iter_mut()) {
             if let Some(edit) = edits.get(&highlight.id) {
                 highlight.web = edit.clone();
             }
         }
         Ok(())
-    }
-
-    /// The edits of every annotation that has any, by `BookmarkID`.
-    pub fn all(&self) -> Result<HashMap<String, WebEdits>, EditError> {
-        let conn = self.conn.lock();
-        let mut edits: HashMap<String, WebEdits> = HashMap::new();
-        let mut statement = conn.prepare_cached("SELECT bookmark_id, favourite, note FROM annotation_edit")?;
-        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))?;
-        for row in rows {
-            let (id, favourite, note) = row?;
-            edits.insert(id, WebEdits { favourite, tags: Vec::new(), note });
-        }
-        let mut statement =
-            conn.prepare_cached("SELECT bookmark_id, shown FROM annotation_tag ORDER BY bookmark_id, position")?;
-        let rows = statement.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
-        for row in rows {
-            let (id, tag) = row?;
-            edits.entry(id).or_default().tags.push(tag);
-        }
-        Ok(edits)
     }
 
     /// How many annotations of each book (its id as the archive last saw it) are favourites.
@@ -160,6 +150,30 @@ pub fn fold_tag(tag: &str) -> String {
     tag.trim().to_lowercase()
 }
 
+/// The edits of the annotations `ids` that have any, by `BookmarkID`.
+fn edits_of(conn: &Connection, ids: &[&str]) -> rusqlite::Result<HashMap<String, WebEdits>> {
+    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+    let mut edits: HashMap<String, WebEdits> = HashMap::new();
+    let mut statement = conn.prepare_cached(
+        "SELECT bookmark_id, favourite, note FROM annotation_edit WHERE bookmark_id IN (SELECT value FROM json_each(?1))",
+    )?;
+    let rows = statement.query_map([&ids], |row| Ok((row.get::<_, String>(0)?, row.get(1)?, row.get(2)?)))?;
+    for row in rows {
+        let (id, favourite, note) = row?;
+        edits.insert(id, WebEdits { favourite, tags: Vec::new(), note });
+    }
+    let mut statement = conn.prepare_cached(
+        "SELECT bookmark_id, shown FROM annotation_tag WHERE bookmark_id IN (SELECT value FROM json_each(?1))
+         ORDER BY bookmark_id, position",
+    )?;
+    let rows = statement.query_map([&ids], |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)))?;
+    for row in rows {
+        let (id, tag) = row?;
+        edits.entry(id).or_default().tags.push(tag);
+    }
+    Ok(edits)
+}
+
 fn read(conn: &Connection, bookmark_id: &str) -> rusqlite::Result<WebEdits> {
     let stored: Option<(bool, Option<String>)> = conn
         .query_row("SELECT favourite, note FROM annotation_edit WHERE bookmark_id = ?1", [bookmark_id], |row| {
@@ -181,7 +195,7 @@ fn checked(mut change: EditChange) -> Result<EditChange, EditError> {
         let mut kept = Vec::new();
         for tag in tags.iter().map(|tag| tag.trim()).filter(|tag| !tag.is_empty()) {
             if tag.chars().count() > MAX_TAG_CHARS {
-                return Err(EditError::Invalid(format!("A tag has at most {MAX_TAG_CHARS} characters.")));
+                return Err(EditError::TagTooLong);
             }
             if !seen.contains(&fold_tag(tag)) {
                 seen.push(fold_tag(tag));
@@ -189,13 +203,13 @@ fn checked(mut change: EditChange) -> Result<EditChange, EditError> {
             }
         }
         if kept.len() > MAX_TAGS {
-            return Err(EditError::Invalid(format!("An annotation has at most {MAX_TAGS} tags.")));
+            return Err(EditError::TooManyTags);
         }
         change.tags = Some(kept);
     }
     if let Some(Some(note)) = &change.note {
         if note.chars().count() > MAX_NOTE_CHARS {
-            return Err(EditError::Invalid(format!("A note has at most {MAX_NOTE_CHARS} characters.")));
+            return Err(EditError::NoteTooLong);
         }
         if note.trim().is_empty() {
             change.note = Some(None);

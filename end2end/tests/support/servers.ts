@@ -13,8 +13,13 @@ export const repoRoot = path.resolve(__dirname, '../../..');
 export const debugBinary = path.join(repoRoot, 'target/debug/kobo-shelf');
 const testkitBinary = path.join(repoRoot, 'target/debug/kobo-testkit');
 
+/** Every temp folder of this worker (data directories, libraries, buckets) lies under one root,
+ * removed when the worker exits: runs leave nothing behind in the system's temp folder. */
+const workerRoot = mkdtempSync(path.join(tmpdir(), 'kobo-e2e-'));
+process.on('exit', () => rmSync(workerRoot, { recursive: true, force: true }));
+
 export function tempDir(prefix: string): string {
-  return mkdtempSync(path.join(tmpdir(), `kobo-e2e-${prefix}-`));
+  return mkdtempSync(path.join(workerRoot, `${prefix}-`));
 }
 
 /** Writes a generated KoboReader.sqlite: the curated demo items, then generated books

@@ -4,13 +4,9 @@
 //! Behind the login and same-origin like every write; scripts use `PATCH /api/v1/annotations/`.
 
 use super::{error::text_answer, redirect, AppState};
-use crate::server::{
-    edits::{EditChange, EditError},
-    request::blocking,
-};
+use crate::server::{dates::unix_now, edits::EditChange, request::blocking};
 use axum::{
     extract::State,
-    http::StatusCode,
     response::{IntoResponse, Redirect, Response},
     routing::post,
     Form, Router,
@@ -38,15 +34,10 @@ async fn edit(State(state): State<AppState>, Form(form): Form<EditForm>) -> Resp
         note: form.note.map(Some),
     };
     let back = redirect::local_target(&format!("{}#h-{}", form.back, form.highlight));
-    let now = crate::server::dates::unix_seconds(std::time::SystemTime::now()) as i64;
+    let now = unix_now();
     let edits = state.edits.clone();
-    let applied = blocking(move || match edits.apply(&form.highlight, change, now) {
-        Err(EditError::Invalid(problem)) => Ok(Err(problem)),
-        other => other.map(|_| Ok(())),
-    });
-    match applied.await {
-        Ok(Ok(())) => Redirect::to(&back).into_response(),
-        Ok(Err(problem)) => (StatusCode::BAD_REQUEST, problem).into_response(),
+    match blocking(move || edits.apply(&form.highlight, change, now)).await {
+        Ok(_) => Redirect::to(&back).into_response(),
         Err(err) => text_answer(err),
     }
 }

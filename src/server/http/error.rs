@@ -37,6 +37,9 @@ impl From<EditError> for PageError {
     fn from(err: EditError) -> PageError {
         match err {
             EditError::UnknownAnnotation => PageError::NotFound,
+            EditError::TooManyTags | EditError::TagTooLong | EditError::NoteTooLong => {
+                PageError::Refused(err.to_string())
+            }
             other => internal("an annotation's edit failed", &other),
         }
     }
@@ -60,6 +63,7 @@ pub fn status_of(err: &PageError) -> StatusCode {
         PageError::NotFound => StatusCode::NOT_FOUND,
         PageError::NotYetFetched | PageError::Unreadable(_) => StatusCode::SERVICE_UNAVAILABLE,
         PageError::LoginRequired => StatusCode::UNAUTHORIZED,
+        PageError::Refused(_) => StatusCode::BAD_REQUEST,
         PageError::Request(_) | PageError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

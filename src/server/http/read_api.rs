@@ -12,12 +12,7 @@ use super::{
 };
 use crate::{
     model::{query_value, BookSummary, LibraryQuery},
-    server::{
-        edits::{EditChange, EditError},
-        export::AnnotationRow,
-        request::blocking,
-        shelf::ShelfError,
-    },
+    server::{edits::EditChange, export::AnnotationRow, request::blocking, shelf::ShelfError},
 };
 use axum::{
     extract::{Path, RawQuery, State},
@@ -127,22 +122,15 @@ async fn edit_annotation(State(state): State<AppState>, Path(id): Path<String>, 
         Ok(change) => change,
         Err(problem) => return json_error(StatusCode::BAD_REQUEST, &problem),
     };
-    let now = crate::server::dates::unix_seconds(std::time::SystemTime::now()) as i64;
+    let now = crate::server::dates::unix_now();
     let edited = blocking(move || -> Result<serde_json::Value, crate::model::PageError> {
-        match state.edits.apply(&id, change, now) {
-            Err(EditError::Invalid(problem)) => return Ok(serde_json::json!({ "error": problem })),
-            other => other?,
-        };
+        state.edits.apply(&id, change, now)?;
         let book_id = state.edits.book_of(&id)?.ok_or(crate::model::PageError::NotFound)?;
         let book = state.shelf.current()?.book(&book_id)?;
         let row = AnnotationRow::of_book(&book).find(|row| row.highlight_id == id).map(|row| api_annotation(&row));
         row.ok_or(crate::model::PageError::NotFound)
-    })
-    .await;
-    match edited {
-        Ok(value) if value.get("error").is_some() => (StatusCode::BAD_REQUEST, Json(value)).into_response(),
-        other => answer(other),
-    }
+    });
+    answer(edited.await)
 }
 
 /// The change a PATCH body asks for; why not, in words.

@@ -38,7 +38,7 @@ async fn answer(State(state): State<AppState>, Form(form): Form<AnswerForm>) -> 
         return (StatusCode::BAD_REQUEST, "unknown answer").into_response();
     };
     let review = state.review.clone();
-    let now = crate::server::dates::unix_seconds(std::time::SystemTime::now()) as i64;
+    let now = crate::server::dates::unix_now();
     match blocking(move || review.answer(&form.highlight, answer, now)).await {
         Ok(_) => Redirect::to("/review").into_response(),
         Err(err) => text_answer(err),
@@ -54,7 +54,7 @@ struct FeedQuery {
 async fn feed(State(state): State<AppState>, headers: HeaderMap, Query(query): Query<FeedQuery>) -> Response {
     let site = site_origin(&state, &headers);
     let review = state.review.clone();
-    let now = crate::server::dates::unix_seconds(std::time::SystemTime::now()) as i64;
+    let now = crate::server::dates::unix_now();
     let feed = blocking(move || match review.opens_feed(&query.token)? {
         true => review.feed(now, &site).map(Some),
         false => Ok(None),
