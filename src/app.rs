@@ -2,7 +2,7 @@
 
 use crate::{
     components::{Header, NotFound},
-    pages::{BookPage, HealthPage, LibraryPage, LoginPage, ReviewPage, SearchPage, SettingsPage, StatsPage},
+    pages::{BookPage, HealthPage, LibraryPage, LoginPage, ReviewPage, SearchPage, SettingsPage, StatsPage, TagsPage},
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=LibraryPage ssr=SsrMode::Async/>
                     <Route path=path!("/book") view=BookPage ssr=SsrMode::Async/>
                     <Route path=path!("/search") view=SearchPage ssr=SsrMode::Async/>
+                    <Route path=path!("/tags") view=TagsPage ssr=SsrMode::Async/>
                     <Route path=path!("/review") view=ReviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/stats") view=StatsPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>

@@ -1,5 +1,6 @@
 // What the reader adds to a highlight on its book page, in Chromium against the real server:
-// the favourite button, tags and a note of their own, with the keyboard, and without JavaScript.
+// the favourite button, tags and a note of their own, with the keyboard, and without JavaScript;
+// a tag found again on the search and tags pages.
 
 import { expect, Page, test } from '@playwright/test';
 import { App, startApp, waitForSync } from './support/servers';
@@ -37,6 +38,18 @@ test('a highlight is starred and noted with the keyboard', async ({ page }) => {
   const saved = page.locator('li.highlight').first();
   await expect(saved.locator('.tags li')).toHaveText(['Ideas', '<b>bold</b>']);
   await expect(saved.locator('.web-note')).toHaveText('Your note: Mine, & <i>not</i> markup');
+
+  // A tag leads to every highlight with it, and the tags page counts them.
+  await saved.getByRole('link', { name: 'Ideas' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/\/search\?tag=Ideas$/);
+  const hit = page.locator('li.hit');
+  await expect(hit).toHaveCount(1);
+  await expect(hit.locator('.tags li')).toHaveText(['Ideas', '<b>bold</b>']);
+  await expect(hit.locator('.favourite')).toContainText('★ Favourite');
+  await page.getByRole('link', { name: 'All your tags' }).click();
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your tags');
+  await expect(page.locator('.tag-cloud li', { hasText: '<b>bold</b>' })).toHaveText('<b>bold</b> 1');
 });
 
 test.describe('without JavaScript', () => {

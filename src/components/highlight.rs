@@ -5,9 +5,19 @@
 use super::annotation_edit::EditForms;
 use crate::{
     format,
-    model::{encode_url_component, Highlight, WebEdits},
+    model::{encode_url_component, tag_href, Highlight, WebEdits},
 };
 use leptos::prelude::*;
+
+/// An annotation's tags, each a link to the others with it; nothing when there are none.
+#[component]
+pub fn TagList(tags: Vec<String>) -> impl IntoView {
+    (!tags.is_empty()).then(|| {
+        let links =
+            tags.into_iter().map(|tag| view! { <li><a href=tag_href(&tag)>{tag.clone()}</a></li> }).collect_view();
+        view! { <ul class="tags" aria-label="Tags">{links}</ul> }
+    })
+}
 
 /// `edit_back`: the page the edit forms come back to; none, no forms (the review, search).
 #[component]
@@ -41,9 +51,7 @@ pub fn HighlightItem(highlight: Highlight, #[prop(optional)] edit_back: Option<S
             {note.map(|note| view! {
                 <p class="note"><span class="note-label">{device_note_label}</span>{note}</p>
             })}
-            {(!tags.is_empty()).then(|| view! {
-                <ul class="tags" aria-label="Tags">{tags.into_iter().map(|tag| view! { <li>{tag}</li> }).collect_view()}</ul>
-            })}
+            <TagList tags/>
             <p class="highlight-meta">
                 {favourite.then(|| view! { <span class="favourite">"★ Favourite · "</span> })}
                 {color.is_shown().then(|| view! { <span class="swatch" aria-hidden="true"></span> {color.label()} })}

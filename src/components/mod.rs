@@ -13,6 +13,6 @@ pub mod shelf_message;
 pub mod sync_badge;
 
 pub use header::Header;
-pub use highlight::HighlightItem;
+pub use highlight::{HighlightItem, TagList};
 pub use loaded::loaded;
 pub use shelf_message::{NotFound, ShelfMessage};

@@ -8,6 +8,7 @@ pub mod review;
 pub mod search;
 pub mod settings;
 pub mod stats;
+pub mod tags;
 
 pub use book::BookPage;
 pub use health::HealthPage;
@@ -17,3 +18,4 @@ pub use review::ReviewPage;
 pub use search::SearchPage;
 pub use settings::SettingsPage;
 pub use stats::StatsPage;
+pub use tags::TagsPage;

@@ -1,13 +1,15 @@
-//! The search page `/search?q=&color=&deleted=1`: every highlight and note matching the words,
-//! best first, the matched words marked, each linking to its place on its book page; `color`
-//! keeps one highlight colour, `deleted=1` those deleted on the device (alone, each lists what
-//! it keeps, newest first).
+//! The search page `/search?q=&color=&deleted=1&favourites=1&tag=`: every highlight and note
+//! matching the words, best first, the matched words marked, each linking to its place on its
+//! book page; `color` keeps one highlight colour, `deleted=1` those deleted on the device,
+//! `favourites=1` the reader's favourites, `tag` those with that tag (alone, each lists what it
+//! keeps, newest first).
 
 use crate::{
     components::{
         filter_select::{Choice, FilterSelect},
         loaded,
         query::use_query,
+        TagList,
     },
     format,
     model::{highlight_href, HighlightColor, Marked, PageError, SearchHit, SearchResults, SEARCH_COUNT_LIMIT},
@@ -16,16 +18,26 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 
-/// `color` is a colour's slug (`pink`); anything else is no colour filter. `deleted_only`
-/// keeps the annotations deleted on the device.
+/// What the search page's address asks to keep besides the words.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Keep {
+    /// A colour's slug (`pink`); anything else is no colour filter.
+    pub color: Option<String>,
+    /// The annotations deleted on the device.
+    pub deleted_only: bool,
+    pub favourites_only: bool,
+    /// A tag, matched without case; blank is no tag filter.
+    pub tag: Option<String>,
+}
+
 #[server]
-pub async fn search_highlights(
-    q: String,
-    color: Option<String>,
-    deleted_only: bool,
-) -> Result<SearchResults, PageError> {
-    let color = color.as_deref().and_then(HighlightColor::parse);
-    let filter = crate::server::search::SearchFilter { color, deleted_only };
+pub async fn search_highlights(q: String, keep: Keep) -> Result<SearchResults, PageError> {
+    let filter = crate::server::search::SearchFilter {
+        color: keep.color.as_deref().and_then(HighlightColor::parse),
+        deleted_only: keep.deleted_only,
+        favourites_only: keep.favourites_only,
+        tag: keep.tag.filter(|tag| !tag.trim().is_empty()),
+    };
     let started = std::time::Instant::now();
     let mut results = crate::server::request::search(q, filter).await?;
     results.elapsed_ms = (started.elapsed().as_secs_f64() * 1e5).round() / 100.0;
@@ -38,10 +50,15 @@ pub fn SearchPage() -> impl IntoView {
     let q = move || params.get("q").unwrap_or_default();
     let color = move || params.get("color").filter(|color| !color.is_empty());
     let deleted_only = move || params.get("deleted").as_deref() == Some("1");
-    let results = Resource::new(
-        move || (q(), color(), deleted_only()),
-        |(q, color, deleted_only)| search_highlights(q, color, deleted_only),
-    );
+    let favourites_only = move || params.get("favourites").as_deref() == Some("1");
+    let tag = move || params.get("tag").unwrap_or_default();
+    let keep = move || Keep {
+        color: color(),
+        deleted_only: deleted_only(),
+        favourites_only: favourites_only(),
+        tag: Some(tag()).filter(|tag| !tag.is_empty()),
+    };
+    let results = Resource::new(move || (q(), keep()), |(q, keep)| search_highlights(q, keep));
     let colors = move || {
         let chosen = color();
         let choices = HighlightColor::ALL
@@ -64,12 +81,20 @@ pub fn SearchPage() -> impl IntoView {
                     <input type="search" name="q" value=q placeholder="Words, prefix*, or \"a phrase\""/>
                 </label>
                 {colors}
-                <label class="deleted-only">
+                <label class="tag-filter">
+                    "Tag "<input type="text" name="tag" value=tag size="12"/>
+                </label>
+                <label class="check-filter">
+                    <input type="checkbox" name="favourites" value="1" checked=favourites_only/>
+                    " Only favourites"
+                </label>
+                <label class="check-filter">
                     <input type="checkbox" name="deleted" value="1" checked=deleted_only/>
                     " Only deleted on the device"
                 </label>
                 <button type="submit">"Search"</button>
             </Form>
+            <p class="tags-link"><a href="/tags">"All your tags"</a></p>
             {loaded(results, "Searching…", |results| view! { <Results results/> })}
         </section>
     }
@@ -91,7 +116,7 @@ fn Results(results: SearchResults) -> impl IntoView {
     };
     view! {
         <p class="library-count" data-elapsed-ms=results.elapsed_ms>{summary}</p>
-        {results.hits.is_empty().then(|| view! { <p class="empty">"No highlight or note contains these words."</p> })}
+        {results.hits.is_empty().then(|| view! { <p class="empty">"Nothing you highlighted or noted matches this search."</p> })}
         <ol class="highlights hits">
             {results.hits.into_iter().map(|hit| view! { <Hit hit/> }).collect_view()}
         </ol>
@@ -109,10 +134,15 @@ fn Hit(hit: SearchHit) -> impl IntoView {
     view! {
         <li class=format!("highlight hit color-{}", hit.color.slug())>
             {(!hit.text.is_empty()).then(|| view! { <blockquote>{runs(hit.text.clone())}</blockquote> })}
+            {hit.web.note.clone().map(|note| view! {
+                <p class="note web-note"><span class="note-label">"Your note: "</span>{note}</p>
+            })}
             {(!hit.note.is_empty()).then(|| view! {
                 <p class="note"><span class="note-label">"Note: "</span>{runs(hit.note.clone())}</p>
             })}
+            <TagList tags=hit.web.tags.clone()/>
             <p class="highlight-meta">
+                {hit.web.favourite.then(|| view! { <span class="favourite">"★ Favourite · "</span> })}
                 <a href=highlight_href(&hit.book_id, &hit.highlight_id)>{source}</a>
                 {hit.created.as_deref().map(|date| format!(" · {}", format::date(date)))}
                 {hit.deleted_on_device.as_deref().map(|date| view! {

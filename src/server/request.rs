@@ -16,7 +16,9 @@ use super::{
     settings::{Secret, Settings},
     shelf::LibraryView,
 };
-use crate::model::{BadgeSettings, PageError, ReviewSession, ReviewStats, SearchResults, SyncStart, SyncStatus, Theme};
+use crate::model::{
+    BadgeSettings, PageError, ReviewSession, ReviewStats, SearchResults, SyncStart, SyncStatus, TagsOverview, Theme,
+};
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
 
@@ -140,7 +142,13 @@ pub fn sync_status() -> Result<SyncStatus, PageError> {
 /// Every highlight and note of this request's library view matching `input` (see `search`).
 pub async fn search(input: String, filter: SearchFilter) -> Result<SearchResults, PageError> {
     let (services, library) = (private_services()?, library()?);
-    blocking(move || services.shelf.search(&library, &input, filter)).await
+    blocking(move || services.shelf.search(&library, &input, &filter)).await
+}
+
+/// How many favourites, and every tag the reader gave annotations with its count.
+pub async fn tags_overview() -> Result<TagsOverview, PageError> {
+    let edits = private_services()?.edits.clone();
+    blocking(move || edits.overview()).await
 }
 
 /// Changes with every edit the reader makes on the web: part of the key of a page that shows

@@ -1,7 +1,7 @@
 //! What the reader adds to an annotation on the web, through the API for scripts against the
 //! real server: a favourite, tags and a note of their own, kept beside the device's note,
 //! surviving a new device version, the device deleting the annotation and a restart; refused
-//! from another site; the device's file never written.
+//! from another site; the device's file never written; found again by tag and favourite.
 
 use crate::support::{client, edited_copy, generated_library, s3_env, App};
 use kobo_shelf::{
@@ -71,7 +71,7 @@ async fn a_favourite_tags_and_a_web_note_are_kept_beside_the_devices_note_throug
     let item = after.split("<li id=\"h-").next().unwrap().to_string(); // up to the next annotation
     assert!(item.contains("★ Favourite"), "{item}");
     assert!(
-        item.contains("<li>&lt;b&gt;War&lt;/b&gt; &amp; \"Peace\"</li>") && item.contains("<li>東京</li>"),
+        item.contains(">&lt;b&gt;War&lt;/b&gt; &amp; \"Peace\"</a></li>") && item.contains(">東京</a></li>"),
         "tags as text: {item}"
     );
     assert!(item.contains("Your note: </span>&lt;script&gt;alert('x')&lt;/script&gt; &amp; long"), "{item}");
@@ -201,7 +201,7 @@ async fn the_book_pages_forms_mark_a_favourite_and_save_tags_and_a_note() {
         send(vec![("tags", "  Ideas, <i>x</i> ,, ideas".into()), ("note", "A <b>note</b>".into())]).await.unwrap();
     assert_eq!(saved.status(), 303);
     let edited = item(app.page(&book_page).await.1);
-    assert!(edited.contains("<li>Ideas</li>") && edited.contains("<li>&lt;i&gt;x&lt;/i&gt;</li>"), "{edited}");
+    assert!(edited.contains(">Ideas</a></li>") && edited.contains(">&lt;i&gt;x&lt;/i&gt;</a></li>"), "{edited}");
     assert!(edited.contains("Your note: </span>A &lt;b&gt;note&lt;/b&gt;"), "{edited}");
     assert!(edited.contains("★ Favourite"), "a form changes only its fields");
     assert_eq!(send(vec![("note", String::new())]).await.unwrap().status(), 303);
@@ -214,4 +214,77 @@ async fn the_book_pages_forms_mark_a_favourite_and_save_tags_and_a_note() {
         .form(&[("highlight", id.as_str()), ("favourite", "false")]);
     assert_eq!(cross_site.send().await.unwrap().status(), 403);
     assert!(item(app.page(&book_page).await.1).contains("★ Favourite"), "nothing changed from another site");
+}
+
+/// The ids of the search hits a page lists, in its order.
+fn hit_ids(page: &str) -> Vec<String> {
+    page.split("#h-").skip(1).map(|rest| rest[..rest.find('"').unwrap()].to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn search_finds_annotations_by_tag_and_favourite_and_the_tags_page_counts_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let library = generated_library(&dir.path().join("library.sqlite"), 4, CURATED_ITEMS);
+    let app = start(&dir.path().join("data"), &library);
+    app.wait_for_end(SyncPhase::Completed).await;
+    let rows = annotations(&app).await;
+    let texts: Vec<&Value> = rows.iter().filter(|row| row["text"].as_str().is_some_and(|t| t.len() > 20)).collect();
+    let id = |n: usize| texts[n]["highlight_id"].as_str().unwrap().to_string();
+    let (both, tagged, favourite) = (id(0), id(1), id(2));
+    let encoded = |id: &str| encode_url_component(id);
+    for (id, body) in [
+        (&both, json!({ "favourite": true, "tags": ["Ideas", "<b>x</b> & \"y\""] })),
+        (&tagged, json!({ "tags": ["ideas"], "note": "<i>mine</i>" })),
+        (&favourite, json!({ "favourite": true })),
+    ] {
+        assert_eq!(patch(&app, id, &body.to_string()).await.0, 200);
+    }
+
+    let (status, by_tag) = app.page("/search?tag=%20IDEAS").await;
+    assert_eq!(status, 200);
+    let mut found = hit_ids(&by_tag);
+    found.sort();
+    let mut expected = vec![encoded(&both), encoded(&tagged)];
+    expected.sort();
+    assert_eq!(found, expected, "a tag matches trimmed and without case, alone listing what it keeps");
+    assert!(by_tag.contains("2 matches"), "{by_tag}");
+    let plain = by_tag.replace("<!>", "");
+    assert!(plain.contains(">&lt;b&gt;x&lt;/b&gt; &amp; \"y\"</a></li>"), "hostile tags are text: {plain}");
+    assert!(plain.contains("Your note: </span>&lt;i&gt;mine&lt;/i&gt;"), "the web note shows on the hit");
+    assert!(plain.contains("★ Favourite"), "a favourite says so");
+
+    let (_, favourites) = app.page("/search?favourites=1").await;
+    let mut found = hit_ids(&favourites);
+    found.sort();
+    let mut expected = vec![encoded(&both), encoded(&favourite)];
+    expected.sort();
+    assert_eq!(found, expected);
+    let (_, favourite_and_tag) = app.page("/search?favourites=1&tag=ideas").await;
+    assert_eq!(hit_ids(&favourite_and_tag), vec![encoded(&both)]);
+    let word: String = texts[1]["text"].as_str().unwrap().split_whitespace().max_by_key(|w| w.len()).unwrap().into();
+    let word: String = word.chars().filter(|c| c.is_alphanumeric()).collect();
+    let (_, with_words) = app.page(&format!("/search?tag=ideas&q={}", encode_url_component(&word))).await;
+    let found = hit_ids(&with_words);
+    assert!(
+        found.contains(&encoded(&tagged)) && found.iter().all(|id| expected_tagged(id, &both, &tagged)),
+        "{found:?}"
+    );
+    let (_, untagged) = app.page("/search?tag=nothing-has-this").await;
+    assert!(hit_ids(&untagged).is_empty() && untagged.contains("0 matches"), "an unknown tag finds nothing");
+
+    let (status, tags) = app.page("/tags").await;
+    assert_eq!(status, 200);
+    let tags = tags.replace("<!>", "");
+    assert!(tags.contains("★ 2 favourites"), "{tags}");
+    let ideas = tags.find(">Ideas</a>").expect("the most used form, then the first in order");
+    let hostile = tags.find(">&lt;b&gt;x&lt;/b&gt; &amp; \"y\"</a>").expect("hostile tag as text");
+    assert!(ideas < hostile, "the most used first");
+    assert!(tags[ideas..].contains("tag-count\">2</span>"), "{tags}");
+    assert!(tags
+        .contains(&format!("href=\"/search?tag={}\"", encode_url_component("<b>x</b> & \"y\"").replace('&', "&amp;"))));
+}
+
+/// Whether a hit of a tag search is one of the two tagged annotations.
+fn expected_tagged(hit: &str, both: &str, tagged: &str) -> bool {
+    hit == encode_url_component(both) || hit == encode_url_component(tagged)
 }

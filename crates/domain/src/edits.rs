@@ -6,7 +6,8 @@
 
 use crate::{
     appdb::{self, AppDbError},
-    model::{BookDetail, WebEdits},
+    model::{BookDetail, SearchHit, TagCount, TagsOverview, WebEdits},
+    search::SearchFilter,
 };
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -83,6 +84,51 @@ impl AnnotationEdits {
             }
         }
         Ok(())
+    }
+
+    /// The reader's edits of each search hit that has any.
+    pub fn add_to_hits(&self, hits: &mut [SearchHit]) -> Result<(), EditError> {
+        let edits = {
+            let conn = self.conn.lock();
+            edits_of(&conn, &hits.iter().map(|hit| hit.highlight_id.as_str()).collect::<Vec<_>>())?
+        };
+        for hit in hits {
+            if let Some(edit) = edits.get(&hit.highlight_id) {
+                hit.web = edit.clone();
+            }
+        }
+        Ok(())
+    }
+
+    /// The annotations (`BookmarkID`s) the reader marked as `filter` asks: favourites, a tag
+    /// (matched without case), or both.
+    pub fn marked(&self, filter: &SearchFilter) -> Result<Vec<String>, EditError> {
+        let conn = self.conn.lock();
+        let mut statement = conn.prepare_cached(
+            "SELECT e.bookmark_id FROM annotation_edit e WHERE ?1 AND e.favourite = 1
+               AND (?2 IS NULL OR EXISTS (SELECT 1 FROM annotation_tag t WHERE t.bookmark_id = e.bookmark_id AND t.folded = ?2))
+             UNION
+             SELECT t.bookmark_id FROM annotation_tag t WHERE NOT ?1 AND t.folded = ?2",
+        )?;
+        let tag = filter.tag.as_deref().map(fold_tag);
+        let ids = statement.query_map(params![filter.favourites_only, tag], |row| row.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// How many favourites, and every tag as typed (the form used most) with how many
+    /// annotations have it, the most used first.
+    pub fn overview(&self) -> Result<TagsOverview, EditError> {
+        let conn = self.conn.lock();
+        let favourites =
+            conn.query_row("SELECT count(*) FROM annotation_edit WHERE favourite = 1", [], |row| row.get(0))?;
+        let mut statement = conn.prepare_cached(
+            "SELECT (SELECT shown FROM annotation_tag s WHERE s.folded = t.folded GROUP BY shown
+                     ORDER BY count(*) DESC, shown LIMIT 1),
+                    count(*)
+             FROM annotation_tag t GROUP BY folded ORDER BY count(*) DESC, folded",
+        )?;
+        let rows = statement.query_map([], |row| Ok(TagCount { tag: row.get(0)?, count: row.get(1)? }))?;
+        Ok(TagsOverview { favourites, tags: rows.collect::<rusqlite::Result<_>>()? })
     }
 
     /// How many annotations of each book (its id as the archive last saw it) are favourites.

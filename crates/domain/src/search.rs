@@ -7,7 +7,7 @@
 //! Chinese, Japanese and Korean text has no spaces between words, so each of its characters is
 //! indexed as a word and a query's CJK run becomes a phrase of characters.
 
-use crate::model::{Highlight, HighlightColor, Marked, SearchHit, SearchResults, SEARCH_COUNT_LIMIT};
+use crate::model::{Highlight, HighlightColor, Marked, SearchHit, SearchResults, WebEdits, SEARCH_COUNT_LIMIT};
 use parking_lot::Mutex;
 use rusqlite::{params, Connection, OpenFlags};
 use std::{
@@ -20,8 +20,9 @@ use std::{
 const RESULT_LIMIT: usize = 50;
 
 /// The layout of the index file (`PRAGMA user_version`): an index of another layout is rebuilt.
-/// 2: rowids in order of creation (see [`recency_rowid`]).
-const INDEX_FORMAT: i64 = 2;
+/// 2: rowids in order of creation (see [`recency_rowid`]); 3: `passage_id`, the rowid of
+/// each highlight id (what a filter by the reader's edits looks up).
+const INDEX_FORMAT: i64 = 3;
 
 /// Bits of a rowid below the creation second: passages made in the same second stay distinct
 /// up to 2^28 passages.
@@ -43,18 +44,29 @@ pub enum SearchError {
     Storage(#[from] std::io::Error),
 }
 
-/// What a search keeps of the matches (the page's `color` and `deleted=1`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// What a search keeps of the matches (the page's `color`, `deleted=1`, `favourites=1` and
+/// `tag`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SearchFilter {
     pub color: Option<HighlightColor>,
     /// Only annotations the device deleted (what the deletion-wave notice links to).
     pub deleted_only: bool,
+    /// Only the reader's favourites.
+    pub favourites_only: bool,
+    /// Only annotations with this tag (matched without case, see `edits::fold_tag`).
+    pub tag: Option<String>,
 }
 
 impl SearchFilter {
     /// Whether the filter alone lists something (a search without words).
     fn narrows(&self) -> bool {
-        self.color.is_some() || self.deleted_only
+        self.color.is_some() || self.deleted_only || self.favourites_only || self.tag.is_some()
+    }
+
+    /// Whether it keeps annotations by what the reader added on the web (which the index does
+    /// not hold: the shelf names them, see [`SearchIndex::search`]).
+    pub fn by_edits(&self) -> bool {
+        self.favourites_only || self.tag.is_some()
     }
 }
 
@@ -150,14 +162,16 @@ impl SearchIndex {
     }
 
     /// The best matches for what the reader typed, with the matched words marked, kept by
-    /// `filter`. A filter alone (no words) lists the most recent of what it keeps (the most
-    /// recently deleted first, for those deleted on the device). The index of `key` is built
-    /// by `fill` if needed.
+    /// `filter`; with `only`, kept to those highlight ids too (what a filter by the reader's
+    /// edits keeps). A filter alone (no words) lists the most recent of what it keeps (the
+    /// most recently deleted first, for those deleted on the device). The index of `key` is
+    /// built by `fill` if needed.
     pub fn search<E: From<SearchError>>(
         &self,
         (key, fill): (&str, impl FnOnce(Passages<'_, E>) -> Result<(), E>),
         input: &str,
-        filter: SearchFilter,
+        filter: &SearchFilter,
+        only: Option<&[String]>,
     ) -> Result<SearchResults, E> {
         let mut results = SearchResults { query: input.trim().to_string(), ..SearchResults::default() };
         let fts_query = match fts_query(input) {
@@ -170,7 +184,7 @@ impl SearchIndex {
         };
         let index = self.prepare(key, fill)?;
         let conn = index.lock();
-        match run_query(&conn, fts_query.as_deref(), filter) {
+        match run_query(&conn, fts_query.as_deref(), filter, only) {
             Ok((total, newest_first, hits)) => {
                 (results.total, results.newest_first, results.hits) = (total, newest_first, hits);
             }
@@ -191,7 +205,8 @@ fn write_index<E: From<SearchError>>(
          CREATE VIRTUAL TABLE passages USING fts5(
            text, note, book_id UNINDEXED, book_title UNINDEXED, author UNINDEXED,
            chapter UNINDEXED, highlight_id UNINDEXED, color UNINDEXED, created UNINDEXED,
-           deleted UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');",
+           deleted UNINDEXED, tokenize = 'unicode61 remove_diacritics 2');
+         CREATE TABLE passage_id (highlight_id TEXT PRIMARY KEY, passage INTEGER NOT NULL) WITHOUT ROWID;",
     )
     .map_err(sql_error)?;
     let transaction = conn.transaction().map_err(sql_error)?;
@@ -203,6 +218,9 @@ fn write_index<E: From<SearchError>>(
                    created, deleted)
                  VALUES (?11, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
+            .map_err(sql_error)?;
+        let mut name = transaction
+            .prepare("INSERT OR IGNORE INTO passage_id (highlight_id, passage) VALUES (?1, ?2)")
             .map_err(sql_error)?;
         let mut add = |passage: Passage| -> Result<(), E> {
             let highlight = &passage.highlight;
@@ -223,6 +241,7 @@ fn write_index<E: From<SearchError>>(
                     rowid,
                 ])
                 .map_err(sql_error)?;
+            name.execute(params![highlight.id, rowid]).map_err(sql_error)?;
             Ok(())
         };
         fill(&mut add)?;
@@ -264,12 +283,13 @@ fn recency_rowid(created: Option<&str>, sequence: usize) -> i64 {
 }
 
 /// Matches of `fts_query` best first (the newest first past `SEARCH_COUNT_LIMIT` matches), or
-/// without one every passage newest first, kept by `filter`. Returns the capped count, whether
-/// the hits are the newest, and the hits.
+/// without one every passage newest first, kept by `filter` (and to the highlight ids `only`).
+/// Returns the capped count, whether the hits are the newest, and the hits.
 fn run_query(
     conn: &Connection,
     fts_query: Option<&str>,
-    filter: SearchFilter,
+    filter: &SearchFilter,
+    only: Option<&[String]>,
 ) -> rusqlite::Result<(usize, bool, Vec<SearchHit>)> {
     let (matching, text, note) = match fts_query {
         // FTS5's highlight() and bm25() only work in a full-text query.
@@ -280,12 +300,20 @@ fn run_query(
         ),
         None => ("?1 IS NULL", "text", "note"),
     };
-    let kept = format!("{matching} AND (?2 IS NULL OR color = ?2) AND (?3 = 0 OR deleted IS NOT NULL)");
+    // The ids are looked up (`passage_id`), then their rows by rowid: no scan of the index.
+    let named = match only {
+        Some(_) => {
+            "AND rowid IN (SELECT passage FROM passage_id WHERE highlight_id IN (SELECT value FROM json_each(?5)))"
+        }
+        None => "AND ?5 IS NULL",
+    };
+    let kept = format!("{matching} AND (?2 IS NULL OR color = ?2) AND (?3 = 0 OR deleted IS NOT NULL) {named}");
     let color = filter.color.map(HighlightColor::slug);
+    let only = only.map(|ids| serde_json::to_string(ids).unwrap_or_else(|_| "[]".into()));
     let total: i64 = conn.query_row(
         &format!("SELECT count(*) FROM (SELECT 1 FROM passages WHERE {kept} LIMIT ?4)"),
         // Counting all of a common word's matches would cost as much as the search itself.
-        params![fts_query, color, filter.deleted_only, SEARCH_COUNT_LIMIT as i64 + 1],
+        params![fts_query, color, filter.deleted_only, SEARCH_COUNT_LIMIT as i64 + 1, only],
         |row| row.get(0),
     )?;
     let ranked = fts_query.is_some() && total as usize <= SEARCH_COUNT_LIMIT;
@@ -299,7 +327,7 @@ fn run_query(
          FROM passages WHERE {kept} ORDER BY {order} LIMIT ?4"
     ))?;
     let hits = statement
-        .query_map(params![fts_query, color, filter.deleted_only, RESULT_LIMIT as i64], |row| {
+        .query_map(params![fts_query, color, filter.deleted_only, RESULT_LIMIT as i64, only], |row| {
             Ok(SearchHit {
                 book_id: row.get(0)?,
                 book_title: row.get(1)?,
@@ -311,6 +339,7 @@ fn run_query(
                 text: marked_runs(&row.get::<_, String>(7)?),
                 note: marked_runs(&row.get::<_, String>(8)?),
                 deleted_on_device: row.get(9)?,
+                web: WebEdits::default(),
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

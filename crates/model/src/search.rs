@@ -1,6 +1,6 @@
 //! Search over all highlights and notes.
 
-use super::HighlightColor;
+use super::{HighlightColor, WebEdits};
 use serde::{Deserialize, Serialize};
 
 /// A run of text, marked when it matched the search.
@@ -26,6 +26,9 @@ pub struct SearchHit {
     /// Kept by the archive after the device deleted it: the date it was first missed.
     #[serde(default)]
     pub deleted_on_device: Option<String>,
+    /// What the reader added on the web.
+    #[serde(default)]
+    pub web: WebEdits,
 }
 
 /// Search matches are counted up to this many; beyond, a page says "more than".
@@ -46,4 +49,20 @@ pub struct SearchResults {
     pub problem: Option<String>,
     /// Server time of the search, in milliseconds.
     pub elapsed_ms: f64,
+}
+
+/// What the tags page lists: how many favourites, and every tag with its count.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagsOverview {
+    pub favourites: u32,
+    /// The most used first.
+    pub tags: Vec<TagCount>,
+}
+
+/// A tag the reader gave annotations, with how many have it (the tags page).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagCount {
+    /// As the reader typed it (the form used most, when it was typed in several cases).
+    pub tag: String,
+    pub count: u32,
 }

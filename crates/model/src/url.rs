@@ -39,6 +39,11 @@ pub fn book_view_href(id: &str, hide_deleted: bool, color: Option<HighlightColor
     format!("{}{deleted}{color}", book_href(id))
 }
 
+/// The search page listing the annotations with one tag.
+pub fn tag_href(tag: &str) -> String {
+    format!("/search?tag={}", encode_url_component(tag))
+}
+
 /// The book page's URL scrolled to one highlight.
 pub fn highlight_href(book_id: &str, highlight_id: &str) -> String {
     format!("{}#h-{}", book_href(book_id), encode_url_component(highlight_id))

@@ -207,7 +207,7 @@ impl ShelfUnderTest {
         query: &str,
         color: Option<kobo_shelf::model::HighlightColor>,
     ) -> kobo_shelf::model::SearchResults {
-        self.search_filtered(query, kobo_shelf::server::search::SearchFilter { color, deleted_only: false })
+        self.search_filtered(query, kobo_shelf::server::search::SearchFilter { color, ..Default::default() })
     }
 
     /// What `/search` finds with any filter.
@@ -216,7 +216,7 @@ impl ShelfUnderTest {
         query: &str,
         filter: kobo_shelf::server::search::SearchFilter,
     ) -> kobo_shelf::model::SearchResults {
-        self.shelf.search(&self.view(), query, filter).unwrap()
+        self.shelf.search(&self.view(), query, &filter).unwrap()
     }
 
     /// The current view (panics when the file cannot be read).

@@ -17,7 +17,7 @@ use crate::{
     archive::{Archive, ArchiveCounts, ArchiveError, IngestReport},
     edits::{AnnotationEdits, EditError},
     model::SearchResults,
-    search::{SearchError, SearchFilter, SearchIndex},
+    search::{Passages, SearchError, SearchFilter, SearchIndex},
 };
 use kobo_reader::{KoboError, LibraryStore, Snapshot};
 use parking_lot::Mutex;
@@ -88,9 +88,15 @@ impl Shelf {
         self.search.prepare(&view.key(), |add| view.for_each_passage(add)).map(drop)
     }
 
-    /// Every highlight and note of `view` matching what the reader typed (see `search`).
-    pub fn search(&self, view: &LibraryView, input: &str, filter: SearchFilter) -> Result<SearchResults, ShelfError> {
-        self.search.search((&view.key(), |add| view.for_each_passage(add)), input, filter)
+    /// Every highlight and note of `view` matching what the reader typed (see `search`), with
+    /// what the reader added on the web.
+    pub fn search(&self, view: &LibraryView, input: &str, filter: &SearchFilter) -> Result<SearchResults, ShelfError> {
+        let marked = if filter.by_edits() { Some(self.edits.marked(filter)?) } else { None };
+        let key = view.key();
+        let passages = |add: Passages<'_, ShelfError>| view.for_each_passage(add);
+        let mut results = self.search.search((&key, passages), input, filter, marked.as_deref())?;
+        self.edits.add_to_hits(&mut results.hits)?;
+        Ok(results)
     }
 
     /// What the archive holds, its file and the file's size in bytes.
