@@ -58,6 +58,8 @@ async fn main() -> Result<()> {
     measure!("library page", bench.library_render(&data).await);
     measure!("book page", bench.book_render(&data).await);
     measure!("search", bench.search(&data).await);
+    measure!("book page, 1,000 tagged", bench.tagged_book_render(&data).await);
+    measure!("quote card", bench.quote_card(&data).await);
     measure!("review page", bench.review_page(&data).await);
     measure!("sync detection", bench.sync_detection(&data).await);
     measure!("WASM bundle", bench.wasm_bundle());
@@ -411,6 +413,80 @@ impl Bench {
             ratio: None,
             target: "p50 ≤ 5 ms, p99 ≤ 10 ms",
             met: p50 <= Duration::from_millis(5) && p99 <= Duration::from_millis(10),
+        });
+        Ok(())
+    }
+
+    /// The heaviest book's highlights (its page's address, and their ids percent-encoded).
+    async fn heaviest_book_highlights(app: &ServerProcess) -> Result<(String, Vec<String>)> {
+        let listing = client().get(app.url("/?sort=highlights")).send().await?.text().await?;
+        let (href, _) = heaviest_book(&listing).ok_or("no book on the page")?;
+        let book = href.split("id=").nth(1).ok_or("no book id")?;
+        let url = app.url(&format!("/api/v1/annotations?book={book}"));
+        let answer: serde_json::Value = client().get(url).send().await?.error_for_status()?.json().await?;
+        let rows = answer["annotations"].as_array().ok_or("no annotations")?;
+        let ids = rows
+            .iter()
+            .filter(|row| row["kind"] == "highlight")
+            .filter_map(|row| row["highlight_id"].as_str())
+            .map(kobo_shelf_model::encode_url_component)
+            .collect();
+        Ok((href, ids))
+    }
+
+    /// The heaviest book's page after 1,000 of its highlights were tagged and starred (and a web
+    /// note on every tenth) through the API: what the edits add to a page.
+    async fn tagged_book_render(&mut self, data: &Data) -> Result<()> {
+        let app = self.file_app("tagged", &data.heavy_book).await?;
+        let (href, ids) = Self::heaviest_book_highlights(&app).await?;
+        if ids.len() < 1_000 {
+            return Err(format!("the heaviest book has {} highlights, not 1,000", ids.len()).into());
+        }
+        let client = client();
+        for (n, id) in ids.iter().take(1_000).enumerate() {
+            let note = (n % 10 == 0).then(|| format!("My note {n}: {}", "words ".repeat(20)));
+            let body = serde_json::json!({ "favourite": n % 3 == 0, "tags": ["to quote", format!("theme {}", n % 7)], "note": note });
+            let url = app.url(&format!("/api/v1/annotations/{id}"));
+            client.patch(url).json(&body).send().await?.error_for_status()?;
+        }
+        let url = app.url(&href);
+        let started = Instant::now();
+        let bytes = as_a_browser(&client, &url).await?;
+        let first = started.elapsed();
+        let times = time_requests(&vec![url; 200]).await?;
+        let (p50, p99) = (percentile(&times, 50), percentile(&times, 99));
+        self.record(Figure {
+            name: "book page, 1,000 tagged (gzip)",
+            measured: format!("p50 {} p99 {}; first view {}", millis(p50), millis(p99), millis(first)),
+            limit: format!("{} highlights, {:.0} KB gzipped", ids.len(), bytes as f64 / 1024.0),
+            ratio: None,
+            target: "p50 ≤ 5 ms, p99 ≤ 10 ms",
+            met: p50 <= Duration::from_millis(5) && p99 <= Duration::from_millis(10),
+        });
+        Ok(())
+    }
+
+    /// Quote cards of 50 highlights of the heaviest book, square and story, one at a time.
+    async fn quote_card(&mut self, data: &Data) -> Result<()> {
+        let app = self.file_app("card", &data.heavy_book).await?;
+        let (_, ids) = Self::heaviest_book_highlights(&app).await?;
+        let urls: Vec<String> = ids
+            .iter()
+            .take(50)
+            .enumerate()
+            .map(|(n, id)| {
+                app.url(&format!("/card.png?highlight={id}{}", if n % 2 == 1 { "&format=story" } else { "" }))
+            })
+            .collect();
+        let times = time_requests(&urls).await?;
+        let (p50, p99) = (percentile(&times, 50), percentile(&times, 99));
+        self.record(Figure {
+            name: "quote card, PNG 1080 px",
+            measured: format!("p50 {} p99 {}", millis(p50), millis(p99)),
+            limit: "50 cards, half square, half story".into(),
+            ratio: None,
+            target: "p50 ≤ 150 ms",
+            met: p50 <= Duration::from_millis(150),
         });
         Ok(())
     }

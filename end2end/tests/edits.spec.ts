@@ -1,8 +1,9 @@
 // What the reader adds to a highlight on its book page, in Chromium against the real server:
 // the favourite button, tags and a note of their own, with the keyboard, and without JavaScript;
-// a tag found again on the search and tags pages.
+// a tag found again on the search and tags pages; a quote card downloaded.
 
 import { expect, Page, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { App, startApp, waitForSync } from './support/servers';
 
 let app: App;
@@ -50,6 +51,22 @@ test('a highlight is starred and noted with the keyboard', async ({ page }) => {
   await page.getByRole('link', { name: 'All your tags' }).click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your tags');
   await expect(page.locator('.tag-cloud li', { hasText: '<b>bold</b>' })).toHaveText('<b>bold</b> 1');
+});
+
+test('share as image falls back to downloading the quote card', async ({ page }) => {
+  await openBook(page, 'War and Peace');
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  const shared = await page.evaluate(() => typeof navigator.share === 'function');
+  expect(shared, 'headless Chromium on Linux has no Web Share: the link must download').toBe(false);
+  const downloading = page.waitForEvent('download');
+  await page.locator('li.highlight').first().getByRole('link', { name: 'Share as image' }).click();
+  const download = await downloading;
+  expect(download.suggestedFilename()).toBe('quote.png');
+  const bytes = readFileSync(await download.path());
+  expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+  expect(bytes.readUInt32BE(16)).toBe(1080); // IHDR width
+  expect(pageErrors).toEqual([]);
 });
 
 test.describe('without JavaScript', () => {

@@ -2,7 +2,7 @@
 //! passage (or the page the reader wrote on), the note, the colour, when it was made and when
 //! the device deleted it.
 
-use super::annotation_edit::EditForms;
+use super::{annotation_edit::EditForms, share_card::ShareCardLink};
 use crate::{
     format,
     model::{encode_url_component, tag_href, Highlight, WebEdits},
@@ -19,10 +19,12 @@ pub fn TagList(tags: Vec<String>) -> impl IntoView {
     })
 }
 
-/// `edit_back`: the page the edit forms come back to; none, no forms (the review, search).
+/// `edit_back`: the page the edit forms come back to; none, no forms and no share link (the
+/// review, search).
 #[component]
 pub fn HighlightItem(highlight: Highlight, #[prop(optional)] edit_back: Option<String>) -> impl IntoView {
     let Highlight { id, text, note, color, is_markup, created, deleted_on_device, web } = highlight;
+    let share = (edit_back.is_some() && !is_markup).then(|| view! { <ShareCardLink id=id.clone()/> });
     let forms = edit_back.map(|back| view! { <EditForms id=id.clone() back edits=web.clone()/> });
     let WebEdits { favourite, tags, note: web_note } = web;
     let device_note_label = if web_note.is_some() { "Note on the device: " } else { "Note: " };
@@ -58,6 +60,7 @@ pub fn HighlightItem(highlight: Highlight, #[prop(optional)] edit_back: Option<S
                 {dates.0.map(|date| if color.is_shown() { format!(" · {date}") } else { date })}
                 {dates.1.map(|date| view! { <span class="deleted-mark">{format!(" · deleted on device {date}")}</span> })}
             </p>
+            {share}
             {forms}
         </li>
     }

@@ -16,6 +16,7 @@ mod markups;
 mod one_library;
 mod page_status;
 mod push;
+mod quote_cards;
 mod read_api;
 mod release_binary;
 mod replica;

@@ -5,7 +5,11 @@
 //! typographic cover (title, author, a colour from the title), so the library is never a wall
 //! of text. Served by `http::covers`.
 
-use super::{sibling_cache::SiblingCache, sync::ObjectSource};
+use super::{
+    drawn_text::{self, escape, is_wide},
+    sibling_cache::SiblingCache,
+    sync::ObjectSource,
+};
 use bytes::Bytes;
 use std::{path::Path, sync::Arc, time::Duration};
 
@@ -101,7 +105,7 @@ const COVER_COLOURS: [&str; 12] = [
 ];
 
 /// The background of a title's drawn cover: always the same for the same title.
-fn cover_colour(title: &str) -> &'static str {
+pub fn cover_colour(title: &str) -> &'static str {
     COVER_COLOURS[fnv1a(title.as_bytes()) as usize % COVER_COLOURS.len()]
 }
 
@@ -132,88 +136,18 @@ fn fnv1a(bytes: &[u8]) -> u32 {
     bytes.iter().fold(0x811c_9dc5, |hash, byte| (hash ^ u32::from(*byte)).wrapping_mul(0x0100_0193))
 }
 
-/// Text as XML character data: markup characters escaped, characters XML forbids dropped.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&#39;"),
-            '\t' | '\n' | '\r' => escaped.push(' '),
-            c if c < ' ' || matches!(c, '\u{FFFE}' | '\u{FFFF}') => {}
-            c => escaped.push(c),
-        }
-    }
-    escaped
-}
-
 /// Width units of a character: two for wide (CJK, Hangul, full-width) ones.
-fn units(c: char) -> usize {
-    let wide = matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
-        | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD);
-    if wide {
-        2
+fn units(c: char) -> f32 {
+    if is_wide(c) {
+        2.0
     } else {
-        1
+        1.0
     }
 }
 
-/// Lines of at most `width` units, at spaces where there are some (text without spaces, such
-/// as Japanese, breaks anywhere); past `max_lines` the last line ends with `…`.
+/// Lines of at most `width` units; past `max_lines` the last line ends with `…`.
 fn wrap(text: &str, width: usize, max_lines: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let (mut line, mut used) = (String::new(), 0);
-    for word in text.split_whitespace() {
-        for piece in pieces(word, width) {
-            let piece_units: usize = piece.chars().map(units).sum();
-            if used > 0 && used + 1 + piece_units > width {
-                lines.push(std::mem::take(&mut line));
-                used = 0;
-            }
-            if used > 0 {
-                line.push(' ');
-                used += 1;
-            }
-            line.push_str(&piece);
-            used += piece_units;
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    if lines.len() > max_lines {
-        lines.truncate(max_lines);
-        let last = lines.last_mut().expect("max_lines > 0");
-        let mut kept: String = String::new();
-        let mut kept_units = 0;
-        for c in last.chars() {
-            if kept_units + units(c) > width - 1 {
-                break;
-            }
-            kept.push(c);
-            kept_units += units(c);
-        }
-        *last = format!("{}…", kept.trim_end());
-    }
-    lines
-}
-
-/// A word cut into pieces of at most `width` units.
-fn pieces(word: &str, width: usize) -> Vec<String> {
-    let mut pieces = vec![String::new()];
-    let mut used = 0;
-    for c in word.chars() {
-        if used + units(c) > width && used > 0 {
-            pieces.push(String::new());
-            used = 0;
-        }
-        pieces.last_mut().expect("one piece at least").push(c);
-        used += units(c);
-    }
-    pieces
+    drawn_text::wrap(text, width as f32, max_lines, units).lines
 }
 
 #[cfg(test)]

@@ -13,9 +13,11 @@
 pub mod appdb;
 pub mod archive;
 pub mod auth;
+pub mod cards;
 pub mod covers;
 pub mod dates;
 pub mod demo;
+pub mod drawn_text;
 pub mod edits;
 pub mod export;
 pub mod markups;

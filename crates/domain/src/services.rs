@@ -6,6 +6,7 @@ use super::{
     appdb::{self, AppDbError},
     archive::{Archive, ArchiveError},
     auth::{Auth, AuthError},
+    cards::QuoteCards,
     covers::CoverStore,
     demo::{self, DemoError, DemoOptions},
     edits::{AnnotationEdits, EditError},
@@ -71,6 +72,8 @@ pub struct Services {
     pub review: Arc<Review>,
     /// Favourites, tags and notes the reader adds on the web.
     pub edits: Arc<AnnotationEdits>,
+    /// Highlights drawn as images to share.
+    pub cards: Arc<QuoteCards>,
 }
 
 impl Services {
@@ -106,8 +109,10 @@ impl Services {
             replica.start();
         }
         let review = Arc::new(Review::open(&settings.data_dir, settings.review.clone(), shelf.clone())?);
+        let cards = Arc::new(QuoteCards::new(covers.clone(), edits.clone()));
         catch_up_archive(&library, &shelf, &replica);
-        Ok(Services { settings, shelf, sync: Arc::new(sync), auth, markups, covers, markdown, replica, review, edits })
+        let sync = Arc::new(sync);
+        Ok(Services { settings, shelf, sync, auth, markups, covers, markdown, replica, review, edits, cards })
     }
 }
 

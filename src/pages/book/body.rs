@@ -5,6 +5,7 @@ use crate::{
     components::{
         color_filter::{chapter_of_color, colour_counts, ColorFilter},
         cover::{Cover, CoverSize},
+        share_card::ShareCards,
         HighlightItem,
     },
     format,
@@ -114,6 +115,7 @@ pub fn Book(mut book: BookDetail, hide_deleted: bool, color: Option<HighlightCol
                 let back = book_view_href(&summary.id, hide_deleted, color);
                 Some(view! { <ChapterSection title highlights=chapter.highlights back/> })
             }).collect_view()}
+            <ShareCards/>
         </section>
     }
 }

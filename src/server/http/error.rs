@@ -4,7 +4,7 @@
 
 use crate::{
     model::PageError,
-    server::{auth::AuthError, edits::EditError, review::ReviewError, shelf::ShelfError},
+    server::{auth::AuthError, cards::CardError, edits::EditError, review::ReviewError, shelf::ShelfError},
 };
 use axum::{
     http::{header::RETRY_AFTER, HeaderValue, StatusCode},
@@ -41,6 +41,18 @@ impl From<EditError> for PageError {
                 PageError::Refused(err.to_string())
             }
             other => internal("an annotation's edit failed", &other),
+        }
+    }
+}
+
+impl From<CardError> for PageError {
+    fn from(err: CardError) -> PageError {
+        match err {
+            CardError::UnknownHighlight => PageError::NotFound,
+            CardError::NoText => PageError::Refused(err.to_string()),
+            CardError::Shelf(err) => err.into(),
+            CardError::Edits(err) => err.into(),
+            other => internal("a quote card could not be drawn", &other),
         }
     }
 }

@@ -15,6 +15,7 @@
 mod annotations;
 mod api;
 mod assets;
+mod cards;
 mod cookies;
 mod covers;
 mod error;
@@ -61,6 +62,7 @@ pub fn router(state: AppState, assets: Router<AppState>) -> Router {
         .merge(annotations::routes())
         .merge(markups::routes())
         .merge(covers::routes())
+        .merge(cards::routes())
         .leptos_routes_with_context(&state, routes, page_context(&state), move || shell(options.clone()))
         .fallback(leptos_axum::render_app_async_with_context(not_found_context, move || shell(not_found_shell.clone())))
         .layer(middleware::from_fn(precompressed::gzip_around_kept_parts))

@@ -223,6 +223,8 @@ fn every_private_route(markup_id: &str) -> Vec<PrivateRoute> {
         path: format!("api/v1/annotations/{annotation}"),
         body: r#"{"favourite":true}"#.into(),
     });
+    // A PNG holds no text a marker could find: checked only without a session.
+    routes.push(PrivateRoute::get(format!("card.png?highlight={}", encode_url_component(markup_id))));
     // The feed is opened by its own token, not by a session: 401 with or without one.
     routes.push(PrivateRoute::get("review/feed.atom"));
     routes.push(PrivateRoute::get("review/feed.atom?token=guessed"));
