@@ -19,13 +19,12 @@ pub fn TagList(tags: Vec<String>) -> impl IntoView {
     })
 }
 
-/// `edit_back`: the page the edit forms come back to; none, no forms and no share link (the
-/// review, search).
+/// `editable`: with the edit forms and the share link (the book page; not the review, search).
 #[component]
-pub fn HighlightItem(highlight: Highlight, #[prop(optional)] edit_back: Option<String>) -> impl IntoView {
+pub fn HighlightItem(highlight: Highlight, #[prop(optional)] editable: bool) -> impl IntoView {
     let Highlight { id, text, note, color, is_markup, created, deleted_on_device, web } = highlight;
-    let share = (edit_back.is_some() && !is_markup).then(|| view! { <ShareCardLink id=id.clone()/> });
-    let forms = edit_back.map(|back| view! { <EditForms id=id.clone() back edits=web.clone()/> });
+    let share = (editable && !is_markup).then(|| view! { <ShareCardLink id=id.clone()/> });
+    let forms = editable.then(|| view! { <EditForms id=id.clone() edits=web.clone()/> });
     let WebEdits { favourite, tags, note: web_note } = web;
     let device_note_label = if web_note.is_some() { "Note on the device: " } else { "Note: " };
     let body = if is_markup {

@@ -195,6 +195,21 @@ async fn the_book_pages_forms_mark_a_favourite_and_save_tags_and_a_note() {
     let answer = send(vec![("favourite", "true".into())]).await.unwrap();
     assert_eq!(answer.status(), 303);
     assert_eq!(answer.headers()["location"].to_str().unwrap(), format!("{book_page}#h-{id}"), "back at the annotation");
+    // The page's forms carry no `back`: the page they were on (its Referer), else the book's.
+    let coloured = format!("{book_page}&color=yellow");
+    let from_page = browser
+        .post(app.url("/annotation/edit"))
+        .header("referer", app.url(&coloured))
+        .form(&[("highlight", id.as_str()), ("favourite", "true")]);
+    let location = |answer: reqwest::Response| answer.headers()["location"].to_str().unwrap().to_string();
+    assert_eq!(location(from_page.send().await.unwrap()), format!("{coloured}#h-{id}"));
+    let elsewhere = browser
+        .post(app.url("/annotation/edit"))
+        .header("referer", "https://evil.example/phish")
+        .form(&[("highlight", id.as_str()), ("favourite", "true")]);
+    assert_eq!(elsewhere.send().await.unwrap().status(), 403, "a form from another site is refused");
+    let bare = browser.post(app.url("/annotation/edit")).form(&[("highlight", id.as_str()), ("favourite", "true")]);
+    assert_eq!(location(bare.send().await.unwrap()), format!("{book_page}#h-{id}"), "the book's page");
     let marked = item(app.page(&book_page).await.1);
     assert!(marked.contains("★ Favourite") && marked.contains("☆ Unmark favourite"), "{marked}");
     let saved =

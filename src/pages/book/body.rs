@@ -112,8 +112,7 @@ pub fn Book(mut book: BookDetail, hide_deleted: bool, color: Option<HighlightCol
             {(highlight_total + markups == 0).then(|| view! { <p class="empty">"No highlights in this book yet."</p> })}
             {headings.into_iter().zip(chapters).filter_map(|(title, chapter)| {
                 let chapter = chapter_of_color(chapter, color)?;
-                let back = book_view_href(&summary.id, hide_deleted, color);
-                Some(view! { <ChapterSection title highlights=chapter.highlights back/> })
+                Some(view! { <ChapterSection title highlights=chapter.highlights/> })
             }).collect_view()}
             <ShareCards/>
         </section>
@@ -153,12 +152,12 @@ fn Description(text: String) -> impl IntoView {
 }
 
 #[component]
-fn ChapterSection(title: String, highlights: Vec<Highlight>, back: String) -> impl IntoView {
+fn ChapterSection(title: String, highlights: Vec<Highlight>) -> impl IntoView {
     view! {
         <section class="chapter">
             <h3>{title}</h3>
             <ol class="highlights">
-                {highlights.into_iter().map(|highlight| view! { <HighlightItem highlight edit_back=back.clone()/> }).collect_view()}
+                {highlights.into_iter().map(|highlight| view! { <HighlightItem highlight editable=true/> }).collect_view()}
             </ol>
         </section>
     }
