@@ -1,15 +1,16 @@
 //! The archive's copies off the machine, against the real server and a real S3 server: each
 //! ingest is copied to the bucket beside the database, a new machine restores the history by
 //! itself, a bucket that says no is retried without harm, a copy that is not sound is refused,
-//! a crash mid-upload leaves no manifest naming half a copy, and copies can be encrypted.
+//! a crash mid-upload leaves no manifest naming half a copy, and copies can be encrypted; the
+//! reader's edits are copied as soon as they are made.
 
 use crate::{
     archive::deleted_on_device,
-    support::{edited_copy, generated_library, s3_env, stats_figure, sync_version, App},
+    support::{client, edited_copy, generated_library, s3_env, stats_figure, sync_version, App},
 };
 use flate2::{read::GzDecoder, write::GzEncoder, Compression};
 use kobo_shelf::{
-    model::SyncPhase,
+    model::{encode_url_component, SyncPhase},
     server::{
         archive::Archive,
         demo::{CURATED_ITEMS, WAR_AND_PEACE_ID},
@@ -69,6 +70,18 @@ async fn wait_for_copy(kit: &Testkit, app: &App, ingest_seq: i64) -> Manifest {
             return manifest;
         }
         assert!(Instant::now() < deadline, "no copy of ingest {ingest_seq}; current {:?}\n{}", current(kit), app.log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits until the current copy is a later one than copy `seq`.
+async fn wait_for_copy_after(kit: &Testkit, app: &App, seq: u64) -> Manifest {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(manifest) = current(kit).filter(|manifest| manifest.seq > seq) {
+            return manifest;
+        }
+        assert!(Instant::now() < deadline, "no copy after copy {seq}\n{}", app.log());
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -188,6 +201,45 @@ async fn each_ingest_is_copied_beside_the_database_and_a_new_machine_restores_th
     }
     assert!(settings_page(&new_machine).await.contains(&format!("Restored at start from copy {}", third.seq)));
     new_machine.assert_no_secrets_logged();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_edit_and_a_review_answer_are_copied_at_once_and_a_new_machine_restores_the_edit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (kit, v1) = bucket_with_library(dir.path(), 4, CURATED_ITEMS).await;
+    let env = replica_env(&kit);
+    let app = App::start(&dir.path().join("first"), &env);
+    app.wait_for_end(SyncPhase::Completed).await;
+    let first = wait_for_copy(&kit, &app, 1).await;
+    let id = highlight_ids(&v1, 1).remove(0);
+    let url = app.url(&format!("/api/v1/annotations/{}", encode_url_component(&id)));
+    let edit = serde_json::json!({ "favourite": true, "tags": ["kept off-site"], "note": "mine" });
+    let answer = client().patch(url).json(&edit).send().await.unwrap();
+    assert_eq!(answer.status(), 200);
+    // No new version, no ingest: the edit alone makes the next copy, and so does an answer.
+    let edited = wait_for_copy_after(&kit, &app, first.seq).await;
+    assert_eq!(edited.ingest_seq, first.ingest_seq);
+    let (_, review) = app.page("/review").await;
+    let card = review.split("name=\"highlight\" value=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap();
+    let answer = [("highlight", card.replace("&amp;", "&")), ("answer", "good".into())];
+    let answered = client().post(app.url("/review/answer")).form(&answer).send().await.unwrap();
+    assert!(answered.status().is_success(), "{}", answered.status());
+    wait_for_copy_after(&kit, &app, edited.seq).await;
+
+    let new_machine = App::start(&dir.path().join("second"), &env);
+    new_machine.wait_for_end(SyncPhase::Completed).await;
+    let book = encode_url_component(WAR_AND_PEACE_ID);
+    let rows: serde_json::Value = client()
+        .get(new_machine.url(&format!("/api/v1/annotations?book={book}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = rows["annotations"].as_array().unwrap().iter().find(|row| row["highlight_id"] == id.as_str()).cloned();
+    let row = row.expect("the annotation on the new machine");
+    assert_eq!((&row["favourite"], &row["tags"], &row["note"]), (&edit["favourite"], &edit["tags"], &edit["note"]));
 }
 
 #[tokio::test(flavor = "multi_thread")]

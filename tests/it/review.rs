@@ -25,7 +25,7 @@ const DAY: i64 = 86_400;
 fn shelf_of(dir: &Path, library: &Path) -> Arc<Shelf> {
     let store = Arc::new(LibraryStore::new(library.to_path_buf()));
     let archive = Arc::new(Archive::open(dir).unwrap());
-    let edits = Arc::new(AnnotationEdits::open(dir).unwrap());
+    let edits = Arc::new(AnnotationEdits::open(dir, None).unwrap());
     Arc::new(Shelf::new(store, archive, edits, SearchIndex::new(dir)))
 }
 
@@ -33,7 +33,7 @@ fn shelf_of(dir: &Path, library: &Path) -> Arc<Shelf> {
 fn review_of(dir: &Path, library: &Path, settings: ReviewSettings) -> Review {
     let shelf = shelf_of(dir, library);
     shelf.ingest(&LibraryStore::new(library.to_path_buf()).current().unwrap()).unwrap();
-    Review::open(dir, settings, shelf).unwrap()
+    Review::open(dir, settings, shelf, None).unwrap()
 }
 
 fn settings(cards_per_day: usize, new_per_day: usize) -> ReviewSettings {
@@ -63,7 +63,7 @@ fn a_day_brings_the_same_few_new_cards_and_good_puts_them_off() {
     let first = review.session(NOW).unwrap();
     assert_eq!((first.open, first.answered), (4, 0), "four new cards a day");
     assert_eq!(ids(&review.session(NOW + 3600).unwrap()), ids(&first), "the same day, the same card");
-    let restarted = Review::open(dir.path(), settings.clone(), shelf_of(dir.path(), &library)).unwrap();
+    let restarted = Review::open(dir.path(), settings.clone(), shelf_of(dir.path(), &library), None).unwrap();
     assert_eq!(ids(&restarted.session(NOW).unwrap()), ids(&first), "a restart keeps the day");
     let today = answer_all(&restarted, ReviewAnswer::Good, NOW);
     assert_eq!(today.len(), 4);
@@ -80,7 +80,7 @@ fn a_day_brings_the_same_few_new_cards_and_good_puts_them_off() {
 fn a_day_that_began_before_the_first_sync_still_gets_its_cards() {
     let dir = tempfile::tempdir().unwrap();
     let library = dir.path().join("KoboReader.sqlite");
-    let review = Review::open(dir.path(), settings(3, 3), shelf_of(dir.path(), &library)).unwrap();
+    let review = Review::open(dir.path(), settings(3, 3), shelf_of(dir.path(), &library), None).unwrap();
     let empty = review.session(NOW).unwrap();
     assert_eq!((empty.card, empty.open, empty.answered), (None, 0, 0), "nothing synced yet");
     generated_library(&library, 7, CURATED_ITEMS);
@@ -165,7 +165,7 @@ fn only_the_books_of_the_chosen_collections_enter_the_review() {
     let query = kobo_shelf::model::LibraryQuery { shelf: Some("Russian Classics".into()), ..Default::default() };
     let books: Vec<String> = shelf.current().unwrap().matching(&query).iter().map(|book| book.id.clone()).collect();
     assert_eq!(books.len(), 3);
-    let review = Review::open(dir.path(), chosen, shelf).unwrap();
+    let review = Review::open(dir.path(), chosen, shelf, None).unwrap();
     let mut seen = Vec::new();
     while let Some(card) = review.session(NOW).unwrap().card {
         review.answer(&card.highlight.id, ReviewAnswer::Good, NOW).unwrap();

@@ -155,6 +155,10 @@ pub struct AppDbError {
     pub source: rusqlite::Error,
 }
 
+/// Called after a write the archive's off-site copies must carry (an edit, a review answer):
+/// services built with replication pass one that schedules a copy (see `replica`).
+pub type OnWrite = std::sync::Arc<dyn Fn() + Send + Sync>;
+
 /// Opens (creating it if needed) and migrates the app database.
 pub fn open(data_dir: &Path) -> Result<Connection, AppDbError> {
     let path = path(data_dir);

@@ -5,7 +5,7 @@
 //! outlive every sync, a device deletion, a restart and (with the archive's copies) a new machine.
 
 use crate::{
-    appdb::{self, AppDbError},
+    appdb::{self, AppDbError, OnWrite},
     model::{BookDetail, SearchHit, TagCount, TagsOverview, WebEdits},
     search::SearchFilter,
 };
@@ -54,11 +54,13 @@ pub struct AnnotationEdits {
     conn: Mutex<Connection>,
     /// Changes with every edit: what a page rendered with the edits before is stale.
     generation: AtomicU64,
+    /// Told of every edit (the archive's copies off the machine carry the edits).
+    on_write: Option<OnWrite>,
 }
 
 impl AnnotationEdits {
-    pub fn open(data_dir: &Path) -> Result<AnnotationEdits, EditError> {
-        Ok(AnnotationEdits { conn: Mutex::new(appdb::open(data_dir)?), generation: AtomicU64::new(0) })
+    pub fn open(data_dir: &Path, on_write: Option<OnWrite>) -> Result<AnnotationEdits, EditError> {
+        Ok(AnnotationEdits { conn: Mutex::new(appdb::open(data_dir)?), generation: AtomicU64::new(0), on_write })
     }
 
     /// Changes with every edit (pages rendered before one show the edits before it).
@@ -187,6 +189,9 @@ impl AnnotationEdits {
         }
         transaction.commit()?;
         self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some(on_write) = &self.on_write {
+            on_write();
+        }
         Ok(edit)
     }
 }

@@ -3,7 +3,7 @@
 //! layer holds the result and only translates requests into calls on it.
 
 use super::{
-    appdb::{self, AppDbError},
+    appdb::{self, AppDbError, OnWrite},
     archive::{Archive, ArchiveError},
     auth::{Auth, AuthError},
     cards::QuoteCards,
@@ -95,7 +95,9 @@ impl Services {
             }
             None => None,
         };
-        let edits = Arc::new(AnnotationEdits::open(&settings.data_dir)?);
+        let copy_after_write =
+            replica.clone().map(|replica| -> OnWrite { Arc::new(move || replica.archive_changed()) });
+        let edits = Arc::new(AnnotationEdits::open(&settings.data_dir, copy_after_write.clone())?);
         let shelf = Arc::new(Shelf::new(library.clone(), archive, edits.clone(), SearchIndex::new(&settings.data_dir)));
         let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
         let covers = Arc::new(CoverStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
@@ -108,7 +110,8 @@ impl Services {
         if let Some(replica) = &replica {
             replica.start();
         }
-        let review = Arc::new(Review::open(&settings.data_dir, settings.review.clone(), shelf.clone())?);
+        let review =
+            Arc::new(Review::open(&settings.data_dir, settings.review.clone(), shelf.clone(), copy_after_write)?);
         let cards = Arc::new(QuoteCards::new(covers.clone(), edits.clone()));
         catch_up_archive(&library, &shelf, &replica);
         let sync = Arc::new(sync);

@@ -191,7 +191,7 @@ impl ShelfUnderTest {
         let data = tempfile::tempdir().unwrap();
         let store = std::sync::Arc::new(LibraryStore::new(library));
         let archive = std::sync::Arc::new(Archive::open(data.path()).unwrap());
-        let edits = std::sync::Arc::new(AnnotationEdits::open(data.path()).unwrap());
+        let edits = std::sync::Arc::new(AnnotationEdits::open(data.path(), None).unwrap());
         let shelf = Shelf::new(store.clone(), archive, edits, SearchIndex::new(data.path()));
         ShelfUnderTest { shelf, store, _data: data }
     }

@@ -14,7 +14,7 @@ pub use schedule::Grade;
 
 pub use crate::settings::ReviewSettings;
 use crate::{
-    appdb::{self, AppDbError},
+    appdb::{self, AppDbError, OnWrite},
     auth::random_token,
     dates::date_of_day,
     model::{Highlight, HighlightColor, LibraryQuery, ReviewAnswer, ReviewCard, ReviewSession, ReviewStats},
@@ -69,6 +69,8 @@ pub struct Review {
     /// The last day whose list is known to be made (with cards): later requests of that day
     /// read only.
     made: Mutex<String>,
+    /// Told of every answer (the archive's copies off the machine carry the review).
+    on_write: Option<OnWrite>,
 }
 
 /// How long the header waits for the review before it shows no count (a page never waits on
@@ -79,8 +81,14 @@ const COUNT_WAIT: Duration = Duration::from_millis(200);
 const ON_THIS_DAY: usize = 5;
 
 impl Review {
-    pub fn open(data_dir: &Path, settings: ReviewSettings, shelf: Arc<Shelf>) -> Result<Review, ReviewError> {
-        Ok(Review { conn: Mutex::new(appdb::open(data_dir)?), settings, shelf, made: Mutex::new(String::new()) })
+    pub fn open(
+        data_dir: &Path,
+        settings: ReviewSettings,
+        shelf: Arc<Shelf>,
+        on_write: Option<OnWrite>,
+    ) -> Result<Review, ReviewError> {
+        let conn = Mutex::new(appdb::open(data_dir)?);
+        Ok(Review { conn, settings, shelf, made: Mutex::new(String::new()), on_write })
     }
 
     /// The ids of the books in the chosen collections, when collections are chosen; none while
@@ -164,6 +172,9 @@ impl Review {
             params![bookmark_id, day.date, now, answer.slug(), scheduled_days],
         )?;
         transaction.commit()?;
+        if let Some(on_write) = &self.on_write {
+            on_write();
+        }
         Ok(true)
     }
 
