@@ -15,8 +15,9 @@ export default defineConfig({
   // hydrated WASM against the release build users deploy (wasm-opt'd bundle), so a bundle that
   // fails to start cannot land (see tests/support/servers.ts).
   projects: [
-    { name: 'debug' },
-    { name: 'release', testMatch: /(hydration|sync-badge|library)\.spec\.ts/ },
+    // Offline reading needs the release build's bundle names (and runs once).
+    { name: 'debug', testIgnore: /offline\.spec\.ts/ },
+    { name: 'release', testMatch: /(hydration|sync-badge|library|offline)\.spec\.ts/ },
   ],
   use: {
     ...devices['Desktop Chrome'],

@@ -14,9 +14,13 @@ use leptos_router::{
 /// The document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    let theme = crate::server::request::theme();
+    let (theme, offline) = (crate::server::request::theme(), crate::server::request::offline_settings());
     #[cfg(not(feature = "ssr"))]
-    let theme = crate::model::Theme::default();
+    let (theme, offline) = (crate::model::Theme::default(), None::<crate::model::OfflineSettings>);
+    // The service worker (public/sw.js), registered only for a reader who may see the library.
+    let offline = offline.map(|offline| {
+        view! { <script src="/offline.js" defer data-pages=offline.pages data-mb=offline.megabytes></script> }
+    });
     let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
@@ -26,6 +30,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
 
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="apple-touch-icon" href="/icons/icon-192.png"/>
+                <meta name="theme-color" content="#8a4b1f" media="(prefers-color-scheme: light)"/>
+                <meta name="theme-color" content="#161513" media="(prefers-color-scheme: dark)"/>
+                {offline}
                 // The bundle's name changes with its content in a release build (see `assets`).
                 <link rel="stylesheet" id="leptos" href=stylesheet/>
                 <AutoReload options=options.clone()/>

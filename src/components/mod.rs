@@ -9,6 +9,7 @@ pub mod header;
 mod highlight;
 mod loaded;
 pub mod query;
+pub mod save_offline;
 pub mod share_card;
 pub mod shelf_message;
 pub mod sync_badge;

@@ -31,6 +31,8 @@ pub enum BadgeView {
     DeletionWave(DeletionWave),
     /// A status request failed; polling goes on.
     Unreachable(String),
+    /// The browser has no network: the page is the copy the service worker kept.
+    Offline,
     TimedOut,
 }
 
@@ -149,6 +151,14 @@ fn badge(view: BadgeView) -> impl IntoView {
             }
             .into_any(),
         ),
+        BadgeView::Offline => Some(
+            view! {
+                <span class="sync-badge offline" data-state="offline">
+                    "Offline · showing the copy kept on this device"
+                </span>
+            }
+            .into_any(),
+        ),
         BadgeView::TimedOut => Some(
             view! {
                 <span class="sync-badge failed" data-state="timeout">
@@ -177,7 +187,7 @@ mod polling {
             match check_and_sync().await {
                 // The session ended: the page says so when it is used; the badge stays quiet.
                 Err(PageError::LoginRequired) => return,
-                Err(err) => view.set(BadgeView::Unreachable(err.to_string())),
+                Err(err) => view.set(unreachable(err)),
                 Ok(_) => {}
             }
         }
@@ -204,12 +214,24 @@ mod polling {
                     view.set(BadgeView::Hidden);
                     return;
                 }
-                Err(err) => view.set(BadgeView::Unreachable(err.to_string())),
+                Err(err) => view.set(unreachable(err)),
             }
         }
         if current() {
             view.set(BadgeView::TimedOut);
         }
+    }
+
+    /// A failed request: offline (the browser says so, or the page is the copy the service
+    /// worker kept because the network failed), else the server cannot be reached.
+    fn unreachable(err: PageError) -> BadgeView {
+        #[cfg(feature = "hydrate")]
+        if !window().navigator().on_line()
+            || document().document_element().is_some_and(|html| html.has_attribute("data-kept-copy"))
+        {
+            return BadgeView::Offline;
+        }
+        BadgeView::Unreachable(err.to_string())
     }
 
     #[cfg(feature = "hydrate")]

@@ -2,7 +2,10 @@
 //! and the state of the served database.
 
 use crate::{
-    components::loaded,
+    components::{
+        loaded,
+        save_offline::{SaveOffline, ToSave},
+    },
     model::{PageError, ReplicaInfo, SettingsInfo},
 };
 use leptos::prelude::*;
@@ -125,6 +128,10 @@ fn Settings(info: SettingsInfo) -> impl IntoView {
                     <form method="post" action="/review/feed/new-address">
                         <button type="submit">"Make a new address (the old one stops working)"</button>
                     </form>
+                </dd></div>
+                <div><dt>"Offline"</dt><dd>
+                    <p>"Pages you visit are kept in this browser for reading without a network (see the README)."</p>
+                    <SaveOffline label="Save the whole library for offline" what=ToSave::WholeLibrary/>
                 </dd></div>
                 <div><dt>"Annotations placed"</dt><dd><a href="/health">"Library health: how each annotation found its chapter"</a></dd></div>
                 <div><dt>"kobo-shelf"</dt><dd>{info.app_version.clone()}</dd></div>

@@ -17,7 +17,8 @@ use super::{
     shelf::LibraryView,
 };
 use crate::model::{
-    BadgeSettings, PageError, ReviewSession, ReviewStats, SearchResults, SyncStart, SyncStatus, TagsOverview, Theme,
+    BadgeSettings, OfflineSettings, PageError, ReviewSession, ReviewStats, SearchResults, SyncStart, SyncStatus,
+    TagsOverview, Theme,
 };
 use leptos::prelude::*;
 use std::sync::{Arc, OnceLock};
@@ -127,6 +128,12 @@ pub fn login_enabled() -> Result<bool, PageError> {
 /// How the sync badge polls (public: every page's header).
 pub fn badge_settings() -> Result<BadgeSettings, PageError> {
     Ok(services()?.settings.badge)
+}
+
+/// What the browser keeps for reading offline: `None` for a visitor who may not see the
+/// library (nothing is kept before login) or when offline reading is off.
+pub fn offline_settings() -> Option<OfflineSettings> {
+    Some(private_services().ok()?.settings.offline).filter(|offline| offline.pages > 0)
 }
 
 /// Starts a sync check in the background.

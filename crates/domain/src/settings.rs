@@ -2,7 +2,7 @@
 //! variables. Every value is validated at start; a bad one stops the server with one line naming
 //! the setting. Secrets come only from the environment and never appear in `Debug` output.
 
-use crate::model::{BadgeSettings, HighlightColor, SettingOrigin, SettingRow};
+use crate::model::{BadgeSettings, HighlightColor, OfflineSettings, SettingOrigin, SettingRow};
 pub use secrecy::ExposeSecret;
 use std::{
     collections::HashMap,
@@ -133,6 +133,12 @@ settings! {
             Some(_) => HIDDEN.into(),
             None => "(not set: copies are not encrypted)".into(),
         });
+    OFFLINE_PAGES = "KOBO_SHELF_OFFLINE_PAGES", Some("offline.pages"), Value("200"),
+        "pages each browser keeps for reading offline at most (least recently used out first); 0 turns it off",
+        |s| s.offline.pages.to_string();
+    OFFLINE_MB = "KOBO_SHELF_OFFLINE_MB", Some("offline.megabytes"), Value("50"),
+        "megabytes of pages each browser keeps for reading offline at most",
+        |s| s.offline.megabytes.to_string();
     REVIEW_CARDS = "KOBO_SHELF_REVIEW_CARDS", Some("review.cards"), Value("10"),
         "highlights in a day's review at most",
         |s| s.review.cards_per_day.to_string();
@@ -330,6 +336,7 @@ pub struct Settings {
     pub s3: Option<S3Settings>,
     pub sync: SyncSettings,
     pub badge: BadgeSettings,
+    pub offline: OfflineSettings,
     pub review: ReviewSettings,
     pub login: Option<LoginSettings>,
     pub replica: Option<ReplicaSettings>,
@@ -393,6 +400,10 @@ impl Settings {
             s3,
             sync,
             badge,
+            offline: OfflineSettings {
+                pages: raw.number(&OFFLINE_PAGES, 0..=10_000)? as u32,
+                megabytes: raw.number(&OFFLINE_MB, 1..=2_000)? as u32,
+            },
             review: raw.review()?,
             login: raw.login()?,
             replica,

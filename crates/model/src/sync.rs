@@ -116,6 +116,15 @@ pub struct BadgeSettings {
     pub max_attempts: u32,
 }
 
+/// What each browser keeps for reading offline (the service worker's bounds); set on the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfflineSettings {
+    /// Pages kept at most; 0: no offline reading.
+    pub pages: u32,
+    /// Megabytes of pages kept at most.
+    pub megabytes: u32,
+}
+
 impl Default for BadgeSettings {
     fn default() -> Self {
         BadgeSettings { poll_interval_ms: 1000, max_attempts: 120 }

@@ -5,11 +5,14 @@ use crate::{
     components::{
         color_filter::{chapter_of_color, colour_counts, ColorFilter},
         cover::{Cover, CoverSize},
+        save_offline::{SaveOffline, ToSave},
         share_card::ShareCards,
         HighlightItem,
     },
     format,
-    model::{book_view_href, encode_url_component, BookDetail, Highlight, HighlightColor},
+    model::{
+        book_href, book_view_href, cover_href, encode_url_component, BookDetail, Chapter, Highlight, HighlightColor,
+    },
 };
 use leptos::prelude::*;
 
@@ -48,6 +51,7 @@ pub fn Book(mut book: BookDetail, hide_deleted: bool, color: Option<HighlightCol
     let markups = annotations.clone().filter(|h| h.is_markup).count();
     let deleted = annotations.clone().filter(|h| h.deleted_on_device.is_some()).count();
     let highlight_total = annotations.count() - markups;
+    let to_save = ToSave::Addresses(offline_addresses(&summary.id, &chapters));
     let heading = match markups {
         0 => format::count(highlight_total, "Highlight", "Highlights"),
         _ => format!(
@@ -84,6 +88,7 @@ pub fn Book(mut book: BookDetail, hide_deleted: bool, color: Option<HighlightCol
                 "Export highlights (Markdown)"
             </a>
         </p>
+        <SaveOffline label="Save this book for offline" what=to_save/>
         <div class="book-head">
             <Cover id=summary.id.clone() title=summary.title.clone() size=CoverSize::Page/>
             <div>
@@ -117,6 +122,16 @@ pub fn Book(mut book: BookDetail, hide_deleted: bool, color: Option<HighlightCol
             <ShareCards/>
         </section>
     }
+}
+
+/// What "Save this book for offline" keeps: the page, its cover, its markups' images.
+fn offline_addresses(id: &str, chapters: &[Chapter]) -> Vec<String> {
+    let markups = chapters.iter().flat_map(|chapter| &chapter.highlights).filter(|highlight| highlight.is_markup);
+    let images = markups.flat_map(|markup| {
+        let id = encode_url_component(&markup.id);
+        [format!("/markup/{id}.jpg"), format!("/markup/{id}.svg")]
+    });
+    [book_href(id), cover_href(id)].into_iter().chain(images).collect()
 }
 
 /// Descriptions longer than this (in characters) are folded, so they do not push the

@@ -29,6 +29,11 @@ use tower_http::{services::ServeFile, set_header::SetResponseHeaderLayer};
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// For names that stay: the browser asks again each time (and gets a 304 if unchanged).
 const REVALIDATE: &str = "no-cache";
+/// The service worker (public/sw.js) and its own policy: a worker's fetches follow the policy
+/// of its script, not the page's, and the site's default (`default-src 'none'`) would forbid
+/// every one.
+const SERVICE_WORKER: &str = "/sw.js";
+const WORKER_POLICY: &str = "default-src 'self'";
 /// The bundle's files: `<pkg dir>/<output name>.<extension>`.
 const BUNDLE_EXTENSIONS: [&str; 3] = ["js", "wasm", "css"];
 
@@ -103,7 +108,9 @@ fn embedded_site<S: Clone + Send + Sync + 'static>(assets: Vec<Asset>, output_na
                 None => (format!("/{}", asset.path), REVALIDATE),
             };
             let asset = Arc::new(asset);
-            routes.route(&url, get(move |request: HeaderMap| async move { asset.respond(&request, cache) }))
+            let route =
+                Router::new().route(&url, get(move |request: HeaderMap| async move { asset.respond(&request, cache) }));
+            routes.merge(with_policy_of(&url, route))
         },
     );
     Site { routes, bundle_name }
@@ -164,6 +171,15 @@ impl Asset {
     }
 }
 
+/// The route of the file at `url`, with the worker's policy if it is the worker.
+fn with_policy_of<S: Clone + Send + Sync + 'static>(url: &str, route: Router<S>) -> Router<S> {
+    if url != SERVICE_WORKER {
+        return route;
+    }
+    let policy = HeaderValue::from_static(WORKER_POLICY);
+    route.route_layer(SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, policy))
+}
+
 fn gzip_encoding() -> (header::HeaderName, HeaderValue) {
     (header::CONTENT_ENCODING, HeaderValue::from_static("gzip"))
 }
@@ -180,8 +196,9 @@ fn disk_routes<S: Clone + Send + Sync + 'static>(root: &Path) -> Router<S> {
         return Router::new();
     }
     let revalidate = SetResponseHeaderLayer::overriding(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
-    let router =
-        files.into_iter().fold(Router::new(), |router, (url, file)| router.route_service(&url, ServeFile::new(file)));
+    let router = files.into_iter().fold(Router::new(), |router, (url, file)| {
+        router.merge(with_policy_of(&url, Router::new().route_service(&url, ServeFile::new(file))))
+    });
     router.route_layer(revalidate)
 }
 

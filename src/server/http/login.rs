@@ -9,7 +9,7 @@ use crate::{
 };
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{header, HeaderMap, HeaderValue, Method, StatusCode},
+    http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
     routing::post,
@@ -93,7 +93,14 @@ async fn logout(State(state): State<AppState>, signed_in: Option<Extension<Signe
         None => Ok(Ok(())),
     };
     match ended {
-        Ok(Ok(())) => with_cookie(Redirect::to("/login"), cookies::session("", Duration::ZERO, login.secure_cookie)),
+        Ok(Ok(())) => {
+            let mut response =
+                with_cookie(Redirect::to("/login"), cookies::session("", Duration::ZERO, login.secure_cookie));
+            // Whatever the browser kept for reading offline goes, and the service worker with it.
+            let clear = HeaderValue::from_static("\"cache\", \"storage\"");
+            response.headers_mut().insert(HeaderName::from_static("clear-site-data"), clear);
+            response
+        }
         Ok(Err(err)) => text_answer(err),
         Err(err) => (StatusCode::INTERNAL_SERVER_ERROR, err.to_string()).into_response(),
     }

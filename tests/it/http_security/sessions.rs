@@ -1,4 +1,5 @@
-//! Sessions end on the server at logout; private answers are not stored; pages carry a nonce CSP.
+//! Sessions end on the server at logout, with what the browser kept for offline reading;
+//! private answers are not stored; pages carry a nonce CSP.
 
 use super::*;
 
@@ -22,6 +23,7 @@ async fn a_logged_out_session_cookie_no_longer_signs_in() {
     assert!(logout.status().is_redirection(), "logout answered {}", logout.status());
     let cleared = header(&logout, "set-cookie");
     assert!(cleared.starts_with("kobo_shelf_session=;") && cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(header(&logout, "clear-site-data"), "\"cache\", \"storage\"", "the offline copies and the worker go");
 
     let page = site.get("/", Some(&cookie)).await;
     let location = header(&page, "location");
@@ -67,6 +69,25 @@ async fn private_responses_are_not_stored() {
         }
     }
     assert!(missing.is_empty(), "private responses that may be stored:\n{}", missing.join("\n"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offline_reading_is_offered_to_a_signed_in_reader_only() {
+    let site = Site::start(&[("KOBO_SHELF_OFFLINE_PAGES", "30".to_string())]);
+    let login = site.get("/login", None).await.text().await.unwrap();
+    assert!(login.contains(r#"<link rel="manifest" href="/manifest.webmanifest">"#), "installable from the first page");
+    assert!(!login.contains("/offline.js"), "nothing is kept before login");
+    let cookie = site.login().await;
+    site.wait_for_library(&cookie).await;
+    let page = site.get("/", Some(&cookie)).await.text().await.unwrap();
+    assert!(page.contains(r#"<script src="/offline.js" defer data-pages="30" data-mb="50">"#), "{page}");
+    let worker = site.get("/sw.js", None).await;
+    assert_eq!(header(&worker, "content-security-policy"), "default-src 'self'", "its fetches may reach the site");
+    assert!(header(&worker, "content-type").contains("javascript"));
+    let off = Site::start(&[("KOBO_SHELF_OFFLINE_PAGES", "0".to_string())]);
+    let cookie = off.login().await;
+    off.wait_for_library(&cookie).await;
+    assert!(!off.get("/", Some(&cookie)).await.text().await.unwrap().contains("/offline.js"), "0 turns it off");
 }
 
 /// The nonce of a policy's `script-src`, after checking the directives a page needs.
