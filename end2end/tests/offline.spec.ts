@@ -1,7 +1,7 @@
 // Offline reading in Chromium against the release server: the manifest and the service worker
 // register cleanly, pages visited stay readable without a network, a page never visited gives
 // the offline page, a new library shows once back online, and with login on nothing is kept
-// before login and everything goes at logout.
+// before login and everything goes at logout; "Save for offline" keeps a book, and the library.
 
 import { expect, Page, test } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
@@ -139,4 +139,36 @@ test('with login on, nothing is kept before login and everything goes at logout'
   await expect(page).toHaveURL(/\/login/);
   await expect.poll(() => cacheNames(page)).toEqual([]);
   await expect.poll(() => registrations(page)).toBe(0);
+});
+
+test('save for offline keeps a book and its images, and the whole library, saying how far it got', async ({ page }) => {
+  app = await startApp();
+  await waitForSync(app, (s) => s.status === 'completed');
+  await page.goto(`${app.url}${warAndPeace}`);
+  await controlled(page);
+  await page.reload(); // offline.js shows the buttons once it runs
+  await page.getByRole('button', { name: 'Save this book for offline' }).click();
+  await expect(page.locator('.save-status')).toHaveText(/^Saved for offline \(\d+ pages and images\)\.$/);
+  const images = await page.evaluate(async () => (await (await caches.open('kobo-shelf-images')).keys()).map((r) => new URL(r.url).pathname));
+  expect(images.some((path) => path.startsWith('/markup/'))).toBe(true);
+
+  await page.goto(`${app.url}/settings`);
+  await page.getByRole('button', { name: 'Save the whole library for offline' }).click();
+  await expect(page.locator('.save-status')).toHaveText(/^Saved for offline/, { timeout: 30_000 });
+  const kept = await page.evaluate(async () => {
+    let bytes = 0;
+    let entries = 0;
+    for (const name of await caches.keys()) {
+      const cache = await caches.open(name);
+      for (const request of await cache.keys()) {
+        bytes += (await (await cache.match(request))!.arrayBuffer()).byteLength;
+        entries += 1;
+      }
+    }
+    return { bytes, entries };
+  });
+  console.log(`offline footprint, the demo library saved whole: ${kept.entries} entries, ${kept.bytes} bytes`);
+  await goOffline(page, app);
+  await page.goto(`${app.url}${book('file:///mnt/onboard/Melville, Herman/Moby-Dick.kepub.epub')}`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText(/Moby-Dick/);
 });
