@@ -55,7 +55,23 @@ test('the manifest and the service worker register without page errors', async (
   const worker = await request.get(`${app.url}/sw.js`);
   expect(worker.headers()['content-security-policy']).toBe("default-src 'self'");
   expect(await registrations(page)).toBe(1);
+  const devtools = await page.context().newCDPSession(page);
+  const { installabilityErrors } = await devtools.send('Page.getInstallabilityErrors');
+  // A Playwright context is an incognito profile, where nothing installs; every other criterion holds.
+  const unmet = installabilityErrors.map((error: { errorId: string }) => error.errorId).filter((id: string) => id !== 'in-incognito');
+  expect(unmet, "Chromium's installability criteria").toEqual([]);
   expect(errors).toEqual([]);
+});
+
+test('the pages kept are bounded: the least recently used goes first', async ({ page }) => {
+  app = await startApp({ KOBO_SHELF_OFFLINE_PAGES: '2' });
+  await waitForSync(app, (s) => s.status === 'completed');
+  await page.goto(app.url);
+  await controlled(page);
+  for (const address of ['/', warAndPeace, '/stats']) await page.goto(`${app.url}${address}`);
+  const kept = await page.evaluate(async () =>
+    (await (await caches.open('kobo-shelf-pages')).keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search));
+  expect(kept).toEqual([warAndPeace, '/stats']);
 });
 
 test('pages visited stay readable offline; a page never visited lists the books kept', async ({ page }) => {
