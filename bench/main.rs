@@ -64,6 +64,7 @@ async fn main() -> Result<()> {
     measure!("sync detection", bench.sync_detection(&data).await);
     measure!("WASM bundle", bench.wasm_bundle());
     measure!("archive ingest", bench.archive_ingest(&data).await);
+    measure!("memory", bench.memory_walk(&data).await);
     measure!("archive copy", bench.archive_copy(&data).await);
     measure!("cold start", bench.cold_start(&data).await);
     measure!("library zip", bench.library_zip_download(&data).await);
@@ -295,6 +296,36 @@ impl Bench {
             ratio: None,
             target: "≤ 2 s",
             met: elapsed <= Duration::from_secs(2),
+        });
+        Ok(())
+    }
+
+    /// The server's memory (RSS) on the 5,000-book library after its first sync and each kind
+    /// of page, once: what a small server must hold.
+    async fn memory_walk(&mut self, data: &Data) -> Result<()> {
+        let app = self.file_app("memory", &data.library_5k).await?;
+        tokio::time::sleep(Duration::from_secs(3)).await; // the search index is built after the sync
+        let mut steps = vec![format!("synced {}", rss_kb(app.pid())? / 1024)];
+        let listing = client().get(app.url("/?sort=highlights")).send().await?.text().await?;
+        let (book, _) = heaviest_book(&listing).ok_or("no book on the page")?;
+        for (name, page) in [
+            ("library", "/"),
+            ("search", "/search?q=river"),
+            ("book", &book),
+            ("stats", "/stats"),
+            ("review", "/review"),
+        ] {
+            as_a_browser(&client(), &app.url(page)).await?;
+            steps.push(format!("{name} {}", rss_kb(app.pid())? / 1024));
+        }
+        let last = rss_kb(app.pid())? / 1024;
+        self.record(Figure {
+            name: "memory, 5,000 books: RSS in MB after",
+            measured: steps.join(", "),
+            limit: "each page once".into(),
+            ratio: None,
+            target: "≤ 64 MB",
+            met: last <= 64,
         });
         Ok(())
     }

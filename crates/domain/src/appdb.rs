@@ -159,6 +159,22 @@ pub struct AppDbError {
 /// services built with replication pass one that schedules a copy (see `replica`).
 pub type OnWrite = std::sync::Arc<dyn Fn() + Send + Sync>;
 
+/// Page cache of each connection, in KiB: the app opens five (archive reader and writer,
+/// edits, review, login), and each kept up to 64 MB once it had read that much (a 5,000-book
+/// library's statistics did), held for the life of the process.
+const PAGE_CACHE_KIB: i64 = 4_096;
+/// Page cache for a bulk write: an archive ingest updates indexes over 100,000 rows at once.
+const BULK_PAGE_CACHE_KIB: i64 = 65_536;
+
+/// Runs `work` on `conn` with the bulk page cache, given back after (SQLite frees the pages
+/// past the smaller size at once).
+pub fn with_bulk_cache<T>(conn: &mut Connection, work: impl FnOnce(&mut Connection) -> T) -> rusqlite::Result<T> {
+    conn.pragma_update(None, "cache_size", -BULK_PAGE_CACHE_KIB)?;
+    let done = work(conn);
+    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
+    Ok(done)
+}
+
 /// Opens (creating it if needed) and migrates the app database.
 pub fn open(data_dir: &Path) -> Result<Connection, AppDbError> {
     let path = path(data_dir);
@@ -167,8 +183,7 @@ pub fn open(data_dir: &Path) -> Result<Connection, AppDbError> {
     conn.pragma_update(None, "journal_mode", "WAL").map_err(fail)?;
     conn.pragma_update(None, "synchronous", "FULL").map_err(fail)?;
     conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(fail)?;
-    // 64 MB of page cache: an archive ingest updates indexes over 100,000 rows at once.
-    conn.pragma_update(None, "cache_size", -65_536).map_err(fail)?;
+    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB).map_err(fail)?;
     migrate(&mut conn).map_err(fail)?;
     Ok(conn)
 }
