@@ -10,6 +10,6 @@ pub mod rendered;
 pub mod request;
 
 pub use kobo_shelf_domain::{
-    appdb, archive, auth, cards, covers, dates, demo, edits, export, markups, push, replica, review, search, services,
-    settings, shelf, sibling_cache, sync,
+    appdb, archive, auth, cards, covers, dates, demo, edits, export, markups, memory, push, replica, review, search,
+    services, settings, shelf, sibling_cache, sync,
 };

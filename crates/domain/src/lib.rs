@@ -21,6 +21,7 @@ pub mod drawn_text;
 pub mod edits;
 pub mod export;
 pub mod markups;
+pub mod memory;
 pub mod push;
 pub mod replica;
 pub mod review;

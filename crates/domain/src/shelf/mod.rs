@@ -78,14 +78,18 @@ impl Shelf {
     /// Takes `snapshot` (a version just installed, or the one served at start) into the
     /// archive (blocking).
     pub fn ingest(&self, snapshot: &Snapshot) -> Result<IngestReport, ShelfError> {
-        Ok(self.archive.ingest(snapshot)?)
+        let report = self.archive.ingest(snapshot);
+        crate::memory::release_freed();
+        Ok(report?)
     }
 
     /// Builds the current view's search index if it has none yet (blocking; run after an
     /// ingest so the first search does not wait).
     pub fn prepare_search(&self) -> Result<(), ShelfError> {
         let view = self.current()?;
-        self.search.prepare(&view.key(), |add| view.for_each_passage(add)).map(drop)
+        let prepared = self.search.prepare(&view.key(), |add| view.for_each_passage(add)).map(drop);
+        crate::memory::release_freed();
+        prepared
     }
 
     /// Every highlight and note of `view` matching what the reader typed (see `search`), with
