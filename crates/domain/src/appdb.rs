@@ -159,21 +159,11 @@ pub struct AppDbError {
 /// services built with replication pass one that schedules a copy (see `replica`).
 pub type OnWrite = std::sync::Arc<dyn Fn() + Send + Sync>;
 
-/// Page cache of each connection, in KiB: the app opens five (archive reader and writer,
-/// edits, review, login), and each kept up to 64 MB once it had read that much (a 5,000-book
-/// library's statistics did), held for the life of the process.
+/// Page cache of each connection, in KiB. The app opens five (archive reader and writer,
+/// edits, review, login); at 64 MB each kept what it had read (a 5,000-book library's ingest
+/// and statistics filled two) for the life of the process, and a sync grew by as much. The
+/// ingest of those 5,000 books takes as long with 4 MB as with 64 (1.2 s: docs/performance.md).
 const PAGE_CACHE_KIB: i64 = 4_096;
-/// Page cache for a bulk write: an archive ingest updates indexes over 100,000 rows at once.
-const BULK_PAGE_CACHE_KIB: i64 = 65_536;
-
-/// Runs `work` on `conn` with the bulk page cache, given back after (SQLite frees the pages
-/// past the smaller size at once).
-pub fn with_bulk_cache<T>(conn: &mut Connection, work: impl FnOnce(&mut Connection) -> T) -> rusqlite::Result<T> {
-    conn.pragma_update(None, "cache_size", -BULK_PAGE_CACHE_KIB)?;
-    let done = work(conn);
-    conn.pragma_update(None, "cache_size", -PAGE_CACHE_KIB)?;
-    Ok(done)
-}
 
 /// Opens (creating it if needed) and migrates the app database.
 pub fn open(data_dir: &Path) -> Result<Connection, AppDbError> {

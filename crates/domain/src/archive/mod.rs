@@ -90,7 +90,7 @@ impl Archive {
         let started = Instant::now();
         let reading = snapshot.reading_record()?;
         let mut conn = self.writer.lock();
-        let report = appdb::with_bulk_cache(&mut conn, |conn| ingest::write_ingest(conn, snapshot, &reading))??;
+        let report = ingest::write_ingest(&mut conn, snapshot, &reading)?;
         self.generation.fetch_add(1, Ordering::AcqRel);
         tracing::info!(
             version = %snapshot.version,
