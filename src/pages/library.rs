@@ -4,23 +4,45 @@
 
 use crate::{
     components::{
-        cover::{Cover, CoverSize},
         filter_select::{Choice, FilterSelect},
         loaded,
         query::use_query,
     },
     format,
-    model::{book_href, BookSummary, DeletionWave, ItemKind, LibraryListing, LibraryQuery, LibrarySort, PageError},
+    model::{DeletionWave, ItemKind, LibraryListing, LibraryQuery, LibrarySort, PageError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Form;
 
+#[cfg(feature = "ssr")]
+mod item;
+
+/// A page of the library, its items as HTML: rendered once per library view, query and edits
+/// (the ★ count), as book pages are (see `rendered`): the hundred items were most of the
+/// page's time.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
+pub struct RenderedLibrary {
+    /// The page without its items.
+    listing: LibraryListing,
+    items: std::sync::Arc<str>,
+}
+
 /// A page of the library with what the archive keeps: highlight counts (and the order by
 /// them) include those the device deleted, and books removed from the device stay listed.
 #[server]
-pub async fn get_library(query: LibraryQuery) -> Result<LibraryListing, PageError> {
-    Ok(crate::server::request::library()?.page(&query))
+pub async fn get_library(query: LibraryQuery) -> Result<RenderedLibrary, PageError> {
+    use crate::server::request;
+    let library = request::library()?;
+    let mut listing = library.page(&query);
+    let items = std::mem::take(&mut listing.items);
+    let key = format!("library {} e{}", query.href(), request::edits_generation());
+    let page = request::rendered_pages().get_or_render((&library.key(), &key), || {
+        Ok::<_, PageError>(items.into_iter().map(|item| view! { <item::Item item/> }).collect_view().to_html())
+    })?;
+    let items = page.text().clone();
+    request::sent_precompressed().push(page);
+    Ok(RenderedLibrary { listing, items })
 }
 
 #[component]
@@ -30,12 +52,13 @@ pub fn LibraryPage() -> impl IntoView {
     let listing = Resource::new(query, get_library);
     view! {
         <Title text="Library"/>
-        {loaded(listing, "Loading the library…", move |listing| view! { <Library listing query=query()/> })}
+        {loaded(listing, "Loading the library…", move |page| view! { <Library page query=query()/> })}
     }
 }
 
 #[component]
-fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
+fn Library(page: RenderedLibrary, query: LibraryQuery) -> impl IntoView {
+    let RenderedLibrary { listing, items } = page;
     let summary = if listing.matching == listing.total {
         format::count(listing.total, "item", "items")
     } else {
@@ -45,7 +68,7 @@ fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
             format::count(listing.total, "item", "items")
         )
     };
-    let empty = listing.items.is_empty();
+    let empty = listing.matching == 0 || items.is_empty();
     let deletion_wave = listing.deletion_wave.map(|wave| {
         view! {
             <p class="deletion-wave" role="status">
@@ -68,9 +91,7 @@ fn Library(listing: LibraryListing, query: LibraryQuery) -> impl IntoView {
                 collection_counts=listing.collection_counts.clone()
             />
             {empty.then(|| view! { <p class="empty">"Nothing in the library matches this search."</p> })}
-            <ol class="items">
-                {listing.items.into_iter().map(|item| view! { <Item item/> }).collect_view()}
-            </ol>
+            <ol class="items" inner_html=items></ol>
             <Pager query page=listing.page page_count=listing.page_count/>
         </section>
     }
@@ -121,41 +142,6 @@ fn Controls(
             </label>
             <button type="submit">"Search"</button>
         </Form>
-    }
-}
-
-#[component]
-fn Item(item: BookSummary) -> impl IntoView {
-    let percent = item.percent_read;
-    let author = item.author.clone().unwrap_or_else(|| "Unknown author".to_string());
-    let highlights = format::count(item.highlight_count as usize, "highlight", "highlights");
-    view! {
-        <li class="item">
-            <Cover id=item.id.clone() title=item.title.clone() size=CoverSize::List/>
-            <div class="item-text">
-            <div class="item-main">
-                <a class="item-title" href=book_href(&item.id)>{item.title.clone()}</a>
-                <span class="item-author">{author}</span>
-            </div>
-            <div class="item-meta">
-                <span class=format!("kind kind-{}", item.kind.slug())>{item.kind.label()}</span>
-                <span class="progress" title=item.read_status.label()>
-                    <span class="bar" role="progressbar" aria-label="Reading progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=percent>
-                        <span class="fill" style=format!("width: {percent}%")></span>
-                    </span>
-                    <span class="percent">{format!("{percent} %")}</span>
-                </span>
-                <span class="highlight-count">{highlights}</span>
-                {(item.favourites > 0).then(|| view! {
-                    <span class="favourite" title="Favourites">{format!("★ {}", item.favourites)}</span>
-                })}
-                <span class="last-read">
-                    {item.last_read.as_deref().map(|date| format!("Read {}", format::date(date)))}
-                </span>
-                {item.removed_from_device.then(|| view! { <span class="removed">"Removed from device"</span> })}
-            </div>
-            </div>
-        </li>
     }
 }
 
