@@ -10,7 +10,7 @@ use std::fmt::Write;
 
 const WIDTH: f32 = 1080.0;
 /// Empty on every side; the tests check that nothing is drawn there.
-pub const MARGIN: f32 = 96.0;
+const MARGIN: f32 = 96.0;
 /// Text is broken this much narrower than the space it has: shaping (kerning, Arabic joining)
 /// can make a line a little wider than the sum of its characters.
 const SAFETY: f32 = 0.94;
@@ -37,7 +37,12 @@ impl CardFormat {
 }
 
 /// The PNG of `quote` on `palette`.
-pub fn render(quote: &Quote, palette: Palette, format: CardFormat, fonts: &CardFonts) -> Result<Vec<u8>, CardError> {
+pub(super) fn render(
+    quote: &Quote,
+    palette: Palette,
+    format: CardFormat,
+    fonts: &CardFonts,
+) -> Result<Vec<u8>, CardError> {
     let svg = svg(quote, palette, format, fonts);
     let options = usvg::Options { fontdb: fonts.database(), font_family: "DejaVu Serif".into(), ..Default::default() };
     let tree = usvg::Tree::from_str(&svg, &options)?;
@@ -47,7 +52,7 @@ pub fn render(quote: &Quote, palette: Palette, format: CardFormat, fonts: &CardF
 }
 
 /// The card as SVG (every text escaped).
-pub fn svg(quote: &Quote, palette: Palette, format: CardFormat, fonts: &CardFonts) -> String {
+fn svg(quote: &Quote, palette: Palette, format: CardFormat, fonts: &CardFonts) -> String {
     let height = format.height();
     let inner = WIDTH - 2.0 * MARGIN;
     let measure = |size: f32, bold: bool| move |c: char| fonts.advance(c, bold) * size;
@@ -139,7 +144,7 @@ fn is_right_to_left(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cards::Rgb;
+    use crate::cards::palette::Rgb;
 
     const PALETTE: Palette =
         Palette { background: Rgb(0x24, 0x50, 0x6e), ink: Rgb(0xf8, 0xf1, 0xe3), accent: Rgb(0x8e, 0xa0, 0xa5) };

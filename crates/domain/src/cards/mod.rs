@@ -7,9 +7,8 @@ mod draw;
 mod fonts;
 mod palette;
 
-pub use draw::{render, MARGIN};
-pub use fonts::CardFonts;
-pub use palette::{Palette, Rgb};
+use fonts::CardFonts;
+use palette::Palette;
 
 use crate::{
     covers::CoverStore,
@@ -41,10 +40,10 @@ impl CardFormat {
 
 /// What a card shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Quote {
-    pub text: String,
-    pub title: String,
-    pub author: Option<String>,
+struct Quote {
+    text: String,
+    title: String,
+    author: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
