@@ -35,7 +35,7 @@ self.addEventListener('fetch', (event) => {
   } else if (url.pathname === '/cover' || url.pathname.startsWith('/markup/')) {
     event.respondWith(staleWhileRevalidate(request, event));
   } else if (request.mode === 'navigate') {
-    event.respondWith(networkFirst(request));
+    event.respondWith(networkFirst(request, event));
   }
 });
 
@@ -68,19 +68,19 @@ async function staleWhileRevalidate(request, event) {
   return fresh;
 }
 
-async function networkFirst(request) {
+async function networkFirst(request, event) {
   const network = fetch(request);
   const timeout = new Promise((resolve) => setTimeout(resolve, NETWORK_TIMEOUT_MS));
   try {
     const response = await Promise.race([network, timeout]);
-    if (response) return await keepPage(request, response);
+    if (response) return keepPage(request, response, event);
   } catch (error) {
     // No network: the copy below.
   }
   const kept = await (await caches.open(PAGES)).match(request);
   if (kept) return asKeptCopy(kept);
   try {
-    return await keepPage(request, await network);
+    return keepPage(request, await network, event);
   } catch (error) {
     return offlinePage();
   }
@@ -92,16 +92,22 @@ async function asKeptCopy(response) {
   return new Response(html, { status: response.status, headers: response.headers });
 }
 
+/** Answers with the page as it streams in, and keeps a copy behind it (`event` waits). */
+function keepPage(request, response, event) {
+  event.waitUntil(keep(request, response.clone()));
+  return response;
+}
+
 /** Keeps a page the reader may see again offline; a login page instead empties every cache. */
-async function keepPage(request, response) {
+async function keep(request, response) {
   if (new URL(response.url || request.url).pathname.startsWith('/login')) {
     await forgetEverything();
-    return response;
+    return;
   }
   if (!response.ok || response.redirected || response.headers.get('content-type')?.startsWith('text/html') !== true) {
-    return response;
+    return;
   }
-  const body = await response.clone().arrayBuffer();
+  const body = await response.arrayBuffer();
   const headers = new Headers(response.headers);
   headers.set(TITLE, encodeURIComponent(titleOf(new TextDecoder().decode(body))));
   headers.set(BYTES, String(body.byteLength));
@@ -109,7 +115,6 @@ async function keepPage(request, response) {
   await cache.delete(request); // put again: the most recently used is the last key
   await cache.put(request, new Response(body, { status: response.status, headers }));
   await trim(cache);
-  return response;
 }
 
 /** Drops the least recently used pages past MAX_PAGES or MAX_BYTES. */
@@ -180,7 +185,7 @@ async function saveAll(addresses, client) {
       if (url.pathname === '/cover' || url.pathname.startsWith('/markup/')) {
         if (response.ok) await (await caches.open(IMAGES)).put(request, response);
       } else {
-        await keepPage(request, response);
+        await keep(request, response);
       }
     } catch (error) {
       // Offline again: what is saved stays saved.

@@ -32,6 +32,10 @@ async function controlled(page: Page) {
 }
 
 const cacheNames = (page: Page) => page.evaluate(() => caches.keys());
+/** The addresses of the pages kept, least recently used first (the worker keeps them behind the answer). */
+const keptPages = (page: Page) =>
+  page.evaluate(async () =>
+    (await (await caches.open('kobo-shelf-pages')).keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search));
 const registrations = (page: Page) => page.evaluate(async () => (await navigator.serviceWorker.getRegistrations()).length);
 
 test('the manifest and the service worker register without page errors', async ({ page, request }) => {
@@ -68,10 +72,11 @@ test('the pages kept are bounded: the least recently used goes first', async ({ 
   await waitForSync(app, (s) => s.status === 'completed');
   await page.goto(app.url);
   await controlled(page);
-  for (const address of ['/', warAndPeace, '/stats']) await page.goto(`${app.url}${address}`);
-  const kept = await page.evaluate(async () =>
-    (await (await caches.open('kobo-shelf-pages')).keys()).map((r) => new URL(r.url).pathname + new URL(r.url).search));
-  expect(kept).toEqual([warAndPeace, '/stats']);
+  for (const address of ['/', warAndPeace, '/stats']) {
+    await page.goto(`${app.url}${address}`);
+    await expect.poll(() => keptPages(page)).toContain(address);
+  }
+  expect(await keptPages(page)).toEqual([warAndPeace, '/stats']);
 });
 
 test('pages visited stay readable offline; a page never visited lists the books kept', async ({ page }) => {
@@ -85,6 +90,7 @@ test('pages visited stay readable offline; a page never visited lists the books 
   await page.goto(`${app.url}/`);
   await page.getByRole('link', { name: 'Pride and Prejudice' }).first().click();
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Pride and Prejudice');
+  await expect.poll(async () => (await keptPages(page)).filter((kept) => kept.startsWith('/book')).length).toBe(2);
 
   await goOffline(page, app);
   await page.goto(`${app.url}${warAndPeace}`);
@@ -114,6 +120,7 @@ test('back online, a new library shows on the next load', async ({ page, context
     await page.goto(newOnly);
     await controlled(page);
     await page.reload();
+    await expect.poll(() => keptPages(page)).toHaveLength(1);
     await goOffline(page, app);
     await page.reload();
     await expect(page.locator('.sync-badge[data-state="offline"]')).toBeVisible();
