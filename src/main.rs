@@ -15,9 +15,7 @@ async fn main() -> std::process::ExitCode {
     #[cfg(feature = "dhat-heap")]
     profile_heap_until_sigusr1();
     #[cfg(not(feature = "dhat-heap"))]
-    sqlite_memory::from_mimalloc();
-    #[cfg(not(feature = "dhat-heap"))]
-    kobo_shelf::server::memory::set_release(sqlite_memory::release_freed);
+    sqlite_memory::install();
     kobo_shelf::server::cli::main().await
 }
 
@@ -54,13 +52,15 @@ mod sqlite_memory {
 
     /// Hands back what the calling thread freed (after an ingest or a search index build, on
     /// a blocking-pool thread that may then stay idle and keep it).
-    pub fn release_freed() {
+    fn release_freed() {
         // SAFETY: collects the calling thread's own heap.
         unsafe { mi::mi_collect(true) };
     }
 
-    /// Before any connection is opened (SQLite copies the methods).
-    pub fn from_mimalloc() {
+    /// SQLite's allocator, and how the library hands freed memory back (`memory`); before any
+    /// connection is opened (SQLite copies the methods).
+    pub fn install() {
+        kobo_shelf::server::memory::set_release(release_freed);
         let methods = ffi::sqlite3_mem_methods {
             xMalloc: Some(malloc),
             xFree: Some(free),

@@ -32,20 +32,17 @@ pub async fn get_book(
 ) -> Result<RenderedBook, PageError> {
     use crate::{model::book_view_href, server::shelf::ShelfError};
     let library = crate::server::request::library()?;
-    let sent = crate::server::request::sent_precompressed();
-    let pages = crate::server::request::rendered_pages();
-    let key = format!("{} e{}", book_view_href(&id, hide_deleted, color), crate::server::request::edits_generation());
-    let (title, page) = crate::server::request::blocking(move || {
+    let parts = crate::server::request::rendered_parts();
+    let key = book_view_href(&id, hide_deleted, color);
+    let (title, html) = crate::server::request::blocking(move || {
         let title = library.summary(&id).ok_or(ShelfError::NotFound)?.title.clone();
-        let page = pages.get_or_render((&library.key(), &key), || {
+        let html = parts.get_or_render(&library, &key, || {
             let book = body::without_deleted(library.book(&id)?, hide_deleted);
             Ok::<_, ShelfError>(view! { <body::Book book hide_deleted color/> }.to_html())
         })?;
-        Ok::<_, ShelfError>((title, page))
+        Ok::<_, ShelfError>((title, html))
     })
     .await?;
-    let html = page.text().clone();
-    sent.push(page);
     Ok(RenderedBook { title, html })
 }
 

@@ -36,12 +36,9 @@ pub async fn get_library(query: LibraryQuery) -> Result<RenderedLibrary, PageErr
     let library = request::library()?;
     let mut listing = library.page(&query);
     let items = std::mem::take(&mut listing.items);
-    let key = format!("library {} e{}", query.href(), request::edits_generation());
-    let page = request::rendered_pages().get_or_render((&library.key(), &key), || {
+    let items = request::rendered_parts().get_or_render(&library, &format!("library {}", query.href()), || {
         Ok::<_, PageError>(items.into_iter().map(|item| view! { <item::Item item/> }).collect_view().to_html())
     })?;
-    let items = page.text().clone();
-    request::sent_precompressed().push(page);
     Ok(RenderedLibrary { listing, items })
 }
 

@@ -56,16 +56,42 @@ impl SentPrecompressed {
     }
 }
 
-/// Where this request's page tells what it sends kept compressed (a slot nobody reads when the
-/// HTTP layer did not provide one: the request does not accept gzip).
-pub fn sent_precompressed() -> SentPrecompressed {
-    use_context::<SentPrecompressed>().unwrap_or_default()
+/// Where a page's server function keeps what it renders once (see [`RenderedParts`]). Taken
+/// before [`blocking`] work: the context stays here.
+pub fn rendered_parts() -> RenderedParts {
+    RenderedParts {
+        // A cache of its own when the HTTP layer provided none.
+        pages: use_context::<Arc<RenderedPages>>().unwrap_or_default(),
+        // A slot nobody reads when the request does not accept gzip.
+        sent: use_context::<SentPrecompressed>().unwrap_or_default(),
+        edits: services().map_or(0, |services| services.edits.generation()),
+    }
 }
 
-/// The pages rendered for the current library view (see `rendered`); a cache of its own when
-/// the HTTP layer provided none. Taken before [`blocking`] work: the context stays here.
-pub fn rendered_pages() -> Arc<RenderedPages> {
-    use_context::<Arc<RenderedPages>>().unwrap_or_default()
+/// The pages rendered for the current library view and the reader's edits (see `rendered`),
+/// and where this request tells what it sends of them kept compressed.
+pub struct RenderedParts {
+    pages: Arc<RenderedPages>,
+    sent: SentPrecompressed,
+    /// Edits change what pages show as a new library view does, without changing its key.
+    edits: u64,
+}
+
+impl RenderedParts {
+    /// The part `key` (its route and query) of `library`'s pages, rendered by `render` once
+    /// per library view and edits generation; the response carries it as kept compressed.
+    pub fn get_or_render<E>(
+        &self,
+        library: &LibraryView,
+        key: &str,
+        render: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Arc<str>, E> {
+        let view = format!("{} e{}", library.key(), self.edits);
+        let part = self.pages.get_or_render((&view, key), render)?;
+        let html = part.text().clone();
+        self.sent.push(part);
+        Ok(html)
+    }
 }
 
 /// Makes the page being rendered answer with the status `error` means (404 for an unknown
@@ -156,12 +182,6 @@ pub async fn search(input: String, filter: SearchFilter) -> Result<SearchResults
 pub async fn tags_overview() -> Result<TagsOverview, PageError> {
     let edits = private_services()?.edits.clone();
     blocking(move || edits.overview()).await
-}
-
-/// Changes with every edit the reader makes on the web: part of the key of a page that shows
-/// the edits (see `rendered`).
-pub fn edits_generation() -> u64 {
-    services().map_or(0, |services| services.edits.generation())
 }
 
 /// Today's review (see `review`), off the async threads.

@@ -71,15 +71,9 @@ impl AnnotationEdits {
     /// Puts the reader's edits into `book`'s annotations (reading only theirs: an export asks
     /// this of every book).
     pub fn add_to(&self, book: &mut BookDetail) -> Result<(), EditError> {
-        let edits = {
-            let conn = self.conn.lock();
-            if conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM annotation_edit)", [], |row| row.get(0))? {
-                return Ok(());
-            }
-            let ids: Vec<&str> =
-                book.chapters.iter().flat_map(|chapter| &chapter.highlights).map(|h| h.id.as_str()).collect();
-            edits_of(&conn, &ids)?
-        };
+        let ids: Vec<&str> =
+            book.chapters.iter().flat_map(|chapter| &chapter.highlights).map(|h| h.id.as_str()).collect();
+        let edits = self.edits_of(&ids)?;
         for highlight in book.chapters.iter_mut().flat_map(|chapter| chapter.highlights.iter_mut()) {
             if let Some(edit) = edits.get(&highlight.id) {
                 highlight.web = edit.clone();
@@ -90,16 +84,23 @@ impl AnnotationEdits {
 
     /// The reader's edits of each search hit that has any.
     pub fn add_to_hits(&self, hits: &mut [SearchHit]) -> Result<(), EditError> {
-        let edits = {
-            let conn = self.conn.lock();
-            edits_of(&conn, &hits.iter().map(|hit| hit.highlight_id.as_str()).collect::<Vec<_>>())?
-        };
+        let edits = self.edits_of(&hits.iter().map(|hit| hit.highlight_id.as_str()).collect::<Vec<_>>())?;
         for hit in hits {
             if let Some(edit) = edits.get(&hit.highlight_id) {
                 hit.web = edit.clone();
             }
         }
         Ok(())
+    }
+
+    /// The edits of the annotations `ids` that have any, by `BookmarkID` (none read while
+    /// the reader has made no edit).
+    fn edits_of(&self, ids: &[&str]) -> Result<HashMap<String, WebEdits>, EditError> {
+        let conn = self.conn.lock();
+        if conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM annotation_edit)", [], |row| row.get(0))? {
+            return Ok(HashMap::new());
+        }
+        Ok(edits_of(&conn, ids)?)
     }
 
     /// The annotations (`BookmarkID`s) the reader marked as `filter` asks: favourites, a tag

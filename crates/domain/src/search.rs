@@ -60,7 +60,7 @@ pub struct SearchFilter {
 impl SearchFilter {
     /// Whether the filter alone lists something (a search without words).
     fn narrows(&self) -> bool {
-        self.color.is_some() || self.deleted_only || self.favourites_only || self.tag.is_some()
+        self.color.is_some() || self.deleted_only || self.by_edits()
     }
 
     /// Whether it keeps annotations by what the reader added on the web (which the index does

@@ -15,7 +15,7 @@ use crate::{
     edits::{AnnotationEdits, EditError},
     shelf::{LibraryView, ShelfError},
 };
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A card's shape.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -67,16 +67,17 @@ pub enum CardError {
     Task(#[from] tokio::task::JoinError),
 }
 
-/// The cards service: the fonts, parsed once, and where a highlight's book and cover are.
+/// The cards service: the fonts, parsed at the first card (not at start: a server may never
+/// draw one), and where a highlight's book and cover are.
 pub struct QuoteCards {
-    fonts: Arc<CardFonts>,
+    fonts: OnceLock<Arc<CardFonts>>,
     covers: Arc<CoverStore>,
     edits: Arc<AnnotationEdits>,
 }
 
 impl QuoteCards {
     pub fn new(covers: Arc<CoverStore>, edits: Arc<AnnotationEdits>) -> QuoteCards {
-        QuoteCards { fonts: Arc::new(CardFonts::embedded()), covers, edits }
+        QuoteCards { fonts: OnceLock::new(), covers, edits }
     }
 
     /// The PNG card of the highlight `highlight_id` of `library`.
@@ -91,7 +92,7 @@ impl QuoteCards {
             tokio::task::spawn_blocking(move || quote_of(&library, &edits, &highlight_id)).await??;
         let cover = self.covers.cover(&quote.title, quote.author.as_deref(), image_id.as_deref()).await;
         let palette = Palette::of(&cover, &quote.title);
-        let fonts = self.fonts.clone();
+        let fonts = self.fonts.get_or_init(|| Arc::new(CardFonts::embedded())).clone();
         tokio::task::spawn_blocking(move || draw::render(&quote, palette, format, &fonts)).await?
     }
 }
