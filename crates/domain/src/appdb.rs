@@ -136,6 +136,12 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (bookmark_id, folded)
     ) STRICT;
     CREATE INDEX annotation_tag_by_tag ON annotation_tag (folded);",
+    // The ingest tells an unchanged book by its rows' fingerprint alone (see `archive::ingest`):
+    // a book it does not see loses its fingerprint instead of recording the ingest that last
+    // saw it (an unchanged book's row is not rewritten), and the annotations live on the
+    // device are counted on an index of only those.
+    "ALTER TABLE archive_book DROP COLUMN seen_in;
+     CREATE INDEX archive_live_by_book ON archive_annotation (book_id) WHERE deleted_on_device IS NULL;",
 ];
 
 /// The schema version this kobo-shelf writes; a database of a newer one is not opened.

@@ -178,26 +178,57 @@ fn facts(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result
 /// One of the row kinds a book page is made of, read for one book, for all, or (a walk over
 /// the whole library) by rowid one book at a time.
 pub trait BookRow: Sized {
-    /// SELECT of each row's rowid and book ContentID, in table order (no sort): where the
-    /// rows of each book are.
-    const LOCATE: &'static str;
-    /// SELECT of the rows in `scope`, ordered by the book's ContentID.
-    fn sql(columns: &Columns, scope: Scope) -> String;
+    /// The table the rows are in, and its column holding the book's ContentID.
+    const TABLE: &'static str;
+    const BOOK: &'static str;
+    /// SQL condition true for the table's rows of this kind: those a walk locates.
+    const KIND: &'static str;
+    /// The columns `from_row` reads, in order.
+    fn columns(columns: &Columns) -> String;
+    /// SQL condition true for the rows of this kind a book page shows.
+    fn shown(columns: &Columns) -> String;
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>>;
     fn book_id(&self) -> &str;
 }
 
-impl BookRow for Section {
-    const LOCATE: &'static str = "SELECT rowid, BookID FROM content WHERE CAST(ContentType AS TEXT) = '9'";
+/// SELECT of the rows of kind `T` in `scope` a page shows, ordered by the book's ContentID.
+fn shown_rows_sql<T: BookRow>(columns: &Columns, scope: Scope) -> String {
+    format!(
+        "SELECT {} FROM {} WHERE {} AND {} AND ({}) ORDER BY {}",
+        T::columns(columns),
+        T::TABLE,
+        scope.condition(T::BOOK),
+        T::KIND,
+        T::shown(columns),
+        T::BOOK,
+    )
+}
 
-    fn sql(columns: &Columns, scope: Scope) -> String {
-        format!(
-            "SELECT ContentID, {}, BookID, {} FROM content
-             WHERE {} AND CAST(ContentType AS TEXT) = '9' ORDER BY BookID",
-            columns.content("VolumeIndex"),
-            columns.content("Title"),
-            scope.condition("BookID"),
-        )
+/// SELECT, in table order (no sort), of every row of kind `T`: its rowid, its book's
+/// ContentID, whether a page shows it, then the columns `from_row` reads (what its book's
+/// fingerprint is made of).
+pub fn locate_sql<T: BookRow>(columns: &Columns) -> String {
+    format!(
+        "SELECT rowid, {}, ({}), {} FROM {} WHERE {}",
+        T::BOOK,
+        T::shown(columns),
+        T::columns(columns),
+        T::TABLE,
+        T::KIND,
+    )
+}
+
+impl BookRow for Section {
+    const TABLE: &'static str = "content";
+    const BOOK: &'static str = "BookID";
+    const KIND: &'static str = "CAST(ContentType AS TEXT) = '9'";
+
+    fn columns(columns: &Columns) -> String {
+        format!("ContentID, {}, BookID, {}", columns.content("VolumeIndex"), columns.content("Title"))
+    }
+
+    fn shown(_: &Columns) -> String {
+        "1".to_string()
     }
 
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>> {
@@ -212,16 +243,16 @@ impl BookRow for Section {
 }
 
 impl BookRow for TocEntry {
-    const LOCATE: &'static str = "SELECT rowid, BookID FROM content WHERE CAST(ContentType AS TEXT) = '899'";
+    const TABLE: &'static str = "content";
+    const BOOK: &'static str = "BookID";
+    const KIND: &'static str = "CAST(ContentType AS TEXT) = '899'";
 
-    fn sql(columns: &Columns, scope: Scope) -> String {
-        format!(
-            "SELECT ContentID, {}, {}, BookID FROM content
-             WHERE {} AND CAST(ContentType AS TEXT) = '899' ORDER BY BookID",
-            columns.content("Title"),
-            columns.content("VolumeIndex"),
-            scope.condition("BookID"),
-        )
+    fn columns(columns: &Columns) -> String {
+        format!("ContentID, {}, {}, BookID", columns.content("Title"), columns.content("VolumeIndex"))
+    }
+
+    fn shown(_: &Columns) -> String {
+        "1".to_string()
     }
 
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>> {
@@ -238,25 +269,26 @@ impl BookRow for TocEntry {
 
 /// Highlights, notes and markups; bookmarks (dogears) and deleted ones left out.
 impl BookRow for PlacedAnnotation {
-    const LOCATE: &'static str = "SELECT rowid, VolumeID FROM Bookmark";
+    const TABLE: &'static str = "Bookmark";
+    const BOOK: &'static str = "VolumeID";
+    const KIND: &'static str = "1";
 
-    fn sql(columns: &Columns, scope: Scope) -> String {
+    fn columns(columns: &Columns) -> String {
         format!(
-            "SELECT BookmarkID, {content_id}, {text}, {note}, {kind}, {color}, {created}, {progress}, {path}, VolumeID
-             FROM Bookmark
-             WHERE {scope} AND {visible} AND {kind} IN ('highlight', 'note', 'markup')
-             ORDER BY VolumeID",
-            content_id = columns.bookmark("ContentID"),
-            text = columns.bookmark("Text"),
-            note = columns.bookmark("Annotation"),
-            kind = columns.bookmark_type(),
-            color = columns.bookmark("Color"),
-            created = columns.bookmark("DateCreated"),
-            progress = columns.bookmark("ChapterProgress"),
-            path = columns.bookmark("StartContainerPath"),
-            scope = scope.condition("VolumeID"),
-            visible = columns.visible_bookmark(),
+            "BookmarkID, {}, {}, {}, {}, {}, {}, {}, {}, VolumeID",
+            columns.bookmark("ContentID"),
+            columns.bookmark("Text"),
+            columns.bookmark("Annotation"),
+            columns.bookmark_type(),
+            columns.bookmark("Color"),
+            columns.bookmark("DateCreated"),
+            columns.bookmark("ChapterProgress"),
+            columns.bookmark("StartContainerPath"),
         )
+    }
+
+    fn shown(columns: &Columns) -> String {
+        format!("{} AND {} IN ('highlight', 'note', 'markup')", columns.visible_bookmark(), columns.bookmark_type())
     }
 
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>> {
@@ -285,7 +317,7 @@ impl BookRow for PlacedAnnotation {
 
 /// All rows of a kind in `scope`.
 pub fn rows<T: BookRow>(conn: &Connection, columns: &Columns, scope: Scope) -> rusqlite::Result<Vec<T>> {
-    let mut statement = conn.prepare_cached(&T::sql(columns, scope))?;
+    let mut statement = conn.prepare_cached(&shown_rows_sql::<T>(columns, scope))?;
     let rows = statement.query_map(scope.params(), T::from_row)?;
     rows.filter_map(Result::transpose).collect()
 }

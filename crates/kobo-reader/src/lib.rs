@@ -40,8 +40,8 @@ pub use records::{Annotation, Book, Chapter, HighlightColor, Item, ItemKind, Rea
 pub use stats::{CountedAnnotation, ItemReading};
 pub use store::{open_read_only, open_shared_read_only, sqlite_header, FileIdentity, LibraryStore, Snapshot};
 
-use std::collections::HashSet;
 use walk::Locations;
+pub use walk::{Books, Fingerprint};
 
 /// What makes an open database no Kobo library (a missing table or column), if anything.
 pub fn kobo_schema_problem(conn: &rusqlite::Connection) -> Option<KoboError> {
@@ -75,18 +75,27 @@ impl Snapshot {
         self.entries.entry(id)
     }
 
-    /// Calls `each` with the page of every book that has annotations, and of every book `also`
-    /// names, one at a time with the ContentIDs of its copies (see `walk::for_each_book`).
+    /// Calls `each` with the page of every book `books` names, one at a time with the
+    /// ContentIDs of its copies (see `walk::for_each_book`).
     pub fn for_each_book<E: From<KoboError>>(
         &self,
-        also: &HashSet<String>,
+        books: Books,
         each: impl FnMut(Book, &[String]) -> Result<(), E>,
     ) -> Result<(), E> {
         self.with_connection(|conn| {
             let locations = self.locations(conn)?;
-            walk::for_each_book(conn, (&self.columns, &self.entries, locations), also, each)
+            walk::for_each_book(conn, (&self.columns, &self.entries, locations), books, each)
         })
         .ok_or(KoboError::Swapped)?
+    }
+
+    /// Every entry with annotations, with the fingerprint of the rows its page's annotations
+    /// and chapters are made of, in the order a walk gives them: an entry whose fingerprint is
+    /// as before has the same annotations in the same chapters. Reads no annotation, only the
+    /// rows' stored bytes.
+    pub fn book_fingerprints(&self) -> Result<Vec<(&Entry, Fingerprint)>, KoboError> {
+        self.with_connection(|conn| Ok(walk::fingerprints(&self.entries, self.locations(conn)?)))
+            .ok_or(KoboError::Swapped)?
     }
 
     /// Where each book's rows are, found once per version.
@@ -94,7 +103,7 @@ impl Snapshot {
         match self.locations.get() {
             Some(locations) => Ok(locations),
             None => {
-                let read = Locations::read(conn)?;
+                let read = Locations::read(conn, &self.columns)?;
                 Ok(self.locations.get_or_init(|| read))
             }
         }

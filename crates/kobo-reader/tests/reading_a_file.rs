@@ -3,7 +3,8 @@
 //! uses), read back through the crate's public API only.
 
 use kobo_reader::{
-    Annotation, ChapterRule, HighlightColor, ItemKind, KoboError, LibraryStore, ReadStatus, SectionRule, Snapshot,
+    Annotation, Books, ChapterRule, HighlightColor, ItemKind, KoboError, LibraryStore, ReadStatus, SectionRule,
+    Snapshot,
 };
 use rusqlite::{params, Connection};
 use std::{collections::HashSet, path::Path, sync::Arc};
@@ -137,10 +138,13 @@ fn a_walk_gives_each_book_with_annotations_once_and_the_books_asked_for() {
     let (_dir, library) = library();
     let mut given = Vec::new();
     library
-        .for_each_book(&HashSet::from([ARTICLE.to_string()]), |book, copies| -> Result<(), KoboError> {
-            given.push((book.item.title.clone(), copies.len(), book.chapters.len()));
-            Ok(())
-        })
+        .for_each_book(
+            Books::WithAnnotationsAnd(&HashSet::from([ARTICLE.to_string()])),
+            |book, copies| -> Result<(), KoboError> {
+                given.push((book.item.title.clone(), copies.len(), book.chapters.len()));
+                Ok(())
+            },
+        )
         .unwrap();
     given.sort();
     assert_eq!(given, [("Emma".to_string(), 2, 3), ("On Reading".to_string(), 1, 0)]);
@@ -189,4 +193,62 @@ fn files_that_are_not_a_kobo_library_say_so() {
     Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE notes (body TEXT);").unwrap();
     let err = LibraryStore::new(foreign).current().err().expect("a foreign database is refused");
     assert!(err.to_string().starts_with("it is not a Kobo database ("), "{err}");
+}
+
+/// The library written again with `change` applied, read as a new version.
+fn changed_library(change: &str) -> (tempfile::TempDir, Arc<Snapshot>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("KoboReader.sqlite");
+    write_library(&path);
+    Connection::open(&path).unwrap().execute_batch(change).unwrap();
+    let snapshot = LibraryStore::new(path).current().unwrap();
+    (dir, snapshot)
+}
+
+/// Each entry's title with its fingerprint.
+fn fingerprints(library: &Snapshot) -> Vec<(String, kobo_reader::Fingerprint)> {
+    let fingerprints = library.book_fingerprints().unwrap();
+    fingerprints.into_iter().map(|(entry, fingerprint)| (entry.item.title.clone(), fingerprint)).collect()
+}
+
+#[test]
+fn a_book_fingerprint_changes_with_what_its_page_shows_and_only_then() {
+    let (_dir, library) = library();
+    let before = fingerprints(&library);
+    assert_eq!(before.len(), 1, "Emma, both copies in one: {before:?}");
+    let same = |change: &str| fingerprints(&changed_library(change).1) == before;
+    assert!(same(""), "the same rows, written again");
+    assert!(same("UPDATE content SET ___PercentRead = 50, DateLastRead = '2026-01-01' WHERE ContentType = 6"));
+    assert!(same("UPDATE Bookmark SET DateModified = '2026-01-01' WHERE BookmarkID = 'dogear'"), "no page shows it");
+    assert!(same("UPDATE Bookmark SET Text = 'still hidden' WHERE BookmarkID = 'hidden'"));
+    for change in [
+        "UPDATE Bookmark SET Annotation = 'the Heroine' WHERE BookmarkID = 'first'",
+        "UPDATE Bookmark SET Color = 2 WHERE BookmarkID = 'second'",
+        "UPDATE Bookmark SET Hidden = 'false' WHERE BookmarkID = 'hidden'",
+        "DELETE FROM Bookmark WHERE BookmarkID = 'drawn'",
+        "UPDATE Bookmark SET Text = 'in the other copy' WHERE BookmarkID = 'sideloaded'",
+        "UPDATE content SET Title = 'Volume One' WHERE ContentType = 899 AND Title = 'Volume I'",
+        "UPDATE content SET VolumeIndex = 9 WHERE ContentType = 9 AND VolumeIndex = 0",
+    ] {
+        assert!(!same(change), "{change}");
+    }
+}
+
+#[test]
+fn a_walk_of_only_some_books_reads_no_other() {
+    let (_dir, library) = library();
+    let mut given = Vec::new();
+    let only = |ids: HashSet<String>, given: &mut Vec<String>| {
+        library
+            .for_each_book(Books::Only(&ids), |book, _| -> Result<(), KoboError> {
+                given.push(book.item.id.clone());
+                Ok(())
+            })
+            .unwrap();
+    };
+    only(HashSet::new(), &mut given);
+    only(HashSet::from([ARTICLE.to_string()]), &mut given);
+    assert!(given.is_empty(), "the article has no annotations: {given:?}");
+    only(HashSet::from([STORE_COPY.to_string()]), &mut given);
+    assert_eq!(given, [STORE_COPY]);
 }

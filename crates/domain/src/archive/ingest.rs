@@ -1,18 +1,19 @@
 //! Taking in one device version, in one transaction, at the cost of what changed. A reader
-//! changes a few books between two syncs, so a book whose annotations hash to what the previous
-//! ingest recorded for it is skipped; every annotation of any other book is upserted by
-//! `BookmarkID` (text, note, colour, chapter and place, book). Those the version no longer shows
-//! (deleted, or `Hidden` on the device, or their book gone) are marked deleted on the device with
-//! the date they were first missed, and one that comes back is live again. A crash mid-ingest
-//! leaves the last committed state, and the version, not being recorded, is ingested again at
-//! the next start.
+//! changes a few books between two syncs, so a book whose rows on the device have the
+//! fingerprint the previous ingest recorded for it is not even read (see
+//! `kobo_reader::Snapshot::book_fingerprints`); every annotation of any other book is upserted
+//! by `BookmarkID` (text, note, colour, chapter and place, book). Those the version no longer
+//! shows (deleted, or `Hidden` on the device, or their book gone) are marked deleted on the
+//! device with the date they were first missed, and one that comes back is live again. Reading
+//! positions and sessions are taken from the list and the reading tables, whatever the
+//! annotations did. A crash mid-ingest leaves the last committed state, and the version, not
+//! being recorded, is ingested again at the next start.
 
 use super::{reading, ArchiveError};
 use crate::model::{DeletionWave, HighlightColor, ItemKind};
-use kobo_reader::{Book, ReadingRecord, Snapshot};
-use rusqlite::{params, CachedStatement, Connection, OptionalExtension, Transaction};
-use sha2::{Digest, Sha256};
-use std::collections::HashSet;
+use kobo_reader::{Book, Books, Entry, Fingerprint, ReadingRecord, Snapshot};
+use rusqlite::{params, CachedStatement, Connection, Transaction};
+use std::collections::{HashMap, HashSet};
 
 /// What an ingest did.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -24,8 +25,10 @@ pub struct IngestReport {
     pub live: usize,
     /// Books with annotations in this version…
     pub books: usize,
-    /// …of which this many were as the previous ingest saw them, and skipped.
+    /// …of which this many were as the previous ingest saw them, and not read.
     pub unchanged_books: usize,
+    /// Annotations read from the version and written (those of the books that changed).
+    pub written: usize,
     /// Annotations newly marked deleted on the device by this version.
     pub newly_deleted: usize,
     /// Reading sessions this version added (seen in no earlier version).
@@ -52,50 +55,161 @@ impl IngestReport {
     }
 }
 
-/// One transaction: record every book of the version (skipping the annotations of those the
-/// previous ingest saw as they are), mark the annotations not seen as deleted on the device, and
-/// add the version's reading time.
+/// One transaction: record every book of the version, write the annotations of those whose
+/// rows changed since the last ingest, mark the annotations not seen as deleted on the device,
+/// and add the version's reading time.
+///
+/// What makes skipping safe: after every ingest, the live annotations of each book the archive
+/// holds a fingerprint for are exactly that book's annotations in the version ingested. A book
+/// with the same fingerprint (the same rows) has them still; a book the version lacks loses its
+/// fingerprint, so it is written whole when it comes back.
 pub fn write_ingest(
     conn: &mut Connection,
     snapshot: &Snapshot,
     reading: &ReadingRecord,
 ) -> Result<IngestReport, ArchiveError> {
+    let fingerprints = snapshot.book_fingerprints()?;
     let transaction = conn.transaction()?;
     let seq: i64 =
         transaction.query_row("SELECT coalesce(max(seq), 0) + 1 FROM archive_ingest", [], |row| row.get(0))?;
-    let live_before: i64 = transaction.query_row(
-        "SELECT count(*) FROM archive_annotation WHERE deleted_on_device IS NULL",
-        [],
-        |row| row.get(0),
-    )?;
-    let mut report = IngestReport { live_before: live_before as usize, ..IngestReport::default() };
-    transaction.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS ingest_skipped (book_id TEXT PRIMARY KEY); DELETE FROM ingest_skipped;",
-    )?;
+    let live_before = count_live(&transaction)?;
+    let mut report = IngestReport { live_before, books: fingerprints.len(), ..IngestReport::default() };
+    let stored = remembered_books(&transaction)?;
+    let changed = remember_books(&transaction, &fingerprints, &stored)?;
+    report.unchanged_books = fingerprints.len() - changed.len();
     {
-        let mut books = BookWriter::new(&transaction, seq)?;
+        let mut upsert = transaction.prepare_cached(UPSERT_ANNOTATION)?;
         // One book at a time: memory stays flat whatever the library's size.
-        snapshot.for_each_book(&HashSet::new(), |book, _copies| -> Result<(), ArchiveError> {
-            Ok(books.write(&book, &mut report)?)
+        snapshot.for_each_book(Books::Only(&changed), |book, _copies| -> Result<(), ArchiveError> {
+            report.written += write_annotations(&mut upsert, &book, seq)?;
+            Ok(())
         })?;
     }
-    // An annotation's `seen_in` is the last ingest that wrote it: one older, of a book not
-    // skipped, is one this version no longer has.
-    report.newly_deleted = transaction.execute(
-        "UPDATE archive_annotation SET deleted_on_device = strftime('%Y-%m-%dT%H:%M:%S', 'now')
-         WHERE seen_in < ?1 AND deleted_on_device IS NULL
-           AND book_id NOT IN (SELECT book_id FROM temp.ingest_skipped)",
-        [seq],
-    )?;
+    let seen: HashSet<&str> = fingerprints.iter().map(|(entry, _)| entry.item.id.as_str()).collect();
+    let gone: Vec<&String> = stored.keys().filter(|id| !seen.contains(id.as_str())).collect();
+    forget_fingerprints(&transaction, &gone)?;
+    report.newly_deleted = mark_unseen(&transaction, changed.iter().chain(gone.iter().copied()), seq)?;
+    report.live = count_live(&transaction)?;
     let merged = reading::merge(&transaction, seq, reading)?;
     (report.new_sessions, report.added_reading_secs) = (merged.new_sessions, merged.added_secs);
     transaction.execute(
         "INSERT INTO archive_ingest (seq, version, ingested_at, annotations, live_before, newly_deleted)
          VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?3, ?4, ?5)",
-        params![seq, snapshot.version, report.live as i64, live_before, report.newly_deleted as i64],
+        params![seq, snapshot.version, report.live as i64, live_before as i64, report.newly_deleted as i64],
     )?;
     transaction.commit()?;
     Ok(report)
+}
+
+/// Annotations live on the device (an index holds only those).
+fn count_live(transaction: &Transaction<'_>) -> rusqlite::Result<usize> {
+    transaction.query_row("SELECT count(*) FROM archive_annotation WHERE deleted_on_device IS NULL", [], |row| {
+        row.get::<_, i64>(0).map(|count| count as usize)
+    })
+}
+
+/// A book's row in `archive_book`: its list entry as last seen, with its fingerprint (none
+/// once a version lacked the book).
+#[derive(PartialEq)]
+struct RememberedBook {
+    title: String,
+    author: Option<String>,
+    kind: String,
+    percent_read: i64,
+    read_status: i64,
+    last_read: Option<String>,
+    fingerprint: Option<Vec<u8>>,
+}
+
+impl RememberedBook {
+    fn of(entry: &Entry, fingerprint: &Fingerprint) -> RememberedBook {
+        let item = &entry.item;
+        RememberedBook {
+            title: item.title.clone(),
+            author: item.author.clone(),
+            kind: ItemKind::from(item.kind).slug().to_string(),
+            percent_read: i64::from(item.percent_read),
+            read_status: item.read_status.code(),
+            last_read: item.last_read.clone(),
+            fingerprint: Some(fingerprint.to_vec()),
+        }
+    }
+}
+
+/// Every book the archive lists, by id.
+fn remembered_books(transaction: &Transaction<'_>) -> rusqlite::Result<HashMap<String, RememberedBook>> {
+    let mut statement = transaction.prepare(
+        "SELECT book_id, title, author, kind, percent_read, read_status, last_read, annotations_hash FROM archive_book",
+    )?;
+    let rows = statement.query_map([], |row| {
+        Ok((
+            row.get(0)?,
+            RememberedBook {
+                title: row.get(1)?,
+                author: row.get(2)?,
+                kind: row.get(3)?,
+                percent_read: row.get(4)?,
+                read_status: row.get(5)?,
+                last_read: row.get(6)?,
+                fingerprint: row.get(7)?,
+            },
+        ))
+    })?;
+    rows.collect()
+}
+
+/// Keeps every book's list entry and fingerprint as this version shows them (a book as it was
+/// is not written); the ids of the books whose fingerprint changed.
+fn remember_books(
+    transaction: &Transaction<'_>,
+    fingerprints: &[(&Entry, Fingerprint)],
+    stored: &HashMap<String, RememberedBook>,
+) -> rusqlite::Result<HashSet<String>> {
+    let mut remember = transaction.prepare_cached(REMEMBER_BOOK)?;
+    let mut changed = HashSet::new();
+    for (entry, fingerprint) in fingerprints {
+        let id = &entry.item.id;
+        let now = RememberedBook::of(entry, fingerprint);
+        let before = stored.get(id);
+        if before.and_then(|book| book.fingerprint.as_ref()) != now.fingerprint.as_ref() {
+            changed.insert(id.clone());
+        }
+        if before != Some(&now) {
+            remember.execute(params![
+                id,
+                now.title,
+                now.author,
+                now.kind,
+                now.percent_read,
+                now.read_status,
+                now.last_read,
+                now.fingerprint,
+            ])?;
+        }
+    }
+    Ok(changed)
+}
+
+/// A book the version lacks is written whole when it comes back.
+fn forget_fingerprints(transaction: &Transaction<'_>, gone: &[&String]) -> rusqlite::Result<()> {
+    let mut forget = transaction.prepare_cached(
+        "UPDATE archive_book SET annotations_hash = NULL WHERE book_id = ?1 AND annotations_hash IS NOT NULL",
+    )?;
+    gone.iter().try_for_each(|id| forget.execute([id]).map(drop))
+}
+
+/// Marks deleted on the device, with today's date, the live annotations of `books` this ingest
+/// did not write (an annotation that moved to another book is that book's now); how many.
+fn mark_unseen<'a>(
+    transaction: &Transaction<'_>,
+    books: impl Iterator<Item = &'a String>,
+    seq: i64,
+) -> rusqlite::Result<usize> {
+    let mut mark = transaction.prepare_cached(
+        "UPDATE archive_annotation SET deleted_on_device = strftime('%Y-%m-%dT%H:%M:%S', 'now')
+         WHERE book_id = ?1 AND seen_in < ?2 AND deleted_on_device IS NULL",
+    )?;
+    books.map(|id| mark.execute(params![id, seq])).sum()
 }
 
 const UPSERT_ANNOTATION: &str = "INSERT INTO archive_annotation (bookmark_id, book_id, chapter, chapter_order,
@@ -107,114 +221,34 @@ const UPSERT_ANNOTATION: &str = "INSERT INTO archive_annotation (bookmark_id, bo
         created = excluded.created, seen_in = excluded.seen_in, deleted_on_device = NULL";
 
 /// Keeps a book's list entry as this version shows it (so it stays listed once removed), with
-/// the hash of its annotations and this ingest as the last that saw it.
+/// the fingerprint of its rows.
 const REMEMBER_BOOK: &str = "INSERT INTO archive_book (book_id, title, author, kind, percent_read, read_status,
-        last_read, annotations_hash, seen_in)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        last_read, annotations_hash)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
      ON CONFLICT (book_id) DO UPDATE SET title = excluded.title, author = excluded.author, kind = excluded.kind,
         percent_read = excluded.percent_read, read_status = excluded.read_status, last_read = excluded.last_read,
-        annotations_hash = excluded.annotations_hash, seen_in = excluded.seen_in";
+        annotations_hash = excluded.annotations_hash";
 
-/// The statements that record one ingest's books.
-struct BookWriter<'t> {
-    seq: i64,
-    last_seen: CachedStatement<'t>,
-    remember: CachedStatement<'t>,
-    skip: CachedStatement<'t>,
-    upsert: CachedStatement<'t>,
-}
-
-impl<'t> BookWriter<'t> {
-    fn new(transaction: &'t Transaction<'_>, seq: i64) -> rusqlite::Result<BookWriter<'t>> {
-        Ok(BookWriter {
-            seq,
-            last_seen: transaction
-                .prepare_cached("SELECT annotations_hash, seen_in FROM archive_book WHERE book_id = ?1")?,
-            remember: transaction.prepare_cached(REMEMBER_BOOK)?,
-            skip: transaction.prepare_cached("INSERT INTO temp.ingest_skipped (book_id) VALUES (?1)")?,
-            upsert: transaction.prepare_cached(UPSERT_ANNOTATION)?,
-        })
-    }
-
-    /// Records `book` as seen by this ingest, and its annotations unless the previous ingest saw
-    /// them as they are: then every one of them is live and as recorded (an ingest that sees a
-    /// book leaves all its annotations live, and the hash covers all it wrote of them).
-    fn write(&mut self, book: &Book, report: &mut IngestReport) -> rusqlite::Result<()> {
-        let item = &book.item;
-        let hash = annotations_hash(book);
-        let last_seen = self
-            .last_seen
-            .query_row([&item.id], |row| Ok((row.get::<_, Option<Vec<u8>>>(0)?, row.get::<_, i64>(1)?)))
-            .optional()?;
-        let unchanged = matches!(last_seen, Some((Some(last), seen_in)) if last == hash && seen_in == self.seq - 1);
-        self.remember.execute(params![
-            item.id,
-            item.title,
-            item.author,
-            ItemKind::from(item.kind).slug(),
-            item.percent_read,
-            item.read_status.code(),
-            item.last_read,
-            hash.as_slice(),
-            self.seq,
-        ])?;
-        report.books += 1;
-        report.live += book.chapters.iter().map(|chapter| chapter.annotations.len()).sum::<usize>();
-        if unchanged {
-            report.unchanged_books += 1;
-            self.skip.execute([&item.id])?;
-            return Ok(());
-        }
-        for (chapter_order, chapter) in book.chapters.iter().enumerate() {
-            for (position, annotation) in chapter.annotations.iter().enumerate() {
-                self.upsert.execute(params![
-                    annotation.id,
-                    item.id,
-                    chapter.title,
-                    chapter_order as i64,
-                    position as i64,
-                    annotation.text,
-                    annotation.note,
-                    HighlightColor::from(annotation.color).slug(),
-                    annotation.is_markup as i64,
-                    annotation.created,
-                    self.seq,
-                ])?;
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Changes when anything the ingest writes of `book`'s annotations does (and with this
-/// layout's version, so a new layout rewrites every book once): SHA-256, stable across builds,
-/// of every field, each length-prefixed and each list counted, so no two books hash alike.
-fn annotations_hash(book: &Book) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    hash.update(b"kobo-shelf annotations 1");
-    hash.update((book.chapters.len() as u64).to_le_bytes());
-    for chapter in &book.chapters {
-        hash_field(&mut hash, chapter.title.as_deref());
-        hash.update((chapter.annotations.len() as u64).to_le_bytes());
-        for annotation in &chapter.annotations {
-            hash_field(&mut hash, Some(&annotation.id));
-            hash_field(&mut hash, annotation.text.as_deref());
-            hash_field(&mut hash, annotation.note.as_deref());
-            hash_field(&mut hash, Some(HighlightColor::from(annotation.color).slug()));
-            hash.update([annotation.is_markup as u8]);
-            hash_field(&mut hash, annotation.created.as_deref());
+/// Upserts every annotation of `book`, in its chapters' order, as seen by ingest `seq`; how many.
+fn write_annotations(upsert: &mut CachedStatement<'_>, book: &Book, seq: i64) -> rusqlite::Result<usize> {
+    let mut written = 0;
+    for (chapter_order, chapter) in book.chapters.iter().enumerate() {
+        for (position, annotation) in chapter.annotations.iter().enumerate() {
+            upsert.execute(params![
+                annotation.id,
+                book.item.id,
+                chapter.title,
+                chapter_order as i64,
+                position as i64,
+                annotation.text,
+                annotation.note,
+                HighlightColor::from(annotation.color).slug(),
+                annotation.is_markup as i64,
+                annotation.created,
+                seq,
+            ])?;
+            written += 1;
         }
     }
-    hash.finalize().into()
-}
-
-/// A text (its length + 1, then its bytes) or none (0).
-fn hash_field(hash: &mut Sha256, value: Option<&str>) {
-    match value {
-        Some(text) => {
-            hash.update((text.len() as u64 + 1).to_le_bytes());
-            hash.update(text.as_bytes());
-        }
-        None => hash.update(0u64.to_le_bytes()),
-    }
+    Ok(written)
 }

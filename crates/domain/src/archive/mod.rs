@@ -98,6 +98,7 @@ impl Archive {
             live = report.live,
             books = report.books,
             unchanged_books = report.unchanged_books,
+            written = report.written,
             newly_deleted = report.newly_deleted,
             new_sessions = report.new_sessions,
             added_reading_secs = report.added_reading_secs,
@@ -313,11 +314,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let archive = Archive::open(dir.path()).unwrap();
         let first = ingest_version(&archive, dir.path(), "");
-        assert!(first.books > 10 && first.unchanged_books == 0, "{first:?}");
+        assert!(first.books > 10 && first.unchanged_books == 0 && first.written == first.live, "{first:?}");
         let again = ingest_version(&archive, dir.path(), "UPDATE content SET Title = Title");
         assert_eq!(
-            (again.books, again.unchanged_books, again.live, again.newly_deleted),
-            (first.books, first.books, first.live, 0)
+            (again.books, again.unchanged_books, again.live, again.newly_deleted, again.written),
+            (first.books, first.books, first.live, 0, 0),
+            "no annotation read"
         );
 
         let war_and_peace = format!("VolumeID = '{}'", crate::demo::WAR_AND_PEACE_ID);
@@ -335,6 +337,15 @@ mod tests {
             &format!("UPDATE Bookmark SET Text = 'Edited <on> the device' WHERE BookmarkID = '{edited}'"),
         );
         assert_eq!((edit.unchanged_books, edit.newly_deleted), (first.books - 1, 0), "one book rewritten");
+        let in_war_and_peace: usize = archive
+            .reader()
+            .query_row(
+                "SELECT count(*) FROM archive_annotation WHERE book_id = ?1",
+                [crate::demo::WAR_AND_PEACE_ID],
+                |row| row.get(0),
+            )
+            .unwrap();
+        assert_eq!(edit.written, in_war_and_peace, "only its annotations read");
         assert_eq!(archived(&archive, &edited), (Some("Edited <on> the device".into()), false));
 
         // The book's annotations all gone from the device, then back in the next version: the
@@ -347,6 +358,76 @@ mod tests {
         assert_eq!((back.books, back.unchanged_books, back.live), (first.books, first.books - 1, first.live));
         assert_eq!(archived(&archive, &edited), (first_text(dir.path(), &edited), false));
         assert_eq!(archive.counts().unwrap().deleted_on_device, 0);
+    }
+
+    #[test]
+    fn a_version_that_only_moved_a_reading_position_leaves_every_annotation_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(dir.path()).unwrap();
+        let first = ingest_version(&archive, dir.path(), "");
+        let read_on = format!(
+            "UPDATE content SET ___PercentRead = 77, DateLastRead = '2026-12-01T21:00:00.000'
+               WHERE ContentID = '{book}';
+             INSERT INTO AnalyticsEvents (Id, Type, Timestamp, Attributes, Metrics) VALUES ('moved', 'LeaveContent',
+               '2026-12-01T21:00:00.000', '{{\"volumeid\":\"{book}\"}}', '{{\"SecondsRead\":\"420\"}}')",
+            book = crate::demo::WAR_AND_PEACE_ID
+        );
+        let moved = ingest_version(&archive, dir.path(), &read_on);
+        assert_eq!(
+            (moved.unchanged_books, moved.written, moved.newly_deleted, moved.live),
+            (first.books, 0, 0, first.live),
+            "no annotation read or written: {moved:?}"
+        );
+        assert_eq!((moved.new_sessions, moved.added_reading_secs), (1, 420));
+        let reader = archive.reader();
+        let (percent, last_read): (i64, String) = reader
+            .query_row(
+                "SELECT percent_read, last_read FROM archive_book WHERE book_id = ?1",
+                [crate::demo::WAR_AND_PEACE_ID],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((percent, last_read.as_str()), (77, "2026-12-01T21:00:00"));
+        let touched: i64 = reader
+            .query_row("SELECT count(*) FROM archive_annotation WHERE seen_in > 1", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(touched, 0, "every annotation as the first ingest wrote it");
+    }
+
+    #[test]
+    fn a_renamed_chapter_or_an_annotation_hidden_on_the_device_is_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(dir.path()).unwrap();
+        let first = ingest_version(&archive, dir.path(), "");
+        let chapter_of = |id: &str| -> String {
+            archive
+                .reader()
+                .query_row("SELECT chapter FROM archive_annotation WHERE bookmark_id = ?1", [id], |row| row.get(0))
+                .unwrap()
+        };
+        let id: String = archive
+            .reader()
+            .query_row(
+                "SELECT bookmark_id FROM archive_annotation WHERE book_id = ?1 AND chapter IS NOT NULL
+                 ORDER BY bookmark_id LIMIT 1",
+                [crate::demo::WAR_AND_PEACE_ID],
+                |row| row.get(0),
+            )
+            .unwrap();
+
+        // Only the table of contents changed: the book's rows did, so it is read again.
+        let rename = format!(
+            "UPDATE content SET Title = 'Renamed <chapter> ''1''' WHERE ContentType = 899 AND Title = '{}'",
+            chapter_of(&id).replace('\'', "''")
+        );
+        let renamed = ingest_version(&archive, dir.path(), &rename);
+        assert_eq!((renamed.unchanged_books, renamed.newly_deleted), (first.books - 1, 0), "{renamed:?}");
+        assert_eq!(chapter_of(&id), "Renamed <chapter> '1'");
+
+        let hide = format!("{rename}; UPDATE Bookmark SET Hidden = 'true' WHERE BookmarkID = '{id}'");
+        let hidden = ingest_version(&archive, dir.path(), &hide);
+        assert_eq!((hidden.unchanged_books, hidden.newly_deleted), (first.books - 1, 1), "{hidden:?}");
+        assert!(archived(&archive, &id).1, "marked deleted on the device");
     }
 
     /// The text of annotation `id` in the demo library as written.
@@ -437,14 +518,14 @@ mod tests {
         Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE notes (text TEXT)").unwrap();
         let junk = dir.path().join("junk.sqlite");
         std::fs::write(&junk, b"not a database at all, but long enough to have a header of some sort .....").unwrap();
-        // A copy of the schema before step 7 (no annotations_hash, no seen_in on archive_book,
-        // none of the review tables of steps 8 and 9, nor step 10's edits).
+        // A copy of the schema before step 7 (no annotations_hash on archive_book, none of the
+        // review tables of steps 8 and 9, nor step 10's edits, nor step 12's index).
         let older = dir.path().join("older.sqlite");
         std::fs::copy(&copy, &older).unwrap();
         Connection::open(&older)
             .unwrap()
             .execute_batch(
-                "ALTER TABLE archive_book DROP COLUMN annotations_hash; ALTER TABLE archive_book DROP COLUMN seen_in;
+                "ALTER TABLE archive_book DROP COLUMN annotations_hash; DROP INDEX archive_live_by_book;
                  DROP TABLE review_card; DROP TABLE review_day; DROP TABLE review_log; DROP TABLE review_feed;
                  DROP TABLE annotation_edit; DROP TABLE annotation_tag;
                  DROP INDEX archive_annotation_by_month_day;
@@ -468,7 +549,7 @@ mod tests {
         assert_eq!(target.restore_from(&older).unwrap().annotations, counts, "an older copy is migrated up");
         let version: u32 = target.reader().pragma_query_value(None, "user_version", |row| row.get(0)).unwrap();
         assert_eq!(version, appdb::SCHEMA_VERSION);
-        target.reader().query_row("SELECT annotations_hash, seen_in FROM archive_book", [], |_| Ok(())).unwrap();
+        target.reader().query_row("SELECT annotations_hash FROM archive_book", [], |_| Ok(())).unwrap();
         assert_eq!(target.restore_from(&copy).unwrap().annotations, counts);
     }
 

@@ -45,13 +45,13 @@ pub fn merge(transaction: &Transaction, seq: i64, record: &ReadingRecord) -> rus
             *new_per_book.entry(&session.book_id).or_default() += session.seconds;
         }
     }
-    let mut previous = transaction.prepare_cached("SELECT seconds FROM archive_reading_total WHERE book_id = ?1")?;
+    let previous = last_totals(transaction)?;
     let mut remember = transaction.prepare_cached(
         "INSERT INTO archive_reading_total (book_id, seconds) VALUES (?1, ?2)
-         ON CONFLICT (book_id) DO UPDATE SET seconds = excluded.seconds WHERE seconds <> excluded.seconds",
+         ON CONFLICT (book_id) DO UPDATE SET seconds = excluded.seconds",
     )?;
     for total in &record.totals {
-        let before: Option<i64> = previous.query_row([&total.book_id], |row| row.get(0)).ok();
+        let before = previous.get(total.book_id.as_str()).copied();
         let growth = match before {
             None => total.seconds,
             Some(before) => total.seconds.saturating_sub(before.max(0) as u64),
@@ -63,9 +63,18 @@ pub fn merge(transaction: &Transaction, seq: i64, record: &ReadingRecord) -> rus
             insert.execute(params![id, total.book_id, day, unexplained as i64])?;
             merge.added_secs += unexplained;
         }
-        remember.execute(params![total.book_id, total.seconds as i64])?;
+        if before != Some(total.seconds as i64) {
+            remember.execute(params![total.book_id, total.seconds as i64])?;
+        }
     }
     Ok(merge)
+}
+
+/// Each item's running total as last ingested (one read, not one per item).
+fn last_totals(transaction: &Transaction) -> rusqlite::Result<HashMap<String, i64>> {
+    let mut statement = transaction.prepare("SELECT book_id, seconds FROM archive_reading_total")?;
+    let totals = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    totals.collect()
 }
 
 /// Every day with reading, each book's time, and today (days since 1970-01-01).

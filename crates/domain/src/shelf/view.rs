@@ -19,7 +19,7 @@ use crate::{
     },
     search::{Passage, Passages},
 };
-use kobo_reader::{Entry, Snapshot};
+use kobo_reader::{Books, Entry, Snapshot};
 use std::{
     collections::{HashMap, HashSet},
     sync::{Arc, OnceLock},
@@ -172,19 +172,22 @@ impl LibraryView {
     /// Calls `each` with the page of every book that has annotations, live or deleted on the
     /// device, one at a time (memory holds one book), then the books removed from the device.
     pub fn for_each_book(&self, mut each: impl FnMut(&BookDetail) -> Result<(), ShelfError>) -> Result<(), ShelfError> {
-        self.device.for_each_book(&self.with_deleted, |book, copies| -> Result<(), ShelfError> {
-            let mut book = BookDetail::from(book);
-            // Only books the archive names are looked up: a query per book would read the
-            // whole archive into its connection's cache.
-            if copies.iter().any(|copy| self.with_deleted.contains(copy)) {
-                self.archive.add_deleted(&mut book, copies)?;
-            }
-            if let Some(summary) = self.summary(&book.summary.id) {
-                book.summary = summary.clone();
-            }
-            self.edits.add_to(&mut book)?;
-            each(&book)
-        })?;
+        self.device.for_each_book(
+            Books::WithAnnotationsAnd(&self.with_deleted),
+            |book, copies| -> Result<(), ShelfError> {
+                let mut book = BookDetail::from(book);
+                // Only books the archive names are looked up: a query per book would read the
+                // whole archive into its connection's cache.
+                if copies.iter().any(|copy| self.with_deleted.contains(copy)) {
+                    self.archive.add_deleted(&mut book, copies)?;
+                }
+                if let Some(summary) = self.summary(&book.summary.id) {
+                    book.summary = summary.clone();
+                }
+                self.edits.add_to(&mut book)?;
+                each(&book)
+            },
+        )?;
         self.removed.iter().try_for_each(|id| each(&self.book(id)?))
     }
 
@@ -198,7 +201,7 @@ impl LibraryView {
             }
             passage
         };
-        self.device.for_each_book(&HashSet::new(), |book, _| {
+        self.device.for_each_book(Books::WithAnnotationsAnd(&HashSet::new()), |book, _| {
             passages_of(BookDetail::from(book)).try_for_each(|passage| each(with_entry(passage)))
         })?;
         for passage in self.deleted_passages()? {
