@@ -70,6 +70,9 @@ impl Shelf {
         if let Some(current) = view.as_ref().filter(|view| view.is_for(&device, generation)) {
             return Ok(current.clone());
         }
+        // The view being replaced goes first (unless a request still reads it): it is tens of MB
+        // for a large library, and building the next needs nothing of it.
+        drop(view.take());
         let built = Arc::new(LibraryView::build(device, (self.archive.clone(), self.edits.clone()), generation)?);
         *view = Some(built.clone());
         Ok(built)
@@ -78,6 +81,11 @@ impl Shelf {
     /// Takes `snapshot` (a version just installed, or the one served at start) into the
     /// archive (blocking).
     pub fn ingest(&self, snapshot: &Snapshot) -> Result<IngestReport, ShelfError> {
+        if !self.archive.has_ingested(&snapshot.version)? {
+            // Any view is stale once the archive changes: freed now (with the previous version
+            // of the file it holds, once no request reads it), not after the ingest's peak.
+            drop(self.view.lock().take());
+        }
         let report = self.archive.ingest(snapshot);
         crate::memory::release_freed();
         Ok(report?)
@@ -107,5 +115,37 @@ impl Shelf {
     pub fn archive_counts(&self) -> Result<(ArchiveCounts, PathBuf, u64), ShelfError> {
         let (path, bytes) = self.archive.file();
         Ok((self.archive.counts()?, path.to_path_buf(), bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{write_library, DemoOptions};
+
+    #[test]
+    fn the_previous_view_and_its_file_are_dropped_after_their_last_reader() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("KoboReader.sqlite");
+        write_library(&path, &DemoOptions::default()).unwrap();
+        let device = Arc::new(LibraryStore::new(path.clone()));
+        let archive = Arc::new(Archive::open(dir.path()).unwrap());
+        let edits = Arc::new(AnnotationEdits::open(dir.path(), None).unwrap());
+        let shelf = Shelf::new(device.clone(), archive, edits, SearchIndex::new(dir.path()));
+        let reading = shelf.current().unwrap();
+        let (first_view, first_file) = (Arc::downgrade(&reading), Arc::downgrade(&device.current().unwrap()));
+
+        // A sync installs a new version while a request still reads the first view.
+        let downloaded = dir.path().join(".tmp_kobo_next.sqlite");
+        write_library(&downloaded, &DemoOptions { books: 3, ..DemoOptions::default() }).unwrap();
+        let next = device.load_before_swap(&downloaded).unwrap();
+        std::fs::rename(&downloaded, &path).unwrap();
+        device.install(next);
+        let now = shelf.current().unwrap();
+        assert!(!Arc::ptr_eq(&now, &reading), "a view of the new version");
+        assert!(first_view.upgrade().is_some() && first_file.upgrade().is_some(), "kept for its reader");
+        drop(reading);
+        assert!(first_view.upgrade().is_none(), "the first view is freed with its last reader");
+        assert!(first_file.upgrade().is_none(), "and so is its version of the file");
     }
 }
