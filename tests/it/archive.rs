@@ -6,7 +6,7 @@ use kobo_reader::LibraryStore;
 use kobo_shelf::{
     model::{encode_url_component, BookDetail, SyncPhase},
     server::{
-        archive::Archive,
+        archive::{Archive, SINGLE_DEVICE},
         demo::{CURATED_ITEMS, WAR_AND_PEACE_ID},
     },
 };
@@ -227,7 +227,7 @@ fn book_pages_from_the_archive_equal_those_from_the_device() {
     let mut compared = 0;
     for file in [v1, v2] {
         let snapshot = LibraryStore::new(file).current().unwrap();
-        archive.ingest(&snapshot).unwrap();
+        archive.ingest(SINGLE_DEVICE, &snapshot).unwrap();
         for entry in snapshot.entries() {
             let mut from_device = BookDetail::from(snapshot.book(entry).unwrap());
             archive.add_deleted(&mut from_device, &entry.copies).unwrap();

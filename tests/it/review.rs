@@ -7,7 +7,7 @@ use kobo_reader::LibraryStore;
 use kobo_shelf::{
     model::{encode_url_component, ReviewAnswer, ReviewSession, SyncPhase},
     server::{
-        archive::Archive,
+        archive::{Archive, SINGLE_DEVICE},
         demo::CURATED_ITEMS,
         edits::AnnotationEdits,
         review::{Review, ReviewSettings},
@@ -85,7 +85,7 @@ fn a_day_that_began_before_the_first_sync_still_gets_its_cards() {
     assert_eq!((empty.card, empty.open, empty.answered), (None, 0, 0), "nothing synced yet");
     generated_library(&library, 7, CURATED_ITEMS);
     let archive = Archive::open(dir.path()).unwrap();
-    archive.ingest(&LibraryStore::new(library).current().unwrap()).unwrap();
+    archive.ingest(SINGLE_DEVICE, &LibraryStore::new(library).current().unwrap()).unwrap();
     assert_eq!(review.session(NOW + 60).unwrap().open, 3, "the same day, once there are highlights");
 }
 

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 pub const FILE_NAME: &str = "shelf.sqlite";
 
 /// Schema steps; step `i` takes the database from version `i` to `i + 1`. Append only.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     "CREATE TABLE session (
         id TEXT PRIMARY KEY,
         user TEXT NOT NULL,
@@ -142,6 +142,56 @@ const MIGRATIONS: &[&str] = &[
     // device are counted on an index of only those.
     "ALTER TABLE archive_book DROP COLUMN seen_in;
      CREATE INDEX archive_live_by_book ON archive_annotation (book_id) WHERE deleted_on_device IS NULL;",
+    // Several devices, one archive (see `archive`): what each device has is recorded per device
+    // (which annotations it shows, each book's fingerprint, its running reading totals), and
+    // every ingest and reading session names its device. What came before belongs to the
+    // device of a single-source setup, `kobo`.
+    "CREATE TABLE archive_device_annotation (
+        device TEXT NOT NULL,
+        bookmark_id TEXT NOT NULL,
+        -- The list entry it belongs to on that device.
+        book_id TEXT NOT NULL,
+        -- The ingest of that device that last saw it.
+        seen_in INTEGER NOT NULL,
+        -- Kept in the order an ingest writes them (a book's together): cheap to write.
+        PRIMARY KEY (device, book_id, bookmark_id)
+    ) STRICT, WITHOUT ROWID;
+    CREATE INDEX archive_device_annotation_by_id ON archive_device_annotation (bookmark_id);
+    INSERT INTO archive_device_annotation (device, bookmark_id, book_id, seen_in)
+        SELECT 'kobo', bookmark_id, book_id, seen_in FROM archive_annotation WHERE deleted_on_device IS NULL;
+    CREATE TABLE archive_device_book (
+        device TEXT NOT NULL,
+        book_id TEXT NOT NULL,
+        fingerprint BLOB NOT NULL,
+        PRIMARY KEY (device, book_id)
+    ) STRICT;
+    INSERT INTO archive_device_book (device, book_id, fingerprint)
+        SELECT 'kobo', book_id, annotations_hash FROM archive_book WHERE annotations_hash IS NOT NULL;
+    ALTER TABLE archive_book DROP COLUMN annotations_hash;
+    CREATE TABLE archive_device_reading_total (
+        device TEXT NOT NULL,
+        book_id TEXT NOT NULL,
+        seconds INTEGER NOT NULL,
+        PRIMARY KEY (device, book_id)
+    ) STRICT;
+    INSERT INTO archive_device_reading_total (device, book_id, seconds)
+        SELECT 'kobo', book_id, seconds FROM archive_reading_total;
+    DROP TABLE archive_reading_total;
+    ALTER TABLE archive_reading ADD COLUMN device TEXT NOT NULL DEFAULT 'kobo';
+    CREATE TABLE archive_ingest_by_device (
+        seq INTEGER PRIMARY KEY,
+        device TEXT NOT NULL,
+        version TEXT NOT NULL,
+        ingested_at TEXT NOT NULL,
+        annotations INTEGER NOT NULL,
+        live_before INTEGER NOT NULL,
+        newly_deleted INTEGER NOT NULL,
+        UNIQUE (device, version)
+    ) STRICT;
+    INSERT INTO archive_ingest_by_device
+        SELECT seq, 'kobo', version, ingested_at, annotations, live_before, newly_deleted FROM archive_ingest;
+    DROP TABLE archive_ingest;
+    ALTER TABLE archive_ingest_by_device RENAME TO archive_ingest;",
 ];
 
 /// The schema version this kobo-shelf writes; a database of a newer one is not opened.

@@ -1,10 +1,11 @@
-//! Taking in one device version, in one transaction, at the cost of what changed. A reader
-//! changes a few books between two syncs, so a book whose rows on the device have the
-//! fingerprint the previous ingest recorded for it is not even read (see
+//! Taking in one version of one device's file, in one transaction, at the cost of what
+//! changed. A reader changes a few books between two syncs, so a book whose rows on the device
+//! have the fingerprint that device's previous ingest recorded for it is not even read (see
 //! `kobo_reader::Snapshot::book_fingerprints`); every annotation of any other book is upserted
-//! by `BookmarkID` (text, note, colour, chapter and place, book). Those the version no longer
-//! shows (deleted, or `Hidden` on the device, or their book gone) are marked deleted on the
-//! device with the date they were first missed, and one that comes back is live again. Reading
+//! by `BookmarkID` (text, note, colour, chapter and place, book) and recorded as shown by the
+//! device. Those the version no longer shows (deleted, or `Hidden` on the device, or their book
+//! gone) are no longer recorded as shown by it, and marked deleted on the device, with the date
+//! they were first missed, once no device shows them; one that comes back is live again. Reading
 //! positions and sessions are taken from the list and the reading tables, whatever the
 //! annotations did. A crash mid-ingest leaves the last committed state, and the version, not
 //! being recorded, is ingested again at the next start.
@@ -55,16 +56,18 @@ impl IngestReport {
     }
 }
 
-/// One transaction: record every book of the version, write the annotations of those whose
-/// rows changed since the last ingest, mark the annotations not seen as deleted on the device,
-/// and add the version's reading time.
+/// One transaction: record every book of `device`'s version, write the annotations of those
+/// whose rows changed since that device's last ingest, mark what the device no longer shows as
+/// deleted on it, and add the version's reading time.
 ///
-/// What makes skipping safe: after every ingest, the live annotations of each book the archive
-/// holds a fingerprint for are exactly that book's annotations in the version ingested. A book
-/// with the same fingerprint (the same rows) has them still; a book the version lacks loses its
-/// fingerprint, so it is written whole when it comes back.
+/// What makes skipping safe: after every ingest, the annotations the archive records as shown
+/// by the device in each book it holds a fingerprint for are exactly that book's annotations in
+/// the version ingested. A book with the same fingerprint (the same rows) has them still; a book
+/// the version lacks loses its fingerprint, so it is written whole when it comes back. An
+/// annotation is deleted on the device once no device shows it any more.
 pub fn write_ingest(
     conn: &mut Connection,
+    device: &str,
     snapshot: &Snapshot,
     reading: &ReadingRecord,
 ) -> Result<IngestReport, ArchiveError> {
@@ -72,44 +75,44 @@ pub fn write_ingest(
     let transaction = conn.transaction()?;
     let seq: i64 =
         transaction.query_row("SELECT coalesce(max(seq), 0) + 1 FROM archive_ingest", [], |row| row.get(0))?;
-    let live_before = count_live(&transaction)?;
+    let live_before = count_shown(&transaction, device)?;
     let mut report = IngestReport { live_before, books: fingerprints.len(), ..IngestReport::default() };
-    let stored = remembered_books(&transaction)?;
-    let changed = remember_books(&transaction, &fingerprints, &stored)?;
+    let stored = device_fingerprints(&transaction, device)?;
+    remember_books(&transaction, &fingerprints)?;
+    let changed = remember_fingerprints(&transaction, device, &fingerprints, &stored)?;
     report.unchanged_books = fingerprints.len() - changed.len();
     {
-        let mut upsert = transaction.prepare_cached(UPSERT_ANNOTATION)?;
+        let mut writer = AnnotationWriter::new(&transaction, device, seq)?;
         // One book at a time: memory stays flat whatever the library's size.
         snapshot.for_each_book(Books::Only(&changed), |book, _copies| -> Result<(), ArchiveError> {
-            report.written += write_annotations(&mut upsert, &book, seq)?;
+            report.written += writer.write(&book)?;
             Ok(())
         })?;
     }
     let seen: HashSet<&str> = fingerprints.iter().map(|(entry, _)| entry.item.id.as_str()).collect();
     let gone: Vec<&String> = stored.keys().filter(|id| !seen.contains(id.as_str())).collect();
-    forget_fingerprints(&transaction, &gone)?;
-    report.newly_deleted = mark_unseen(&transaction, changed.iter().chain(gone.iter().copied()), seq)?;
-    report.live = count_live(&transaction)?;
-    let merged = reading::merge(&transaction, seq, reading)?;
+    forget_fingerprints(&transaction, device, &gone)?;
+    report.newly_deleted = mark_unseen(&transaction, device, changed.iter().chain(gone.iter().copied()), seq)?;
+    report.live = count_shown(&transaction, device)?;
+    let merged = reading::merge(&transaction, (device, seq), reading)?;
     (report.new_sessions, report.added_reading_secs) = (merged.new_sessions, merged.added_secs);
     transaction.execute(
-        "INSERT INTO archive_ingest (seq, version, ingested_at, annotations, live_before, newly_deleted)
-         VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?3, ?4, ?5)",
-        params![seq, snapshot.version, report.live as i64, live_before as i64, report.newly_deleted as i64],
+        "INSERT INTO archive_ingest (seq, device, version, ingested_at, annotations, live_before, newly_deleted)
+         VALUES (?1, ?2, ?3, strftime('%Y-%m-%dT%H:%M:%S', 'now'), ?4, ?5, ?6)",
+        params![seq, device, snapshot.version, report.live as i64, live_before as i64, report.newly_deleted as i64],
     )?;
     transaction.commit()?;
     Ok(report)
 }
 
-/// Annotations live on the device (an index holds only those).
-fn count_live(transaction: &Transaction<'_>) -> rusqlite::Result<usize> {
-    transaction.query_row("SELECT count(*) FROM archive_annotation WHERE deleted_on_device IS NULL", [], |row| {
+/// Annotations `device` shows, as its last ingest recorded.
+fn count_shown(transaction: &Transaction<'_>, device: &str) -> rusqlite::Result<usize> {
+    transaction.query_row("SELECT count(*) FROM archive_device_annotation WHERE device = ?1", [device], |row| {
         row.get::<_, i64>(0).map(|count| count as usize)
     })
 }
 
-/// A book's row in `archive_book`: its list entry as last seen, with its fingerprint (none
-/// once a version lacked the book).
+/// A book's row in `archive_book`: its list entry as last seen (on any device).
 #[derive(PartialEq)]
 struct RememberedBook {
     title: String,
@@ -118,11 +121,10 @@ struct RememberedBook {
     percent_read: i64,
     read_status: i64,
     last_read: Option<String>,
-    fingerprint: Option<Vec<u8>>,
 }
 
 impl RememberedBook {
-    fn of(entry: &Entry, fingerprint: &Fingerprint) -> RememberedBook {
+    fn of(entry: &Entry) -> RememberedBook {
         let item = &entry.item;
         RememberedBook {
             title: item.title.clone(),
@@ -131,16 +133,14 @@ impl RememberedBook {
             percent_read: i64::from(item.percent_read),
             read_status: item.read_status.code(),
             last_read: item.last_read.clone(),
-            fingerprint: Some(fingerprint.to_vec()),
         }
     }
 }
 
 /// Every book the archive lists, by id.
 fn remembered_books(transaction: &Transaction<'_>) -> rusqlite::Result<HashMap<String, RememberedBook>> {
-    let mut statement = transaction.prepare(
-        "SELECT book_id, title, author, kind, percent_read, read_status, last_read, annotations_hash FROM archive_book",
-    )?;
+    let mut statement = transaction
+        .prepare("SELECT book_id, title, author, kind, percent_read, read_status, last_read FROM archive_book")?;
     let rows = statement.query_map([], |row| {
         Ok((
             row.get(0)?,
@@ -151,65 +151,96 @@ fn remembered_books(transaction: &Transaction<'_>) -> rusqlite::Result<HashMap<S
                 percent_read: row.get(4)?,
                 read_status: row.get(5)?,
                 last_read: row.get(6)?,
-                fingerprint: row.get(7)?,
             },
         ))
     })?;
     rows.collect()
 }
 
-/// Keeps every book's list entry and fingerprint as this version shows them (a book as it was
-/// is not written); the ids of the books whose fingerprint changed.
-fn remember_books(
-    transaction: &Transaction<'_>,
-    fingerprints: &[(&Entry, Fingerprint)],
-    stored: &HashMap<String, RememberedBook>,
-) -> rusqlite::Result<HashSet<String>> {
+/// Keeps every book's list entry as this version shows it (a book as it was is not written).
+fn remember_books(transaction: &Transaction<'_>, fingerprints: &[(&Entry, Fingerprint)]) -> rusqlite::Result<()> {
+    let stored = remembered_books(transaction)?;
     let mut remember = transaction.prepare_cached(REMEMBER_BOOK)?;
+    for (entry, _) in fingerprints {
+        let now = RememberedBook::of(entry);
+        if stored.get(&entry.item.id) != Some(&now) {
+            let RememberedBook { title, author, kind, percent_read, read_status, last_read } = now;
+            remember.execute(params![entry.item.id, title, author, kind, percent_read, read_status, last_read])?;
+        }
+    }
+    Ok(())
+}
+
+/// The fingerprint of each book `device`'s last ingest saw.
+fn device_fingerprints(transaction: &Transaction<'_>, device: &str) -> rusqlite::Result<HashMap<String, Vec<u8>>> {
+    let mut statement =
+        transaction.prepare("SELECT book_id, fingerprint FROM archive_device_book WHERE device = ?1")?;
+    let rows = statement.query_map([device], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    rows.collect()
+}
+
+/// Records each book's fingerprint on `device`; the ids of the books whose fingerprint changed.
+fn remember_fingerprints(
+    transaction: &Transaction<'_>,
+    device: &str,
+    fingerprints: &[(&Entry, Fingerprint)],
+    stored: &HashMap<String, Vec<u8>>,
+) -> rusqlite::Result<HashSet<String>> {
+    let mut remember = transaction.prepare_cached(
+        "INSERT INTO archive_device_book (device, book_id, fingerprint) VALUES (?1, ?2, ?3)
+         ON CONFLICT (device, book_id) DO UPDATE SET fingerprint = excluded.fingerprint",
+    )?;
     let mut changed = HashSet::new();
     for (entry, fingerprint) in fingerprints {
         let id = &entry.item.id;
-        let now = RememberedBook::of(entry, fingerprint);
-        let before = stored.get(id);
-        if before.and_then(|book| book.fingerprint.as_ref()) != now.fingerprint.as_ref() {
+        if stored.get(id).map(Vec::as_slice) != Some(fingerprint.as_slice()) {
+            remember.execute(params![device, id, fingerprint.as_slice()])?;
             changed.insert(id.clone());
-        }
-        if before != Some(&now) {
-            remember.execute(params![
-                id,
-                now.title,
-                now.author,
-                now.kind,
-                now.percent_read,
-                now.read_status,
-                now.last_read,
-                now.fingerprint,
-            ])?;
         }
     }
     Ok(changed)
 }
 
-/// A book the version lacks is written whole when it comes back.
-fn forget_fingerprints(transaction: &Transaction<'_>, gone: &[&String]) -> rusqlite::Result<()> {
-    let mut forget = transaction.prepare_cached(
-        "UPDATE archive_book SET annotations_hash = NULL WHERE book_id = ?1 AND annotations_hash IS NOT NULL",
-    )?;
-    gone.iter().try_for_each(|id| forget.execute([id]).map(drop))
+/// A book `device`'s version lacks is written whole when it comes back.
+fn forget_fingerprints(transaction: &Transaction<'_>, device: &str, gone: &[&String]) -> rusqlite::Result<()> {
+    let mut forget =
+        transaction.prepare_cached("DELETE FROM archive_device_book WHERE device = ?1 AND book_id = ?2")?;
+    gone.iter().try_for_each(|id| forget.execute(params![device, id]).map(drop))
 }
 
-/// Marks deleted on the device, with today's date, the live annotations of `books` this ingest
-/// did not write (an annotation that moved to another book is that book's now); how many.
+/// Forgets that `device` shows the annotations of `books` this ingest did not write, and marks
+/// deleted on the device, with today's date, those no device shows any more; how many `device`
+/// no longer shows.
 fn mark_unseen<'a>(
     transaction: &Transaction<'_>,
+    device: &str,
     books: impl Iterator<Item = &'a String>,
     seq: i64,
 ) -> rusqlite::Result<usize> {
+    let mut unseen = transaction.prepare_cached(
+        "DELETE FROM archive_device_annotation WHERE device = ?1 AND book_id = ?2 AND seen_in < ?3
+         RETURNING bookmark_id",
+    )?;
     let mut mark = transaction.prepare_cached(
         "UPDATE archive_annotation SET deleted_on_device = strftime('%Y-%m-%dT%H:%M:%S', 'now')
-         WHERE book_id = ?1 AND seen_in < ?2 AND deleted_on_device IS NULL",
+         WHERE bookmark_id = ?1 AND deleted_on_device IS NULL
+           AND NOT EXISTS (SELECT 1 FROM archive_device_annotation WHERE bookmark_id = ?1)",
     )?;
-    books.map(|id| mark.execute(params![id, seq])).sum()
+    // One that moved to another book of the device is still shown there.
+    let mut shown_elsewhere =
+        transaction.prepare_cached("SELECT 1 FROM archive_device_annotation WHERE bookmark_id = ?1 AND device = ?2")?;
+    let mut no_longer_shown = 0;
+    for book in books {
+        let ids: Vec<String> =
+            unseen.query_map(params![device, book, seq], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+        for id in &ids {
+            if !shown_elsewhere.exists(params![id, device])? {
+                no_longer_shown += 1;
+                mark.execute([id])?;
+            }
+        }
+    }
+    Ok(no_longer_shown)
 }
 
 const UPSERT_ANNOTATION: &str = "INSERT INTO archive_annotation (bookmark_id, book_id, chapter, chapter_order,
@@ -220,35 +251,60 @@ const UPSERT_ANNOTATION: &str = "INSERT INTO archive_annotation (bookmark_id, bo
         note = excluded.note, color = excluded.color, is_markup = excluded.is_markup,
         created = excluded.created, seen_in = excluded.seen_in, deleted_on_device = NULL";
 
-/// Keeps a book's list entry as this version shows it (so it stays listed once removed), with
-/// the fingerprint of its rows.
-const REMEMBER_BOOK: &str = "INSERT INTO archive_book (book_id, title, author, kind, percent_read, read_status,
-        last_read, annotations_hash)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+/// Keeps a book's list entry as this version shows it (so it stays listed once removed).
+const REMEMBER_BOOK: &str =
+    "INSERT INTO archive_book (book_id, title, author, kind, percent_read, read_status, last_read)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
      ON CONFLICT (book_id) DO UPDATE SET title = excluded.title, author = excluded.author, kind = excluded.kind,
-        percent_read = excluded.percent_read, read_status = excluded.read_status, last_read = excluded.last_read,
-        annotations_hash = excluded.annotations_hash";
+        percent_read = excluded.percent_read, read_status = excluded.read_status, last_read = excluded.last_read";
 
-/// Upserts every annotation of `book`, in its chapters' order, as seen by ingest `seq`; how many.
-fn write_annotations(upsert: &mut CachedStatement<'_>, book: &Book, seq: i64) -> rusqlite::Result<usize> {
-    let mut written = 0;
-    for (chapter_order, chapter) in book.chapters.iter().enumerate() {
-        for (position, annotation) in chapter.annotations.iter().enumerate() {
-            upsert.execute(params![
-                annotation.id,
-                book.item.id,
-                chapter.title,
-                chapter_order as i64,
-                position as i64,
-                annotation.text,
-                annotation.note,
-                HighlightColor::from(annotation.color).slug(),
-                annotation.is_markup as i64,
-                annotation.created,
-                seq,
-            ])?;
-            written += 1;
-        }
+/// Records that `device` shows an annotation in a book as of ingest `seq` (one that moved to
+/// another book is forgotten in its old one with that book's other unseen annotations).
+const SHOWN_ON_DEVICE: &str = "INSERT INTO archive_device_annotation (device, bookmark_id, book_id, seen_in)
+     VALUES (?1, ?2, ?3, ?4)
+     ON CONFLICT (device, book_id, bookmark_id) DO UPDATE SET seen_in = excluded.seen_in";
+
+/// The statements that write one ingest's annotations.
+struct AnnotationWriter<'t> {
+    device: &'t str,
+    seq: i64,
+    upsert: CachedStatement<'t>,
+    shown: CachedStatement<'t>,
+}
+
+impl<'t> AnnotationWriter<'t> {
+    fn new(transaction: &'t Transaction<'_>, device: &'t str, seq: i64) -> rusqlite::Result<AnnotationWriter<'t>> {
+        Ok(AnnotationWriter {
+            device,
+            seq,
+            upsert: transaction.prepare_cached(UPSERT_ANNOTATION)?,
+            shown: transaction.prepare_cached(SHOWN_ON_DEVICE)?,
+        })
     }
-    Ok(written)
+
+    /// Upserts every annotation of `book`, in its chapters' order, as the device shows it; how
+    /// many.
+    fn write(&mut self, book: &Book) -> rusqlite::Result<usize> {
+        let mut written = 0;
+        for (chapter_order, chapter) in book.chapters.iter().enumerate() {
+            for (position, annotation) in chapter.annotations.iter().enumerate() {
+                self.upsert.execute(params![
+                    annotation.id,
+                    book.item.id,
+                    chapter.title,
+                    chapter_order as i64,
+                    position as i64,
+                    annotation.text,
+                    annotation.note,
+                    HighlightColor::from(annotation.color).slug(),
+                    annotation.is_markup as i64,
+                    annotation.created,
+                    self.seq,
+                ])?;
+                self.shown.execute(params![self.device, annotation.id, book.item.id, self.seq])?;
+                written += 1;
+            }
+        }
+        Ok(written)
+    }
 }

@@ -15,6 +15,9 @@ pub use ingest::IngestReport;
 pub use reading::ReadingHistory;
 
 use super::appdb;
+
+/// The device of a single-source setup, and of everything archived before devices had names.
+pub const SINGLE_DEVICE: &str = "kobo";
 use crate::model::DeletionWave;
 use kobo_reader::Snapshot;
 use parking_lot::{Mutex, MutexGuard};
@@ -74,25 +77,28 @@ impl Archive {
         self.reader.lock()
     }
 
-    /// Whether `version` has been ingested.
-    pub fn has_ingested(&self, version: &str) -> Result<bool, ArchiveError> {
+    /// Whether `device`'s `version` has been ingested.
+    pub fn has_ingested(&self, device: &str, version: &str) -> Result<bool, ArchiveError> {
         let conn = self.reader();
-        let found =
-            conn.query_row("SELECT 1 FROM archive_ingest WHERE version = ?1", [version], |_| Ok(())).optional()?;
+        let found = conn
+            .query_row("SELECT 1 FROM archive_ingest WHERE device = ?1 AND version = ?2", [device, version], |_| Ok(()))
+            .optional()?;
         Ok(found.is_some())
     }
 
-    /// Merges `snapshot` into the archive (blocking; seconds for a very large library).
-    pub fn ingest(&self, snapshot: &Snapshot) -> Result<IngestReport, ArchiveError> {
-        if self.has_ingested(&snapshot.version)? {
+    /// Merges `snapshot`, a version of `device`'s file, into the archive (blocking; seconds for
+    /// a very large library).
+    pub fn ingest(&self, device: &str, snapshot: &Snapshot) -> Result<IngestReport, ArchiveError> {
+        if self.has_ingested(device, &snapshot.version)? {
             return Ok(IngestReport { already_ingested: true, ..IngestReport::default() });
         }
         let started = Instant::now();
         let reading = snapshot.reading_record()?;
         let mut conn = self.writer.lock();
-        let report = ingest::write_ingest(&mut conn, snapshot, &reading)?;
+        let report = ingest::write_ingest(&mut conn, device, snapshot, &reading)?;
         self.generation.fetch_add(1, Ordering::AcqRel);
         tracing::info!(
+            device,
             version = %snapshot.version,
             live_before = report.live_before,
             live = report.live,
@@ -230,11 +236,11 @@ mod tests {
         write_library(&library, &DemoOptions::default()).unwrap();
         let snapshot = LibraryStore::new(library).current().unwrap();
         let archive = Archive::open(dir.path()).unwrap();
-        let first = archive.ingest(&snapshot).unwrap();
+        let first = archive.ingest(SINGLE_DEVICE, &snapshot).unwrap();
         assert!(!first.already_ingested && first.live > 20 && first.newly_deleted == 0, "{first:?}");
         let counts = archive.counts().unwrap();
         assert_eq!(
-            archive.ingest(&snapshot).unwrap(),
+            archive.ingest(SINGLE_DEVICE, &snapshot).unwrap(),
             IngestReport { already_ingested: true, ..IngestReport::default() }
         );
         assert_eq!(archive.counts().unwrap(), counts);
@@ -244,11 +250,61 @@ mod tests {
     /// Writes the demo library to `dir/KoboReader.sqlite`, lets `change` edit it, and ingests it
     /// as a new version.
     fn ingest_version(archive: &Archive, dir: &Path, change: &str) -> IngestReport {
-        let library = dir.join("KoboReader.sqlite");
+        ingest_version_of(archive, (dir, SINGLE_DEVICE), change)
+    }
+
+    /// As `ingest_version`, as a version of `device`'s file.
+    fn ingest_version_of(archive: &Archive, (dir, device): (&Path, &str), change: &str) -> IngestReport {
+        let library = dir.join(format!("{device}.sqlite"));
         let _ = std::fs::remove_file(&library);
         write_library(&library, &DemoOptions::default()).unwrap();
         Connection::open(&library).unwrap().execute_batch(change).unwrap();
-        archive.ingest(&LibraryStore::new(library).current().unwrap()).unwrap()
+        archive.ingest(device, &LibraryStore::new(library).current().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn two_devices_in_one_archive_keep_each_others_annotations_and_reading_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(dir.path()).unwrap();
+        let (kobo, clara) = ((dir.path(), "kobo"), (dir.path(), "clara"));
+        let war_and_peace = format!("VolumeID = '{}'", crate::demo::WAR_AND_PEACE_ID);
+        let in_war_and_peace: u64 = {
+            let first = ingest_version_of(&archive, kobo, "");
+            let after = ingest_version_of(&archive, kobo, &format!("DELETE FROM Bookmark WHERE {war_and_peace}"));
+            let gone = (first.live - after.live) as u64;
+            ingest_version_of(&archive, kobo, "UPDATE content SET Title = Title");
+            gone
+        };
+        assert_eq!(archive.counts().unwrap().deleted_on_device, 0, "back on the device");
+
+        // A second device shows the same annotations (synced through Kobo's cloud) but not War
+        // and Peace's: they are still on the first, so not deleted.
+        // (It has read nothing yet: its reading tables are its own.)
+        let unread = "DELETE FROM AnalyticsEvents; UPDATE content SET TimeSpentReading = 0";
+        let second =
+            ingest_version_of(&archive, clara, &format!("{unread}; DELETE FROM Bookmark WHERE {war_and_peace}"));
+        assert_eq!(second.newly_deleted, 0, "{second:?}");
+        assert_eq!(archive.counts().unwrap().deleted_on_device, 0);
+        // The second device drops every annotation: the first still shows them all.
+        let emptied = ingest_version_of(&archive, clara, &format!("{unread}; DELETE FROM Bookmark"));
+        assert_eq!((emptied.newly_deleted, emptied.live), (second.live, 0));
+        assert_eq!(archive.counts().unwrap().deleted_on_device, 0, "the first device has them");
+        // Now the first device deletes War and Peace's: no device shows them any more.
+        let deleted = ingest_version_of(&archive, kobo, &format!("DELETE FROM Bookmark WHERE {war_and_peace}"));
+        assert_eq!(deleted.newly_deleted as u64, in_war_and_peace);
+        assert_eq!(archive.counts().unwrap().deleted_on_device, in_war_and_peace);
+
+        // Each device's running total is its own: the second device's smaller total of War and
+        // Peace is not the first's going down and up again.
+        let (total_before, _) = war_and_peace_reading(&archive);
+        let little = format!(
+            "{unread}; UPDATE content SET TimeSpentReading = 500 WHERE ContentID = '{}'",
+            crate::demo::WAR_AND_PEACE_ID
+        );
+        assert_eq!(ingest_version_of(&archive, clara, &little).added_reading_secs, 500);
+        let again = ingest_version_of(&archive, kobo, "UPDATE content SET Title = Title || ''");
+        assert_eq!(again.added_reading_secs, 0, "the first device read nothing more");
+        assert_eq!(war_and_peace_reading(&archive).0, total_before + 500);
     }
 
     fn war_and_peace_reading(archive: &Archive) -> (u64, Vec<(String, u64)>) {
@@ -430,9 +486,40 @@ mod tests {
         assert!(archived(&archive, &id).1, "marked deleted on the device");
     }
 
-    /// The text of annotation `id` in the demo library as written.
+    #[test]
+    fn an_annotation_that_moved_to_another_book_is_not_deleted() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = Archive::open(dir.path()).unwrap();
+        ingest_version(&archive, dir.path(), "");
+        let reader = archive.reader();
+        let (id, other): (String, String) = reader
+            .query_row(
+                "SELECT a.bookmark_id, b.book_id FROM archive_annotation a, archive_book b
+                 WHERE a.book_id = ?1 AND b.book_id <> ?1 ORDER BY a.bookmark_id, b.book_id LIMIT 1",
+                [crate::demo::WAR_AND_PEACE_ID],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .unwrap();
+        drop(reader);
+        let moved = format!("UPDATE Bookmark SET VolumeID = '{other}' WHERE BookmarkID = '{id}'");
+        let report = ingest_version(&archive, dir.path(), &moved);
+        assert_eq!(report.newly_deleted, 0, "{report:?}");
+        let book_of = |id: &str| -> String {
+            archive
+                .reader()
+                .query_row("SELECT book_id FROM archive_annotation WHERE bookmark_id = ?1", [id], |row| row.get(0))
+                .unwrap()
+        };
+        assert_eq!((book_of(&id), archived(&archive, &id).1), (other.clone(), false));
+        let gone =
+            ingest_version(&archive, dir.path(), &format!("{moved}; DELETE FROM Bookmark WHERE BookmarkID = '{id}'"));
+        assert_eq!(gone.newly_deleted, 1, "deleted in the book it moved to");
+        assert!(archived(&archive, &id).1);
+    }
+
+    /// The text of annotation `id` in the demo library as `ingest_version` wrote it.
     fn first_text(dir: &Path, id: &str) -> Option<String> {
-        let library = dir.join("KoboReader.sqlite");
+        let library = dir.join(format!("{SINGLE_DEVICE}.sqlite"));
         Connection::open(&library)
             .unwrap()
             .query_row("SELECT Text FROM Bookmark WHERE BookmarkID = ?1", [id], |row| row.get(0))
@@ -518,20 +605,24 @@ mod tests {
         Connection::open(&foreign).unwrap().execute_batch("CREATE TABLE notes (text TEXT)").unwrap();
         let junk = dir.path().join("junk.sqlite");
         std::fs::write(&junk, b"not a database at all, but long enough to have a header of some sort .....").unwrap();
-        // A copy of the schema before step 7 (no annotations_hash on archive_book, none of the
-        // review tables of steps 8 and 9, nor step 10's edits, nor step 12's index).
+        // A copy made before step 7: the first six steps' schema, with the copy's annotations,
+        // ingests and books (none of the review, edit or device tables of later steps).
         let older = dir.path().join("older.sqlite");
-        std::fs::copy(&copy, &older).unwrap();
-        Connection::open(&older)
-            .unwrap()
-            .execute_batch(
-                "ALTER TABLE archive_book DROP COLUMN annotations_hash; DROP INDEX archive_live_by_book;
-                 DROP TABLE review_card; DROP TABLE review_day; DROP TABLE review_log; DROP TABLE review_feed;
-                 DROP TABLE annotation_edit; DROP TABLE annotation_tag;
-                 DROP INDEX archive_annotation_by_month_day;
-                 PRAGMA user_version = 6;",
-            )
-            .unwrap();
+        let conn = Connection::open(&older).unwrap();
+        appdb::MIGRATIONS[..6].iter().for_each(|step| conn.execute_batch(step).unwrap());
+        conn.execute("ATTACH ?1 AS current", [copy.display().to_string()]).unwrap();
+        conn.execute_batch(
+            "INSERT INTO archive_annotation SELECT bookmark_id, book_id, chapter, chapter_order, position, text,
+               note, color, is_markup, created, first_seen, seen_in, deleted_on_device FROM current.archive_annotation;
+             INSERT INTO archive_ingest (seq, version, ingested_at, annotations, live_before, newly_deleted)
+               SELECT seq, version, ingested_at, annotations, live_before, newly_deleted FROM current.archive_ingest;
+             INSERT INTO archive_book SELECT book_id, title, author, kind, percent_read, read_status, last_read
+               FROM current.archive_book;
+             DETACH current;
+             PRAGMA user_version = 6;",
+        )
+        .unwrap();
+        drop(conn);
         let damaged = dir.path().join("damaged.sqlite");
         let mut bytes = std::fs::read(&copy).unwrap();
         let half = bytes.len() / 2;
@@ -549,7 +640,13 @@ mod tests {
         assert_eq!(target.restore_from(&older).unwrap().annotations, counts, "an older copy is migrated up");
         let version: u32 = target.reader().pragma_query_value(None, "user_version", |row| row.get(0)).unwrap();
         assert_eq!(version, appdb::SCHEMA_VERSION);
-        target.reader().query_row("SELECT annotations_hash FROM archive_book", [], |_| Ok(())).unwrap();
+        let shown_on_the_device: u64 = target
+            .reader()
+            .query_row("SELECT count(*) FROM archive_device_annotation WHERE device = ?1", [SINGLE_DEVICE], |row| {
+                row.get(0)
+            })
+            .unwrap();
+        assert_eq!(shown_on_the_device, counts, "what came before is the single device's");
         assert_eq!(target.restore_from(&copy).unwrap().annotations, counts);
     }
 

@@ -1,8 +1,8 @@
 //! Reading time across versions (table `archive_reading`), counted once.
 //!
 //! A version's `LeaveContent` sessions are kept by their event id, so a session seen in two
-//! versions counts once. Each item's running total `TimeSpentReading` (table
-//! `archive_reading_total`) then adds only what no session explains: the growth of the total
+//! versions counts once. Each item's running total `TimeSpentReading` on each device (table
+//! `archive_device_reading_total`) then adds only what no session explains: the growth of the total
 //! since the last ingest minus the new sessions' seconds, dated on the item's last-read day.
 //! At the first ingest that remainder is the reading before kobo-shelf kept history (no day).
 //! A total that went down (a restored older backup, a reset device) adds nothing and becomes
@@ -30,25 +30,32 @@ pub struct ReadingMerge {
     pub added_secs: u64,
 }
 
-/// Merges `record` into the archive within the ingest's transaction (`seq`: the ingest).
-pub fn merge(transaction: &Transaction, seq: i64, record: &ReadingRecord) -> rusqlite::Result<ReadingMerge> {
+/// Merges `device`'s `record` into the archive within the ingest's transaction (`seq`: the
+/// ingest). Each device's running totals are its own: two devices' totals of one book are not
+/// one total going up and down.
+pub fn merge(
+    transaction: &Transaction,
+    (device, seq): (&str, i64),
+    record: &ReadingRecord,
+) -> rusqlite::Result<ReadingMerge> {
     let mut merge = ReadingMerge::default();
     let mut new_per_book: HashMap<&str, u64> = HashMap::new();
     let mut insert = transaction.prepare_cached(
-        "INSERT INTO archive_reading (id, book_id, day, seconds) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (id) DO NOTHING",
+        "INSERT INTO archive_reading (id, book_id, day, seconds, device) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO NOTHING",
     )?;
     for session in &record.sessions {
         let id = format!("event:{}", session.event_id);
-        if insert.execute(params![id, session.book_id, session.day, session.seconds as i64])? == 1 {
+        if insert.execute(params![id, session.book_id, session.day, session.seconds as i64, device])? == 1 {
             merge.new_sessions += 1;
             merge.added_secs += session.seconds;
             *new_per_book.entry(&session.book_id).or_default() += session.seconds;
         }
     }
-    let previous = last_totals(transaction)?;
+    let previous = last_totals(transaction, device)?;
     let mut remember = transaction.prepare_cached(
-        "INSERT INTO archive_reading_total (book_id, seconds) VALUES (?1, ?2)
-         ON CONFLICT (book_id) DO UPDATE SET seconds = excluded.seconds",
+        "INSERT INTO archive_device_reading_total (device, book_id, seconds) VALUES (?1, ?2, ?3)
+         ON CONFLICT (device, book_id) DO UPDATE SET seconds = excluded.seconds",
     )?;
     for total in &record.totals {
         let before = previous.get(total.book_id.as_str()).copied();
@@ -60,20 +67,21 @@ pub fn merge(transaction: &Transaction, seq: i64, record: &ReadingRecord) -> rus
         if unexplained > 0 {
             let day = before.and(total.last_read_day.as_deref());
             let id = format!("total:{seq}:{}", total.book_id);
-            insert.execute(params![id, total.book_id, day, unexplained as i64])?;
+            insert.execute(params![id, total.book_id, day, unexplained as i64, device])?;
             merge.added_secs += unexplained;
         }
         if before != Some(total.seconds as i64) {
-            remember.execute(params![total.book_id, total.seconds as i64])?;
+            remember.execute(params![device, total.book_id, total.seconds as i64])?;
         }
     }
     Ok(merge)
 }
 
-/// Each item's running total as last ingested (one read, not one per item).
-fn last_totals(transaction: &Transaction) -> rusqlite::Result<HashMap<String, i64>> {
-    let mut statement = transaction.prepare("SELECT book_id, seconds FROM archive_reading_total")?;
-    let totals = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+/// Each item's running total on `device` as last ingested (one read, not one per item).
+fn last_totals(transaction: &Transaction, device: &str) -> rusqlite::Result<HashMap<String, i64>> {
+    let mut statement =
+        transaction.prepare("SELECT book_id, seconds FROM archive_device_reading_total WHERE device = ?1")?;
+    let totals = statement.query_map([device], |row| Ok((row.get(0)?, row.get(1)?)))?;
     totals.collect()
 }
 

@@ -331,7 +331,10 @@ fn open_store(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{write_library, DemoOptions};
+    use crate::{
+        archive::SINGLE_DEVICE,
+        demo::{write_library, DemoOptions},
+    };
     use kobo_reader::LibraryStore;
 
     /// An archive that has ingested the demo library, and a replicator keeping `keep` copies of
@@ -340,7 +343,7 @@ mod tests {
         let library = dir.join("KoboReader.sqlite");
         write_library(&library, &DemoOptions::default()).unwrap();
         let archive = Arc::new(Archive::open(dir).unwrap());
-        archive.ingest(&LibraryStore::new(library).current().unwrap()).unwrap();
+        archive.ingest(SINGLE_DEVICE, &LibraryStore::new(library).current().unwrap()).unwrap();
         let settings = ReplicaSettings { folder: SourceLocation::File(dir.join("copies")), keep, key: None };
         Replicator::new(&settings, None, &limits(), archive, dir.to_path_buf()).unwrap()
     }

@@ -14,7 +14,7 @@ pub use listing::PAGE_SIZE;
 pub use view::LibraryView;
 
 use crate::{
-    archive::{Archive, ArchiveCounts, ArchiveError, IngestReport},
+    archive::{Archive, ArchiveCounts, ArchiveError, IngestReport, SINGLE_DEVICE},
     edits::{AnnotationEdits, EditError},
     model::SearchResults,
     search::{Passages, SearchError, SearchFilter, SearchIndex},
@@ -81,12 +81,12 @@ impl Shelf {
     /// Takes `snapshot` (a version just installed, or the one served at start) into the
     /// archive (blocking).
     pub fn ingest(&self, snapshot: &Snapshot) -> Result<IngestReport, ShelfError> {
-        if !self.archive.has_ingested(&snapshot.version)? {
+        if !self.archive.has_ingested(SINGLE_DEVICE, &snapshot.version)? {
             // Any view is stale once the archive changes: freed now (with the previous version
             // of the file it holds, once no request reads it), not after the ingest's peak.
             drop(self.view.lock().take());
         }
-        let report = self.archive.ingest(snapshot);
+        let report = self.archive.ingest(SINGLE_DEVICE, snapshot);
         crate::memory::release_freed();
         Ok(report?)
     }

@@ -12,7 +12,7 @@ use super::{
     ShelfError,
 };
 use crate::{
-    archive::{Archive, DeletedCount},
+    archive::{Archive, DeletedCount, SINGLE_DEVICE},
     edits::AnnotationEdits,
     model::{
         BookDetail, BookSummary, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport, ReadingStats,
@@ -55,7 +55,7 @@ impl LibraryView {
         generation: i64,
     ) -> Result<LibraryView, ShelfError> {
         let edits_generation = edits.generation();
-        let ingested = archive.has_ingested(&device.version)?;
+        let ingested = archive.has_ingested(SINGLE_DEVICE, &device.version)?;
         let deleted = archive.deleted_counts()?;
         let mut summaries: Vec<BookSummary> = device.entries().map(|entry| merged_summary(entry, &deleted)).collect();
         let mut by_id: HashMap<String, usize> = HashMap::new();
