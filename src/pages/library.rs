@@ -37,6 +37,8 @@ pub async fn get_library(query: LibraryQuery) -> Result<RenderedLibrary, PageErr
     let mut listing = library.page(&query);
     let items = std::mem::take(&mut listing.items);
     let items = request::rendered_parts().get_or_render(&library, &format!("library {}", query.href()), || {
+        let mut items = items;
+        library.add_favourites(&mut items)?;
         Ok::<_, PageError>(items.into_iter().map(|item| view! { <item::Item item/> }).collect_view().to_html())
     })?;
     Ok(RenderedLibrary { listing, items })

@@ -124,6 +124,29 @@ mod tests {
     use crate::demo::{write_library, DemoOptions};
 
     #[test]
+    fn an_edit_builds_no_new_view_and_the_page_counts_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("KoboReader.sqlite");
+        write_library(&path, &DemoOptions::default()).unwrap();
+        let device = Arc::new(LibraryStore::new(path));
+        let archive = Arc::new(Archive::open(dir.path()).unwrap());
+        let edits = Arc::new(AnnotationEdits::open(dir.path(), None).unwrap());
+        let shelf = Shelf::new(device.clone(), archive, edits.clone(), SearchIndex::new(dir.path()));
+        shelf.ingest(&device.current().unwrap()).unwrap();
+        let view = shelf.current().unwrap();
+        let book = view.book(crate::demo::WAR_AND_PEACE_ID).unwrap();
+        let starred = &book.chapters[0].highlights[0].id;
+        edits.apply(starred, crate::edits::EditChange { favourite: Some(true), ..Default::default() }, 1).unwrap();
+
+        assert!(Arc::ptr_eq(&view, &shelf.current().unwrap()), "the same view after an edit");
+        let mut page = view.page(&crate::model::LibraryQuery::default()).items;
+        view.add_favourites(&mut page).unwrap();
+        let counted: Vec<(&str, u32)> =
+            page.iter().filter(|item| item.favourites > 0).map(|item| (item.id.as_str(), item.favourites)).collect();
+        assert_eq!(counted, [(book.summary.id.as_str(), 1)]);
+    }
+
+    #[test]
     fn the_previous_view_and_its_file_are_dropped_after_their_last_reader() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("KoboReader.sqlite");

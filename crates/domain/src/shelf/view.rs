@@ -30,8 +30,6 @@ pub struct LibraryView {
     generation: i64,
     archive: Arc<Archive>,
     edits: Arc<AnnotationEdits>,
-    /// The edits' generation the favourite counts were taken at.
-    edits_generation: u64,
     /// Whether the archive had taken in `device`'s version when the view was made: then a
     /// book's annotations come from its indexed tables, else from the file.
     ingested: bool,
@@ -54,7 +52,6 @@ impl LibraryView {
         (archive, edits): (Arc<Archive>, Arc<AnnotationEdits>),
         generation: i64,
     ) -> Result<LibraryView, ShelfError> {
-        let edits_generation = edits.generation();
         let ingested = archive.has_ingested(SINGLE_DEVICE, &device.version)?;
         let deleted = archive.deleted_counts()?;
         let mut summaries: Vec<BookSummary> = device.entries().map(|entry| merged_summary(entry, &deleted)).collect();
@@ -76,11 +73,6 @@ impl LibraryView {
             }
         }
         removed.sort();
-        for (book, count) in edits.favourites_per_book()? {
-            if let Some(&position) = by_id.get(&book) {
-                summaries[position].favourites += count;
-            }
-        }
         let with_deleted = deleted.into_keys().collect();
         let listing = Listing::new(summaries);
         let deletion_wave = archive.last_deletion_wave()?;
@@ -89,7 +81,6 @@ impl LibraryView {
             generation,
             archive,
             edits,
-            edits_generation,
             ingested,
             listing,
             by_id,
@@ -110,12 +101,10 @@ impl LibraryView {
         format!("{}-g{}", self.device.version, self.generation)
     }
 
-    /// Whether the view shows `device` and the archive at `generation`, with the favourites as
-    /// they are now (an edit rebuilds the view's list; its key, and so the search index, stays).
+    /// Whether the view shows `device` and the archive at `generation` (the reader's edits are
+    /// read as pages need them: an edit builds no new view).
     pub(super) fn is_for(&self, device: &Arc<Snapshot>, generation: i64) -> bool {
-        Arc::ptr_eq(&self.device, device)
-            && self.generation == generation
-            && self.edits_generation == self.edits.generation()
+        Arc::ptr_eq(&self.device, device) && self.generation == generation
     }
 
     /// Entries in the library, books removed from the device included.
@@ -126,6 +115,20 @@ impl LibraryView {
     /// One page of the list, with the deletion wave of the last ingest, if it was one.
     pub fn page(&self, query: &LibraryQuery) -> LibraryListing {
         LibraryListing { deletion_wave: self.deletion_wave, ..self.listing.page(query) }
+    }
+
+    /// Sets each of `items`' favourite count (★ N) from the reader's edits as they are now.
+    pub fn add_favourites(&self, items: &mut [BookSummary]) -> Result<(), ShelfError> {
+        let mut per_entry: HashMap<&str, u32> = HashMap::new();
+        for (book, count) in self.edits.favourites_per_book()? {
+            if let Some(summary) = self.summary(&book) {
+                *per_entry.entry(summary.id.as_str()).or_default() += count;
+            }
+        }
+        for item in items {
+            item.favourites = per_entry.get(item.id.as_str()).copied().unwrap_or(0);
+        }
+        Ok(())
     }
 
     /// Every entry matching `query`, unpaged.
