@@ -136,8 +136,17 @@ async fn bad_edits_are_refused_and_concurrent_ones_leave_one_whole_result() {
     let app = start(&dir.path().join("data"), &library);
     app.wait_for_end(SyncPhase::Completed).await;
     let id = annotations(&app).await[0]["highlight_id"].as_str().unwrap().to_string();
-    for body in ["not json", "[]", r#"{"favourite": "yes"}"#, r#"{"tags": [1]}"#, r#"{"colour": "pink"}"#] {
-        assert_eq!(patch(&app, &id, body).await.0, 400, "{body}");
+    let refused = [
+        ("not json", "Send a JSON object"),
+        ("[]", "Send a JSON object"),
+        (r#"{"favourite": "yes"}"#, "`favourite` is not something an annotation has, or not of its type."),
+        (r#"{"tags": [1]}"#, "Each tag is text."),
+        (r#"{"colour": "pink"}"#, "`colour` is not something"),
+    ];
+    for (body, says) in refused {
+        let (status, answer) = patch(&app, &id, body).await;
+        assert_eq!(status, 400, "{body}");
+        assert!(answer["error"].as_str().unwrap_or_default().starts_with(says), "{body}: {answer}");
     }
     let many: Vec<String> = (0..51).map(|n| format!("tag {n}")).collect();
     assert_eq!(patch(&app, &id, &json!({ "tags": many }).to_string()).await.0, 400, "too many tags");

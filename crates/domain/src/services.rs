@@ -112,7 +112,7 @@ impl Services {
         }
         let review =
             Arc::new(Review::open(&settings.data_dir, settings.review.clone(), shelf.clone(), copy_after_write)?);
-        let cards = Arc::new(QuoteCards::new(covers.clone(), edits.clone()));
+        let cards = Arc::new(QuoteCards::new(covers.clone()));
         catch_up_archive(&library, &shelf, &replica);
         let sync = Arc::new(sync);
         Ok(Services { settings, shelf, sync, auth, markups, covers, markdown, replica, review, edits, cards })

@@ -51,7 +51,6 @@ impl From<CardError> for PageError {
             CardError::UnknownHighlight => PageError::NotFound,
             CardError::NoText => PageError::Refused(err.to_string()),
             CardError::Shelf(err) => err.into(),
-            CardError::Edits(err) => err.into(),
             other => internal("a quote card could not be drawn", &other),
         }
     }

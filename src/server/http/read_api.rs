@@ -120,23 +120,33 @@ fn api_annotation(row: &AnnotationRow) -> serde_json::Value {
 async fn edit_annotation(State(state): State<AppState>, Path(id): Path<String>, body: String) -> Response {
     let change = match edit_change(&body) {
         Ok(change) => change,
-        Err(problem) => return json_error(StatusCode::BAD_REQUEST, &problem),
+        Err(problem) => return json_error(StatusCode::BAD_REQUEST, &problem.to_string()),
     };
     let now = crate::server::dates::unix_now();
     let edited = blocking(move || -> Result<serde_json::Value, crate::model::PageError> {
         state.edits.apply(&id, change, now)?;
-        let book_id = state.edits.book_of(&id)?.ok_or(crate::model::PageError::NotFound)?;
-        let book = state.shelf.current()?.book(&book_id)?;
+        let book = state.shelf.current()?.book_with_annotation(&id)?;
         let row = AnnotationRow::of_book(&book).find(|row| row.highlight_id == id).map(|row| api_annotation(&row));
         row.ok_or(crate::model::PageError::NotFound)
     });
     answer(edited.await)
 }
 
-/// The change a PATCH body asks for; why not, in words.
-fn edit_change(body: &str) -> Result<EditChange, String> {
-    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body)
-        .map_err(|_| "Send a JSON object: {\"favourite\", \"tags\", \"note\"}.".to_string())?;
+/// Why a PATCH body asks for no change an annotation can take (the 400's message).
+#[derive(Debug, thiserror::Error)]
+enum BodyProblem {
+    #[error("Send a JSON object: {{\"favourite\", \"tags\", \"note\"}}.")]
+    NotAnObject(#[source] serde_json::Error),
+    #[error("Each tag is text.")]
+    TagNotText,
+    #[error("`{0}` is not something an annotation has, or not of its type.")]
+    UnknownField(String),
+}
+
+/// The change a PATCH body asks for.
+fn edit_change(body: &str) -> Result<EditChange, BodyProblem> {
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(body).map_err(BodyProblem::NotAnObject)?;
     let mut change = EditChange::default();
     for (key, value) in object {
         match (key.as_str(), value) {
@@ -144,13 +154,13 @@ fn edit_change(body: &str) -> Result<EditChange, String> {
             ("tags", serde_json::Value::Array(tags)) => {
                 let tags = tags.into_iter().map(|tag| match tag {
                     serde_json::Value::String(tag) => Ok(tag),
-                    _ => Err("Each tag is text.".to_string()),
+                    _ => Err(BodyProblem::TagNotText),
                 });
                 change.tags = Some(tags.collect::<Result<_, _>>()?);
             }
             ("note", serde_json::Value::String(note)) => change.note = Some(Some(note)),
             ("note", serde_json::Value::Null) => change.note = Some(None),
-            (key, _) => return Err(format!("`{key}` is not something an annotation has, or not of its type.")),
+            (key, _) => return Err(BodyProblem::UnknownField(key.to_string())),
         }
     }
     Ok(change)

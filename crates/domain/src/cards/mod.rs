@@ -12,7 +12,6 @@ use palette::Palette;
 
 use crate::{
     covers::CoverStore,
-    edits::{AnnotationEdits, EditError},
     shelf::{LibraryView, ShelfError},
 };
 use std::sync::{Arc, OnceLock};
@@ -55,8 +54,6 @@ pub enum CardError {
     NoText,
     #[error(transparent)]
     Shelf(#[from] ShelfError),
-    #[error(transparent)]
-    Edits(#[from] EditError),
     #[error("the card's SVG cannot be read ({0})")]
     Svg(#[from] resvg::usvg::Error),
     #[error("the card's canvas cannot be made")]
@@ -72,12 +69,11 @@ pub enum CardError {
 pub struct QuoteCards {
     fonts: OnceLock<Arc<CardFonts>>,
     covers: Arc<CoverStore>,
-    edits: Arc<AnnotationEdits>,
 }
 
 impl QuoteCards {
-    pub fn new(covers: Arc<CoverStore>, edits: Arc<AnnotationEdits>) -> QuoteCards {
-        QuoteCards { fonts: OnceLock::new(), covers, edits }
+    pub fn new(covers: Arc<CoverStore>) -> QuoteCards {
+        QuoteCards { fonts: OnceLock::new(), covers }
     }
 
     /// The PNG card of the highlight `highlight_id` of `library`.
@@ -87,9 +83,7 @@ impl QuoteCards {
         highlight_id: String,
         format: CardFormat,
     ) -> Result<Vec<u8>, CardError> {
-        let edits = self.edits.clone();
-        let (quote, image_id) =
-            tokio::task::spawn_blocking(move || quote_of(&library, &edits, &highlight_id)).await??;
+        let (quote, image_id) = tokio::task::spawn_blocking(move || quote_of(&library, &highlight_id)).await??;
         let cover = self.covers.cover(&quote.title, quote.author.as_deref(), image_id.as_deref()).await;
         let palette = Palette::of(&cover, &quote.title);
         let fonts = self.fonts.get_or_init(|| Arc::new(CardFonts::embedded())).clone();
@@ -98,13 +92,11 @@ impl QuoteCards {
 }
 
 /// The highlight's quote, and its book's cover image id.
-fn quote_of(
-    library: &LibraryView,
-    edits: &AnnotationEdits,
-    highlight_id: &str,
-) -> Result<(Quote, Option<String>), CardError> {
-    let book_id = edits.book_of(highlight_id)?.ok_or(CardError::UnknownHighlight)?;
-    let book = library.book(&book_id)?;
+fn quote_of(library: &LibraryView, highlight_id: &str) -> Result<(Quote, Option<String>), CardError> {
+    let book = match library.book_with_annotation(highlight_id) {
+        Err(ShelfError::NotFound) => return Err(CardError::UnknownHighlight),
+        found => found?,
+    };
     let highlight = book
         .chapters
         .iter()
@@ -113,6 +105,6 @@ fn quote_of(
         .ok_or(CardError::UnknownHighlight)?;
     let text = highlight.text.as_deref().map(str::trim).filter(|text| !text.is_empty() && !highlight.is_markup);
     let text = text.ok_or(CardError::NoText)?.to_string();
-    let image_id = library.cover_of(&book_id).and_then(|(_, image_id)| image_id.map(str::to_string));
+    let image_id = library.cover_of(&book.summary.id).and_then(|(_, image_id)| image_id.map(str::to_string));
     Ok((Quote { text, title: book.summary.title.clone(), author: book.summary.author.clone() }, image_id))
 }

@@ -172,6 +172,13 @@ impl LibraryView {
         Ok(book)
     }
 
+    /// The page of the book annotation `bookmark_id` belongs to (as the archive last saw it);
+    /// [`ShelfError::NotFound`] for one the library does not have.
+    pub fn book_with_annotation(&self, bookmark_id: &str) -> Result<BookDetail, ShelfError> {
+        let book_id = self.edits.book_of(bookmark_id)?.ok_or(ShelfError::NotFound)?;
+        self.book(&book_id)
+    }
+
     /// Calls `each` with the page of every book that has annotations, live or deleted on the
     /// device, one at a time (memory holds one book), then the books removed from the device.
     pub fn for_each_book(&self, mut each: impl FnMut(&BookDetail) -> Result<(), ShelfError>) -> Result<(), ShelfError> {
