@@ -125,7 +125,7 @@ async fn edit_annotation(State(state): State<AppState>, Path(id): Path<String>, 
     let now = crate::server::dates::unix_now();
     let edited = blocking(move || -> Result<serde_json::Value, crate::model::PageError> {
         state.edits.apply(&id, change, now)?;
-        let book = state.shelf.current()?.book_with_annotation(&id)?;
+        let book = state.shelf.current()?.annotation_in_book(&id)?;
         let row = AnnotationRow::of_book(&book).find(|row| row.highlight_id == id).map(|row| api_annotation(&row));
         row.ok_or(crate::model::PageError::NotFound)
     });

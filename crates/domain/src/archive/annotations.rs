@@ -22,8 +22,8 @@ fn highlight_at(row: &rusqlite::Row<'_>) -> rusqlite::Result<Highlight> {
     })
 }
 
-/// An annotation the device deleted, with the book (its ContentID as ingested) and chapter.
-pub struct DeletedAnnotation {
+/// An annotation the archive holds, with the book (its ContentID as ingested) and chapter.
+pub struct ArchivedAnnotation {
     pub book_id: String,
     pub chapter: Option<String>,
     pub highlight: Highlight,
@@ -69,15 +69,29 @@ impl Archive {
         add_deleted(&self.reader(), book, copies)
     }
 
+    /// The annotation `bookmark_id` as last ingested, if the archive holds it.
+    pub fn annotation(&self, bookmark_id: &str) -> Result<Option<ArchivedAnnotation>, ArchiveError> {
+        let conn = self.reader();
+        let mut statement = conn.prepare_cached(&format!(
+            "SELECT {HIGHLIGHT_COLUMNS}, book_id, chapter FROM archive_annotation WHERE bookmark_id = ?1"
+        ))?;
+        let found = statement
+            .query_row([bookmark_id], |row| {
+                Ok(ArchivedAnnotation { book_id: row.get(7)?, chapter: row.get(8)?, highlight: highlight_at(row)? })
+            })
+            .optional()?;
+        Ok(found)
+    }
+
     /// Every annotation deleted on the device, markups included.
-    pub fn deleted_annotations(&self) -> Result<Vec<DeletedAnnotation>, ArchiveError> {
+    pub fn deleted_annotations(&self) -> Result<Vec<ArchivedAnnotation>, ArchiveError> {
         let conn = self.reader();
         let mut statement = conn.prepare_cached(&format!(
             "SELECT {HIGHLIGHT_COLUMNS}, book_id, chapter FROM archive_annotation
              WHERE deleted_on_device IS NOT NULL ORDER BY book_id, chapter_order, position"
         ))?;
         let rows = statement.query_map([], |row| {
-            Ok(DeletedAnnotation { book_id: row.get(7)?, chapter: row.get(8)?, highlight: highlight_at(row)? })
+            Ok(ArchivedAnnotation { book_id: row.get(7)?, chapter: row.get(8)?, highlight: highlight_at(row)? })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }

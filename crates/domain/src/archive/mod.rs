@@ -9,7 +9,7 @@ mod error;
 mod ingest;
 mod reading;
 
-pub use annotations::{DeletedAnnotation, DeletedCount};
+pub use annotations::{ArchivedAnnotation, DeletedCount};
 pub use error::ArchiveError;
 pub use ingest::IngestReport;
 pub use reading::ReadingHistory;

@@ -93,7 +93,7 @@ impl QuoteCards {
 
 /// The highlight's quote, and its book's cover image id.
 fn quote_of(library: &LibraryView, highlight_id: &str) -> Result<(Quote, Option<String>), CardError> {
-    let book = match library.book_with_annotation(highlight_id) {
+    let book = match library.annotation_in_book(highlight_id) {
         Err(ShelfError::NotFound) => return Err(CardError::UnknownHighlight),
         found => found?,
     };

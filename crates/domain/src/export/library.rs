@@ -48,7 +48,7 @@ impl LibraryFormat {
 }
 
 /// One annotation in the JSON and CSV exports (the field order is the CSV's column order).
-#[derive(Serialize)]
+#[derive(Debug, PartialEq, Serialize)]
 pub struct AnnotationRow<'a> {
     pub book_id: &'a str,
     pub book_title: &'a str,

@@ -121,7 +121,10 @@ impl Shelf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{write_library, DemoOptions};
+    use crate::{
+        demo::{write_library, DemoOptions},
+        export::AnnotationRow,
+    };
 
     #[test]
     fn an_edit_builds_no_new_view_and_the_page_counts_it() {
@@ -144,6 +147,14 @@ mod tests {
         let counted: Vec<(&str, u32)> =
             page.iter().filter(|item| item.favourites > 0).map(|item| (item.id.as_str(), item.favourites)).collect();
         assert_eq!(counted, [(book.summary.id.as_str(), 1)]);
+
+        // One annotation read alone is as the whole book's page has it.
+        let book = view.book(crate::demo::WAR_AND_PEACE_ID).unwrap();
+        for row in AnnotationRow::of_book(&book) {
+            let alone = view.annotation_in_book(row.highlight_id).unwrap();
+            assert_eq!(AnnotationRow::of_book(&alone).collect::<Vec<_>>(), [row]);
+        }
+        assert!(matches!(view.annotation_in_book("no-such-annotation"), Err(ShelfError::NotFound)));
     }
 
     #[test]

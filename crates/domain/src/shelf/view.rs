@@ -15,7 +15,8 @@ use crate::{
     archive::{Archive, DeletedCount, SINGLE_DEVICE},
     edits::AnnotationEdits,
     model::{
-        BookDetail, BookSummary, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport, ReadingStats,
+        BookDetail, BookSummary, Chapter, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport,
+        ReadingStats,
     },
     search::{Passage, Passages},
 };
@@ -172,11 +173,17 @@ impl LibraryView {
         Ok(book)
     }
 
-    /// The page of the book annotation `bookmark_id` belongs to (as the archive last saw it);
-    /// [`ShelfError::NotFound`] for one the library does not have.
-    pub fn book_with_annotation(&self, bookmark_id: &str) -> Result<BookDetail, ShelfError> {
-        let book_id = self.edits.book_of(bookmark_id)?.ok_or(ShelfError::NotFound)?;
-        self.book(&book_id)
+    /// The annotation `bookmark_id` alone in its book: the book's entry and one chapter (its
+    /// own) holding it, as the archive last took it in, with what the reader added on the web.
+    /// Reads one annotation, not the book's thousands; [`ShelfError::NotFound`] for one the
+    /// library does not have.
+    pub fn annotation_in_book(&self, bookmark_id: &str) -> Result<BookDetail, ShelfError> {
+        let found = self.archive.annotation(bookmark_id)?.ok_or(ShelfError::NotFound)?;
+        let summary = self.summary(&found.book_id).ok_or(ShelfError::NotFound)?.clone();
+        let mut book = BookDetail::from_summary(summary);
+        book.chapters.push(Chapter { title: found.chapter, highlights: vec![found.highlight] });
+        self.edits.add_to(&mut book)?;
+        Ok(book)
     }
 
     /// Calls `each` with the page of every book that has annotations, live or deleted on the
