@@ -143,7 +143,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE archive_book DROP COLUMN seen_in;
      CREATE INDEX archive_live_by_book ON archive_annotation (book_id) WHERE deleted_on_device IS NULL;",
     // Several devices, one archive (see `archive`): what each device has is recorded per device
-    // (which annotations it shows, each book's fingerprint, its running reading totals), and
+    // (which annotations it shows or showed, each book's fingerprint, its running totals), and
     // every ingest and reading session names its device. What came before belongs to the
     // device of a single-source setup, `kobo`.
     "CREATE TABLE archive_device_annotation (
@@ -153,12 +153,14 @@ pub(crate) const MIGRATIONS: &[&str] = &[
         book_id TEXT NOT NULL,
         -- The ingest of that device that last saw it.
         seen_in INTEGER NOT NULL,
+        -- When that device first no longer showed it; NULL while it does.
+        missing_since TEXT,
         -- Kept in the order an ingest writes them (a book's together): cheap to write.
         PRIMARY KEY (device, book_id, bookmark_id)
     ) STRICT, WITHOUT ROWID;
     CREATE INDEX archive_device_annotation_by_id ON archive_device_annotation (bookmark_id);
-    INSERT INTO archive_device_annotation (device, bookmark_id, book_id, seen_in)
-        SELECT 'kobo', bookmark_id, book_id, seen_in FROM archive_annotation WHERE deleted_on_device IS NULL;
+    INSERT INTO archive_device_annotation (device, bookmark_id, book_id, seen_in, missing_since)
+        SELECT 'kobo', bookmark_id, book_id, seen_in, deleted_on_device FROM archive_annotation;
     CREATE TABLE archive_device_book (
         device TEXT NOT NULL,
         book_id TEXT NOT NULL,

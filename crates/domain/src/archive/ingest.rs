@@ -107,9 +107,8 @@ pub fn write_ingest(
 
 /// Annotations `device` shows, as its last ingest recorded.
 fn count_shown(transaction: &Transaction<'_>, device: &str) -> rusqlite::Result<usize> {
-    transaction.query_row("SELECT count(*) FROM archive_device_annotation WHERE device = ?1", [device], |row| {
-        row.get::<_, i64>(0).map(|count| count as usize)
-    })
+    let sql = "SELECT count(*) FROM archive_device_annotation WHERE device = ?1 AND missing_since IS NULL";
+    transaction.query_row(sql, [device], |row| row.get::<_, i64>(0).map(|count| count as usize))
 }
 
 /// A book's row in `archive_book`: its list entry as last seen (on any device).
@@ -208,9 +207,9 @@ fn forget_fingerprints(transaction: &Transaction<'_>, device: &str, gone: &[&Str
     gone.iter().try_for_each(|id| forget.execute(params![device, id]).map(drop))
 }
 
-/// Forgets that `device` shows the annotations of `books` this ingest did not write, and marks
-/// deleted on the device, with today's date, those no device shows any more; how many `device`
-/// no longer shows.
+/// Records that `device` no longer shows the annotations of `books` this ingest did not write
+/// (from today), and marks deleted on the device, with today's date, those no device shows any
+/// more; how many `device` no longer shows.
 fn mark_unseen<'a>(
     transaction: &Transaction<'_>,
     device: &str,
@@ -218,17 +217,19 @@ fn mark_unseen<'a>(
     seq: i64,
 ) -> rusqlite::Result<usize> {
     let mut unseen = transaction.prepare_cached(
-        "DELETE FROM archive_device_annotation WHERE device = ?1 AND book_id = ?2 AND seen_in < ?3
+        "UPDATE archive_device_annotation SET missing_since = strftime('%Y-%m-%dT%H:%M:%S', 'now')
+         WHERE device = ?1 AND book_id = ?2 AND seen_in < ?3 AND missing_since IS NULL
          RETURNING bookmark_id",
     )?;
     let mut mark = transaction.prepare_cached(
         "UPDATE archive_annotation SET deleted_on_device = strftime('%Y-%m-%dT%H:%M:%S', 'now')
          WHERE bookmark_id = ?1 AND deleted_on_device IS NULL
-           AND NOT EXISTS (SELECT 1 FROM archive_device_annotation WHERE bookmark_id = ?1)",
+           AND NOT EXISTS (SELECT 1 FROM archive_device_annotation WHERE bookmark_id = ?1 AND missing_since IS NULL)",
     )?;
     // One that moved to another book of the device is still shown there.
-    let mut shown_elsewhere =
-        transaction.prepare_cached("SELECT 1 FROM archive_device_annotation WHERE bookmark_id = ?1 AND device = ?2")?;
+    let mut shown_elsewhere = transaction.prepare_cached(
+        "SELECT 1 FROM archive_device_annotation WHERE bookmark_id = ?1 AND device = ?2 AND missing_since IS NULL",
+    )?;
     let mut no_longer_shown = 0;
     for book in books {
         let ids: Vec<String> =
@@ -259,10 +260,10 @@ const REMEMBER_BOOK: &str =
         percent_read = excluded.percent_read, read_status = excluded.read_status, last_read = excluded.last_read";
 
 /// Records that `device` shows an annotation in a book as of ingest `seq` (one that moved to
-/// another book is forgotten in its old one with that book's other unseen annotations).
+/// another book is missing from its old one with that book's other unseen annotations).
 const SHOWN_ON_DEVICE: &str = "INSERT INTO archive_device_annotation (device, bookmark_id, book_id, seen_in)
      VALUES (?1, ?2, ?3, ?4)
-     ON CONFLICT (device, book_id, bookmark_id) DO UPDATE SET seen_in = excluded.seen_in";
+     ON CONFLICT (device, book_id, bookmark_id) DO UPDATE SET seen_in = excluded.seen_in, missing_since = NULL";
 
 /// The statements that write one ingest's annotations.
 struct AnnotationWriter<'t> {

@@ -293,6 +293,12 @@ mod tests {
         let deleted = ingest_version_of(&archive, kobo, &format!("DELETE FROM Bookmark WHERE {war_and_peace}"));
         assert_eq!(deleted.newly_deleted as u64, in_war_and_peace);
         assert_eq!(archive.counts().unwrap().deleted_on_device, in_war_and_peace);
+        // Each device's history stays: what it showed, and since when it no longer does.
+        let missing = |device: &str| -> u64 {
+            let sql = "SELECT count(*) FROM archive_device_annotation WHERE device = ?1 AND missing_since IS NOT NULL";
+            archive.reader().query_row(sql, [device], |row| row.get(0)).unwrap()
+        };
+        assert_eq!((missing("kobo"), missing("clara")), (in_war_and_peace, second.live as u64));
 
         // Each device's running total is its own: the second device's smaller total of War and
         // Peace is not the first's going down and up again.
@@ -642,9 +648,11 @@ mod tests {
         assert_eq!(version, appdb::SCHEMA_VERSION);
         let shown_on_the_device: u64 = target
             .reader()
-            .query_row("SELECT count(*) FROM archive_device_annotation WHERE device = ?1", [SINGLE_DEVICE], |row| {
-                row.get(0)
-            })
+            .query_row(
+                "SELECT count(*) FROM archive_device_annotation WHERE device = ?1 AND missing_since IS NULL",
+                [SINGLE_DEVICE],
+                |row| row.get(0),
+            )
             .unwrap();
         assert_eq!(shown_on_the_device, counts, "what came before is the single device's");
         assert_eq!(target.restore_from(&copy).unwrap().annotations, counts);
