@@ -37,6 +37,10 @@ type LocatedByBook = Vec<(String, Located)>;
 /// chapters (see [`Locations::fingerprint`]).
 pub type Fingerprint = [u8; 16];
 
+/// In every fingerprint: change it whenever the same rows would make another page (how
+/// `chapters` places annotations, what a `BookRow` reads), so every book is read once again.
+const FINGERPRINT_LAYOUT: &[u8] = b"kobo-shelf book rows 1";
+
 fn read_error(source: rusqlite::Error) -> KoboError {
     KoboError::Read { what: "its books", source }
 }
@@ -73,10 +77,9 @@ impl Locations {
     }
 
     /// The fingerprint of what `entry`'s page is made of: each copy's annotations, sections
-    /// and table of contents as stored. The layout's version is in it, so a change to how
-    /// pages are made from rows gives every book a new one.
+    /// and table of contents as stored, with [`FINGERPRINT_LAYOUT`].
     fn fingerprint(&self, entry: &Entry) -> Fingerprint {
-        let mut bytes = b"kobo-shelf book rows 1".to_vec();
+        let mut bytes = FINGERPRINT_LAYOUT.to_vec();
         put_bytes(&mut bytes, entry.item.id.as_bytes());
         for copy in &entry.copies {
             put_bytes(&mut bytes, copy.as_bytes());

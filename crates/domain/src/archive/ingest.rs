@@ -21,16 +21,17 @@ use std::collections::{HashMap, HashSet};
 pub struct IngestReport {
     /// The version was ingested before: nothing changed.
     pub already_ingested: bool,
-    /// Annotations the archive held as live on the device before this version.
+    /// Annotations the device showed before this version, and shows in it.
     pub live_before: usize,
     pub live: usize,
     /// Books with annotations in this version…
     pub books: usize,
-    /// …of which this many were as the previous ingest saw them, and not read.
+    /// …of which this many were as the device's previous ingest saw them, and not read.
     pub unchanged_books: usize,
     /// Annotations read from the version and written (those of the books that changed).
     pub written: usize,
-    /// Annotations newly marked deleted on the device by this version.
+    /// Annotations the device showed before and no longer does (deleted on it; marked deleted
+    /// on the device in the archive once no other device shows them either).
     pub newly_deleted: usize,
     /// Reading sessions this version added (seen in no earlier version).
     pub new_sessions: usize,

@@ -1,8 +1,9 @@
 //! The archive: every annotation and reading session ever synced, kept in the app's own
-//! database (`appdb`) after the device forgets them. Each installed library version is
-//! ingested once (`ingest`); pages ask it for what the device no longer has (`annotations`)
-//! and for reading time across versions (`reading`). It stores and answers; what the reader
-//! sees of it merged with the device's file is `shelf`'s.
+//! database (`appdb`) after the device forgets them. Each installed version of each device's
+//! file is ingested once (`ingest`), and the archive records what each device shows, so an
+//! annotation is deleted on the device only once no device shows it; pages ask it for what the
+//! devices no longer have (`annotations`) and for reading time across versions (`reading`). It
+//! stores and answers; what the reader sees of it merged with the device's file is `shelf`'s.
 
 mod annotations;
 mod error;
