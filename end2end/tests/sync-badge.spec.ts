@@ -189,7 +189,9 @@ test('Sync now asks the bucket again', async ({ page }) => {
   await expect(badge(page)).toHaveCount(0, { timeout: 2_000 });
   const before = await kit.stats();
   await page.getByRole('button', { name: 'Sync now' }).click();
-  await expect.poll(async () => (await kit.stats()).head_object).toBe(before.head_object + 1);
+  // At least one more (the file's bucket is shared: an earlier test's server may still be
+  // stopping and asking it too; a full run once counted 8 more).
+  await expect.poll(async () => (await kit.stats()).head_object).toBeGreaterThan(before.head_object);
   await expect(badge(page)).toHaveCount(0, { timeout: 2_000 });
 });
 
