@@ -85,6 +85,9 @@ async fn main() -> Result<()> {
     }
 }
 
+/// The edit that makes the "1 % edited" version of a library: every hundredth annotation.
+const ONE_PERCENT_EDITED: &str = "UPDATE Bookmark SET Text = Text || ' (edited)' WHERE rowid % 100 = 0";
+
 /// A sync of a new version (see `Bench::new_version`): its time and curl's, RSS in KB before
 /// and at its peak, the new file's size, the rows the edit changed, the server's log.
 struct NewVersionSync {
@@ -248,8 +251,7 @@ impl Bench {
     /// server has: from the upload to `completed` (download, verify, swap and the archive's
     /// ingest) against curl of the same object, and the memory growth meanwhile.
     async fn changed_library(&mut self, data: &Data) -> Result<()> {
-        let edit = "UPDATE Bookmark SET Text = Text || ' (edited)' WHERE rowid % 100 = 0";
-        let sync = self.new_version("changed", &data.library_5k, edit).await?;
+        let sync = self.new_version("changed", &data.library_5k, ONE_PERCENT_EDITED).await?;
         let ratio = sync.time.as_secs_f64() / sync.curl_time.as_secs_f64();
         self.record(Figure {
             name: "changed library (1 % edited): upload → completed",
@@ -266,8 +268,7 @@ impl Bench {
     /// The 1 %-edited version of the 5,000-book library through a 20 MB/s link, as a small
     /// server on a home connection gets it: the sync beyond curl through the same link.
     async fn changed_library_over_a_link(&mut self, data: &Data) -> Result<()> {
-        let edit = "UPDATE Bookmark SET Text = Text || ' (edited)' WHERE rowid % 100 = 0";
-        let sync = self.new_version_over("link", &data.library_5k, edit, Some(20_000_000)).await?;
+        let sync = self.new_version_over("link", &data.library_5k, ONE_PERCENT_EDITED, Some(20_000_000)).await?;
         let beyond = sync.time.saturating_sub(sync.curl_time);
         self.record(Figure {
             name: "changed library (1 % edited) through 20 MB/s: upload → completed, beyond curl",

@@ -185,8 +185,10 @@ pub trait BookRow: Sized {
     const KIND: &'static str;
     /// The columns `from_row` reads, in order.
     fn columns(columns: &Columns) -> String;
-    /// SQL condition true for the rows of this kind a book page shows.
-    fn shown(columns: &Columns) -> String;
+    /// SQL condition true for the rows of this kind a book page shows: all of them unless said.
+    fn shown(_: &Columns) -> String {
+        "1".to_string()
+    }
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>>;
     fn book_id(&self) -> &str;
 }
@@ -227,10 +229,6 @@ impl BookRow for Section {
         format!("ContentID, {}, BookID, {}", columns.content("VolumeIndex"), columns.content("Title"))
     }
 
-    fn shown(_: &Columns) -> String {
-        "1".to_string()
-    }
-
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>> {
         let (Some(id), Some(book_id)) = (text_at(row, 0)?, text_at(row, 2)?) else { return Ok(None) };
         let title = text_at(row, 3)?.map(|title| title.trim().to_string());
@@ -249,10 +247,6 @@ impl BookRow for TocEntry {
 
     fn columns(columns: &Columns) -> String {
         format!("ContentID, {}, {}, BookID", columns.content("Title"), columns.content("VolumeIndex"))
-    }
-
-    fn shown(_: &Columns) -> String {
-        "1".to_string()
     }
 
     fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Option<Self>> {

@@ -3,7 +3,7 @@
 
 use super::KoboError;
 use rusqlite::Connection;
-use std::collections::HashSet;
+use std::{borrow::Cow, collections::HashSet};
 
 /// Columns without which a file is not a Kobo library.
 const REQUIRED_CONTENT: [&str; 2] = ["ContentID", "ContentType"];
@@ -135,14 +135,20 @@ fn table_columns(conn: &Connection, table: &str) -> Result<HashSet<String>, Kobo
 /// A text cell, whatever SQLite stored there: integers and reals as their text, invalid UTF-8
 /// repaired, blobs and empty or blank text as `None`.
 pub fn text_at(row: &rusqlite::Row<'_>, index: usize) -> rusqlite::Result<Option<String>> {
+    Ok(text_of(row.get_ref(index)?).map(Cow::into_owned))
+}
+
+/// A value read as [`text_at`] reads it, borrowed where it can be (a scan of every row copies
+/// nothing it does not keep).
+pub fn text_of(value: rusqlite::types::ValueRef<'_>) -> Option<Cow<'_, str>> {
     use rusqlite::types::ValueRef;
-    let text = match row.get_ref(index)? {
-        ValueRef::Text(bytes) => String::from_utf8_lossy(bytes).into_owned(),
-        ValueRef::Integer(n) => n.to_string(),
-        ValueRef::Real(x) => x.to_string(),
-        ValueRef::Null | ValueRef::Blob(_) => return Ok(None),
+    let text = match value {
+        ValueRef::Text(bytes) => String::from_utf8_lossy(bytes),
+        ValueRef::Integer(n) => Cow::Owned(n.to_string()),
+        ValueRef::Real(x) => Cow::Owned(x.to_string()),
+        ValueRef::Null | ValueRef::Blob(_) => return None,
     };
-    Ok(Some(text).filter(|text| !text.trim().is_empty()))
+    Some(text).filter(|text| !text.trim().is_empty())
 }
 
 /// A numeric cell, also when stored as text; `None` when absent or not a number.

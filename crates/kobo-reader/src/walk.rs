@@ -12,7 +12,7 @@ use super::{
     chapters::{PlacedAnnotation, Section, TocEntry},
     error::KoboError,
     library::{Entries, Entry},
-    schema::Columns,
+    schema::{text_of, Columns},
 };
 use crate::records::Book;
 use rusqlite::{
@@ -21,7 +21,6 @@ use rusqlite::{
     Connection,
 };
 use std::{
-    borrow::Cow,
     collections::{HashMap, HashSet},
     rc::Rc,
 };
@@ -103,7 +102,8 @@ fn locate<T: BookRow>(conn: &Connection, columns: &Columns) -> rusqlite::Result<
     let mut position: HashMap<String, usize> = HashMap::new();
     let mut row_bytes = Vec::new();
     while let Some(row) = rows.next()? {
-        let Some(book) = book_id(row.get_ref(1)?) else { continue };
+        // Borrowed: a copy per row was most of a scan's time.
+        let Some(book) = text_of(row.get_ref(1)?) else { continue };
         let at = if books.last().is_some_and(|(last, ..)| *last == *book) {
             books.len() - 1
         } else if let Some(&at) = position.get(&*book) {
@@ -129,18 +129,6 @@ fn locate<T: BookRow>(conn: &Connection, columns: &Columns) -> rusqlite::Result<
         .into_iter()
         .map(|(book, located, hash)| (book, Located { shown: hash.digest128().to_le_bytes(), ..located }))
         .collect())
-}
-
-/// The book ContentID a row names, read as `text_at` reads it but borrowed where it can be
-/// (a copy per row was most of a scan's time).
-fn book_id(value: ValueRef<'_>) -> Option<Cow<'_, str>> {
-    let id = match value {
-        ValueRef::Text(bytes) => String::from_utf8_lossy(bytes),
-        ValueRef::Integer(number) => Cow::Owned(number.to_string()),
-        ValueRef::Real(number) => Cow::Owned(number.to_string()),
-        ValueRef::Null | ValueRef::Blob(_) => return None,
-    };
-    Some(id).filter(|id| !id.trim().is_empty())
 }
 
 /// A value as SQLite holds it: its type, then its bytes (texts and blobs length-prefixed).

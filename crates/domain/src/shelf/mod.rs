@@ -126,15 +126,20 @@ mod tests {
         export::AnnotationRow,
     };
 
+    /// The shelf of the demo library in `dir` (its file `dir/KoboReader.sqlite`), with its
+    /// device's file and the reader's edits.
+    fn demo_shelf(dir: &std::path::Path) -> (Shelf, Arc<LibraryStore>, Arc<AnnotationEdits>) {
+        write_library(&dir.join("KoboReader.sqlite"), &DemoOptions::default()).unwrap();
+        let device = Arc::new(LibraryStore::new(dir.join("KoboReader.sqlite")));
+        let archive = Arc::new(Archive::open(dir).unwrap());
+        let edits = Arc::new(AnnotationEdits::open(dir, None).unwrap());
+        (Shelf::new(device.clone(), archive, edits.clone(), SearchIndex::new(dir)), device, edits)
+    }
+
     #[test]
     fn an_edit_builds_no_new_view_and_the_page_counts_it() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("KoboReader.sqlite");
-        write_library(&path, &DemoOptions::default()).unwrap();
-        let device = Arc::new(LibraryStore::new(path));
-        let archive = Arc::new(Archive::open(dir.path()).unwrap());
-        let edits = Arc::new(AnnotationEdits::open(dir.path(), None).unwrap());
-        let shelf = Shelf::new(device.clone(), archive, edits.clone(), SearchIndex::new(dir.path()));
+        let (shelf, device, edits) = demo_shelf(dir.path());
         shelf.ingest(&device.current().unwrap()).unwrap();
         let view = shelf.current().unwrap();
         let book = view.book(crate::demo::WAR_AND_PEACE_ID).unwrap();
@@ -160,12 +165,7 @@ mod tests {
     #[test]
     fn the_previous_view_and_its_file_are_dropped_after_their_last_reader() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("KoboReader.sqlite");
-        write_library(&path, &DemoOptions::default()).unwrap();
-        let device = Arc::new(LibraryStore::new(path.clone()));
-        let archive = Arc::new(Archive::open(dir.path()).unwrap());
-        let edits = Arc::new(AnnotationEdits::open(dir.path(), None).unwrap());
-        let shelf = Shelf::new(device.clone(), archive, edits, SearchIndex::new(dir.path()));
+        let (shelf, device, _) = demo_shelf(dir.path());
         let reading = shelf.current().unwrap();
         let (first_view, first_file) = (Arc::downgrade(&reading), Arc::downgrade(&device.current().unwrap()));
 
@@ -173,7 +173,7 @@ mod tests {
         let downloaded = dir.path().join(".tmp_kobo_next.sqlite");
         write_library(&downloaded, &DemoOptions { books: 3, ..DemoOptions::default() }).unwrap();
         let next = device.load_before_swap(&downloaded).unwrap();
-        std::fs::rename(&downloaded, &path).unwrap();
+        std::fs::rename(&downloaded, device.path()).unwrap();
         device.install(next);
         let now = shelf.current().unwrap();
         assert!(!Arc::ptr_eq(&now, &reading), "a view of the new version");
