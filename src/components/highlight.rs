@@ -1,6 +1,6 @@
 //! One highlight, note or handwritten markup as the book page and the review show it: the
 //! passage (or the page the reader wrote on), the note, the colour, when it was made and when
-//! the device deleted it.
+//! the device deleted it, and which devices have it (a library of several).
 
 use super::{annotation_edit::EditForms, share_card::ShareCardLink};
 use crate::{
@@ -22,7 +22,7 @@ pub fn TagList(tags: Vec<String>) -> impl IntoView {
 /// `editable`: with the edit forms and the share link (the book page; not the review, search).
 #[component]
 pub fn HighlightItem(highlight: Highlight, #[prop(optional)] editable: bool) -> impl IntoView {
-    let Highlight { id, text, note, color, is_markup, created, deleted_on_device, web } = highlight;
+    let Highlight { id, text, note, color, is_markup, created, deleted_on_device, web, devices } = highlight;
     let share = (editable && !is_markup).then(|| view! { <ShareCardLink id=id.clone()/> });
     let forms = editable.then(|| view! { <EditForms id=id.clone() edits=web.clone()/> });
     let WebEdits { favourite, tags, note: web_note } = web;
@@ -57,6 +57,7 @@ pub fn HighlightItem(highlight: Highlight, #[prop(optional)] editable: bool) -> 
                 {favourite.then(|| view! { <span class="favourite">"★ Favourite · "</span> })}
                 {color.is_shown().then(|| view! { <span class="swatch" aria-hidden="true"></span> {color.label()} })}
                 {dates.0.map(|date| if color.is_shown() { format!(" · {date}") } else { date })}
+                {(!devices.is_empty()).then(|| view! { <span class="device-mark">{format!(" · {}", devices.join(", "))}</span> })}
                 {dates.1.map(|date| view! { <span class="deleted-mark">{format!(" · deleted on device {date}")}</span> })}
             </p>
             {share}

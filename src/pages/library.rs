@@ -1,5 +1,5 @@
 //! The library page `/`: every item with its progress and highlights; search (`q`), kind and
-//! Kobo collection filters (`kind`, `shelf`), sort (`sort`) and paging (`page`) through a plain
+//! Kobo collection and device filters (`kind`, `shelf`, `device`), sort (`sort`) and paging (`page`) through a plain
 //! GET form: a server-rendered page, with or without JavaScript.
 
 use crate::{
@@ -9,7 +9,7 @@ use crate::{
         query::use_query,
     },
     format,
-    model::{DeletionWave, ItemKind, LibraryListing, LibraryQuery, LibrarySort, PageError},
+    model::{DeletionWave, DeviceCount, ItemKind, LibraryListing, LibraryQuery, LibrarySort, PageError},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -88,6 +88,7 @@ fn Library(page: RenderedLibrary, query: LibraryQuery) -> impl IntoView {
                 query=query.clone()
                 kind_counts=listing.kind_counts.clone()
                 collection_counts=listing.collection_counts.clone()
+                device_counts=listing.device_counts.clone()
             />
             {empty.then(|| view! { <p class="empty">"Nothing in the library matches this search."</p> })}
             <ol class="items" inner_html=items></ol>
@@ -96,13 +97,14 @@ fn Library(page: RenderedLibrary, query: LibraryQuery) -> impl IntoView {
     }
 }
 
-/// The search form: text, kind, collection (when the device has any) and order. A GET form,
-/// so the URL says what is shown.
+/// The search form: text, kind, collection (when the device has any), device (when the library
+/// has several) and order. A GET form, so the URL says what is shown.
 #[component]
 fn Controls(
     query: LibraryQuery,
     kind_counts: Vec<(ItemKind, usize)>,
     collection_counts: Vec<(String, usize)>,
+    device_counts: Vec<DeviceCount>,
 ) -> impl IntoView {
     let kinds = kind_counts
         .into_iter()
@@ -123,6 +125,17 @@ fn Controls(
             .collect();
         view! { <FilterSelect name="shelf" label="Collection" all="All collections" choices/> }
     });
+    let devices = (!device_counts.is_empty()).then(|| {
+        let choices = device_counts
+            .into_iter()
+            .map(|DeviceCount { name, entries, retired }| Choice {
+                label: format!("{name}{} ({entries})", if retired { ", retired" } else { "" }),
+                selected: query.device.as_ref() == Some(&name),
+                value: name,
+            })
+            .collect();
+        view! { <FilterSelect name="device" label="Device" all="All devices" choices/> }
+    });
     let sort_options = LibrarySort::ALL
         .into_iter()
         .map(|sort| view! { <option value=sort.slug() selected=query.sort == sort>{sort.label()}</option> })
@@ -135,6 +148,7 @@ fn Controls(
             </label>
             <FilterSelect name="kind" label="Kind" all="All kinds" choices=kinds/>
             {collections}
+            {devices}
             <label>
                 <span class="visually-hidden">"Sort by"</span>
                 <select name="sort">{sort_options}</select>

@@ -164,12 +164,12 @@ pub fn offline_settings() -> Option<OfflineSettings> {
 
 /// Starts a sync check in the background.
 pub fn start_sync() -> Result<SyncStart, PageError> {
-    Ok(private_services()?.sync.start())
+    Ok(private_services()?.devices.start())
 }
 
 /// The sync's status now.
 pub fn sync_status() -> Result<SyncStatus, PageError> {
-    Ok(private_services()?.sync.status())
+    Ok(private_services()?.devices.status())
 }
 
 /// Every highlight and note of this request's library view matching `input` (see `search`).

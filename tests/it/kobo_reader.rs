@@ -531,7 +531,7 @@ fn the_list_counts_and_orders_with_what_the_archive_keeps() {
     let dir = tempfile::tempdir().unwrap();
     let path = generated_library(&dir.path().join("KoboReader.sqlite"), 1, CURATED_ITEMS);
     let store = ShelfUnderTest::new(path.clone());
-    store.shelf.ingest(&store.store.current().unwrap()).unwrap();
+    store.shelf.ingest(kobo_shelf::server::archive::SINGLE_DEVICE, &store.store.current().unwrap()).unwrap();
     let before = store.view();
     assert!(Arc::ptr_eq(&before, &store.view()), "one view per version and generation");
     let by_highlights = LibraryQuery { sort: LibrarySort::Highlights, ..LibraryQuery::default() };
@@ -554,7 +554,7 @@ fn the_list_counts_and_orders_with_what_the_archive_keeps() {
         ))
         .unwrap();
     std::fs::rename(&next, &path).unwrap();
-    store.shelf.ingest(&store.store.current().unwrap()).unwrap();
+    store.shelf.ingest(kobo_shelf::server::archive::SINGLE_DEVICE, &store.store.current().unwrap()).unwrap();
     let after = store.view().page(&by_highlights);
     assert_eq!(after.total, listed.total, "nothing disappears from the list");
     assert_eq!(count_of(&after, WAR_AND_PEACE_ID), (war_and_peace, war_and_peace, true));

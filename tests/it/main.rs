@@ -22,5 +22,6 @@ mod release_binary;
 mod replica;
 mod review;
 mod search;
+mod several_kobos;
 mod support;
 mod sync_engine;

@@ -26,13 +26,18 @@ fn shelf_of(dir: &Path, library: &Path) -> Arc<Shelf> {
     let store = Arc::new(LibraryStore::new(library.to_path_buf()));
     let archive = Arc::new(Archive::open(dir).unwrap());
     let edits = Arc::new(AnnotationEdits::open(dir, None).unwrap());
-    Arc::new(Shelf::new(store, archive, edits, SearchIndex::new(dir)))
+    Arc::new(Shelf::new(vec![(SINGLE_DEVICE.to_string(), store)], archive, edits, SearchIndex::new(dir)))
 }
 
 /// An archive that ingested `library`, and the review beside it.
 fn review_of(dir: &Path, library: &Path, settings: ReviewSettings) -> Review {
     let shelf = shelf_of(dir, library);
-    shelf.ingest(&LibraryStore::new(library.to_path_buf()).current().unwrap()).unwrap();
+    shelf
+        .ingest(
+            kobo_shelf::server::archive::SINGLE_DEVICE,
+            &LibraryStore::new(library.to_path_buf()).current().unwrap(),
+        )
+        .unwrap();
     Review::open(dir, settings, shelf, None).unwrap()
 }
 
@@ -161,7 +166,9 @@ fn only_the_books_of_the_chosen_collections_enter_the_review() {
     let library = generated_library(&dir.path().join("KoboReader.sqlite"), 8, CURATED_ITEMS);
     let chosen = ReviewSettings { collections: vec!["Russian Classics".into()], ..settings(100, 100) };
     let shelf = shelf_of(dir.path(), &library);
-    shelf.ingest(&LibraryStore::new(library.clone()).current().unwrap()).unwrap();
+    shelf
+        .ingest(kobo_shelf::server::archive::SINGLE_DEVICE, &LibraryStore::new(library.clone()).current().unwrap())
+        .unwrap();
     let query = kobo_shelf::model::LibraryQuery { shelf: Some("Russian Classics".into()), ..Default::default() };
     let books: Vec<String> = shelf.current().unwrap().matching(&query).iter().map(|book| book.id.clone()).collect();
     assert_eq!(books.len(), 3);

@@ -17,7 +17,7 @@ use super::{
     search::SearchIndex,
     settings::{Settings, SettingsError, SourceLocation},
     shelf::Shelf,
-    sync::{open_source, remove_leftover_temp_files, OpenSourceError, SyncService},
+    sync::{open_source, remove_leftover_temp_files, Device, Devices, OpenSourceError, SyncService},
 };
 use crate::model::DeletionWave;
 use kobo_reader::{LibraryStore, Snapshot};
@@ -59,7 +59,8 @@ pub struct Services {
     pub settings: Arc<Settings>,
     /// The library as the reader knows it (device file + archive).
     pub shelf: Arc<Shelf>,
-    pub sync: Arc<SyncService>,
+    /// Every device's sync.
+    pub devices: Arc<Devices>,
     /// `None` when login is off.
     pub auth: Option<Arc<Auth>>,
     pub markups: Arc<MarkupStore>,
@@ -83,7 +84,11 @@ impl Services {
         let settings = Arc::new(settings);
         let markdown = Arc::new(MarkdownExport::configured(&settings)?);
         prepare_data_dir(&settings)?;
-        let library = Arc::new(LibraryStore::new(settings.database_path()));
+        let stores: Vec<(String, Arc<LibraryStore>)> = settings
+            .devices
+            .iter()
+            .map(|device| (device.name.clone(), Arc::new(LibraryStore::new(settings.database_path_of(&device.name)))))
+            .collect();
         let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
         let archive = Arc::new(Archive::open(&settings.data_dir)?);
         let replica = match &settings.replica {
@@ -98,11 +103,17 @@ impl Services {
         let copy_after_write =
             replica.clone().map(|replica| -> OnWrite { Arc::new(move || replica.archive_changed()) });
         let edits = Arc::new(AnnotationEdits::open(&settings.data_dir, copy_after_write.clone())?);
-        let shelf = Arc::new(Shelf::new(library.clone(), archive, edits.clone(), SearchIndex::new(&settings.data_dir)));
+        let shelf = Arc::new(Shelf::new(stores.clone(), archive, edits.clone(), SearchIndex::new(&settings.data_dir)));
         let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
         let covers = Arc::new(CoverStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
-        let sync = SyncService::new(source, settings.source.to_string(), library.clone(), settings.sync.clone())
-            .with_before_complete(Arc::new(ingest_into(shelf.clone(), replica.clone())));
+        let mut devices = Vec::new();
+        for (device, (name, store)) in settings.devices.iter().zip(&stores) {
+            prepare_device_dir(store.path())?;
+            let source = open_source(&device.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
+            let sync = SyncService::new(source, device.source.to_string(), store.clone(), settings.sync.clone())
+                .with_before_complete(Arc::new(ingest_into(shelf.clone(), replica.clone(), name.clone())));
+            devices.push(Device { name: name.clone(), library: store.clone(), sync: Arc::new(sync) });
+        }
         let auth = match &settings.login {
             Some(login) => Some(Arc::new(Auth::new(login, appdb::open(&settings.data_dir)?)?)),
             None => None,
@@ -113,9 +124,11 @@ impl Services {
         let review =
             Arc::new(Review::open(&settings.data_dir, settings.review.clone(), shelf.clone(), copy_after_write)?);
         let cards = Arc::new(QuoteCards::new(covers.clone()));
-        catch_up_archive(&library, &shelf, &replica);
-        let sync = Arc::new(sync);
-        Ok(Services { settings, shelf, sync, auth, markups, covers, markdown, replica, review, edits, cards })
+        for (name, store) in &stores {
+            catch_up_archive((name, store), &shelf, &replica);
+        }
+        let devices = Arc::new(Devices::new(devices));
+        Ok(Services { settings, shelf, devices, auth, markups, covers, markdown, replica, review, edits, cards })
     }
 }
 
@@ -128,13 +141,14 @@ impl Services {
 fn ingest_into(
     shelf: Arc<Shelf>,
     replica: Option<Arc<Replicator>>,
+    device: String,
 ) -> impl Fn(&Snapshot) -> Option<DeletionWave> + Send + Sync {
     move |snapshot: &Snapshot| {
         if replica.as_ref().is_some_and(|replica| !replica.wait_until_ready(RESTORE_WAIT)) {
             tracing::info!(version = %snapshot.version, "archive: not updated yet: its restore has not finished");
             return None;
         }
-        let deletion_wave = match shelf.ingest(snapshot) {
+        let deletion_wave = match shelf.ingest(&device, snapshot) {
             Ok(report) => {
                 if let (false, Some(replica)) = (report.already_ingested, &replica) {
                     replica.archive_changed();
@@ -158,13 +172,26 @@ fn ingest_into(
 
 /// Ingests the version served at start if the archive has not (first start, or a crash
 /// during the last ingest), in the background.
-fn catch_up_archive(library: &Arc<LibraryStore>, shelf: &Arc<Shelf>, replica: &Option<Arc<Replicator>>) {
-    let (library, ingest) = (library.clone(), ingest_into(shelf.clone(), replica.clone()));
+fn catch_up_archive(
+    (device, library): (&str, &Arc<LibraryStore>),
+    shelf: &Arc<Shelf>,
+    replica: &Option<Arc<Replicator>>,
+) {
+    let (library, ingest) = (library.clone(), ingest_into(shelf.clone(), replica.clone(), device.to_string()));
     tokio::task::spawn_blocking(move || {
         if let Ok(snapshot) = library.current() {
             ingest(&snapshot);
         }
     });
+}
+
+/// Creates the folder of a device's local copy (under `<data dir>/devices/`) and removes the
+/// temp files a crash left there.
+fn prepare_device_dir(database: &std::path::Path) -> Result<(), StartError> {
+    let Some(dir) = database.parent() else { return Ok(()) };
+    std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir { dir: dir.display().to_string(), source })?;
+    remove_leftover_temp_files(dir);
+    Ok(())
 }
 
 /// Creates the data directory, removes temp files a crash left, and writes the demo library

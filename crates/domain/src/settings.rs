@@ -66,6 +66,10 @@ settings! {
         Derived("file://<data dir>/source/KoboReader.sqlite, where the demo library is written"),
         "where the database comes from: s3://<bucket>/<key> or file:///<path>",
         |s| s.source.to_string();
+    DEVICES = "KOBO_SHELF_DEVICES", Some("devices"),
+        Derived("one device, `kobo`, whose database is the source above"),
+        "several Kobos, instead of the one source: name=source pairs, comma-separated ([[devices]] tables in Leptos.toml)",
+        |s| s.devices.iter().map(|device| format!("{}={}", device.name, device.source)).collect::<Vec<_>>().join(", ");
     S3_ENDPOINT = "KOBO_SHELF_S3_ENDPOINT", Some("s3.endpoint"), Derived("https://s3.<region>.amazonaws.com"),
         "endpoint URL of the S3 service",
         |s| s3_value(s, |s3| s3.endpoint.clone());
@@ -326,10 +330,24 @@ pub struct LoginSettings {
     pub api_token: Option<Secret>,
 }
 
+/// One Kobo the library takes in: its short name (in paths, keys and the archive) and where
+/// its database comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceSource {
+    pub name: String,
+    pub source: SourceLocation,
+}
+
+/// A device given this name continues the history of a single-source setup.
+pub use crate::archive::SINGLE_DEVICE;
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub config_file: Option<PathBuf>,
     pub data_dir: PathBuf,
+    /// Every device, the first the one whose folder the archive's copies go beside.
+    pub devices: Vec<DeviceSource>,
+    /// The first device's source.
     pub source: SourceLocation,
     /// The source is the embedded default (the demo library is written there when missing).
     pub source_is_default: bool,
@@ -372,17 +390,12 @@ impl Settings {
         };
         let raw = RawSettings::collect(&table, &env)?;
         let data_dir = PathBuf::from(raw.value(&DATA_DIR).unwrap_or_default());
-        let (source, source_is_default) = match raw.text(&SOURCE) {
-            Some(text) => (parse_source(text)?, false),
-            None => (SourceLocation::File(default_source_path(&data_dir)), true),
-        };
+        let (devices, source_is_default) = raw.devices(&data_dir)?;
+        let source = devices[0].source.clone();
         let replica = raw.replica(&source, source_is_default)?;
         let replica_in_s3 = matches!(replica, Some(ReplicaSettings { folder: SourceLocation::S3 { .. }, .. }));
-        let s3 = match source {
-            SourceLocation::S3 { .. } => Some(raw.s3()?),
-            SourceLocation::File(_) if replica_in_s3 => Some(raw.s3()?),
-            SourceLocation::File(_) => None,
-        };
+        let any_in_s3 = devices.iter().any(|device| matches!(device.source, SourceLocation::S3 { .. }));
+        let s3 = if any_in_s3 || replica_in_s3 { Some(raw.s3()?) } else { None };
         let sync = SyncSettings {
             check_interval: Duration::from_secs(raw.number(&CHECK_INTERVAL, 0..=86_400)?),
             stall_timeout: Duration::from_secs(raw.number(&STALL_TIMEOUT, 1..=3_600)?),
@@ -395,6 +408,7 @@ impl Settings {
         Ok(Settings {
             config_file: file.map(|(path, _)| path.to_path_buf()),
             data_dir,
+            devices,
             source,
             source_is_default,
             s3,
@@ -416,6 +430,15 @@ impl Settings {
     /// The local copy that is served: `<data dir>/KoboReader.sqlite`.
     pub fn database_path(&self) -> PathBuf {
         self.data_dir.join(DATABASE_FILE_NAME)
+    }
+
+    /// The local copy of `device`: the single device's where it always was, any other's in
+    /// `<data dir>/devices/<name>/`.
+    pub fn database_path_of(&self, device: &str) -> PathBuf {
+        match device {
+            SINGLE_DEVICE => self.database_path(),
+            name => self.data_dir.join("devices").join(name).join(DATABASE_FILE_NAME),
+        }
     }
 
     /// What the settings page shows, secrets masked.
@@ -585,6 +608,44 @@ impl RawSettings {
         }
     }
 
+    /// The devices, and whether the one device is the embedded default: `KOBO_SHELF_DEVICES`
+    /// (names unique, `[a-z0-9-]`, at most 32) or else the one device `kobo` of
+    /// `KOBO_SHELF_SOURCE`; both at once is refused.
+    fn devices(&self, data_dir: &Path) -> Result<(Vec<DeviceSource>, bool), SettingsError> {
+        let Some(text) = self.text(&DEVICES) else {
+            let (source, is_default) = match self.text(&SOURCE) {
+                Some(text) => (parse_source(text)?, false),
+                None => (SourceLocation::File(default_source_path(data_dir)), true),
+            };
+            return Ok((vec![DeviceSource { name: SINGLE_DEVICE.into(), source }], is_default));
+        };
+        if self.text(&SOURCE).is_some() {
+            return Err(SettingsError::new(&DEVICES, "replaces KOBO_SHELF_SOURCE: set one of them, not both"));
+        }
+        let mut devices: Vec<DeviceSource> = Vec::new();
+        for pair in list(text) {
+            let (name, location) = pair.split_once('=').map(|(n, l)| (n.trim(), l.trim())).unwrap_or(("", ""));
+            let valid = !name.is_empty()
+                && name.len() <= 32
+                && name.bytes().all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-');
+            if !valid {
+                return Err(SettingsError::new(
+                    &DEVICES,
+                    format!("expected name=source with a name of a-z, 0-9 and -, at most 32, got `{pair}`"),
+                ));
+            }
+            if devices.iter().any(|device| device.name == name) {
+                return Err(SettingsError::new(&DEVICES, format!("names the device `{name}` twice")));
+            }
+            let source = parse_location(&DEVICES, location, "<key of KoboReader.sqlite>")?;
+            devices.push(DeviceSource { name: name.to_string(), source });
+        }
+        if devices.is_empty() {
+            return Err(SettingsError::new(&DEVICES, "names no device"));
+        }
+        Ok((devices, false))
+    }
+
     /// The review's settings; colours by name, any case.
     fn review(&self) -> Result<ReviewSettings, SettingsError> {
         let colours = list(self.text(&REVIEW_COLOURS).unwrap_or_default());
@@ -703,10 +764,23 @@ fn lookup(table: &toml::Table, key: &Key) -> Result<Option<String>, SettingsErro
         Some(toml::Value::String(text)) => Ok(Some(text.trim().to_string())),
         Some(toml::Value::Integer(n)) => Ok(Some(n.to_string())),
         Some(toml::Value::Boolean(b)) => Ok(Some(b.to_string())),
+        Some(toml::Value::Array(items)) if key.env == DEVICES.env => devices_text(items).map(Some),
         Some(other) => {
             Err(SettingsError::new(key, format!("expected text, a number or true/false, got {}", other.type_str())))
         }
     }
+}
+
+/// `[[devices]]` tables (`name`, `source`) as the environment's `name=source, …`.
+fn devices_text(items: &[toml::Value]) -> Result<String, SettingsError> {
+    let pair = |item: &toml::Value| {
+        let field = |name: &str| item.get(name).and_then(toml::Value::as_str).map(str::trim);
+        match (field("name"), field("source"), item.as_table().map(toml::Table::len)) {
+            (Some(name), Some(source), Some(2)) => Ok(format!("{name}={source}")),
+            _ => Err(SettingsError::new(&DEVICES, "each [[devices]] table has a name and a source, and nothing else")),
+        }
+    };
+    Ok(items.iter().map(pair).collect::<Result<Vec<_>, _>>()?.join(", "))
 }
 
 fn validate_endpoint(endpoint: &str) -> Result<String, SettingsError> {
@@ -744,6 +818,56 @@ mod tests {
         assert!(settings.source_is_default);
         assert_eq!(settings.sync.check_interval, Duration::from_secs(10));
         assert_eq!(settings.badge, BadgeSettings::default());
+    }
+
+    #[test]
+    fn several_devices_each_with_a_name_and_a_source() {
+        let s3 = [("KOBO_SHELF_S3_ACCESS_KEY_ID", "AKIAEXAMPLE"), ("KOBO_SHELF_S3_SECRET_ACCESS_KEY", "secret")];
+        let devices = "libra=s3://books/libra/KoboReader.sqlite, kobo=file:///sync/old/KoboReader.sqlite";
+        let settings = load("", &[&s3[..], &[("KOBO_SHELF_DEVICES", devices)]].concat()).unwrap();
+        let names: Vec<(&str, String)> =
+            settings.devices.iter().map(|device| (device.name.as_str(), device.source.to_string())).collect();
+        assert_eq!(
+            names,
+            [
+                ("libra", "s3://books/libra/KoboReader.sqlite".into()),
+                ("kobo", "file:///sync/old/KoboReader.sqlite".into())
+            ]
+        );
+        assert!(settings.s3.is_some() && !settings.source_is_default);
+        assert_eq!(settings.database_path_of("kobo"), PathBuf::from("./data/KoboReader.sqlite"));
+        assert_eq!(settings.database_path_of("libra"), PathBuf::from("./data/devices/libra/KoboReader.sqlite"));
+
+        let file = "[[devices]]\nname = \"clara\"\nsource = \"file:///sync/clara/KoboReader.sqlite\"\n\n\
+                    [[devices]]\nname = \"libra\"\nsource = \"file:///sync/libra/KoboReader.sqlite\"\n";
+        let from_file = load(file, &[]).unwrap();
+        assert_eq!(from_file.devices.iter().map(|device| device.name.as_str()).collect::<Vec<_>>(), ["clara", "libra"]);
+        assert!(from_file.s3.is_none(), "no device in S3");
+
+        let single = load("", &[("KOBO_SHELF_SOURCE", "file:///sync/KoboReader.sqlite")]).unwrap();
+        assert_eq!(
+            single.devices,
+            [DeviceSource { name: "kobo".into(), source: SourceLocation::File("/sync/KoboReader.sqlite".into()) }],
+            "today's settings are the one device `kobo`"
+        );
+    }
+
+    #[test]
+    fn bad_devices_are_refused_naming_the_problem() {
+        let refused = |file: &str, env: &[(&str, &str)], says: &str| {
+            let err = load(file, env).unwrap_err();
+            assert!(err.to_string().contains(says), "{err}");
+        };
+        let devices = |text| [("KOBO_SHELF_DEVICES", text)];
+        refused("", &devices("Libra=file:///a/KoboReader.sqlite"), "a-z, 0-9 and -");
+        refused("", &devices("file:///a/KoboReader.sqlite"), "expected name=source");
+        refused("", &devices("a=file:///x/K.sqlite, a=file:///y/K.sqlite"), "names the device `a` twice");
+        refused("", &devices("a=ftp://x/y"), "must start with s3:// or file://");
+        refused("", &devices(" , "), "names no device");
+        refused("", &devices("a=s3://books/a/KoboReader.sqlite"), "KOBO_SHELF_S3_ACCESS_KEY_ID");
+        let both = [("KOBO_SHELF_SOURCE", "file:///a/K.sqlite"), ("KOBO_SHELF_DEVICES", "b=file:///b/K.sqlite")];
+        refused("", &both, "set one of them, not both");
+        refused("[[devices]]\nname = \"a\"\n", &[], "has a name and a source");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::{
 use crate::{
     dates::normalize_date,
     records::{Item, ItemKind, ReadStatus},
+    text::isbn_13,
 };
 use rusqlite::Connection;
 use std::collections::{hash_map::Entry as Slot, HashMap};
@@ -22,6 +23,9 @@ pub struct Entry {
     pub copies: Vec<String>,
     /// `content.ImageId` naming the cover: the shown copy's, else another copy's.
     pub image_id: Option<String>,
+    /// The ISBN-13 of the shown copy, else of another copy: only a real one (sideloaded books
+    /// keep junk there), the key the same book on two devices is known by.
+    pub isbn: Option<String>,
 }
 
 /// The items of one file version, in the order of their folded titles.
@@ -41,6 +45,7 @@ struct ContentRow {
     read_status: ReadStatus,
     last_read: Option<String>,
     image_id: Option<String>,
+    isbn: Option<String>,
 }
 
 impl ContentRow {
@@ -106,7 +111,7 @@ pub fn fold(text: &str) -> String {
 
 fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<ContentRow>> {
     let sql = format!(
-        "SELECT ContentID, {title}, {author}, {mime}, {percent}, {status}, {last_read}, {image_id}
+        "SELECT ContentID, {title}, {author}, {mime}, {percent}, {status}, {last_read}, {image_id}, {isbn}
          FROM content
          WHERE {top_level}",
         title = columns.content("Title"),
@@ -116,6 +121,7 @@ fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<
         status = columns.content("ReadStatus"),
         last_read = columns.content("DateLastRead"),
         image_id = columns.content("ImageId"),
+        isbn = columns.content("ISBN"),
         top_level = columns.top_level_item(),
     );
     let mut statement = conn.prepare(&sql)?;
@@ -129,6 +135,7 @@ fn top_level_rows(conn: &Connection, columns: &Columns) -> rusqlite::Result<Vec<
             read_status: ReadStatus::from_code(number_at(row, 5)?.unwrap_or(0.0) as i64),
             last_read: text_at(row, 6)?.as_deref().and_then(normalize_date),
             image_id: text_at(row, 7)?,
+            isbn: text_at(row, 8)?.as_deref().and_then(isbn_13),
             id,
         }))
     })?;
@@ -159,6 +166,7 @@ fn orphaned_volumes(conn: &Connection, columns: &Columns) -> rusqlite::Result<Ve
             read_status: ReadStatus::Unread,
             last_read: None,
             image_id: None,
+            isbn: None,
             id,
         })
         .collect())
@@ -196,6 +204,7 @@ fn merge_copies(
     in_collections.dedup();
     let ids: Vec<String> = copies.iter().map(|copy| copy.id.clone()).collect();
     let image_id = copies.iter().find_map(|copy| copy.image_id.clone());
+    let isbn = copies.iter().find_map(|copy| copy.isbn.clone());
     let shown = copies.swap_remove(0);
     let title = shown.title.clone().unwrap_or_else(|| title_from_id(&shown.id));
     Entry {
@@ -212,6 +221,7 @@ fn merge_copies(
         },
         copies: ids,
         image_id,
+        isbn,
     }
 }
 

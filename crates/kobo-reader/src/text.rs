@@ -23,6 +23,22 @@ pub fn is_isbn(raw: &str) -> bool {
     }
 }
 
+/// The ISBN-13 of `raw` when it is an ISBN (an ISBN-10 gets its 978 form), so two copies of
+/// one edition compare equal however their files write it.
+pub fn isbn_13(raw: &str) -> Option<String> {
+    if !is_isbn(raw) {
+        return None;
+    }
+    let compact: String = raw.chars().filter(|c| *c != '-' && !c.is_whitespace()).collect();
+    if compact.len() == 13 {
+        return Some(compact);
+    }
+    let twelve = format!("978{}", &compact[..9]);
+    let sum: u32 =
+        twelve.chars().filter_map(|c| c.to_digit(10)).enumerate().map(|(i, d)| d * (1 + 2 * (i as u32 % 2))).sum();
+    Some(format!("{twelve}{}", (10 - sum % 10) % 10))
+}
+
 /// Reduces an HTML description to plain text: tags dropped, block ends turned into line breaks,
 /// entities decoded, runs of blank space collapsed. The result is still escaped when rendered.
 pub fn html_to_text(html: &str) -> String {
@@ -67,6 +83,14 @@ fn collapse_whitespace(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_isbn_10_and_its_isbn_13_are_one_isbn() {
+        assert_eq!(isbn_13("0-14-044913-2").as_deref(), Some("9780140449136"));
+        assert_eq!(isbn_13("080442957X").as_deref(), Some("9780804429573"));
+        assert_eq!(isbn_13("978-0-14-044913-6").as_deref(), Some("9780140449136"));
+        assert_eq!(isbn_13("5b0d6e0a-3a55-4d8e-a1f1-2c9b7f3c8e11"), None);
+    }
 
     #[test]
     fn only_isbns_with_a_right_check_digit_are_isbns() {

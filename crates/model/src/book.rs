@@ -80,6 +80,10 @@ pub struct Highlight {
     /// What the reader added on the web.
     #[serde(default)]
     pub web: WebEdits,
+    /// The devices that have it (or had it, when deleted there), where its book is on more
+    /// than one; else empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<String>,
 }
 
 /// What the reader adds to an annotation on the web (kept by the app, never on the device).
@@ -105,6 +109,7 @@ impl Highlight {
             created: None,
             deleted_on_device: None,
             web: WebEdits::default(),
+            devices: Vec::new(),
         }
     }
 }

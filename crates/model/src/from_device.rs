@@ -57,6 +57,7 @@ impl From<&kobo::Item> for BookSummary {
             removed_from_device: false,
             collections: item.collections.clone(),
             favourites: 0,
+            devices: Vec::new(),
         }
     }
 }
@@ -72,6 +73,7 @@ impl From<kobo::Annotation> for Highlight {
             created: annotation.created,
             deleted_on_device: None,
             web: WebEdits::default(),
+            devices: Vec::new(),
         }
     }
 }

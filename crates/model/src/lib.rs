@@ -10,6 +10,7 @@
 pub mod format;
 
 mod book;
+mod devices;
 #[cfg(feature = "kobo-reader")]
 mod from_device;
 mod health;
@@ -22,6 +23,7 @@ mod sync;
 mod url;
 
 pub use book::*;
+pub use devices::{combined as combined_sync_status, DeviceSyncStatus};
 pub use health::*;
 pub use library::*;
 pub use review::*;

@@ -101,7 +101,7 @@ impl LibrarySort {
     }
 }
 
-/// What the library page asks for: the URL's `q`, `kind`, `shelf`, `sort` and `page`.
+/// What the library page asks for: the URL's `q`, `kind`, `shelf`, `device`, `sort` and `page`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LibraryQuery {
     pub q: String,
@@ -109,6 +109,9 @@ pub struct LibraryQuery {
     /// The name of a Kobo collection the items must be in.
     #[serde(default)]
     pub shelf: Option<String>,
+    /// The name of a device the items must be on (a library of several Kobos).
+    #[serde(default)]
+    pub device: Option<String>,
     pub sort: LibrarySort,
     /// 1-based page number.
     pub page: usize,
@@ -122,6 +125,7 @@ impl LibraryQuery {
             q: param("q").unwrap_or_default().trim().to_string(),
             kind: param("kind").as_deref().and_then(ItemKind::from_slug),
             shelf: param("shelf").filter(|shelf| !shelf.is_empty()),
+            device: param("device").filter(|device| !device.is_empty()),
             sort: param("sort").as_deref().and_then(LibrarySort::from_slug).unwrap_or_default(),
             page: param("page").and_then(|p| p.parse().ok()).unwrap_or(1).max(1),
         }
@@ -139,6 +143,9 @@ impl LibraryQuery {
         }
         if let Some(shelf) = &self.shelf {
             params.push(format!("shelf={}", encode_url_component(shelf)));
+        }
+        if let Some(device) = &self.device {
+            params.push(format!("device={}", encode_url_component(device)));
         }
         if self.sort != LibrarySort::default() {
             params.push(format!("sort={}", self.sort.slug()));
@@ -182,6 +189,19 @@ pub struct BookSummary {
     /// Annotations the reader marked as favourites on the web.
     #[serde(default)]
     pub favourites: u32,
+    /// The devices that have the book (a retired one's name too), in the settings' order; empty
+    /// when the library has one device.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub devices: Vec<String>,
+}
+
+/// How many entries of the library a device has.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceCount {
+    pub name: String,
+    pub entries: usize,
+    /// No longer in the settings: its history is kept and shown.
+    pub retired: bool,
 }
 
 /// One page of the library list plus the counts the page shows around it.
@@ -199,6 +219,9 @@ pub struct LibraryListing {
     /// How many items each Kobo collection holds, by name; empty when the device has none.
     #[serde(default)]
     pub collection_counts: Vec<(String, usize)>,
+    /// Entries per device, in the settings' order (retired ones last); empty with one device.
+    #[serde(default)]
+    pub device_counts: Vec<DeviceCount>,
     /// The device's last sync deleted many annotations at once; the page says so.
     #[serde(default)]
     pub deletion_wave: Option<DeletionWave>,

@@ -99,6 +99,9 @@ pub struct SyncStatus {
     pub bytes_total: Option<u64>,
     /// Version of the database now served; changes with every swap. `None` before the first.
     pub db_version: Option<String>,
+    /// Each device's own sync (one entry for a single source).
+    #[serde(default)]
+    pub devices: Vec<super::DeviceSyncStatus>,
 }
 
 /// `POST /api/check-and-sync`.

@@ -97,6 +97,9 @@ pub fn Book(mut book: BookDetail, hide_deleted: bool, color: Option<HighlightCol
                 {summary.removed_from_device.then(|| view! {
                     <p class="removed-note">"No longer on your device: kobo-shelf keeps its annotations."</p>
                 })}
+                {(!summary.devices.is_empty()).then(|| view! {
+                    <p class="book-devices">{format!("On {}", summary.devices.join(", "))}</p>
+                })}
                 <div class="progress big" title=summary.read_status.label()>
                     <span class="bar" role="progressbar" aria-label="Reading progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=summary.percent_read>
                         <span class="fill" style=format!("width: {}%", summary.percent_read)></span>

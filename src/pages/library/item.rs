@@ -38,6 +38,7 @@ pub fn Item(item: BookSummary) -> impl IntoView {
                     {item.last_read.as_deref().map(|date| format!("Read {}", format::date(date)))}
                 </span>
                 {item.removed_from_device.then(|| view! { <span class="removed">"Removed from device"</span> })}
+                {(!item.devices.is_empty()).then(|| view! { <span class="devices">{item.devices.join(", ")}</span> })}
             </div>
             </div>
         </li>

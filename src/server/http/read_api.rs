@@ -50,6 +50,9 @@ struct ApiBook<'a> {
     /// No longer on the device: only the archive keeps it.
     removed_from_device: bool,
     collections: &'a [String],
+    /// The devices that have it, where the library has several (a retired one's too).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    devices: &'a [String],
 }
 
 impl<'a> ApiBook<'a> {
@@ -66,6 +69,7 @@ impl<'a> ApiBook<'a> {
             deleted_on_device: summary.deleted_on_device,
             removed_from_device: summary.removed_from_device,
             collections: &summary.collections,
+            devices: &summary.devices,
         }
     }
 }

@@ -35,7 +35,7 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
     ignore_file_size_signal();
     let services = Arc::new(Services::start(settings)?);
     let settings = services.settings.clone();
-    let sync = services.sync.clone();
+    let devices = services.devices.clone();
     let mut leptos_options = get_configuration(None)?.leptos_options;
     if leptos_options.output_name.is_empty() {
         leptos_options.output_name = env!("CARGO_PKG_NAME").into();
@@ -60,7 +60,7 @@ pub async fn serve(settings: Settings) -> Result<(), ServeError> {
         "kobo-shelf listening on http://{local}"
     );
     // The first check runs at once, so a fresh start fetches the library without a visitor.
-    sync.start();
+    devices.start();
     serve_connections(listener, app).await;
     Ok(())
 }

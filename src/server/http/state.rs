@@ -22,7 +22,7 @@ pub struct AppState {
     pub rendered: Arc<RenderedPages>,
 }
 
-/// Handlers reach the services as `state.shelf`, `state.sync`…
+/// Handlers reach the services as `state.shelf`, `state.devices`…
 impl Deref for AppState {
     type Target = Services;
 

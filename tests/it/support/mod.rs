@@ -187,12 +187,18 @@ pub struct ShelfUnderTest {
 impl ShelfUnderTest {
     pub fn new(library: PathBuf) -> ShelfUnderTest {
         use kobo_reader::LibraryStore;
-        use kobo_shelf::server::{archive::Archive, edits::AnnotationEdits, search::SearchIndex, shelf::Shelf};
+        use kobo_shelf::server::{
+            archive::{Archive, SINGLE_DEVICE},
+            edits::AnnotationEdits,
+            search::SearchIndex,
+            shelf::Shelf,
+        };
         let data = tempfile::tempdir().unwrap();
         let store = std::sync::Arc::new(LibraryStore::new(library));
         let archive = std::sync::Arc::new(Archive::open(data.path()).unwrap());
         let edits = std::sync::Arc::new(AnnotationEdits::open(data.path(), None).unwrap());
-        let shelf = Shelf::new(store.clone(), archive, edits, SearchIndex::new(data.path()));
+        let shelf =
+            Shelf::new(vec![(SINGLE_DEVICE.to_string(), store.clone())], archive, edits, SearchIndex::new(data.path()));
         ShelfUnderTest { shelf, store, _data: data }
     }
 

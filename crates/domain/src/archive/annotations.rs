@@ -4,7 +4,7 @@
 use super::{Archive, ArchiveError};
 use crate::model::{BookDetail, BookSummary, Chapter, Highlight, HighlightColor, ItemKind};
 use rusqlite::{Connection, OptionalExtension};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// The columns `highlight_at` reads, first in every SELECT of annotations.
 const HIGHLIGHT_COLUMNS: &str = "bookmark_id, text, note, color, is_markup, created, deleted_on_device";
@@ -19,6 +19,7 @@ fn highlight_at(row: &rusqlite::Row<'_>) -> rusqlite::Result<Highlight> {
         created: row.get(5)?,
         deleted_on_device: row.get(6)?,
         web: Default::default(),
+        devices: Vec::new(),
     })
 }
 
@@ -108,6 +109,56 @@ impl Archive {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every device the archive has taken a version of, by name.
+    pub fn devices(&self) -> Result<Vec<String>, ArchiveError> {
+        let conn = self.reader();
+        let mut statement = conn.prepare_cached("SELECT DISTINCT device FROM archive_ingest ORDER BY device")?;
+        let rows = statement.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The books (ContentIDs as ingested) in which `device` shows or showed annotations.
+    pub fn books_of_device(&self, device: &str) -> Result<Vec<String>, ArchiveError> {
+        let conn = self.reader();
+        let mut statement = conn.prepare_cached(
+            "SELECT DISTINCT book_id FROM archive_device_annotation WHERE device = ?1 ORDER BY book_id",
+        )?;
+        let rows = statement.query_map([device], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The annotations (`BookmarkID`s) `device` shows or showed in the books `book_ids`.
+    pub fn shown_by(&self, device: &str, book_ids: &[String]) -> Result<HashSet<String>, ArchiveError> {
+        let conn = self.reader();
+        let mut statement = conn
+            .prepare_cached("SELECT bookmark_id FROM archive_device_annotation WHERE device = ?1 AND book_id = ?2")?;
+        let mut shown = HashSet::new();
+        for book_id in book_ids {
+            for id in statement.query_map([device, book_id], |row| row.get(0))? {
+                shown.insert(id?);
+            }
+        }
+        Ok(shown)
+    }
+
+    /// How many highlights and notes the books `book_ids` have, over every device, and how
+    /// many of them no device shows any more (each annotation once, however many show it).
+    pub fn highlight_counts(&self, book_ids: &[String]) -> Result<(u32, DeletedCount), ArchiveError> {
+        let conn = self.reader();
+        let mut statement = conn.prepare_cached(
+            "SELECT count(*), sum(deleted_on_device IS NOT NULL) FROM archive_annotation
+             WHERE book_id = ?1 AND is_markup = 0",
+        )?;
+        let (mut total, mut deleted) = (0, DeletedCount::default());
+        for book_id in book_ids {
+            let (count, gone): (u32, Option<u32>) =
+                statement.query_row([book_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
+            total += count;
+            deleted.highlights += gone.unwrap_or(0);
+        }
+        Ok((total, deleted))
+    }
+
     /// The list entry of a book as last ingested (`highlight_count` 0: counting is the caller's).
     pub fn last_known(&self, id: &str) -> Result<Option<BookSummary>, ArchiveError> {
         let conn = self.reader();
@@ -129,6 +180,7 @@ impl Archive {
                     removed_from_device: false,
                     collections: Vec::new(),
                     favourites: 0,
+                    devices: Vec::new(),
                 })
             })
             .optional()?;

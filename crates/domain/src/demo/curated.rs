@@ -205,7 +205,8 @@ fn war_and_peace(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     Ok(())
 }
 
-const PRIDE_STORE_ID: &str = "8f3c2a4e-1d2b-4c5a-9e7f-0a1b2c3d4e5f";
+/// ContentID of the demo's store copy of Pride and Prejudice (a kepub, its id a UUID).
+pub const PRIDE_STORE_ID: &str = "8f3c2a4e-1d2b-4c5a-9e7f-0a1b2c3d4e5f";
 
 fn pride_and_prejudice_store(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     let id = PRIDE_STORE_ID;
@@ -243,7 +244,8 @@ fn pride_and_prejudice_store(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     .map(drop)
 }
 
-const PRIDE_SIDELOADED_ID: &str = "file:///mnt/onboard/Austen, Jane/Pride and Prejudice.epub";
+/// ContentID of the demo's sideloaded copy of the same book (an EPUB without ISBN).
+pub const PRIDE_SIDELOADED_ID: &str = "file:///mnt/onboard/Austen, Jane/Pride and Prejudice.epub";
 
 fn pride_and_prejudice_sideloaded(w: &mut LibraryWriter) -> rusqlite::Result<()> {
     let id = PRIDE_SIDELOADED_ID;

@@ -11,7 +11,9 @@ mod curated;
 mod firmware;
 mod writer;
 
-pub use curated::{COUNT as CURATED_ITEMS, HOSTILE_TEXT_ID, THE_IDIOT_ID, WAR_AND_PEACE_ID};
+pub use curated::{
+    COUNT as CURATED_ITEMS, HOSTILE_TEXT_ID, PRIDE_SIDELOADED_ID, PRIDE_STORE_ID, THE_IDIOT_ID, WAR_AND_PEACE_ID,
+};
 pub use firmware::{AGE_OF_INNOCENCE_ID, MEDITATIONS_ID, ODYSSEY_ID};
 pub use writer::image_id_of;
 

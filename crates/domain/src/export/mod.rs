@@ -78,6 +78,7 @@ mod tests {
             removed_from_device: false,
             collections: Vec::new(),
             favourites: 0,
+            devices: Vec::new(),
         })
     }
 

@@ -211,6 +211,7 @@ fn sample_book() -> BookDetail {
         created: Some("2025-01-06T20:01:00".into()),
         deleted_on_device: deleted.map(str::to_string),
         web: Default::default(),
+        devices: Vec::new(),
     };
     BookDetail {
         summary: BookSummary {
@@ -225,6 +226,7 @@ fn sample_book() -> BookDetail {
             last_read: Some("2026-01-02T03:04:05".into()),
             collections: vec!["Sample Collection".into()],
             favourites: 1,
+            devices: Vec::new(),
             removed_from_device: false,
         },
         publisher: None,

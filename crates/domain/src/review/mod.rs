@@ -316,6 +316,7 @@ fn card_from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<ReviewCard> {
             created: row.get(7)?,
             deleted_on_device: row.get(8)?,
             web: Default::default(),
+            devices: Vec::new(),
         },
         book_id: row.get(1)?,
         chapter: row.get(2)?,

@@ -1,8 +1,8 @@
-//! The list the reader browses: every entry of a library view (the device's items and the
+//! The list the reader browses: every entry of a library view (the devices' items and the
 //! books only the archive still knows), searched, filtered, sorted and paged in memory (5,000
 //! items take well under a millisecond). Each order is computed once per view.
 
-use crate::model::{BookSummary, ItemKind, LibraryListing, LibraryQuery, LibrarySort};
+use crate::model::{BookSummary, DeviceCount, ItemKind, LibraryListing, LibraryQuery, LibrarySort};
 use kobo_reader::fold;
 use std::{cmp::Ordering, collections::HashMap};
 
@@ -36,10 +36,13 @@ pub struct Listing {
     orders: Vec<Vec<usize>>,
     kind_counts: Vec<(ItemKind, usize)>,
     collection_counts: Vec<(String, usize)>,
+    device_counts: Vec<DeviceCount>,
 }
 
 impl Listing {
-    pub fn new(summaries: Vec<BookSummary>) -> Listing {
+    /// The list of `summaries`; `devices` names the library's devices in the settings' order,
+    /// each with whether it is retired (none for a library of one device).
+    pub fn new(summaries: Vec<BookSummary>, devices: &[(String, bool)]) -> Listing {
         let items: Vec<ListedItem> = summaries.into_iter().map(ListedItem::new).collect();
         let orders = LibrarySort::ALL.iter().map(|&sort| sorted_positions(&items, sort)).collect();
         let kind_counts = ItemKind::ALL
@@ -54,7 +57,15 @@ impl Listing {
         let mut collection_counts: Vec<(String, usize)> =
             collection_counts.into_iter().map(|(name, count)| (name.to_string(), count)).collect();
         collection_counts.sort_by_cached_key(|(name, _)| (fold(name), name.clone()));
-        Listing { items, orders, kind_counts, collection_counts }
+        let device_counts = devices
+            .iter()
+            .map(|(name, retired)| DeviceCount {
+                name: name.clone(),
+                entries: items.iter().filter(|item| item.summary.devices.contains(name)).count(),
+                retired: *retired,
+            })
+            .collect();
+        Listing { items, orders, kind_counts, collection_counts, device_counts }
     }
 
     pub fn len(&self) -> usize {
@@ -82,6 +93,7 @@ impl Listing {
             .map(|&position| &self.items[position])
             .filter(|item| query.kind.is_none_or(|kind| item.summary.kind == kind))
             .filter(|item| query.shelf.as_ref().is_none_or(|shelf| item.summary.collections.contains(shelf)))
+            .filter(|item| query.device.as_ref().is_none_or(|device| item.summary.devices.contains(device)))
             .filter(|item| words.iter().all(|word| item.search_text.contains(word.as_str())))
             .map(|item| &item.summary)
             .collect()
@@ -101,6 +113,7 @@ impl Listing {
             page_count,
             kind_counts: self.kind_counts.clone(),
             collection_counts: self.collection_counts.clone(),
+            device_counts: self.device_counts.clone(),
             deletion_wave: None,
         }
     }

@@ -1,4 +1,4 @@
-//! The library as the reader knows it: the device's current file merged with the archive.
+//! The library as the reader knows it: the devices' current files merged with the archive.
 //!
 //! One service owns that merge and its caches, so the library page, book pages, search,
 //! statistics, the read API, the exports and the CLI cannot disagree: each asks [`Shelf`] for
@@ -7,14 +7,15 @@
 //! a sync swaps it) and shared by every request until the next.
 
 mod listing;
+mod merge;
 mod stats;
 mod view;
 
 pub use listing::PAGE_SIZE;
-pub use view::LibraryView;
+pub use view::{DeviceFile, LibraryView};
 
 use crate::{
-    archive::{Archive, ArchiveCounts, ArchiveError, IngestReport, SINGLE_DEVICE},
+    archive::{Archive, ArchiveCounts, ArchiveError, IngestReport},
     edits::{AnnotationEdits, EditError},
     model::SearchResults,
     search::{Passages, SearchError, SearchFilter, SearchIndex},
@@ -42,7 +43,8 @@ pub enum ShelfError {
 }
 
 pub struct Shelf {
-    device: Arc<LibraryStore>,
+    /// Every configured device's local copy, by name, in the settings' order.
+    devices: Vec<(String, Arc<LibraryStore>)>,
     archive: Arc<Archive>,
     /// What the reader adds on the web, put into every book the views give.
     edits: Arc<AnnotationEdits>,
@@ -52,41 +54,55 @@ pub struct Shelf {
 }
 
 impl Shelf {
+    /// `devices`: at least one, by name, in the settings' order.
     pub fn new(
-        device: Arc<LibraryStore>,
+        devices: Vec<(String, Arc<LibraryStore>)>,
         archive: Arc<Archive>,
         edits: Arc<AnnotationEdits>,
         search: SearchIndex,
     ) -> Shelf {
-        Shelf { device, archive, edits, search, view: Mutex::new(None) }
+        Shelf { devices, archive, edits, search, view: Mutex::new(None) }
     }
 
-    /// The view of the device's current file and the archive now (blocking: the first request
-    /// after a sync or an ingest builds it).
+    /// The view of the devices' current files and the archive now (blocking: the first request
+    /// after a sync or an ingest builds it). A device without a file yet (its first download
+    /// has not landed) is left out; without any, the first device's error.
     pub fn current(&self) -> Result<Arc<LibraryView>, ShelfError> {
-        let device = self.device.current()?;
+        let mut files = Vec::new();
+        let mut first_error = None;
+        for (name, store) in &self.devices {
+            match store.current() {
+                Ok(snapshot) => files.push(DeviceFile { name: name.clone(), snapshot }),
+                Err(error) => first_error = first_error.or(Some(error)),
+            }
+        }
+        if let (true, Some(error)) = (files.is_empty(), first_error) {
+            return Err(error.into());
+        }
         let generation = self.archive.generation();
         let mut view = self.view.lock();
-        if let Some(current) = view.as_ref().filter(|view| view.is_for(&device, generation)) {
+        if let Some(current) = view.as_ref().filter(|view| view.is_for(&files, generation)) {
             return Ok(current.clone());
         }
         // The view being replaced goes first (unless a request still reads it): it is tens of MB
         // for a large library, and building the next needs nothing of it.
         drop(view.take());
-        let built = Arc::new(LibraryView::build(device, (self.archive.clone(), self.edits.clone()), generation)?);
+        let names: Vec<String> = self.devices.iter().map(|(name, _)| name.clone()).collect();
+        let built =
+            Arc::new(LibraryView::build((files, &names), (self.archive.clone(), self.edits.clone()), generation)?);
         *view = Some(built.clone());
         Ok(built)
     }
 
     /// Takes `snapshot` (a version just installed, or the one served at start) into the
     /// archive (blocking).
-    pub fn ingest(&self, snapshot: &Snapshot) -> Result<IngestReport, ShelfError> {
-        if !self.archive.has_ingested(SINGLE_DEVICE, &snapshot.version)? {
+    pub fn ingest(&self, device: &str, snapshot: &Snapshot) -> Result<IngestReport, ShelfError> {
+        if !self.archive.has_ingested(device, &snapshot.version)? {
             // Any view is stale once the archive changes: freed now (with the previous version
             // of the file it holds, once no request reads it), not after the ingest's peak.
             drop(self.view.lock().take());
         }
-        let report = self.archive.ingest(SINGLE_DEVICE, snapshot);
+        let report = self.archive.ingest(device, snapshot);
         crate::memory::release_freed();
         Ok(report?)
     }
@@ -122,6 +138,7 @@ impl Shelf {
 mod tests {
     use super::*;
     use crate::{
+        archive::SINGLE_DEVICE,
         demo::{write_library, DemoOptions},
         export::AnnotationRow,
     };
@@ -133,14 +150,15 @@ mod tests {
         let device = Arc::new(LibraryStore::new(dir.join("KoboReader.sqlite")));
         let archive = Arc::new(Archive::open(dir).unwrap());
         let edits = Arc::new(AnnotationEdits::open(dir, None).unwrap());
-        (Shelf::new(device.clone(), archive, edits.clone(), SearchIndex::new(dir)), device, edits)
+        let devices = vec![(SINGLE_DEVICE.to_string(), device.clone())];
+        (Shelf::new(devices, archive, edits.clone(), SearchIndex::new(dir)), device, edits)
     }
 
     #[test]
     fn an_edit_builds_no_new_view_and_the_page_counts_it() {
         let dir = tempfile::tempdir().unwrap();
         let (shelf, device, edits) = demo_shelf(dir.path());
-        shelf.ingest(&device.current().unwrap()).unwrap();
+        shelf.ingest(SINGLE_DEVICE, &device.current().unwrap()).unwrap();
         let view = shelf.current().unwrap();
         let book = view.book(crate::demo::WAR_AND_PEACE_ID).unwrap();
         let starred = &book.chapters[0].highlights[0].id;
@@ -183,3 +201,6 @@ mod tests {
         assert!(first_file.upgrade().is_none(), "and so is its version of the file");
     }
 }
+
+#[cfg(test)]
+mod several_kobos_tests;

@@ -1,99 +1,123 @@
-//! The statistics page's figures for one library view: what the device file counts
+//! The statistics page's figures for one library view: what the device files count
 //! (highlights per month, books finished per year, time per book), what earlier versions held
-//! that it no longer has (annotations the device deleted, every reading session the archive
+//! that they no longer have (annotations deleted on a device, every reading session the archive
 //! kept), and what is counted per list entry (items, the most highlighted books and authors).
 
+use super::ShelfError;
 use crate::{
     archive::ReadingHistory,
     dates::date_of_day,
     model::{BookSummary, HighlightColor, ReadStatus, ReadingStats},
-    search::Passage,
 };
-use kobo_reader::{KoboError, Snapshot};
-use std::collections::{BTreeMap, HashMap};
+use kobo_reader::Snapshot;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// Bars in the ranking charts.
 const TOP: usize = 10;
 /// Months in the highlights-per-month chart at most (the latest ones).
 const MONTHS: usize = 36;
 
-/// What earlier versions of the file held that this one may not: the highlights and notes the
-/// device deleted since, and every reading session and running total seen.
-pub struct EarlierHistory {
-    pub deleted: Vec<Passage>,
+/// What the statistics are computed from: the view's device files, every reading session and
+/// running total the archive kept, and the list's entries (books removed from a device and a
+/// retired device's included).
+pub struct StatsSources<'a> {
+    pub files: Vec<&'a Snapshot>,
     pub reading: ReadingHistory,
+    pub entries: Vec<&'a BookSummary>,
 }
 
-/// The figures of `device` with what `earlier` versions held, over the list's `entries`
-/// (books removed from the device included).
-pub fn reading_stats(
-    device: &Snapshot,
-    earlier: &EarlierHistory,
-    entries: &[&BookSummary],
-) -> Result<ReadingStats, KoboError> {
+/// The highlights and notes counted, as they are given to it.
+#[derive(Default)]
+pub struct Tally {
+    highlights: usize,
+    notes: usize,
+    months: BTreeMap<String, u32>,
+    colours: HashMap<HighlightColor, u32>,
+}
+
+impl Tally {
+    /// Counts one highlight or note (`created` as `YYYY-MM-DD…`).
+    pub fn count(&mut self, created: Option<&str>, colour: HighlightColor, is_note: bool) {
+        self.highlights += 1;
+        self.notes += usize::from(is_note);
+        *self.colours.entry(colour).or_default() += 1;
+        if let Some(month) = created.and_then(|date| date.get(..7)) {
+            *self.months.entry(month.to_string()).or_default() += 1;
+        }
+    }
+
+    /// Highlights per month, notes, colour mix.
+    fn into_stats(self, stats: &mut ReadingStats) {
+        (stats.highlights, stats.notes) = (self.highlights, self.notes);
+        stats.highlights_per_month = continuous_months(&self.months);
+        stats.colours = HighlightColor::ALL
+            .into_iter()
+            .map(|c| (c, self.colours.get(&c).copied().unwrap_or(0)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+    }
+}
+
+/// The figures of `sources`, with every highlight and note (each once, those deleted on a
+/// device included) given by `annotations`; `entry_of` finds the list entry of any ContentID.
+pub fn reading_stats<'a>(
+    sources: &StatsSources<'a>,
+    annotations: impl FnOnce(&mut Tally) -> Result<(), ShelfError>,
+    entry_of: impl Fn(&str) -> Option<&'a BookSummary>,
+) -> Result<ReadingStats, ShelfError> {
     let mut stats = ReadingStats::default();
-    annotation_stats(device, &earlier.deleted, &mut stats)?;
-    item_stats(device, &earlier.reading, &mut stats)?;
-    reading_days(&earlier.reading, &mut stats);
-    entry_stats(entries, &mut stats);
+    let mut tally = Tally::default();
+    annotations(&mut tally)?;
+    tally.into_stats(&mut stats);
+    item_stats(sources, entry_of, &mut stats)?;
+    reading_days(&sources.reading, &mut stats);
+    entry_stats(&sources.entries, &mut stats);
     Ok(stats)
 }
 
-/// Highlights per month, notes, colour mix: the device's highlights and notes, then the
-/// deleted ones.
-fn annotation_stats(device: &Snapshot, deleted: &[Passage], stats: &mut ReadingStats) -> Result<(), KoboError> {
-    let mut months: BTreeMap<String, u32> = BTreeMap::new();
-    let mut colours: HashMap<HighlightColor, u32> = HashMap::new();
-    let mut count = |created: Option<&str>, colour: HighlightColor, is_note: bool| {
-        stats.highlights += 1;
-        stats.notes += usize::from(is_note);
-        *colours.entry(colour).or_default() += 1;
-        if let Some(month) = created.and_then(|date| date.get(..7)) {
-            *months.entry(month.to_string()).or_default() += 1;
-        }
-    };
-    device.for_each_counted_annotation(|annotation| {
-        count(annotation.created.as_deref(), annotation.color.into(), annotation.is_note)
-    })?;
-    for highlight in deleted.iter().map(|passage| &passage.highlight) {
-        count(highlight.created.as_deref(), highlight.color, highlight.note.is_some());
-    }
-    stats.highlights_per_month = continuous_months(&months);
-    stats.colours = HighlightColor::ALL
-        .into_iter()
-        .map(|c| (c, colours.get(&c).copied().unwrap_or(0)))
-        .filter(|(_, n)| *n > 0)
-        .collect();
-    Ok(())
-}
-
-/// Books finished per year, and time spent per book: the device's running total or, when
-/// larger, what the archive accumulated for the item's copies (time of items gone from the
-/// device counts in the total).
-fn item_stats(device: &Snapshot, reading: &ReadingHistory, stats: &mut ReadingStats) -> Result<(), KoboError> {
-    let readings = device.item_readings()?;
+/// Books finished per year (an entry once, however many devices finished it), and time spent
+/// per book: the devices' running totals or, when larger, what the archive accumulated for the
+/// entry's copies; time of books on no device counts in the total.
+fn item_stats<'a>(
+    sources: &StatsSources<'a>,
+    entry_of: impl Fn(&str) -> Option<&'a BookSummary>,
+    stats: &mut ReadingStats,
+) -> Result<(), ShelfError> {
     let mut years: BTreeMap<String, u32> = BTreeMap::new();
-    let mut spent: HashMap<&str, u64> = HashMap::new();
-    for copy in &readings {
-        let Some(entry) = device.entry(&copy.id) else { continue };
-        // A finished item counts once, for its shown copy.
-        if copy.finished && entry.copies.first() == Some(&copy.id) {
-            if let Some(year) = copy.finished_on.as_deref().and_then(|date| date.get(..4)) {
-                *years.entry(year.to_string()).or_default() += 1;
+    let mut finished: HashSet<&str> = HashSet::new();
+    let mut spent: HashMap<&str, (&'a BookSummary, u64)> = HashMap::new();
+    for file in &sources.files {
+        for copy in file.item_readings()? {
+            let (Some(entry), Some(listed)) = (file.entry(&copy.id), entry_of(&copy.id)) else { continue };
+            // A finished item counts once, for its shown copy.
+            let shown = entry.copies.first() == Some(&copy.id);
+            if copy.finished && shown && finished.insert(listed.id.as_str()) {
+                if let Some(year) = copy.finished_on.as_deref().and_then(|date| date.get(..4)) {
+                    *years.entry(year.to_string()).or_default() += 1;
+                }
             }
+            spent.entry(listed.id.as_str()).or_insert((listed, 0)).1 += copy.seconds;
         }
-        *spent.entry(entry.item.id.as_str()).or_default() += copy.seconds;
     }
     stats.finished_per_year = continuous_years(&years);
-    let mut per_title: HashMap<String, u64> = HashMap::new();
-    for entry in device.entries() {
-        let archived: u64 = entry.copies.iter().filter_map(|copy| reading.per_book.get(copy)).sum();
-        let secs = archived.max(spent.get(entry.item.id.as_str()).copied().unwrap_or(0));
-        stats.reading_secs += secs;
-        *per_title.entry(entry.item.title.clone()).or_default() += secs;
+    let on_a_device = |id: &str| sources.files.iter().any(|file| file.entry(id).is_some());
+    let mut archived: HashMap<&str, (&'a BookSummary, u64)> = HashMap::new();
+    for (id, secs) in &sources.reading.per_book {
+        match entry_of(id).filter(|_| on_a_device(id)) {
+            Some(listed) => archived.entry(listed.id.as_str()).or_insert((listed, 0)).1 += secs,
+            None => stats.reading_secs += secs,
+        }
     }
-    let gone = reading.per_book.iter().filter(|(id, _)| device.entry(id).is_none());
-    stats.reading_secs += gone.map(|(_, secs)| secs).sum::<u64>();
+    let mut per_title: HashMap<String, u64> = HashMap::new();
+    let listed: HashSet<&str> = spent.keys().chain(archived.keys()).copied().collect();
+    for id in listed {
+        let entry = spent.get(id).or(archived.get(id)).map(|(entry, _)| *entry).expect("a key of one of them");
+        let seconds_of =
+            |per_entry: &HashMap<&str, (&BookSummary, u64)>| per_entry.get(id).map_or(0, |(_, secs)| *secs);
+        let secs = seconds_of(&spent).max(seconds_of(&archived));
+        stats.reading_secs += secs;
+        *per_title.entry(entry.title.clone()).or_default() += secs;
+    }
     stats.time_per_book = top_ranked(per_title.into_iter());
     Ok(())
 }

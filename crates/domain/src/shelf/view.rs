@@ -8,11 +8,12 @@
 
 use super::{
     listing::Listing,
-    stats::{reading_stats, EarlierHistory},
+    merge::{Member, Merger},
+    stats::{reading_stats, StatsSources, Tally},
     ShelfError,
 };
 use crate::{
-    archive::{Archive, DeletedCount, SINGLE_DEVICE},
+    archive::{Archive, DeletedCount},
     edits::AnnotationEdits,
     model::{
         BookDetail, BookSummary, Chapter, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport,
@@ -26,20 +27,40 @@ use std::{
     sync::{Arc, OnceLock},
 };
 
+/// One device's file as a view shows it.
+pub struct DeviceFile {
+    /// The device's name in the settings and the archive.
+    pub name: String,
+    pub snapshot: Arc<Snapshot>,
+}
+
+/// A device file of the view, and whether the archive had taken in its version when the view
+/// was made: then a book's annotations come from the archive's indexed tables, else from the
+/// file.
+struct ViewedFile {
+    file: DeviceFile,
+    ingested: bool,
+}
+
 pub struct LibraryView {
-    device: Arc<Snapshot>,
+    /// The configured devices' current files, in the settings' order.
+    files: Vec<ViewedFile>,
+    /// More than one device (configured or retired): entries of several merge, and entries
+    /// and annotations say which devices have them.
+    several: bool,
+    /// What the sync badge compares: the one device's version, or each device's named.
+    version: String,
     generation: i64,
     archive: Arc<Archive>,
     edits: Arc<AnnotationEdits>,
-    /// Whether the archive had taken in `device`'s version when the view was made: then a
-    /// book's annotations come from its indexed tables, else from the file.
-    ingested: bool,
     listing: Listing,
-    /// Any book id (a device copy's or a removed book's) → its entry's position in `listing`.
+    /// Any book id (a device copy's or an archived book's) → its entry's position in `listing`.
     by_id: HashMap<String, usize>,
+    /// Where each entry's annotations come from, by position in `listing`.
+    members: Vec<Vec<Member>>,
     /// Book ids (as ingested) with annotations deleted on the device.
     with_deleted: HashSet<String>,
-    /// Books only the archive still knows, by id.
+    /// Books only the archive still knows, by id (a library of one device).
     removed: Vec<String>,
     /// The last ingested version deleted many annotations at once.
     deletion_wave: Option<DeletionWave>,
@@ -47,65 +68,113 @@ pub struct LibraryView {
 }
 
 impl LibraryView {
-    /// Merges `device` with what `archive` holds at `generation` (blocking: reads the archive).
+    /// Merges the current `files` of the `configured` devices (names in the settings' order)
+    /// with what `archive` holds at `generation` (blocking: reads the archive).
     pub fn build(
-        device: Arc<Snapshot>,
+        (files, configured): (Vec<DeviceFile>, &[String]),
         (archive, edits): (Arc<Archive>, Arc<AnnotationEdits>),
         generation: i64,
     ) -> Result<LibraryView, ShelfError> {
-        let ingested = archive.has_ingested(SINGLE_DEVICE, &device.version)?;
+        let retired: Vec<String> = archive.devices()?.into_iter().filter(|name| !configured.contains(name)).collect();
+        let several = configured.len() > 1 || !retired.is_empty();
+        let files = files
+            .into_iter()
+            .map(|file| Ok(ViewedFile { ingested: archive.has_ingested(&file.name, &file.snapshot.version)?, file }))
+            .collect::<Result<Vec<_>, ShelfError>>()?;
         let deleted = archive.deleted_counts()?;
-        let mut summaries: Vec<BookSummary> = device.entries().map(|entry| merged_summary(entry, &deleted)).collect();
-        let mut by_id: HashMap<String, usize> = HashMap::new();
-        for (position, entry) in device.entries().enumerate() {
-            by_id.extend(entry.copies.iter().map(|copy| (copy.clone(), position)));
+        let mut merger = Merger::new(several);
+        for (index, viewed) in files.iter().enumerate() {
+            for entry in viewed.file.snapshot.entries() {
+                merger.add_device_entry((index, &viewed.file.name), entry, merged_summary(entry, &deleted));
+            }
+        }
+        let on_a_device = |id: &str| files.iter().any(|viewed| viewed.file.snapshot.entry(id).is_some());
+        let mut archived: HashSet<String> = HashSet::new();
+        for device in &retired {
+            for id in archive.books_of_device(device)? {
+                if on_a_device(&id) || archived.contains(&id) {
+                    continue;
+                }
+                if let Some(mut summary) = archive.last_known(&id)? {
+                    let (total, gone) = archive.highlight_counts(std::slice::from_ref(&id))?;
+                    (summary.highlight_count, summary.deleted_on_device) = (total, gone.highlights);
+                    merger.add_archived(summary, Some(device));
+                    archived.insert(id);
+                }
+            }
         }
         let mut removed = Vec::new();
         for (id, count) in &deleted {
-            if device.entry(id).is_some() {
+            if on_a_device(id) || archived.contains(id) {
                 continue;
             }
             if let Some(mut summary) = archive.last_known(id)? {
                 (summary.highlight_count, summary.deleted_on_device) = (count.highlights, count.highlights);
                 summary.removed_from_device = true;
-                by_id.insert(id.clone(), summaries.len());
-                summaries.push(summary);
+                merger.add_archived(summary, None);
                 removed.push(id.clone());
             }
         }
         removed.sort();
-        let with_deleted = deleted.into_keys().collect();
-        let listing = Listing::new(summaries);
-        let deletion_wave = archive.last_deletion_wave()?;
+        let all_ingested = files.iter().all(|viewed| viewed.ingested);
+        let (mut summaries, mut members, mut by_id) = (Vec::new(), Vec::new(), HashMap::new());
+        for mut merged in merger.finish() {
+            if merged.overlapping && all_ingested {
+                let (total, gone) = archive.highlight_counts(&merged.ids)?;
+                (merged.summary.highlight_count, merged.summary.deleted_on_device) = (total, gone.highlights);
+            }
+            by_id.extend(merged.ids.into_iter().map(|id| (id, summaries.len())));
+            summaries.push(merged.summary);
+            members.push(merged.members);
+        }
+        let devices: Vec<(String, bool)> = match several {
+            true => configured
+                .iter()
+                .map(|name| (name.clone(), false))
+                .chain(retired.into_iter().map(|name| (name, true)))
+                .collect(),
+            false => Vec::new(),
+        };
+        let version = match configured {
+            [_] => files.first().map(|viewed| viewed.file.snapshot.version.clone()).unwrap_or_default(),
+            _ => {
+                let each = files.iter().map(|viewed| format!("{}:{}", viewed.file.name, viewed.file.snapshot.version));
+                each.collect::<Vec<_>>().join(",")
+            }
+        };
         Ok(LibraryView {
-            device,
+            files,
+            several,
+            version,
             generation,
+            listing: Listing::new(summaries, &devices),
+            by_id,
+            members,
+            with_deleted: deleted.into_keys().collect(),
+            removed,
+            deletion_wave: archive.last_deletion_wave()?,
             archive,
             edits,
-            ingested,
-            listing,
-            by_id,
-            with_deleted,
-            removed,
-            deletion_wave,
             stats: OnceLock::new(),
         })
     }
 
     /// The device file's version this view shows (what the sync badge compares).
     pub fn device_version(&self) -> &str {
-        &self.device.version
+        &self.version
     }
 
-    /// Changes whenever what the view shows can: the device version and archive generation.
+    /// Changes whenever what the view shows can: the device versions and archive generation.
     pub fn key(&self) -> String {
-        format!("{}-g{}", self.device.version, self.generation)
+        format!("{}-g{}", self.version, self.generation)
     }
 
-    /// Whether the view shows `device` and the archive at `generation` (the reader's edits are
+    /// Whether the view shows `files` and the archive at `generation` (the reader's edits are
     /// read as pages need them: an edit builds no new view).
-    pub(super) fn is_for(&self, device: &Arc<Snapshot>, generation: i64) -> bool {
-        Arc::ptr_eq(&self.device, device) && self.generation == generation
+    pub(super) fn is_for(&self, files: &[DeviceFile], generation: i64) -> bool {
+        self.generation == generation
+            && self.files.len() == files.len()
+            && self.files.iter().zip(files).all(|(viewed, file)| Arc::ptr_eq(&viewed.file.snapshot, &file.snapshot))
     }
 
     /// Entries in the library, books removed from the device included.
@@ -142,35 +211,88 @@ impl LibraryView {
         self.by_id.get(id).map(|&position| self.listing.at(position))
     }
 
-    /// The entry of `id` and its cover's `ImageId`, if the device has one.
+    /// The entry of `id` and its cover's `ImageId`, if the first device has one (covers are
+    /// read from beside the first device's database).
     pub fn cover_of(&self, id: &str) -> Option<(&BookSummary, Option<&str>)> {
         let summary = self.summary(id)?;
-        Some((summary, self.device.entry(id).and_then(|entry| entry.image_id.as_deref())))
+        let image = self.members[self.by_id[id]].iter().find_map(|member| match member {
+            Member::OnDevice { file: 0, id } => self.files[0].file.snapshot.entry(id)?.image_id.as_deref(),
+            _ => None,
+        });
+        Some((summary, image))
     }
 
-    /// A book's page: what the device says of it with every annotation the archive keeps.
+    /// A book's page: what the devices say of it with every annotation the archive keeps.
     pub fn book(&self, id: &str) -> Result<BookDetail, ShelfError> {
-        let summary = self.summary(id).ok_or(ShelfError::NotFound)?.clone();
-        let mut book = match self.device.entry(id) {
-            Some(entry) if self.ingested => {
-                let mut book = BookDetail::from(self.device.book_facts(entry)?);
-                self.archive.add_annotations(&mut book, &entry.copies)?;
-                book
-            }
-            Some(entry) => {
-                let mut book = BookDetail::from(self.device.book(entry)?);
-                self.archive.add_deleted(&mut book, &entry.copies)?;
-                book
-            }
-            None => {
-                let mut book = BookDetail::from_summary(summary.clone());
-                self.archive.add_deleted(&mut book, std::slice::from_ref(&summary.id))?;
-                book
-            }
-        };
-        book.summary = summary;
+        let position = *self.by_id.get(id).ok_or(ShelfError::NotFound)?;
+        let mut book = self.merged_book(position)?;
         self.edits.add_to(&mut book)?;
         Ok(book)
+    }
+
+    /// The book at `position` of the list: its first member's page with every other member's
+    /// annotations merged in, chapter by chapter.
+    fn merged_book(&self, position: usize) -> Result<BookDetail, ShelfError> {
+        let summary = self.listing.at(position);
+        let (first, others) = self.members[position].split_first().expect("every entry has a member");
+        let mut book = self.member_book(first, summary)?;
+        for member in others {
+            merge_chapters(&mut book.chapters, self.member_book(member, summary)?.chapters);
+        }
+        book.summary = summary.clone();
+        Ok(book)
+    }
+
+    /// One member's page of the entry `summary`, its annotations marked with the device that
+    /// shows (or showed) them when the library has several.
+    fn member_book(&self, member: &Member, summary: &BookSummary) -> Result<BookDetail, ShelfError> {
+        let (mut book, device, copies) = match member {
+            Member::OnDevice { file, id } => {
+                let viewed = &self.files[*file];
+                let entry = viewed.file.snapshot.entry(id).ok_or(ShelfError::NotFound)?;
+                let book = if viewed.ingested {
+                    let mut book = BookDetail::from(viewed.file.snapshot.book_facts(entry)?);
+                    self.archive.add_annotations(&mut book, &entry.copies)?;
+                    book
+                } else {
+                    let mut book = BookDetail::from(viewed.file.snapshot.book(entry)?);
+                    self.archive.add_deleted(&mut book, &entry.copies)?;
+                    book
+                };
+                (book, Some(&viewed.file.name).filter(|_| viewed.ingested), &entry.copies[..])
+            }
+            Member::Archived { id, device } => {
+                let mut book = BookDetail::from_summary(BookSummary { id: id.clone(), ..summary.clone() });
+                self.archive.add_annotations(&mut book, std::slice::from_ref(id))?;
+                (book, device.as_ref(), std::slice::from_ref(id))
+            }
+        };
+        if self.several {
+            self.mark_devices(&mut book, member, (device, copies))?;
+        }
+        Ok(book)
+    }
+
+    /// Names on each of `book`'s annotations the device of `member`, if it shows (or showed)
+    /// it: the archive says which of `copies`' annotations `device` had; a file not yet
+    /// ingested (`device` `None` for an on-device member) had all it gave.
+    fn mark_devices(
+        &self,
+        book: &mut BookDetail,
+        member: &Member,
+        (device, copies): (Option<&String>, &[String]),
+    ) -> Result<(), ShelfError> {
+        let (name, shown) = match (member, device) {
+            (_, Some(device)) => (device, Some(self.archive.shown_by(device, copies)?)),
+            (Member::OnDevice { file, .. }, None) => (&self.files[*file].file.name, None),
+            (Member::Archived { .. }, None) => return Ok(()),
+        };
+        for highlight in book.chapters.iter_mut().flat_map(|chapter| &mut chapter.highlights) {
+            if shown.as_ref().is_none_or(|shown| shown.contains(&highlight.id)) {
+                highlight.devices.push(name.clone());
+            }
+        }
+        Ok(())
     }
 
     /// The annotation `bookmark_id` alone in its book: the book's entry and one chapter (its
@@ -188,8 +310,15 @@ impl LibraryView {
 
     /// Calls `each` with the page of every book that has annotations, live or deleted on the
     /// device, one at a time (memory holds one book), then the books removed from the device.
+    /// A library of several devices gives its merged entries with highlights, in title order.
     pub fn for_each_book(&self, mut each: impl FnMut(&BookDetail) -> Result<(), ShelfError>) -> Result<(), ShelfError> {
-        self.device.for_each_book(
+        let Some(device) = self.only_file() else {
+            return self.for_each_merged_book(|mut book| {
+                self.edits.add_to(&mut book)?;
+                each(&book)
+            });
+        };
+        device.for_each_book(
             Books::WithAnnotationsAnd(&self.with_deleted),
             |book, copies| -> Result<(), ShelfError> {
                 let mut book = BookDetail::from(book);
@@ -208,8 +337,28 @@ impl LibraryView {
         self.removed.iter().try_for_each(|id| each(&self.book(id)?))
     }
 
+    /// The one device's file, when the library has one device.
+    fn only_file(&self) -> Option<&Snapshot> {
+        (!self.several).then(|| self.files.first().map(|viewed| &*viewed.file.snapshot)).flatten()
+    }
+
+    /// Calls `each` with every merged entry that has highlights (without the reader's edits),
+    /// in title order, one at a time.
+    fn for_each_merged_book(
+        &self,
+        mut each: impl FnMut(BookDetail) -> Result<(), ShelfError>,
+    ) -> Result<(), ShelfError> {
+        for summary in self.listing.in_order(LibrarySort::Title).filter(|summary| summary.highlight_count > 0) {
+            each(self.merged_book(self.by_id[&summary.id])?)?;
+        }
+        Ok(())
+    }
+
     /// Every highlight and note (not markups) for the search index, under its list entry.
     pub fn for_each_passage(&self, each: Passages<'_, ShelfError>) -> Result<(), ShelfError> {
+        let Some(device) = self.only_file() else {
+            return self.for_each_merged_book(|book| passages_of(book).try_for_each(&mut *each));
+        };
         let with_entry = |mut passage: Passage| {
             if let Some(summary) = self.summary(&passage.book_id) {
                 passage.book_id.clone_from(&summary.id);
@@ -218,7 +367,7 @@ impl LibraryView {
             }
             passage
         };
-        self.device.for_each_book(Books::WithAnnotationsAnd(&HashSet::new()), |book, _| {
+        device.for_each_book(Books::WithAnnotationsAnd(&HashSet::new()), |book, _| {
             passages_of(BookDetail::from(book)).try_for_each(|passage| each(with_entry(passage)))
         })?;
         for passage in self.deleted_passages()? {
@@ -244,9 +393,10 @@ impl LibraryView {
         Ok(passages.collect())
     }
 
-    /// How the device file's annotations were placed, and which have no chapter.
+    /// How the first device file's annotations were placed, and which have no chapter.
     pub fn placement_report(&self) -> Result<PlacementReport, ShelfError> {
-        Ok(self.device.placement_report()?.into())
+        let first = self.files.first().ok_or(ShelfError::NotFound)?;
+        Ok(first.file.snapshot.placement_report()?.into())
     }
 
     /// The statistics page's figures (computed once per view).
@@ -254,10 +404,72 @@ impl LibraryView {
         if let Some(stats) = self.stats.get() {
             return Ok(stats.clone());
         }
-        let earlier = EarlierHistory { deleted: self.deleted_passages()?, reading: self.archive.reading_history()? };
-        let entries: Vec<&BookSummary> = self.listing.in_order(LibrarySort::Title).collect();
-        let stats = reading_stats(&self.device, &earlier, &entries)?;
+        let sources = StatsSources {
+            files: self.files.iter().map(|viewed| &*viewed.file.snapshot).collect(),
+            reading: self.archive.reading_history()?,
+            entries: self.listing.in_order(LibrarySort::Title).collect(),
+        };
+        let annotations = |tally: &mut Tally| -> Result<(), ShelfError> {
+            let mut count = |highlight: &crate::model::Highlight| {
+                tally.count(highlight.created.as_deref(), highlight.color, highlight.note.is_some())
+            };
+            let Some(device) = self.only_file() else {
+                return self.for_each_merged_book(|book| {
+                    book.chapters
+                        .iter()
+                        .flat_map(|chapter| &chapter.highlights)
+                        .filter(|h| !h.is_markup)
+                        .for_each(&mut count);
+                    Ok(())
+                });
+            };
+            device.for_each_counted_annotation(|annotation| {
+                tally.count(annotation.created.as_deref(), annotation.color.into(), annotation.is_note)
+            })?;
+            self.deleted_passages()?.iter().for_each(|passage| {
+                tally.count(
+                    passage.highlight.created.as_deref(),
+                    passage.highlight.color,
+                    passage.highlight.note.is_some(),
+                )
+            });
+            Ok(())
+        };
+        let stats = reading_stats(&sources, annotations, |id| self.summary(id))?;
         Ok(self.stats.get_or_init(|| stats).clone())
+    }
+}
+
+/// Adds `other`'s chapters to `chapters`: a chapter of the same title takes its annotations
+/// (after its own), others are put after the chapter `other` had before them; an annotation
+/// already there (one two devices show) gains the other's device names.
+fn merge_chapters(chapters: &mut Vec<Chapter>, other: Vec<Chapter>) {
+    let mut present: HashSet<String> =
+        chapters.iter().flat_map(|chapter| &chapter.highlights).map(|highlight| highlight.id.clone()).collect();
+    let mut after: Option<usize> = None;
+    for chapter in other {
+        let index = match chapters.iter().position(|known| known.title == chapter.title) {
+            Some(index) => index,
+            None => {
+                let at = after.map_or(0, |index| index + 1);
+                chapters.insert(at, Chapter { title: chapter.title, highlights: Vec::new() });
+                at
+            }
+        };
+        for highlight in chapter.highlights {
+            if present.insert(highlight.id.clone()) {
+                chapters[index].highlights.push(highlight);
+                continue;
+            }
+            let mut known =
+                chapters.iter_mut().flat_map(|chapter| &mut chapter.highlights).find(|h| h.id == highlight.id);
+            for name in highlight.devices {
+                if let Some(known) = known.as_deref_mut().filter(|known| !known.devices.contains(&name)) {
+                    known.devices.push(name);
+                }
+            }
+        }
+        after = Some(index);
     }
 }
 

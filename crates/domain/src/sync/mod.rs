@@ -5,6 +5,7 @@
 //! (`download`), verify it (`verify`), swap it in atomically (`swap`). Progress and outcome
 //! live in the process's one `state`.
 
+mod devices;
 mod download;
 mod error;
 mod source;
@@ -12,6 +13,7 @@ mod state;
 mod swap;
 mod verify;
 
+pub use devices::{Device, Devices};
 pub use error::{Damage, SyncError};
 pub use source::{file_sha256, open_source, ObjectSource, OpenSourceError, RemoteObject};
 pub use swap::remove_leftover_temp_files;

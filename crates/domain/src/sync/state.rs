@@ -175,6 +175,7 @@ impl SyncState {
             bytes_received: received,
             bytes_total: fields.bytes_total,
             db_version,
+            devices: Vec::new(),
         }
     }
 }

@@ -1,0 +1,74 @@
+//! Several Kobos in one library (#26), on the real S3 test server: each device syncs on its
+//! own, a failing one leaves the others, the status names which, and the pages show one
+//! library of both.
+
+use crate::support::{generated_library, s3_env, App};
+use kobo_shelf::{
+    model::{book_href, SyncStatus, SyncStep},
+    server::demo::WAR_AND_PEACE_ID,
+};
+use kobo_shelf_testkit::{Testkit, BUCKET};
+use std::time::Duration;
+
+/// Each device's (name, step).
+fn steps(status: &SyncStatus) -> Vec<(String, SyncStep)> {
+    status.devices.iter().map(|device| (device.name.clone(), device.step)).collect()
+}
+
+/// The status once no device syncs and every one has ended a check.
+async fn settled(app: &App) -> SyncStatus {
+    let done = |status: &SyncStatus| !status.is_syncing && status.devices.iter().all(|d| d.step != SyncStep::Idle);
+    app.wait_for(Duration::from_secs(30), done).await
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_device_syncs_on_its_own_and_a_failing_one_leaves_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
+    let libra = generated_library(&dir.path().join("libra.sqlite"), 1, 12);
+    kit.upload("libra/KoboReader.sqlite", &libra).await.unwrap();
+    let devices = format!("libra=s3://{BUCKET}/libra/KoboReader.sqlite, clara=s3://{BUCKET}/clara/KoboReader.sqlite");
+    let mut env: Vec<(&str, String)> =
+        s3_env(&kit).into_iter().filter(|(name, _)| *name != "KOBO_SHELF_SOURCE").collect();
+    env.push(("KOBO_SHELF_DEVICES", devices));
+    let data = dir.path().join("data");
+    let app = App::start(&data, &env);
+
+    // clara's database is not in the bucket yet: its sync fails, libra's completes.
+    let first = settled(&app).await;
+    assert_eq!(
+        steps(&first),
+        [("libra".to_string(), SyncStep::Completed), ("clara".to_string(), SyncStep::Failed)],
+        "{first:?}"
+    );
+    assert!(first.error.as_deref().is_some_and(|error| error.starts_with("clara: ")), "{first:?}");
+    assert!(first.needs_reload);
+    let copy = |name: &str| data.join("devices").join(name).join("KoboReader.sqlite");
+    assert_eq!(std::fs::read(copy("libra")).unwrap(), std::fs::read(&libra).unwrap());
+    assert!(!copy("clara").exists());
+
+    // clara's first version arrives: the next check installs it and leaves libra's as it was.
+    let clara = generated_library(&dir.path().join("clara.sqlite"), 2, 8);
+    kit.upload("clara/KoboReader.sqlite", &clara).await.unwrap();
+    app.check_and_sync().await;
+    let second = settled(&app).await;
+    assert_eq!(
+        steps(&second),
+        [("libra".to_string(), SyncStep::UpToDate), ("clara".to_string(), SyncStep::Completed)],
+        "{second:?}"
+    );
+    assert_eq!(std::fs::read(copy("clara")).unwrap(), std::fs::read(&clara).unwrap());
+    let log = app.log();
+    assert!(log.contains("device=\"clara\"") || log.contains("device=clara"), "the ingest names its device:\n{log}");
+
+    // One library: the book both devices have is one entry, on both, its page marking whose
+    // highlight is whose; the list filters by device.
+    let (status, page) = app.page(&book_href(WAR_AND_PEACE_ID)).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("On libra, clara"), "{page}");
+    assert!(page.contains("class=\"device-mark\""), "{page}");
+    let (status, library) = app.page("/?device=clara").await;
+    assert_eq!(status, 200);
+    assert!(library.contains("All devices") && library.contains(">clara ("), "{library}");
+    app.assert_no_secrets_logged();
+}
