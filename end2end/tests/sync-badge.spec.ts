@@ -93,6 +93,33 @@ test('a newer database downloads with live progress, the page reloads once and s
   await expect(badge(page)).toHaveCount(0);
 });
 
+test('two Kobos: the badge names the device downloading, the page reloads once into one library of both', async ({ page }, testInfo) => {
+  const bucket = kit.appEnv.KOBO_SHELF_SOURCE.match(/^s3:\/\/([^/]+)\//)![1];
+  const { KOBO_SHELF_SOURCE: _, ...env } = kit.appEnv;
+  const key = (device: string) => `${device}/KoboReader.sqlite`;
+  env.KOBO_SHELF_DEVICES = ['libra', 'clara'].map((device) => `${device}=s3://${bucket}/${key(device)}`).join(', ');
+  // libra's library is synced; clara's first database is not in the bucket yet.
+  await kit.upload(older, key('libra'));
+  app = await startApp(env);
+  await waitForSync(app, (s) => !s.is_syncing && (s.db_version ?? '').startsWith('libra:'));
+
+  await kit.setFaults({ body: { kind: 'throttle', bytes_per_sec: 2_500_000 } });
+  await kit.upload(newer, key('clara'));
+  const loads = countLoads(page);
+  await page.goto(`${app.url}/?q=${encodeURIComponent(newOnly)}`);
+  await expect(page.getByText('Nothing in the library matches this search.')).toBeVisible();
+  await expect(badge(page)).toContainText(/clara: Downloading \d+ % of [\d.]+ MB/);
+  await screenshot(page, testInfo, 'clara-downloading');
+  await expect.poll(loads, { timeout: 30_000 }).toBe(2);
+
+  // One library: clara's book is found, both devices are in the filter.
+  await expect(page.locator('.item-title')).toContainText([newOnly]);
+  await expect(page.locator('select[name="device"] option')).toContainText(['All devices', /^libra \(\d+\)$/, /^clara \(\d+\)$/]);
+  await page.waitForTimeout(2_000);
+  expect(loads()).toBe(2);
+  await expect(badge(page)).toHaveCount(0);
+});
+
 async function expectFailureKeepsLibrary(page: Page, app: App, reason: RegExp, testInfo: TestInfo, name: string) {
   await page.goto(app.url);
   await expect(badge(page)).toContainText('Sync failed', { timeout: 15_000 });

@@ -68,13 +68,20 @@ pub fn decide(status: &SyncStatus, rendered_version: Option<&str>) -> BadgeDecis
 }
 
 /// The step under way: "Downloading 42 % of 12.3 MB" while bytes arrive, then the step's name
-/// ("Updating archive").
+/// ("Updating archive"); with several devices, after the names of those at that step
+/// ("clara: Downloading…").
 fn syncing_text(status: &SyncStatus) -> String {
-    match (status.step, status.file_size_mb) {
+    let step = match (status.step, status.file_size_mb) {
         (SyncStep::Downloading, Some(size)) => {
             format!("Downloading {:.0} % of {}", status.progress.floor(), format::megabytes(size))
         }
         (step, _) => step.message().trim_end_matches('…').to_string(),
+    };
+    let at_this_step: Vec<&str> =
+        status.devices.iter().filter(|device| device.step == status.step).map(|device| device.name.as_str()).collect();
+    match (status.devices.len() > 1, at_this_step.is_empty()) {
+        (true, false) => format!("{}: {step}", at_this_step.join(", ")),
+        _ => step,
     }
 }
 
@@ -263,6 +270,31 @@ mod tests {
             db_version: version.map(str::to_string),
             ..SyncStatus::default()
         }
+    }
+
+    #[test]
+    fn with_several_devices_the_badge_names_the_one_downloading() {
+        use crate::model::DeviceSyncStatus;
+        let device = |name: &str, step| DeviceSyncStatus {
+            name: name.into(),
+            step,
+            message: String::new(),
+            progress: 0.0,
+            error: None,
+        };
+        let mut answer = status(SyncStep::Downloading, Some("libra:v1"));
+        (answer.progress, answer.file_size_mb) = (42.4, Some(12.3));
+        answer.devices = vec![device("libra", SyncStep::UpToDate), device("clara", SyncStep::Downloading)];
+        assert_eq!(
+            decide(&answer, Some("libra:v1")),
+            BadgeDecision::Show(BadgeView::Syncing("clara: Downloading 42 % of 12.3 MB".into()))
+        );
+        answer.devices.truncate(1);
+        assert_eq!(
+            decide(&answer, Some("libra:v1")),
+            BadgeDecision::Show(BadgeView::Syncing("Downloading 42 % of 12.3 MB".into())),
+            "one device is not named"
+        );
     }
 
     #[test]
