@@ -2,7 +2,7 @@
 //! own, a failing one leaves the others, the status names which, and the pages show one
 //! library of both.
 
-use crate::support::{generated_library, s3_env, App};
+use crate::support::{client, generated_library, s3_env, App};
 use kobo_shelf::{
     model::{book_href, SyncStatus, SyncStep},
     server::demo::WAR_AND_PEACE_ID,
@@ -70,5 +70,17 @@ async fn each_device_syncs_on_its_own_and_a_failing_one_leaves_the_others() {
     let (status, library) = app.page("/?device=clara").await;
     assert_eq!(status, 200);
     assert!(library.contains("All devices") && library.contains(">clara ("), "{library}");
+
+    // Files beside a device's database (markups, covers) come from that device's folder.
+    let markup = dir.path().join("markup.jpg");
+    std::fs::write(&markup, b"\xff\xd8\xff clara's page").unwrap();
+    kit.upload("clara/markups/0f7c2b9e-5d2a-4e61-9a0b-1c2d3e4f5a6b.jpg", &markup).await.unwrap();
+    let response = client().get(app.url("/markup/0f7c2b9e-5d2a-4e61-9a0b-1c2d3e4f5a6b.jpg")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"\xff\xd8\xff clara's page");
+    assert!(
+        data.join("devices/clara/markups/0f7c2b9e-5d2a-4e61-9a0b-1c2d3e4f5a6b.jpg").exists(),
+        "cached in clara's folder"
+    );
     app.assert_no_secrets_logged();
 }

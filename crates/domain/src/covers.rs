@@ -7,11 +7,10 @@
 
 use super::{
     drawn_text::{self, escape, is_wide},
-    sibling_cache::SiblingCache,
-    sync::ObjectSource,
+    sibling_cache::{DeviceFolder, DeviceSiblings},
 };
 use bytes::Bytes;
-use std::{path::Path, sync::Arc, time::Duration};
+use std::time::Duration;
 
 /// The folder beside the database that holds the covers.
 pub const COVERS_FOLDER: &str = "covers";
@@ -70,13 +69,13 @@ pub enum Cover {
 }
 
 pub struct CoverStore {
-    cache: SiblingCache,
+    cache: DeviceSiblings,
 }
 
 impl CoverStore {
-    /// Covers from `source`, cached in `<data dir>/covers/`.
-    pub fn new(source: Arc<dyn ObjectSource>, data_dir: &Path, revalidate: Duration) -> CoverStore {
-        CoverStore { cache: SiblingCache::new(source, data_dir.join(COVERS_FOLDER), revalidate) }
+    /// Covers from beside each device's database, cached in `<its folder>/covers/`.
+    pub fn new(devices: &[DeviceFolder], revalidate: Duration) -> CoverStore {
+        CoverStore { cache: DeviceSiblings::new(devices, COVERS_FOLDER, revalidate) }
     }
 
     /// The cover of an item: its image when the source has a JPEG for `image_id`, else drawn.

@@ -3,9 +3,9 @@
 //! from the same source and cached in `<data dir>/markups/` per ETag (served by
 //! `http::markups`).
 
-use super::{sibling_cache::SiblingCache, sync::ObjectSource};
+use super::sibling_cache::{DeviceFolder, DeviceSiblings};
 use bytes::Bytes;
-use std::{path::Path, sync::Arc, time::Duration};
+use std::time::Duration;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {
@@ -32,12 +32,13 @@ impl Kind {
 }
 
 pub struct MarkupStore {
-    cache: SiblingCache,
+    cache: DeviceSiblings,
 }
 
 impl MarkupStore {
-    pub fn new(source: Arc<dyn ObjectSource>, data_dir: &Path, revalidate: Duration) -> MarkupStore {
-        MarkupStore { cache: SiblingCache::new(source, data_dir.join("markups"), revalidate) }
+    /// Markups from beside each device's database, cached in `<its folder>/markups/`.
+    pub fn new(devices: &[DeviceFolder], revalidate: Duration) -> MarkupStore {
+        MarkupStore { cache: DeviceSiblings::new(devices, "markups", revalidate) }
     }
 
     /// The file's bytes (see [`SiblingCache::get`]); `None` if the source has no such file.

@@ -17,11 +17,12 @@ use super::{
     search::SearchIndex,
     settings::{Settings, SettingsError, SourceLocation},
     shelf::Shelf,
+    sibling_cache::DeviceFolder,
     sync::{open_source, remove_leftover_temp_files, Device, Devices, OpenSourceError, SyncService},
 };
 use crate::model::DeletionWave;
 use kobo_reader::{LibraryStore, Snapshot};
-use std::{sync::Arc, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 /// Why the server cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -89,7 +90,12 @@ impl Services {
             .iter()
             .map(|device| (device.name.clone(), Arc::new(LibraryStore::new(settings.database_path_of(&device.name)))))
             .collect();
-        let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
+        let mut folders = Vec::new();
+        for (device, (_, store)) in settings.devices.iter().zip(&stores) {
+            let folder = prepare_device_dir(store.path())?;
+            let source = open_source(&device.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
+            folders.push(DeviceFolder { source, folder });
+        }
         let archive = Arc::new(Archive::open(&settings.data_dir)?);
         let replica = match &settings.replica {
             Some(replica) => {
@@ -104,12 +110,11 @@ impl Services {
             replica.clone().map(|replica| -> OnWrite { Arc::new(move || replica.archive_changed()) });
         let edits = Arc::new(AnnotationEdits::open(&settings.data_dir, copy_after_write.clone())?);
         let shelf = Arc::new(Shelf::new(stores.clone(), archive, edits.clone(), SearchIndex::new(&settings.data_dir)));
-        let markups = Arc::new(MarkupStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
-        let covers = Arc::new(CoverStore::new(source.clone(), &settings.data_dir, settings.sync.check_interval));
+        let markups = Arc::new(MarkupStore::new(&folders, settings.sync.check_interval));
+        let covers = Arc::new(CoverStore::new(&folders, settings.sync.check_interval));
         let mut devices = Vec::new();
-        for (device, (name, store)) in settings.devices.iter().zip(&stores) {
-            prepare_device_dir(store.path())?;
-            let source = open_source(&device.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
+        for ((device, (name, store)), folder) in settings.devices.iter().zip(&stores).zip(&folders) {
+            let source = folder.source.clone();
             let sync = SyncService::new(source, device.source.to_string(), store.clone(), settings.sync.clone())
                 .with_before_complete(Arc::new(ingest_into(shelf.clone(), replica.clone(), name.clone())));
             devices.push(Device { name: name.clone(), library: store.clone(), sync: Arc::new(sync) });
@@ -185,13 +190,13 @@ fn catch_up_archive(
     });
 }
 
-/// Creates the folder of a device's local copy (under `<data dir>/devices/`) and removes the
-/// temp files a crash left there.
-fn prepare_device_dir(database: &std::path::Path) -> Result<(), StartError> {
-    let Some(dir) = database.parent() else { return Ok(()) };
-    std::fs::create_dir_all(dir).map_err(|source| StartError::DataDir { dir: dir.display().to_string(), source })?;
-    remove_leftover_temp_files(dir);
-    Ok(())
+/// Creates the folder of a device's local copy (the data directory, or one under
+/// `<data dir>/devices/`), removes the temp files a crash left there, and returns it.
+fn prepare_device_dir(database: &std::path::Path) -> Result<PathBuf, StartError> {
+    let dir = database.parent().unwrap_or(std::path::Path::new(".")).to_path_buf();
+    std::fs::create_dir_all(&dir).map_err(|source| StartError::DataDir { dir: dir.display().to_string(), source })?;
+    remove_leftover_temp_files(&dir);
+    Ok(dir)
 }
 
 /// Creates the data directory, removes temp files a crash left, and writes the demo library

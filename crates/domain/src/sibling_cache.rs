@@ -1,7 +1,7 @@
 //! Small files stored beside the database in the source (markups, covers), fetched on demand
 //! and cached in a folder of the data directory per ETag. A cached file is written to a temp
 //! file and renamed, its ETag after it, so a crash never leaves a torn file under a matching
-//! ETag. Used by `markups` and `covers`.
+//! ETag. Used by `markups` and `covers`, over every device's source (`DeviceSiblings`).
 
 use super::sync::ObjectSource;
 use bytes::Bytes;
@@ -11,6 +11,39 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
+
+/// One device's source and the folder of its local files (each cache is a sub-folder of it).
+#[derive(Clone)]
+pub struct DeviceFolder {
+    pub source: Arc<dyn ObjectSource>,
+    pub folder: PathBuf,
+}
+
+/// The same kind of file beside each device's database (a library of several Kobos): asked of
+/// each device in the settings' order, the first that has it answers. BookmarkIDs and ImageIds
+/// name one device's files, so at most one has a given file; one that lacks it is asked again
+/// only after the revalidation interval.
+pub struct DeviceSiblings(Vec<SiblingCache>);
+
+impl DeviceSiblings {
+    /// Caches of `devices`' files, each in `<its folder>/<cache_folder>`.
+    pub fn new(devices: &[DeviceFolder], cache_folder: &str, revalidate: Duration) -> DeviceSiblings {
+        let caches = devices
+            .iter()
+            .map(|device| SiblingCache::new(device.source.clone(), device.folder.join(cache_folder), revalidate));
+        DeviceSiblings(caches.collect())
+    }
+
+    /// See [`SiblingCache::get`]: the first device's that has the file.
+    pub async fn get(&self, relative: &str, name: &str) -> Option<Bytes> {
+        for cache in &self.0 {
+            if let Some(bytes) = cache.get(relative, name).await {
+                return Some(bytes);
+            }
+        }
+        None
+    }
+}
 
 /// Files whose last check is remembered at most (bounds memory; past it the cache forgets the
 /// least used, which are simply checked again).

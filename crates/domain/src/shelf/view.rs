@@ -211,13 +211,12 @@ impl LibraryView {
         self.by_id.get(id).map(|&position| self.listing.at(position))
     }
 
-    /// The entry of `id` and its cover's `ImageId`, if the first device has one (covers are
-    /// read from beside the first device's database).
+    /// The entry of `id` and its cover's `ImageId`: the first device's that has one.
     pub fn cover_of(&self, id: &str) -> Option<(&BookSummary, Option<&str>)> {
         let summary = self.summary(id)?;
         let image = self.members[self.by_id[id]].iter().find_map(|member| match member {
-            Member::OnDevice { file: 0, id } => self.files[0].file.snapshot.entry(id)?.image_id.as_deref(),
-            _ => None,
+            Member::OnDevice { file, id } => self.files[*file].file.snapshot.entry(id)?.image_id.as_deref(),
+            Member::Archived { .. } => None,
         });
         Some((summary, image))
     }
