@@ -10,7 +10,7 @@ use super::{
     http::{serve, server_function_routes},
     push::{self, Device, PushOptions},
     replica::{Replicator, RestoreChoice},
-    settings::{ExposeSecret, Settings},
+    settings::{DeviceSource, ExposeSecret, Settings},
     sync::open_source,
 };
 use anyhow::{bail, Context};
@@ -39,12 +39,16 @@ struct Cli {
 enum Command {
     /// Run the web server (the default when no command is given).
     Serve,
-    /// Upload a plugged-in Kobo to the source the server syncs from (KOBO_SHELF_SOURCE and the
-    /// S3 settings): its database, then the markups and covers not uploaded yet.
+    /// Upload a plugged-in Kobo to the source the server syncs from (KOBO_SHELF_SOURCE, or a
+    /// device's of KOBO_SHELF_DEVICES, and the S3 settings): its database, then the markups and
+    /// covers not uploaded yet.
     Push {
         /// The Kobo's folder; by default it is looked for at the usual mount points.
         #[arg(long, value_name = "DIR")]
         device: Option<PathBuf>,
+        /// Which of the settings' devices this Kobo is (needed when they name several).
+        #[arg(long, value_name = "NAME")]
+        device_name: Option<String>,
     },
     /// Write a generated KoboReader.sqlite with its markups and covers.
     DemoDb(DemoDbArgs),
@@ -117,7 +121,7 @@ pub async fn main() -> ExitCode {
     init_logging();
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve_command().await,
-        Command::Push { device } => push_command(device.as_deref()).await,
+        Command::Push { device, device_name } => push_command(device.as_deref(), device_name.as_deref()).await,
         Command::DemoDb(args) => demo_db(args),
         Command::HashPassword => hash_password(),
         Command::CheckConfig => check_config(),
@@ -155,8 +159,8 @@ fn demo_db(args: DemoDbArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `push [--device DIR]`: progress lines and the summary on stdout.
-async fn push_command(device: Option<&Path>) -> anyhow::Result<()> {
+/// `push [--device DIR] [--device-name NAME]`: progress lines and the summary on stdout.
+async fn push_command(device: Option<&Path>, device_name: Option<&str>) -> anyhow::Result<()> {
     let device = match device {
         Some(dir) => Device::at(dir)?,
         None => Device::find(Path::new("/"))?,
@@ -168,15 +172,31 @@ async fn push_command(device: Option<&Path>) -> anyhow::Result<()> {
              KOBO_SHELF_S3_* settings) or file:///<path>, as for the server"
         );
     }
-    let source = open_source(&settings.source, settings.s3.as_ref(), settings.sync.stall_timeout)?;
+    let target = &device_to_push(&settings, device_name)?.source;
+    let source = open_source(target, settings.s3.as_ref(), settings.sync.stall_timeout)?;
     let options = PushOptions { busy_timeout: PUSH_BUSY_TIMEOUT, upload_timeout: settings.sync.download_timeout };
     let mut out = std::io::stdout();
-    writeln!(out, "pushing the Kobo at {} to {}", device.root().display(), settings.source)?;
+    writeln!(out, "pushing the Kobo at {} to {target}", device.root().display())?;
     let report = push::push(&device, source.as_ref(), &options, &mut |step| {
         let _ = writeln!(std::io::stdout(), "{step}");
     })
     .await?;
     Ok(writeln!(out, "{report}")?)
+}
+
+/// The settings' device `name`, or their one device when no name is given.
+fn device_to_push<'a>(settings: &'a Settings, name: Option<&str>) -> anyhow::Result<&'a DeviceSource> {
+    let names = || settings.devices.iter().map(|device| device.name.as_str()).collect::<Vec<_>>().join(", ");
+    match (name, settings.devices.as_slice()) {
+        (None, [only]) => Ok(only),
+        (None, _) => {
+            bail!("the settings name several devices ({}): say which this Kobo is with --device-name NAME", names())
+        }
+        (Some(name), devices) => match devices.iter().find(|device| device.name == name) {
+            Some(device) => Ok(device),
+            None => bail!("no device is named `{name}` in the settings (they name {})", names()),
+        },
+    }
 }
 
 /// Prints the settings as the server would use them: one line each, `NAME = value (origin)`.

@@ -444,6 +444,29 @@ async fn the_push_command_prints_progress_and_names_each_failure() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn with_several_devices_the_push_goes_to_the_one_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
+    let root = kobo(dir.path()).root().display().to_string();
+    let mut env: Env = s3_env(&kit).into_iter().filter(|(name, _)| *name != "KOBO_SHELF_SOURCE").collect();
+    let devices = format!("libra=s3://{BUCKET}/libra/KoboReader.sqlite, clara=s3://{BUCKET}/clara/KoboReader.sqlite");
+    env.push(("KOBO_SHELF_DEVICES", devices));
+
+    let unnamed = kobo_shelf(&["push", "--device", &root], &env);
+    assert!(!unnamed.status.success());
+    assert!(String::from_utf8_lossy(&unnamed.stderr).contains("several devices (libra, clara): say which"));
+    let unknown = kobo_shelf(&["push", "--device", &root, "--device-name", "aura"], &env);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no device is named `aura`"));
+    assert_eq!(files_under(&bucket_dir(&kit)), Vec::<String>::new(), "nothing uploaded");
+
+    let named = kobo_shelf(&["push", "--device", &root, "--device-name", "clara"], &env);
+    assert!(named.status.success(), "{}", String::from_utf8_lossy(&named.stderr));
+    let uploaded = files_under(&bucket_dir(&kit));
+    assert!(uploaded.contains(&"clara/KoboReader.sqlite".to_string()), "{uploaded:?}");
+    assert!(uploaded.iter().all(|key| key.starts_with("clara/")), "only clara's folder: {uploaded:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_readmes_curl_upload_from_the_device_reaches_the_server() {
     let dir = tempfile::tempdir().unwrap();
     let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
