@@ -132,7 +132,7 @@ async fn json_and_csv_rows_read_back_whole_with_deleted_ones_marked() {
     assert_eq!((content_type.as_str(), streamed), ("text/csv; charset=utf-8", true));
     let body = csv.strip_prefix("\u{FEFF}".as_bytes()).expect("a UTF-8 byte-order mark first");
     assert!(body.starts_with(
-        b"book_id,book_title,author,chapter,highlight_id,kind,text,note,color,created,deleted_on_device,favourite,tags,web_note\r\n"
+        b"book_id,book_title,author,chapter,highlight_id,kind,text,note,color,created,deleted_on_device,favourite,tags,web_note,devices\r\n"
     ));
     let mut reader = csv::Reader::from_reader(body);
     assert_eq!(reader.headers().unwrap(), &csv::StringRecord::from(AnnotationRow::COLUMNS.to_vec()));

@@ -69,11 +69,13 @@ pub struct AnnotationRow<'a> {
     pub favourite: bool,
     pub tags: &'a [String],
     pub web_note: Option<&'a str>,
+    /// The devices that have (or had) it, where its book is on more than one.
+    pub devices: &'a [String],
 }
 
 impl<'a> AnnotationRow<'a> {
     /// The CSV's header: the fields' names, in order.
-    pub const COLUMNS: [&'static str; 14] = [
+    pub const COLUMNS: [&'static str; 15] = [
         "book_id",
         "book_title",
         "author",
@@ -88,10 +90,11 @@ impl<'a> AnnotationRow<'a> {
         "favourite",
         "tags",
         "web_note",
+        "devices",
     ];
 
-    /// The fields in the order of `COLUMNS`, as text (the tags separated by `; `).
-    pub fn cells(&self) -> [String; 14] {
+    /// The fields in the order of `COLUMNS`, as text (the tags and devices separated by `; `).
+    pub fn cells(&self) -> [String; 15] {
         let text = |cell: Option<&str>| cell.unwrap_or_default().to_string();
         let cells = [
             Some(self.book_id),
@@ -108,7 +111,9 @@ impl<'a> AnnotationRow<'a> {
         ]
         .map(text);
         let [a, b, c, d, e, f, g, h, i, j, k] = cells;
-        [a, b, c, d, e, f, g, h, i, j, k, self.favourite.to_string(), self.tags.join("; "), text(self.web_note)]
+        let web = [self.favourite.to_string(), self.tags.join("; "), text(self.web_note), self.devices.join("; ")];
+        let [l, m, n, o] = web;
+        [a, b, c, d, e, f, g, h, i, j, k, l, m, n, o]
     }
 
     /// Every annotation of a book, by chapter in reading order.
@@ -139,6 +144,7 @@ impl<'a> AnnotationRow<'a> {
             favourite: highlight.web.favourite,
             tags: &highlight.web.tags,
             web_note: highlight.web.note.as_deref(),
+            devices: &highlight.devices,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The built-in Markdown layout of a book's highlights: YAML front matter (what Obsidian reads
 //! as the note's properties), then title, author, chapters as headings, highlights as quotes
-//! with colour and date, notes below them.
+//! with colour, date and (with several Kobos) device, notes below them.
 
 use crate::model::{BookDetail, Highlight};
 
@@ -15,6 +15,9 @@ pub fn book_markdown(book: &BookDetail) -> String {
     }
     out.push_str(&format!("- Kind: {}\n", summary.kind.label()));
     out.push_str(&format!("- Progress: {} % ({})\n", summary.percent_read, summary.read_status.label()));
+    if !summary.devices.is_empty() {
+        out.push_str(&format!("- On: {}\n", summary.devices.join(", ")));
+    }
     if let Some(last_read) = &summary.last_read {
         out.push_str(&format!("- Last read: {}\n", day(last_read)));
     }
@@ -88,7 +91,8 @@ pub fn day(iso: &str) -> &str {
 fn highlight_markdown(highlight: &Highlight) -> String {
     let created = highlight.created.as_deref().map(|d| format!(" · {}", day(d))).unwrap_or_default();
     let deleted = highlight.deleted_on_device.as_deref().map(|d| format!(" · deleted on device {}", day(d)));
-    let date = format!("{created}{}", deleted.unwrap_or_default());
+    let devices = highlight.devices.iter().map(|name| format!(" · {}", escape(name))).collect::<String>();
+    let date = format!("{created}{devices}{}", deleted.unwrap_or_default());
     let mut out = if highlight.is_markup {
         format!("*Handwritten markup{date}*\n")
     } else {

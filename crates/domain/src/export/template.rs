@@ -147,6 +147,8 @@ struct HighlightContext<'a> {
     favourite: bool,
     tags: &'a [String],
     web_note: Option<&'a str>,
+    /// The devices that have (or had) it, where its book is on more than one.
+    devices: &'a [String],
 }
 
 impl<'a> BookContext<'a> {
@@ -195,6 +197,7 @@ impl<'a> HighlightContext<'a> {
             favourite: highlight.web.favourite,
             tags: &highlight.web.tags,
             web_note: highlight.web.note.as_deref(),
+            devices: &highlight.devices,
         }
     }
 }

@@ -5,6 +5,7 @@
 use super::*;
 use crate::{
     demo::{write_library, DemoOptions, PRIDE_SIDELOADED_ID, PRIDE_STORE_ID, WAR_AND_PEACE_ID},
+    export::AnnotationRow,
     model::{BookDetail, LibraryQuery},
     search::SearchFilter,
 };
@@ -85,6 +86,10 @@ fn the_same_book_on_two_devices_is_one_entry_with_both_devices_highlights() {
     })
     .unwrap();
     assert_eq!(exported, listed);
+    let rows: Vec<AnnotationRow> = AnnotationRow::of_book(&book).collect();
+    assert!(rows.iter().all(|row| row.devices == ["libra"] || row.devices == ["clara"]), "the export names the device");
+    let markdown = crate::export::book_markdown(&book);
+    assert!(markdown.contains("- On: libra, clara\n") && markdown.contains(" · clara"), "{markdown}");
     shelf.prepare_search().unwrap();
     let found = shelf.search(&view, "universally acknowledged", &SearchFilter::default()).unwrap();
     assert!(!found.hits.is_empty() && found.hits.iter().all(|hit| hit.book_id == pride.id), "{:?}", found.hits);
