@@ -1,4 +1,5 @@
-//! The reading statistics page `/stats`: totals and charts drawn on the server.
+//! The reading statistics page `/stats`: totals (and each device's, with several Kobos) and
+//! charts drawn on the server.
 
 use crate::{
     components::{
@@ -6,7 +7,7 @@ use crate::{
         loaded,
     },
     format,
-    model::{PageError, ReadingStats},
+    model::{DeviceStats, PageError, ReadingStats},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -98,6 +99,7 @@ fn Stats(stats: ReadingStats) -> impl IntoView {
                 <div><dt>"Time reading"</dt><dd>{format::duration(stats.reading_secs)}</dd></div>
                 <div><dt>"Days read"</dt><dd>{stats.reading_days}</dd></div>
             </dl>
+            {(!stats.per_device.is_empty()).then(|| view! { <PerDevice devices=stats.per_device.clone()/> })}
             <div class="charts">
                 {(!days.is_empty()).then(|| view! {
                     <ColumnChart title="Reading per day" summary=streaks bars=days label_every=14/>
@@ -120,6 +122,32 @@ fn Stats(stats: ReadingStats) -> impl IntoView {
                 <BarChart title="Colours" summary="How you mark passages.".to_string() bars=colours/>
             </div>
         </section>
+    }
+}
+
+/// Each of several Kobos' share of the library.
+#[component]
+fn PerDevice(devices: Vec<DeviceStats>) -> impl IntoView {
+    let rows = devices
+        .into_iter()
+        .map(|device| {
+            let name = if device.retired { format!("{} (retired)", device.name) } else { device.name };
+            view! {
+                <tr>
+                    <th scope="row">{name}</th>
+                    <td>{device.entries}</td>
+                    <td>{device.highlights}</td>
+                    <td>{format::duration(device.reading_secs)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="per-device">
+            <caption>"Per device"</caption>
+            <thead><tr><th scope="col">"Device"</th><th scope="col">"Items"</th><th scope="col">"Highlights"</th><th scope="col">"Time reading"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
     }
 }
 

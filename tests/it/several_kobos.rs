@@ -71,6 +71,10 @@ async fn each_device_syncs_on_its_own_and_a_failing_one_leaves_the_others() {
     assert_eq!(status, 200);
     assert!(library.contains("All devices") && library.contains(">clara ("), "{library}");
 
+    let (status, stats) = app.page("/stats").await;
+    assert_eq!(status, 200);
+    assert!(stats.contains("Per device") && stats.contains(">libra<") && stats.contains(">clara<"), "{stats}");
+
     // Files beside a device's database (markups, covers) come from that device's folder.
     let markup = dir.path().join("markup.jpg");
     std::fs::write(&markup, b"\xff\xd8\xff clara's page").unwrap();

@@ -31,4 +31,20 @@ pub struct ReadingStats {
     /// The daily review's figures.
     #[serde(default)]
     pub review: super::ReviewStats,
+    /// Each device's share, in the settings' order (retired ones last); empty with one device.
+    #[serde(default)]
+    pub per_device: Vec<DeviceStats>,
+}
+
+/// What one of several Kobos holds of the library.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceStats {
+    pub name: String,
+    pub retired: bool,
+    /// Entries of the library on it.
+    pub entries: usize,
+    /// Highlights and notes it shows or showed.
+    pub highlights: usize,
+    /// Reading time it recorded, over every sync.
+    pub reading_secs: u64,
 }

@@ -21,6 +21,8 @@ pub struct ReadingHistory {
     pub today: i64,
     /// Seconds per ContentID (days known or not).
     pub per_book: HashMap<String, u64>,
+    /// Seconds per device that recorded them.
+    pub per_device: HashMap<String, u64>,
 }
 
 /// What an ingest added.
@@ -98,6 +100,10 @@ pub fn history(conn: &rusqlite::Connection) -> rusqlite::Result<ReadingHistory> 
     let per_book = per_book
         .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)?.max(0) as u64)))?
         .collect::<rusqlite::Result<_>>()?;
+    let mut per_device = conn.prepare_cached("SELECT device, sum(seconds) FROM archive_reading GROUP BY device")?;
+    let per_device = per_device
+        .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)?.max(0) as u64)))?
+        .collect::<rusqlite::Result<_>>()?;
     let today = conn.query_row("SELECT CAST(julianday(date('now')) - 2440587.5 AS INTEGER)", [], |row| row.get(0))?;
-    Ok(ReadingHistory { per_day, today, per_book })
+    Ok(ReadingHistory { per_day, today, per_book, per_device })
 }

@@ -72,6 +72,11 @@ impl Listing {
         self.items.len()
     }
 
+    /// Entries per device (none for a library of one device).
+    pub fn device_counts(&self) -> &[DeviceCount] {
+        &self.device_counts
+    }
+
     /// The entry at `position` of the summaries the listing was made from.
     pub fn at(&self, position: usize) -> &BookSummary {
         &self.items[position].summary

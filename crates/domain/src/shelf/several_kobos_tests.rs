@@ -93,7 +93,12 @@ fn the_same_book_on_two_devices_is_one_entry_with_both_devices_highlights() {
     shelf.prepare_search().unwrap();
     let found = shelf.search(&view, "universally acknowledged", &SearchFilter::default()).unwrap();
     assert!(!found.hits.is_empty() && found.hits.iter().all(|hit| hit.book_id == pride.id), "{:?}", found.hits);
-    assert_eq!(view.stats().unwrap().highlights as u32, listed);
+    let stats = view.stats().unwrap();
+    assert_eq!(stats.highlights as u32, listed);
+    let per_device: Vec<(&str, usize, bool)> =
+        stats.per_device.iter().map(|device| (device.name.as_str(), device.highlights, device.retired)).collect();
+    assert_eq!(per_device, [("libra", alone(&libra) as usize, false), ("clara", alone(&clara) as usize, false)]);
+    assert!(stats.per_device.iter().all(|device| device.entries == view.item_count() && device.reading_secs > 0));
 }
 
 #[test]

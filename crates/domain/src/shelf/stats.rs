@@ -216,6 +216,7 @@ mod tests {
             per_day: vec![day(100, 60), day(101, 30), day(102, 10), day(200, 5), day(209, 50), day(210, 40)],
             today: 211,
             per_book: HashMap::new(),
+            per_device: HashMap::new(),
         };
         let mut stats = ReadingStats::default();
         reading_days(&reading, &mut stats);

@@ -16,8 +16,8 @@ use crate::{
     archive::{Archive, DeletedCount},
     edits::AnnotationEdits,
     model::{
-        BookDetail, BookSummary, Chapter, DeletionWave, LibraryListing, LibraryQuery, LibrarySort, PlacementReport,
-        ReadingStats,
+        BookDetail, BookSummary, Chapter, DeletionWave, DeviceStats, LibraryListing, LibraryQuery, LibrarySort,
+        PlacementReport, ReadingStats,
     },
     search::{Passage, Passages},
 };
@@ -408,9 +408,13 @@ impl LibraryView {
             reading: self.archive.reading_history()?,
             entries: self.listing.in_order(LibrarySort::Title).collect(),
         };
+        let mut per_device: HashMap<String, usize> = HashMap::new();
         let annotations = |tally: &mut Tally| -> Result<(), ShelfError> {
             let mut count = |highlight: &crate::model::Highlight| {
-                tally.count(highlight.created.as_deref(), highlight.color, highlight.note.is_some())
+                tally.count(highlight.created.as_deref(), highlight.color, highlight.note.is_some());
+                for device in &highlight.devices {
+                    *per_device.entry(device.clone()).or_default() += 1;
+                }
             };
             let Some(device) = self.only_file() else {
                 return self.for_each_merged_book(|book| {
@@ -434,7 +438,19 @@ impl LibraryView {
             });
             Ok(())
         };
-        let stats = reading_stats(&sources, annotations, |id| self.summary(id))?;
+        let mut stats = reading_stats(&sources, annotations, |id| self.summary(id))?;
+        stats.per_device = self
+            .listing
+            .device_counts()
+            .iter()
+            .map(|count| DeviceStats {
+                name: count.name.clone(),
+                retired: count.retired,
+                entries: count.entries,
+                highlights: per_device.get(&count.name).copied().unwrap_or(0),
+                reading_secs: sources.reading.per_device.get(&count.name).copied().unwrap_or(0),
+            })
+            .collect();
         Ok(self.stats.get_or_init(|| stats).clone())
     }
 }
