@@ -60,6 +60,7 @@ async fn main() -> Result<()> {
     measure!("reading position moved", bench.moved_position(&data).await);
     measure!("through 20 MB/s", bench.changed_library_over_a_link(&data).await);
     measure!("library page", bench.library_render(&data).await);
+    measure!("two devices", bench.two_devices(&data).await);
     measure!("book page", bench.book_render(&data).await);
     measure!("search", bench.search(&data).await);
     measure!("book page, 1,000 tagged", bench.tagged_book_render(&data).await);
@@ -362,11 +363,22 @@ impl Bench {
     }
 
     async fn file_app_copying(&self, name: &str, library: &Path, replica: Option<&Path>) -> Result<ServerProcess> {
+        self.file_app_with(name, ("KOBO_SHELF_SOURCE", format!("file://{}", library.display())), replica).await
+    }
+
+    /// The release server whose devices are `sources` (the one source, or several devices),
+    /// once its first sync completed.
+    async fn file_app_with(
+        &self,
+        name: &str,
+        sources: (&'static str, String),
+        replica: Option<&Path>,
+    ) -> Result<ServerProcess> {
         let data = self.work.join(format!("data-{name}"));
         let _ = std::fs::remove_dir_all(&data);
         let env = [
             ("KOBO_SHELF_DATA_DIR", data.display().to_string()),
-            ("KOBO_SHELF_SOURCE", format!("file://{}", library.display())),
+            sources,
             (
                 "KOBO_SHELF_ARCHIVE_REPLICA",
                 replica.map_or("off".into(), |folder| format!("file://{}", folder.display())),
@@ -374,8 +386,75 @@ impl Bench {
             ("RUST_LOG", "info".to_string()),
         ];
         let app = ServerProcess::start(&self.binary, &self.repo, &env, |_| {})?;
-        wait_for(&app, |s| s["status"] == "completed", Duration::from_secs(120)).await?;
+        wait_for(&app, |s| s["status"] == "completed" && s["is_syncing"] == false, Duration::from_secs(120)).await?;
         Ok(app)
+    }
+
+    /// Two Kobos of 5,000 books each (#26): the second has the same books with annotations of
+    /// its own (the first's under new BookmarkIDs), each device syncing from its own file, so
+    /// every entry merges and counts both. Beside one device in the same run: the start to
+    /// both first syncs completed (download, verify, both ingests), the merged library's
+    /// first view and pages, the memory after them.
+    async fn two_devices(&mut self, data: &Data) -> Result<()> {
+        let second = self.work.join("library-5000-second-device.sqlite");
+        if !second.exists() {
+            std::fs::copy(&data.library_5k, &second)?;
+            let conn = rusqlite::Connection::open(&second)?;
+            conn.execute("UPDATE Bookmark SET BookmarkID = BookmarkID || '-2'", [])?;
+        }
+        let file = |path: &Path| format!("file://{}", path.display());
+        let devices = format!("libra={}, clara={}", file(&data.library_5k), file(&second));
+        let mut measured = Vec::new();
+        for (name, sources) in [
+            ("one-device", ("KOBO_SHELF_SOURCE", file(&data.library_5k))),
+            ("two-devices", ("KOBO_SHELF_DEVICES", devices)),
+        ] {
+            let started = Instant::now();
+            let app = self.file_app_with(name, sources, None).await?;
+            let synced = started.elapsed();
+            until_settled(&app).await;
+            let log = app.log();
+            let indexed =
+                log.lines().rfind(|line| line.contains("search index built")).ok_or("no search index built")?;
+            let index_time = Duration::from_millis(log_field(indexed, "elapsed_ms")?);
+            let view_started = Instant::now();
+            as_a_browser(&client(), &app.url("/")).await?;
+            let first_view = view_started.elapsed();
+            let pages = ["/", "/?sort=title", "/?sort=author&page=7", "/?sort=highlights", "/?q=river"];
+            let urls: Vec<String> = (0..200).map(|i| app.url(pages[i % pages.len()])).collect();
+            let times = time_requests(&urls).await?;
+            measured.push((synced, index_time, first_view, percentile(&times, 50), rss_kb(app.pid())? / 1024));
+        }
+        let [(one_sync, one_index, one_view, one_p50, one_rss), (sync, index, view, p50, rss)] = measured[..] else {
+            return Err("two runs expected".into());
+        };
+        let ratio = sync.as_secs_f64() / one_sync.as_secs_f64();
+        let seconds = |duration: Duration| format!("{:.2} s", duration.as_secs_f64());
+        self.record(Figure {
+            name: "two devices × 5,000 books: start → synced",
+            measured: format!("{}; search index {}", seconds(sync), seconds(index)),
+            limit: format!("{}; {} one device", seconds(one_sync), seconds(one_index)),
+            ratio: Some(ratio),
+            target: "≤ 2.5× one device",
+            met: ratio <= 2.5,
+        });
+        self.record(Figure {
+            name: "two devices: library page",
+            measured: format!("p50 {}; first view {}", millis(p50), millis(view)),
+            limit: format!("one device p50 {}; first {}", millis(one_p50), millis(one_view)),
+            ratio: None,
+            target: "p50 ≤ 2 ms",
+            met: p50 <= Duration::from_millis(2),
+        });
+        self.record(Figure {
+            name: "two devices: RSS after library pages",
+            measured: format!("{rss} MB"),
+            limit: format!("{one_rss} MB one device"),
+            ratio: Some(rss as f64 / one_rss as f64),
+            target: "≤ 2× one device",
+            met: rss <= 2 * one_rss,
+        });
+        Ok(())
     }
 
     /// The archive's ingest of the 5,000-book library, done before the first sync completes

@@ -30,6 +30,13 @@ pub struct ArchivedAnnotation {
     pub highlight: Highlight,
 }
 
+/// A book's highlights and notes over every device, and how many of them no device shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HighlightCount {
+    pub highlights: u32,
+    pub deleted: u32,
+}
+
 /// How many of a book's annotations the device deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DeletedCount {
@@ -141,22 +148,17 @@ impl Archive {
         Ok(shown)
     }
 
-    /// How many highlights and notes the books `book_ids` have, over every device, and how
-    /// many of them no device shows any more (each annotation once, however many show it).
-    pub fn highlight_counts(&self, book_ids: &[String]) -> Result<(u32, DeletedCount), ArchiveError> {
+    /// How many highlights and notes each book (ContentID as ingested) has over every device,
+    /// each annotation once, and how many of them no device shows any more (one scan).
+    pub fn highlight_counts(&self) -> Result<HashMap<String, HighlightCount>, ArchiveError> {
         let conn = self.reader();
         let mut statement = conn.prepare_cached(
-            "SELECT count(*), sum(deleted_on_device IS NOT NULL) FROM archive_annotation
-             WHERE book_id = ?1 AND is_markup = 0",
+            "SELECT book_id, count(*), sum(deleted_on_device IS NOT NULL) FROM archive_annotation
+             WHERE is_markup = 0 GROUP BY book_id",
         )?;
-        let (mut total, mut deleted) = (0, DeletedCount::default());
-        for book_id in book_ids {
-            let (count, gone): (u32, Option<u32>) =
-                statement.query_row([book_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
-            total += count;
-            deleted.highlights += gone.unwrap_or(0);
-        }
-        Ok((total, deleted))
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, HighlightCount { highlights: row.get(1)?, deleted: row.get(2)? })))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     /// The list entry of a book as last ingested (`highlight_count` 0: counting is the caller's).

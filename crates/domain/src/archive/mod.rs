@@ -10,7 +10,7 @@ mod error;
 mod ingest;
 mod reading;
 
-pub use annotations::{ArchivedAnnotation, DeletedCount};
+pub use annotations::{ArchivedAnnotation, DeletedCount, HighlightCount};
 pub use error::ArchiveError;
 pub use ingest::IngestReport;
 pub use reading::ReadingHistory;

@@ -88,8 +88,11 @@ impl Shelf {
         // for a large library, and building the next needs nothing of it.
         drop(view.take());
         let names: Vec<String> = self.devices.iter().map(|(name, _)| name.clone()).collect();
+        let started = std::time::Instant::now();
         let built =
             Arc::new(LibraryView::build((files, &names), (self.archive.clone(), self.edits.clone()), generation)?);
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        tracing::info!(key = %built.key(), entries = built.item_count(), elapsed_ms, "library view built");
         *view = Some(built.clone());
         Ok(built)
     }
@@ -111,6 +114,11 @@ impl Shelf {
     /// ingest so the first search does not wait).
     pub fn prepare_search(&self) -> Result<(), ShelfError> {
         let view = self.current()?;
+        if !view.is_ingested() {
+            // Another device's version is still to be taken in: its ingest builds the index of
+            // the view that follows (reading books from a file not ingested is slow in bulk).
+            return Ok(());
+        }
         let prepared = self.search.prepare(&view.key(), |add| view.for_each_passage(add)).map(drop);
         crate::memory::release_freed();
         prepared

@@ -121,4 +121,20 @@ fn a_retired_devices_books_and_annotations_stay_in_the_library() {
     let retired: Vec<(&str, bool)> =
         listing.device_counts.iter().map(|count| (count.name.as_str(), count.retired)).collect();
     assert_eq!(retired, [("libra", false), ("aura", true)]);
+
+    // A book both had (the same file): the retired device's annotations stay on its page.
+    let war = view.book(WAR_AND_PEACE_ID).unwrap();
+    assert_eq!(war.summary.devices, ["libra", "aura"]);
+    let war_before = before.book(WAR_AND_PEACE_ID).unwrap();
+    assert_eq!(marked(&war), marked(&war_before));
+    assert_eq!(marked(&war).len() as u32, war.summary.highlight_count);
+
+    // Search and statistics count the retired device's annotations too.
+    let (text, _) = marked(&pride).into_iter().find(|(_, devices)| devices == &["aura".to_string()]).unwrap();
+    let word = text.split_whitespace().find(|word| word.len() > 6 && word.chars().all(char::is_alphabetic)).unwrap();
+    shelf.prepare_search().unwrap();
+    let found = shelf.search(&view, word, &SearchFilter::default()).unwrap();
+    assert!(found.hits.iter().any(|hit| hit.book_id == pride.summary.id), "{word}: {:?}", found.hits);
+    let aura = view.stats().unwrap().per_device.into_iter().find(|device| device.name == "aura").unwrap();
+    assert!(aura.retired && aura.highlights > 0, "{aura:?}");
 }

@@ -8,12 +8,12 @@
 
 use super::{
     listing::Listing,
-    merge::{Member, Merger},
+    merge::{Member, Merged, Merger},
     stats::{reading_stats, StatsSources, Tally},
     ShelfError,
 };
 use crate::{
-    archive::{Archive, DeletedCount},
+    archive::{Archive, DeletedCount, HighlightCount},
     edits::AnnotationEdits,
     model::{
         BookDetail, BookSummary, Chapter, DeletionWave, DeviceStats, LibraryListing, LibraryQuery, LibrarySort,
@@ -82,46 +82,13 @@ impl LibraryView {
             .map(|file| Ok(ViewedFile { ingested: archive.has_ingested(&file.name, &file.snapshot.version)?, file }))
             .collect::<Result<Vec<_>, ShelfError>>()?;
         let deleted = archive.deleted_counts()?;
-        let mut merger = Merger::new(several);
-        for (index, viewed) in files.iter().enumerate() {
-            for entry in viewed.file.snapshot.entries() {
-                merger.add_device_entry((index, &viewed.file.name), entry, merged_summary(entry, &deleted));
-            }
-        }
-        let on_a_device = |id: &str| files.iter().any(|viewed| viewed.file.snapshot.entry(id).is_some());
-        let mut archived: HashSet<String> = HashSet::new();
-        for device in &retired {
-            for id in archive.books_of_device(device)? {
-                if on_a_device(&id) || archived.contains(&id) {
-                    continue;
-                }
-                if let Some(mut summary) = archive.last_known(&id)? {
-                    let (total, gone) = archive.highlight_counts(std::slice::from_ref(&id))?;
-                    (summary.highlight_count, summary.deleted_on_device) = (total, gone.highlights);
-                    merger.add_archived(summary, Some(device));
-                    archived.insert(id);
-                }
-            }
-        }
-        let mut removed = Vec::new();
-        for (id, count) in &deleted {
-            if on_a_device(id) || archived.contains(id) {
-                continue;
-            }
-            if let Some(mut summary) = archive.last_known(id)? {
-                (summary.highlight_count, summary.deleted_on_device) = (count.highlights, count.highlights);
-                summary.removed_from_device = true;
-                merger.add_archived(summary, None);
-                removed.push(id.clone());
-            }
-        }
-        removed.sort();
+        let mut counts = BookCounts { archive: &archive, per_book: None };
+        let (merged, removed) = merge_entries((&files, &retired, several), &deleted, &mut counts)?;
         let all_ingested = files.iter().all(|viewed| viewed.ingested);
         let (mut summaries, mut members, mut by_id) = (Vec::new(), Vec::new(), HashMap::new());
-        for mut merged in merger.finish() {
+        for mut merged in merged {
             if merged.overlapping && all_ingested {
-                let (total, gone) = archive.highlight_counts(&merged.ids)?;
-                (merged.summary.highlight_count, merged.summary.deleted_on_device) = (total, gone.highlights);
+                counts.count(&mut merged.summary, &merged.ids)?;
             }
             by_id.extend(merged.ids.into_iter().map(|id| (id, summaries.len())));
             summaries.push(merged.summary);
@@ -175,6 +142,11 @@ impl LibraryView {
         self.generation == generation
             && self.files.len() == files.len()
             && self.files.iter().zip(files).all(|(viewed, file)| Arc::ptr_eq(&viewed.file.snapshot, &file.snapshot))
+    }
+
+    /// Whether the archive had taken in every device file's version when the view was made.
+    pub fn is_ingested(&self) -> bool {
+        self.files.iter().all(|viewed| viewed.ingested)
     }
 
     /// Entries in the library, books removed from the device included.
@@ -353,26 +325,44 @@ impl LibraryView {
         Ok(())
     }
 
-    /// Every highlight and note (not markups) for the search index, under its list entry.
+    /// Every highlight and note (not markups) for the search index and the statistics, each
+    /// once, under its list entry: each device file's, walked in one pass, then those only the
+    /// archive keeps (deleted on every device; a retired device's, marked with its name).
     pub fn for_each_passage(&self, each: Passages<'_, ShelfError>) -> Result<(), ShelfError> {
-        let Some(device) = self.only_file() else {
-            return self.for_each_merged_book(|book| passages_of(book).try_for_each(&mut *each));
-        };
-        let with_entry = |mut passage: Passage| {
-            if let Some(summary) = self.summary(&passage.book_id) {
-                passage.book_id.clone_from(&summary.id);
-                passage.book_title.clone_from(&summary.title);
-                passage.author.clone_from(&summary.author);
-            }
-            passage
-        };
-        device.for_each_book(Books::WithAnnotationsAnd(&HashSet::new()), |book, _| {
-            passages_of(BookDetail::from(book)).try_for_each(|passage| each(with_entry(passage)))
-        })?;
+        // With several devices one annotation can be on two (the same BookmarkID): given once.
+        let mut seen: Option<HashSet<String>> = self.several.then(HashSet::new);
+        let mut first_time =
+            |passage: &Passage| seen.as_mut().is_none_or(|seen| seen.insert(passage.highlight.id.clone()));
+        for viewed in &self.files {
+            viewed.file.snapshot.for_each_book(Books::WithAnnotationsAnd(&HashSet::new()), |book, _| {
+                let passages = passages_of(BookDetail::from(book)).map(|passage| self.under_entry(passage));
+                passages.filter(&mut first_time).try_for_each(&mut *each)
+            })?;
+        }
         for passage in self.deleted_passages()? {
-            each(with_entry(passage))?;
+            if first_time(&passage) {
+                each(self.under_entry(passage))?;
+            }
+        }
+        for (position, members) in self.members.iter().enumerate() {
+            let retired = members.iter().filter(|member| matches!(member, Member::Archived { device: Some(_), .. }));
+            for member in retired {
+                let mut book = self.member_book(member, self.listing.at(position))?;
+                book.summary = self.listing.at(position).clone();
+                passages_of(book).filter(&mut first_time).try_for_each(&mut *each)?;
+            }
         }
         Ok(())
+    }
+
+    /// `passage` under its list entry's id, title and author.
+    fn under_entry(&self, mut passage: Passage) -> Passage {
+        if let Some(summary) = self.summary(&passage.book_id) {
+            passage.book_id.clone_from(&summary.id);
+            passage.book_title.clone_from(&summary.title);
+            passage.author.clone_from(&summary.author);
+        }
+        passage
     }
 
     /// The highlights and notes the device deleted, as passages of their entries.
@@ -408,21 +398,20 @@ impl LibraryView {
             reading: self.archive.reading_history()?,
             entries: self.listing.in_order(LibrarySort::Title).collect(),
         };
+        // What each device shows now, and what the archive keeps of each retired one.
         let mut per_device: HashMap<String, usize> = HashMap::new();
+        for viewed in &self.files {
+            let shown = viewed.file.snapshot.entries().map(|entry| entry.item.highlight_count as usize).sum();
+            per_device.insert(viewed.file.name.clone(), shown);
+        }
         let annotations = |tally: &mut Tally| -> Result<(), ShelfError> {
-            let mut count = |highlight: &crate::model::Highlight| {
-                tally.count(highlight.created.as_deref(), highlight.color, highlight.note.is_some());
-                for device in &highlight.devices {
-                    *per_device.entry(device.clone()).or_default() += 1;
-                }
-            };
             let Some(device) = self.only_file() else {
-                return self.for_each_merged_book(|book| {
-                    book.chapters
-                        .iter()
-                        .flat_map(|chapter| &chapter.highlights)
-                        .filter(|h| !h.is_markup)
-                        .for_each(&mut count);
+                return self.for_each_passage(&mut |passage| {
+                    let highlight = &passage.highlight;
+                    tally.count(highlight.created.as_deref(), highlight.color, highlight.note.is_some());
+                    for device in &highlight.devices {
+                        *per_device.entry(device.clone()).or_default() += 1;
+                    }
                     Ok(())
                 });
             };
@@ -452,6 +441,72 @@ impl LibraryView {
             })
             .collect();
         Ok(self.stats.get_or_init(|| stats).clone())
+    }
+}
+
+/// The list's entries over `files` (the devices' entries, merged when `several`), the books of
+/// `retired` devices and the books removed from every device (whose ids come second).
+fn merge_entries(
+    (files, retired, several): (&[ViewedFile], &[String], bool),
+    deleted: &HashMap<String, DeletedCount>,
+    counts: &mut BookCounts<'_>,
+) -> Result<(Vec<Merged>, Vec<String>), ShelfError> {
+    let mut merger = Merger::new(several);
+    for (index, viewed) in files.iter().enumerate() {
+        for entry in viewed.file.snapshot.entries() {
+            merger.add_device_entry((index, &viewed.file.name), entry, merged_summary(entry, deleted));
+        }
+    }
+    let on_a_device = |id: &str| files.iter().any(|viewed| viewed.file.snapshot.entry(id).is_some());
+    let mut archived: HashSet<String> = HashSet::new();
+    // A retired device's book joins the entry of the same book on a current device (its
+    // annotations are the archive's under its own id), else is listed alone.
+    for device in retired {
+        for id in counts.archive.books_of_device(device)? {
+            if archived.contains(&id) {
+                continue;
+            }
+            if let Some(mut summary) = counts.archive.last_known(&id)? {
+                counts.count(&mut summary, std::slice::from_ref(&id))?;
+                merger.add_archived(summary, Some(device));
+                archived.insert(id);
+            }
+        }
+    }
+    let mut removed = Vec::new();
+    for (id, count) in deleted {
+        if on_a_device(id) || archived.contains(id) {
+            continue;
+        }
+        if let Some(mut summary) = counts.archive.last_known(id)? {
+            (summary.highlight_count, summary.deleted_on_device) = (count.highlights, count.highlights);
+            summary.removed_from_device = true;
+            merger.add_archived(summary, None);
+            removed.push(id.clone());
+        }
+    }
+    removed.sort();
+    Ok((merger.finish(), removed))
+}
+
+/// The archive's count of each book's annotations, read once (one scan of the archive) when
+/// first needed: a book two devices share is counted by the archive, each annotation once.
+struct BookCounts<'a> {
+    archive: &'a Archive,
+    per_book: Option<HashMap<String, HighlightCount>>,
+}
+
+impl BookCounts<'_> {
+    /// Sets `summary`'s counts to the archive's over the books `ids`.
+    fn count(&mut self, summary: &mut BookSummary, ids: &[String]) -> Result<(), ShelfError> {
+        let per_book = match &mut self.per_book {
+            Some(per_book) => per_book,
+            empty => empty.insert(self.archive.highlight_counts()?),
+        };
+        let counted = ids.iter().filter_map(|id| per_book.get(id));
+        (summary.highlight_count, summary.deleted_on_device) =
+            counted.fold((0, 0), |(all, gone), count| (all + count.highlights, gone + count.deleted));
+        Ok(())
     }
 }
 
