@@ -1,14 +1,19 @@
 //! Several Kobos in one library (#26), on the real S3 test server: each device syncs on its
-//! own, a failing one leaves the others, the status names which, and the pages show one
-//! library of both.
+//! own, a failing one leaves the others, the status names which, a device added later is
+//! taken in without touching the others, the pages show one library of both (a store kepub on
+//! one and the sideloaded EPUB of the same book on the other are one entry), and a device
+//! removed from the settings is retired with its annotations kept.
 
-use crate::support::{client, generated_library, s3_env, App};
+use crate::support::{client, edited_copy, generated_library, s3_env, App};
 use kobo_shelf::{
     model::{book_href, SyncStatus, SyncStep},
-    server::demo::WAR_AND_PEACE_ID,
+    server::demo::{PRIDE_SIDELOADED_ID, PRIDE_STORE_ID, WAR_AND_PEACE_ID},
 };
 use kobo_shelf_testkit::{Testkit, BUCKET};
-use std::time::Duration;
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 /// Each device's (name, step).
 fn steps(status: &SyncStatus) -> Vec<(String, SyncStep)> {
@@ -25,7 +30,8 @@ async fn settled(app: &App) -> SyncStatus {
 async fn each_device_syncs_on_its_own_and_a_failing_one_leaves_the_others() {
     let dir = tempfile::tempdir().unwrap();
     let kit = Testkit::start(&dir.path().join("bucket")).await.unwrap();
-    let libra = generated_library(&dir.path().join("libra.sqlite"), 1, 12);
+    // libra has the store kepub of Pride and Prejudice, clara the sideloaded EPUB.
+    let libra = without_copy(dir.path(), "libra", (1, 12), PRIDE_SIDELOADED_ID);
     kit.upload("libra/KoboReader.sqlite", &libra).await.unwrap();
     let devices = format!("libra=s3://{BUCKET}/libra/KoboReader.sqlite, clara=s3://{BUCKET}/clara/KoboReader.sqlite");
     let mut env: Vec<(&str, String)> =
@@ -48,7 +54,7 @@ async fn each_device_syncs_on_its_own_and_a_failing_one_leaves_the_others() {
     assert!(!copy("clara").exists());
 
     // clara's first version arrives: the next check installs it and leaves libra's as it was.
-    let clara = generated_library(&dir.path().join("clara.sqlite"), 2, 8);
+    let clara = without_copy(dir.path(), "clara", (2, 8), PRIDE_STORE_ID);
     kit.upload("clara/KoboReader.sqlite", &clara).await.unwrap();
     app.check_and_sync().await;
     let second = settled(&app).await;
@@ -70,6 +76,8 @@ async fn each_device_syncs_on_its_own_and_a_failing_one_leaves_the_others() {
     let (status, library) = app.page("/?device=clara").await;
     assert_eq!(status, 200);
     assert!(library.contains("All devices") && library.contains(">clara ("), "{library}");
+    let pride = app.page(&book_href(PRIDE_SIDELOADED_ID)).await.1;
+    assert!(pride.contains("On libra, clara") && pride.contains(" · libra<") && pride.contains(" · clara<"), "{pride}");
 
     let (status, stats) = app.page("/stats").await;
     assert_eq!(status, 200);
@@ -87,4 +95,22 @@ async fn each_device_syncs_on_its_own_and_a_failing_one_leaves_the_others() {
         "cached in clara's folder"
     );
     app.assert_no_secrets_logged();
+    drop(app);
+
+    // clara leaves the settings: retired, its annotations stay on the pages it had them on.
+    let only_libra = format!("libra=s3://{BUCKET}/libra/KoboReader.sqlite");
+    env.retain(|(name, _)| *name != "KOBO_SHELF_DEVICES");
+    env.push(("KOBO_SHELF_DEVICES", only_libra));
+    let app = App::start(&data, &env);
+    settled(&app).await;
+    let after = app.page(&book_href(PRIDE_STORE_ID)).await.1;
+    assert!(after.contains("On libra, clara") && after.contains(" · clara<"), "{after}");
+    assert!(app.page("/").await.1.contains(">clara, retired ("), "the device filter names it retired");
+}
+
+/// A generated library (`seed`, `books`) for device `name` without the copy `id` of a book.
+fn without_copy(dir: &Path, name: &str, (seed, books): (u64, usize), id: &str) -> PathBuf {
+    let generated = generated_library(&dir.join(format!("{name}-generated.sqlite")), seed, books);
+    let sql = format!("DELETE FROM content WHERE ContentID = '{id}' OR BookID = '{id}'; DELETE FROM Bookmark WHERE VolumeID = '{id}';");
+    edited_copy(&generated, &dir.join(format!("{name}.sqlite")), &sql)
 }
