@@ -76,6 +76,9 @@ async fn each_device_syncs_on_its_own_and_a_failing_one_leaves_the_others() {
     let (status, library) = app.page("/?device=clara").await;
     assert_eq!(status, 200);
     assert!(library.contains("All devices") && library.contains(">clara ("), "{library}");
+    let (status, hostile) = app.page("/?device=%3Cscript%3Ealert(1)%3C%2Fscript%3E&page=2").await;
+    assert_eq!(status, 200);
+    assert!(!hostile.contains("<script>alert(1)") && hostile.contains("Nothing in the library matches"), "{hostile}");
     let pride = app.page(&book_href(PRIDE_SIDELOADED_ID)).await.1;
     assert!(pride.contains("On libra, clara") && pride.contains(" · libra<") && pride.contains(" · clara<"), "{pride}");
 

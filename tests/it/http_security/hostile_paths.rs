@@ -126,6 +126,7 @@ fn private_pages(book_id: &str, markup_id: &str) -> Vec<PrivateRoute> {
         PrivateRoute::get(""),
         PrivateRoute::get(format!("book?id={book}")),
         PrivateRoute::get("search?q=war"),
+        PrivateRoute::get("?device=kobo&sort=title"),
         PrivateRoute::get("stats"),
         PrivateRoute::get("settings"),
         PrivateRoute::get("health"),

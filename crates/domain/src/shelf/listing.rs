@@ -88,17 +88,19 @@ impl Listing {
         order.iter().map(|&position| &self.items[position].summary)
     }
 
-    /// Every item matching the query's words, kind and collection, in the query's order (its
-    /// page is not applied).
+    /// Every item matching the query's words, kind, collection and device, in the query's order
+    /// (its page is not applied).
     pub fn matching(&self, query: &LibraryQuery) -> Vec<&BookSummary> {
         let words: Vec<String> = fold(&query.q).split_whitespace().map(str::to_string).collect();
         let order = &self.orders[LibrarySort::ALL.iter().position(|&s| s == query.sort).unwrap_or(0)];
+        // A library of one device lists its devices as none: the filter means nothing there.
+        let device = query.device.as_ref().filter(|_| !self.device_counts.is_empty());
         order
             .iter()
             .map(|&position| &self.items[position])
             .filter(|item| query.kind.is_none_or(|kind| item.summary.kind == kind))
             .filter(|item| query.shelf.as_ref().is_none_or(|shelf| item.summary.collections.contains(shelf)))
-            .filter(|item| query.device.as_ref().is_none_or(|device| item.summary.devices.contains(device)))
+            .filter(|item| device.is_none_or(|device| item.summary.devices.contains(device)))
             .filter(|item| words.iter().all(|word| item.search_text.contains(word.as_str())))
             .map(|item| &item.summary)
             .collect()
