@@ -1,4 +1,4 @@
-//! The library health page `/health`: how the device file's annotations were placed under
+//! The library health page `/health`: how each device file's annotations were placed under
 //! their chapters (the firmware's `DbVersion`, how many each rule of the resolution chain
 //! placed), and every annotation shown without a chapter, with its ids, so a reader (and a bug
 //! report) can see exactly what happened. Nothing is hidden and nothing dropped.
@@ -11,20 +11,26 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[server]
-pub async fn get_placement_report() -> Result<PlacementReport, PageError> {
+pub async fn get_placement_reports() -> Result<Vec<PlacementReport>, PageError> {
     let library = crate::server::request::library()?;
-    crate::server::request::blocking(move || library.placement_report()).await
+    crate::server::request::blocking(move || library.placement_reports()).await
 }
 
 #[component]
 pub fn HealthPage() -> impl IntoView {
-    let report = Resource::new(|| (), |_| get_placement_report());
+    let reports = Resource::new(|| (), |_| get_placement_reports());
     view! {
         <Title text="Library health"/>
-        {loaded(report, "Reading the library…", |report| view! { <Health report/> })}
+        {loaded(reports, "Reading the library…", |reports| view! {
+            <section class="settings health">
+                <h1>"Library health"</h1>
+                {reports.into_iter().map(|report| view! { <Health report/> }).collect_view()}
+            </section>
+        })}
     }
 }
 
+/// One device file's report (named when the library has several).
 #[component]
 fn Health(report: PlacementReport) -> impl IntoView {
     let rule_rows = |rows: Vec<(String, usize)>| {
@@ -32,9 +38,9 @@ fn Health(report: PlacementReport) -> impl IntoView {
     };
     let unplaced = report.unplaced.len();
     view! {
-        <section class="settings health">
-            <h1>"Library health"</h1>
+        <div class="device-health">
             <dl class="facts">
+                {report.device.clone().map(|device| view! { <div><dt>"Device"</dt><dd>{device}</dd></div> })}
                 <div><dt>"Device database version"</dt><dd>{report.db_version.clone().unwrap_or_else(|| "not recorded".into())}</dd></div>
                 <div><dt>"Annotations"</dt><dd>{report.annotations}</dd></div>
                 <div><dt>"Shown without a chapter"</dt><dd>{unplaced}</dd></div>
@@ -61,6 +67,6 @@ fn Health(report: PlacementReport) -> impl IntoView {
                     </tbody>
                 </table>
             </div>
-        </section>
+        </div>
     }
 }

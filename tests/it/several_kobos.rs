@@ -82,6 +82,9 @@ async fn each_device_syncs_on_its_own_and_a_failing_one_leaves_the_others() {
     let pride = app.page(&book_href(PRIDE_SIDELOADED_ID)).await.1;
     assert!(pride.contains("On libra, clara") && pride.contains(" · libra<") && pride.contains(" · clara<"), "{pride}");
 
+    let health = app.page("/health").await.1;
+    assert_eq!(health.matches("Device database version").count(), 2, "one report per device: {health}");
+    assert!(health.contains(">libra<") && health.contains(">clara<"), "{health}");
     let (status, stats) = app.page("/stats").await;
     assert_eq!(status, 200);
     assert!(stats.contains("Per device") && stats.contains(">libra<") && stats.contains(">clara<"), "{stats}");

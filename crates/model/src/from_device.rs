@@ -106,6 +106,7 @@ impl From<kobo::PlacementReport> for PlacementReport {
     fn from(report: kobo::PlacementReport) -> PlacementReport {
         let in_words = |rule: &str, count: usize| (rule.to_string(), count);
         PlacementReport {
+            device: None,
             db_version: report.db_version,
             annotations: report.annotations,
             by_section_rule: report.by_section_rule.into_iter().map(|(rule, n)| in_words(rule.label(), n)).collect(),

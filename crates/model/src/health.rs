@@ -16,6 +16,9 @@ pub struct UnplacedAnnotation {
 /// How one version of the device file's annotations were placed.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct PlacementReport {
+    /// The device whose file it is, where the library has several.
+    #[serde(default)]
+    pub device: Option<String>,
     /// `DbVersion.version`, when the file has it.
     pub db_version: Option<String>,
     pub annotations: usize,

@@ -382,10 +382,15 @@ impl LibraryView {
         Ok(passages.collect())
     }
 
-    /// How the first device file's annotations were placed, and which have no chapter.
-    pub fn placement_report(&self) -> Result<PlacementReport, ShelfError> {
-        let first = self.files.first().ok_or(ShelfError::NotFound)?;
-        Ok(first.file.snapshot.placement_report()?.into())
+    /// How each device file's annotations were placed, and which have no chapter (each report
+    /// names its device where the library has several).
+    pub fn placement_reports(&self) -> Result<Vec<PlacementReport>, ShelfError> {
+        let report = |viewed: &ViewedFile| -> Result<PlacementReport, ShelfError> {
+            let mut report = PlacementReport::from(viewed.file.snapshot.placement_report()?);
+            report.device = self.several.then(|| viewed.file.name.clone());
+            Ok(report)
+        };
+        self.files.iter().map(report).collect()
     }
 
     /// The statistics page's figures (computed once per view).
