@@ -61,7 +61,7 @@ pub fn decide(status: &SyncStatus, rendered_version: Option<&str>) -> BadgeDecis
             BadgeDecision::Stop(BadgeView::Failed(status.error.clone().unwrap_or_else(|| status.message.clone())))
         }
         SyncPhase::Completed => {
-            BadgeDecision::Stop(status.deletion_wave.map_or(BadgeView::Hidden, BadgeView::DeletionWave))
+            BadgeDecision::Stop(status.deletion_wave.clone().map_or(BadgeView::Hidden, BadgeView::DeletionWave))
         }
         SyncPhase::Idle | SyncPhase::UpToDate => BadgeDecision::Stop(BadgeView::Hidden),
     }
@@ -319,11 +319,13 @@ mod tests {
 
     #[test]
     fn the_reloaded_page_tells_of_a_deletion_wave() {
-        let wave = DeletionWave { deleted: 88, live_before: 88 };
+        let wave = DeletionWave { deleted: 88, live_before: 88, device: None };
         let mut answer = status(SyncStep::Completed, Some("v2"));
-        answer.deletion_wave = Some(wave);
+        answer.deletion_wave = Some(wave.clone());
         assert_eq!(decide(&answer, Some("v1")), BadgeDecision::Reload);
         assert_eq!(decide(&answer, Some("v2")), BadgeDecision::Stop(BadgeView::DeletionWave(wave)));
+        let named = DeletionWave { deleted: 88, live_before: 88, device: Some("clara".into()) };
+        assert_eq!(named.message(), "The Kobo clara deleted 88 annotations in its last sync; kobo-shelf kept them.");
     }
 
     #[test]

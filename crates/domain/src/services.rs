@@ -90,6 +90,8 @@ impl Services {
             .iter()
             .map(|device| (device.name.clone(), Arc::new(LibraryStore::new(settings.database_path_of(&device.name)))))
             .collect();
+        // With several devices, what a device's sync tells names it.
+        let several = settings.devices.len() > 1;
         let mut folders = Vec::new();
         for (device, (_, store)) in settings.devices.iter().zip(&stores) {
             let folder = prepare_device_dir(store.path())?;
@@ -116,7 +118,7 @@ impl Services {
         for ((device, (name, store)), folder) in settings.devices.iter().zip(&stores).zip(&folders) {
             let source = folder.source.clone();
             let sync = SyncService::new(source, device.source.to_string(), store.clone(), settings.sync.clone())
-                .with_before_complete(Arc::new(ingest_into(shelf.clone(), replica.clone(), name.clone())));
+                .with_before_complete(Arc::new(ingest_into(shelf.clone(), replica.clone(), (name.clone(), several))));
             devices.push(Device { name: name.clone(), library: store.clone(), sync: Arc::new(sync) });
         }
         let auth = match &settings.login {
@@ -130,7 +132,7 @@ impl Services {
             Arc::new(Review::open(&settings.data_dir, settings.review.clone(), shelf.clone(), copy_after_write)?);
         let cards = Arc::new(QuoteCards::new(covers.clone()));
         for (name, store) in &stores {
-            catch_up_archive((name, store), &shelf, &replica);
+            catch_up_archive(store, ingest_into(shelf.clone(), replica.clone(), (name.clone(), several)));
         }
         let devices = Arc::new(Devices::new(devices));
         Ok(Services { settings, shelf, devices, auth, markups, covers, markdown, replica, review, edits, cards })
@@ -146,7 +148,7 @@ impl Services {
 fn ingest_into(
     shelf: Arc<Shelf>,
     replica: Option<Arc<Replicator>>,
-    device: String,
+    (device, several): (String, bool),
 ) -> impl Fn(&Snapshot) -> Option<DeletionWave> + Send + Sync {
     move |snapshot: &Snapshot| {
         if replica.as_ref().is_some_and(|replica| !replica.wait_until_ready(RESTORE_WAIT)) {
@@ -158,7 +160,7 @@ fn ingest_into(
                 if let (false, Some(replica)) = (report.already_ingested, &replica) {
                     replica.archive_changed();
                 }
-                report.deletion_wave()
+                report.deletion_wave().map(|wave| DeletionWave { device: several.then(|| device.clone()), ..wave })
             }
             Err(err) => {
                 tracing::warn!(error = %err, version = %snapshot.version, "archive: not updated");
@@ -177,12 +179,8 @@ fn ingest_into(
 
 /// Ingests the version served at start if the archive has not (first start, or a crash
 /// during the last ingest), in the background.
-fn catch_up_archive(
-    (device, library): (&str, &Arc<LibraryStore>),
-    shelf: &Arc<Shelf>,
-    replica: &Option<Arc<Replicator>>,
-) {
-    let (library, ingest) = (library.clone(), ingest_into(shelf.clone(), replica.clone(), device.to_string()));
+fn catch_up_archive(library: &Arc<LibraryStore>, ingest: impl Fn(&Snapshot) -> Option<DeletionWave> + Send + 'static) {
+    let library = library.clone();
     tokio::task::spawn_blocking(move || {
         if let Ok(snapshot) = library.current() {
             ingest(&snapshot);

@@ -60,7 +60,7 @@ pub fn combined(devices: &[(String, SyncStatus)]) -> SyncStatus {
         status: lead.step.phase(),
         step: lead.step,
         message: named(lead_name, &lead.message),
-        deletion_wave: devices.iter().find_map(|(_, status)| status.deletion_wave),
+        deletion_wave: devices.iter().find_map(|(_, status)| status.deletion_wave.clone()),
         progress: if total > 0 { received as f64 * 100.0 / total as f64 } else { lead.progress },
         is_syncing: devices.iter().any(|(_, status)| status.is_syncing),
         needs_reload: devices.iter().any(|(_, status)| status.needs_reload),

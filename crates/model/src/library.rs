@@ -229,12 +229,15 @@ pub struct LibraryListing {
 
 /// A device version that dropped many of the archive's live annotations at once, as a Kobo does
 /// when its cloud sync answers with none (calibre-web #2610). The archive kept them all.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DeletionWave {
     /// Annotations that version no longer had.
     pub deleted: u64,
     /// Annotations live on the device before it.
     pub live_before: u64,
+    /// Which device, where the library has several.
+    #[serde(default)]
+    pub device: Option<String>,
 }
 
 impl DeletionWave {
@@ -243,7 +246,8 @@ impl DeletionWave {
 
     pub fn message(&self) -> String {
         let what = if self.deleted == 1 { "annotation" } else { "annotations" };
-        format!("The device deleted {} {what} in its last sync; kobo-shelf kept them.", self.deleted)
+        let device = self.device.as_deref().map_or_else(|| "The device".to_string(), |name| format!("The Kobo {name}"));
+        format!("{device} deleted {} {what} in its last sync; kobo-shelf kept them.", self.deleted)
     }
 }
 

@@ -48,7 +48,7 @@ const WAVE_MIN_SHARE: f64 = 0.3;
 /// hand is not told, a device that lost most of them is.
 pub fn deletion_wave(deleted: u64, live_before: u64) -> Option<DeletionWave> {
     let is_wave = deleted >= WAVE_MIN_DELETED && deleted as f64 >= WAVE_MIN_SHARE * live_before as f64;
-    is_wave.then_some(DeletionWave { deleted, live_before })
+    is_wave.then_some(DeletionWave { deleted, live_before, device: None })
 }
 
 impl IngestReport {

@@ -116,16 +116,23 @@ impl Archive {
         Ok(report)
     }
 
-    /// The wave of deletions the last ingested version brought, if it was one (see
-    /// `ingest::deletion_wave`).
+    /// The latest deletion wave among each device's last ingested version (see
+    /// `ingest::deletion_wave`), naming its device: another device's ordinary sync does not
+    /// hide it.
     pub fn last_deletion_wave(&self) -> Result<Option<DeletionWave>, ArchiveError> {
         let conn = self.reader();
-        let last = conn
-            .query_row("SELECT newly_deleted, live_before FROM archive_ingest ORDER BY seq DESC LIMIT 1", [], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?))
-            })
-            .optional()?;
-        Ok(last.and_then(|(deleted, live_before)| ingest::deletion_wave(deleted as u64, live_before as u64)))
+        let mut statement = conn.prepare_cached(
+            "SELECT device, newly_deleted, live_before FROM archive_ingest
+             WHERE seq IN (SELECT max(seq) FROM archive_ingest GROUP BY device) ORDER BY seq DESC",
+        )?;
+        let last = statement.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?)))?;
+        for row in last {
+            let (device, deleted, live_before): (String, _, _) = row?;
+            if let Some(wave) = ingest::deletion_wave(deleted as u64, live_before as u64) {
+                return Ok(Some(DeletionWave { device: Some(device), ..wave }));
+            }
+        }
+        Ok(None)
     }
 
     /// Reading time over every ingested version.
@@ -555,10 +562,15 @@ mod tests {
 
         // Kobo's cloud sync answered with no annotations: the device dropped every one.
         let emptied = ingest_version(&archive, dir.path(), "DELETE FROM Bookmark");
-        let told = DeletionWave { deleted: tidied.live as u64, live_before: tidied.live as u64 };
-        assert_eq!((emptied.live, emptied.deletion_wave()), (0, Some(told)));
-        assert_eq!(archive.last_deletion_wave().unwrap(), Some(told));
+        let told = DeletionWave { deleted: tidied.live as u64, live_before: tidied.live as u64, device: None };
+        assert_eq!((emptied.live, emptied.deletion_wave()), (0, Some(told.clone())));
+        let named = DeletionWave { device: Some(SINGLE_DEVICE.into()), ..told };
+        assert_eq!(archive.last_deletion_wave().unwrap(), Some(named.clone()));
         assert_eq!(archive.counts().unwrap().deleted_on_device, first.live as u64, "all kept");
+
+        // Another device's ordinary sync does not hide it: each device's last ingest counts.
+        ingest_version_of(&archive, (dir.path(), "clara"), "");
+        assert_eq!(archive.last_deletion_wave().unwrap(), Some(named));
 
         let next = ingest_version(&archive, dir.path(), "DELETE FROM Bookmark; UPDATE content SET Title = Title");
         assert_eq!((next.newly_deleted, archive.last_deletion_wave().unwrap()), (0, None));

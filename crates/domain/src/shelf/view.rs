@@ -119,7 +119,9 @@ impl LibraryView {
             members,
             with_deleted: deleted.into_keys().collect(),
             removed,
-            deletion_wave: archive.last_deletion_wave()?,
+            deletion_wave: archive
+                .last_deletion_wave()?
+                .map(|wave| DeletionWave { device: wave.device.filter(|_| several), ..wave }),
             archive,
             edits,
             stats: OnceLock::new(),
@@ -156,7 +158,7 @@ impl LibraryView {
 
     /// One page of the list, with the deletion wave of the last ingest, if it was one.
     pub fn page(&self, query: &LibraryQuery) -> LibraryListing {
-        LibraryListing { deletion_wave: self.deletion_wave, ..self.listing.page(query) }
+        LibraryListing { deletion_wave: self.deletion_wave.clone(), ..self.listing.page(query) }
     }
 
     /// Sets each of `items`' favourite count (★ N) from the reader's edits as they are now.

@@ -155,8 +155,8 @@ impl SyncState {
             Some(total) if total > 0 => (received as f64 * 100.0 / total as f64).min(100.0),
             _ => 0.0,
         };
-        let wave = fields.deletion_wave.filter(|_| fields.step == SyncStep::Completed);
-        let message = match wave {
+        let wave = fields.deletion_wave.clone().filter(|_| fields.step == SyncStep::Completed);
+        let message = match &wave {
             Some(wave) => format!("{} · {}", fields.step.message(), wave.message()),
             None => fields.step.message().to_string(),
         };
