@@ -114,9 +114,11 @@ impl Shelf {
     /// ingest so the first search does not wait).
     pub fn prepare_search(&self) -> Result<(), ShelfError> {
         let view = self.current()?;
-        if !view.is_ingested() {
-            // Another device's version is still to be taken in: its ingest builds the index of
-            // the view that follows (reading books from a file not ingested is slow in bulk).
+        if !view.is_whole() {
+            // Another device's version is still to come or to be taken in: its ingest builds
+            // the index of the view that follows (this one's would be thrown away, and reading
+            // books from a file not ingested is slow in bulk). A device that never syncs leaves
+            // the index to the first search.
             return Ok(());
         }
         let prepared = self.search.prepare(&view.key(), |add| view.for_each_passage(add)).map(drop);

@@ -48,6 +48,8 @@ pub struct LibraryView {
     /// More than one device (configured or retired): entries of several merge, and entries
     /// and annotations say which devices have them.
     several: bool,
+    /// Every configured device had a file when the view was made.
+    all_files: bool,
     /// What the sync badge compares: the one device's version, or each device's named.
     version: String,
     generation: i64,
@@ -110,6 +112,7 @@ impl LibraryView {
             }
         };
         Ok(LibraryView {
+            all_files: files.len() == configured.len(),
             files,
             several,
             version,
@@ -146,9 +149,10 @@ impl LibraryView {
             && self.files.iter().zip(files).all(|(viewed, file)| Arc::ptr_eq(&viewed.file.snapshot, &file.snapshot))
     }
 
-    /// Whether the archive had taken in every device file's version when the view was made.
-    pub fn is_ingested(&self) -> bool {
-        self.files.iter().all(|viewed| viewed.ingested)
+    /// Whether every configured device's file is in the view and the archive had taken in its
+    /// version when the view was made: no sync under way will replace it with a larger view.
+    pub fn is_whole(&self) -> bool {
+        self.all_files && self.files.iter().all(|viewed| viewed.ingested)
     }
 
     /// Entries in the library, books removed from the device included.
