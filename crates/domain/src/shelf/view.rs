@@ -104,18 +104,11 @@ impl LibraryView {
                 .collect(),
             false => Vec::new(),
         };
-        let version = match configured {
-            [_] => files.first().map(|viewed| viewed.file.snapshot.version.clone()).unwrap_or_default(),
-            _ => {
-                let each = files.iter().map(|viewed| format!("{}:{}", viewed.file.name, viewed.file.snapshot.version));
-                each.collect::<Vec<_>>().join(",")
-            }
-        };
         Ok(LibraryView {
             all_files: files.len() == configured.len(),
+            version: served_version(configured, &files),
             files,
             several,
-            version,
             generation,
             listing: Listing::new(summaries, &devices),
             by_id,
@@ -452,6 +445,18 @@ impl LibraryView {
             })
             .collect();
         Ok(self.stats.get_or_init(|| stats).clone())
+    }
+}
+
+/// The versions `files` are at, as the sync status gives them (`model::devices`): the one
+/// device's version, or each device's named, so the badge sees any device's swap.
+fn served_version(configured: &[String], files: &[ViewedFile]) -> String {
+    match configured {
+        [_] => files.first().map(|viewed| viewed.file.snapshot.version.clone()).unwrap_or_default(),
+        _ => {
+            let each = files.iter().map(|viewed| format!("{}:{}", viewed.file.name, viewed.file.snapshot.version));
+            each.collect::<Vec<_>>().join(",")
+        }
     }
 }
 
