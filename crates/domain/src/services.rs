@@ -119,7 +119,7 @@ impl Services {
             let source = folder.source.clone();
             let sync = SyncService::new(source, device.source.to_string(), store.clone(), settings.sync.clone())
                 .with_before_complete(Arc::new(ingest_into(shelf.clone(), replica.clone(), (name.clone(), several))));
-            devices.push(Device { name: name.clone(), library: store.clone(), sync: Arc::new(sync) });
+            devices.push(Device { name: name.clone(), sync: Arc::new(sync) });
         }
         let auth = match &settings.login {
             Some(login) => Some(Arc::new(Auth::new(login, appdb::open(&settings.data_dir)?)?)),

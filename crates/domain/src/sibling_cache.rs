@@ -20,9 +20,9 @@ pub struct DeviceFolder {
 }
 
 /// The same kind of file beside each device's database (a library of several Kobos): asked of
-/// each device in the settings' order, the first that has it answers. BookmarkIDs and ImageIds
-/// name one device's files, so at most one has a given file; one that lacks it is asked again
-/// only after the revalidation interval.
+/// each device in the settings' order, the first that has it answers (a store book's cover may
+/// be beside several: any is the book's); one that lacks it is asked again only after the
+/// revalidation interval.
 pub struct DeviceSiblings(Vec<SiblingCache>);
 
 impl DeviceSiblings {

@@ -80,8 +80,8 @@ pub struct Highlight {
     /// What the reader added on the web.
     #[serde(default)]
     pub web: WebEdits,
-    /// The devices that have it (or had it, when deleted there), where its book is on more
-    /// than one; else empty.
+    /// The devices that have it (or had it, when deleted there), where the library has several
+    /// devices; else empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub devices: Vec<String>,
 }

@@ -32,9 +32,21 @@ fn weight(step: SyncStep) -> u8 {
 /// of the device that says most (named when there are several), syncing while any is,
 /// progress over every byte being downloaded, a reload when any installed a version.
 pub fn combined(devices: &[(String, SyncStatus)]) -> SyncStatus {
-    let several = devices.len() > 1;
-    let named =
-        |name: &str, text: &str| if several && !text.is_empty() { format!("{name}: {text}") } else { text.into() };
+    let each: Vec<DeviceSyncStatus> = devices
+        .iter()
+        .map(|(name, status)| DeviceSyncStatus {
+            name: name.clone(),
+            step: status.step,
+            message: status.message.clone(),
+            progress: status.progress,
+            error: status.error.clone(),
+        })
+        .collect();
+    if let [(_, only)] = devices {
+        // One device's status is the whole, exactly as it was before there could be several.
+        return SyncStatus { devices: each, ..only.clone() };
+    }
+    let named = |name: &str, text: &str| if text.is_empty() { String::new() } else { format!("{name}: {text}") };
     let (lead_name, lead) = devices
         .iter()
         .rev()
@@ -46,16 +58,6 @@ pub fn combined(devices: &[(String, SyncStatus)]) -> SyncStatus {
     let (received, total) = downloading.iter().fold((0, 0), |(received, total), status| {
         (received + status.bytes_received, total + status.bytes_total.unwrap_or(0))
     });
-    let each = devices
-        .iter()
-        .map(|(name, status)| DeviceSyncStatus {
-            name: name.clone(),
-            step: status.step,
-            message: status.message.clone(),
-            progress: status.progress,
-            error: status.error.clone(),
-        })
-        .collect();
     SyncStatus {
         status: lead.step.phase(),
         step: lead.step,
@@ -75,18 +77,11 @@ pub fn combined(devices: &[(String, SyncStatus)]) -> SyncStatus {
     }
 }
 
-/// The served versions of every device in one text: it changes when any device's does.
+/// The served versions of several devices in one text: it changes when any device's does.
 fn versions(devices: &[(String, SyncStatus)]) -> Option<String> {
-    match devices {
-        [(_, only)] => only.db_version.clone(),
-        _ => {
-            let each: Vec<String> = devices
-                .iter()
-                .filter_map(|(name, status)| Some(format!("{name}:{}", status.db_version.as_deref()?)))
-                .collect();
-            (!each.is_empty()).then(|| each.join(","))
-        }
-    }
+    let each: Vec<String> =
+        devices.iter().filter_map(|(name, status)| Some(format!("{name}:{}", status.db_version.as_deref()?))).collect();
+    (!each.is_empty()).then(|| each.join(","))
 }
 
 #[cfg(test)]

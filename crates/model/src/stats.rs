@@ -43,7 +43,7 @@ pub struct DeviceStats {
     pub retired: bool,
     /// Entries of the library on it.
     pub entries: usize,
-    /// Highlights and notes it shows or showed.
+    /// Highlights and notes it shows (a retired device: those the archive keeps of it).
     pub highlights: usize,
     /// Reading time it recorded, over every sync.
     pub reading_secs: u64,

@@ -116,6 +116,14 @@ impl Archive {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The books (ContentIDs as ingested) the archive holds any annotation of, markups included.
+    pub fn annotated_books(&self) -> Result<HashSet<String>, ArchiveError> {
+        let conn = self.reader();
+        let mut statement = conn.prepare_cached("SELECT DISTINCT book_id FROM archive_annotation")?;
+        let rows = statement.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Every device the archive has taken a version of, by name.
     pub fn devices(&self) -> Result<Vec<String>, ArchiveError> {
         let conn = self.reader();

@@ -116,10 +116,10 @@ impl Archive {
         Ok(report)
     }
 
-    /// The latest deletion wave among each device's last ingested version (see
+    /// The latest deletion wave among the last ingested version of each of `devices` (see
     /// `ingest::deletion_wave`), naming its device: another device's ordinary sync does not
-    /// hide it.
-    pub fn last_deletion_wave(&self) -> Result<Option<DeletionWave>, ArchiveError> {
+    /// hide it, and a device no longer synced (retired) tells none.
+    pub fn last_deletion_wave(&self, devices: &[String]) -> Result<Option<DeletionWave>, ArchiveError> {
         let conn = self.reader();
         let mut statement = conn.prepare_cached(
             "SELECT device, newly_deleted, live_before FROM archive_ingest
@@ -128,7 +128,8 @@ impl Archive {
         let last = statement.query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?)))?;
         for row in last {
             let (device, deleted, live_before): (String, _, _) = row?;
-            if let Some(wave) = ingest::deletion_wave(deleted as u64, live_before as u64) {
+            let wave = ingest::deletion_wave(deleted as u64, live_before as u64).filter(|_| devices.contains(&device));
+            if let Some(wave) = wave {
                 return Ok(Some(DeletionWave { device: Some(device), ..wave }));
             }
         }
@@ -552,28 +553,30 @@ mod tests {
     fn a_version_that_drops_most_annotations_is_told_until_the_next() {
         let dir = tempfile::tempdir().unwrap();
         let archive = Archive::open(dir.path()).unwrap();
+        let devices = [SINGLE_DEVICE.to_string(), "clara".to_string()];
         let first = ingest_version(&archive, dir.path(), "");
         assert_eq!((first.live_before, first.deletion_wave()), (0, None));
         let by_hand =
             "DELETE FROM Bookmark WHERE BookmarkID IN (SELECT BookmarkID FROM Bookmark ORDER BY BookmarkID LIMIT 3)";
         let tidied = ingest_version(&archive, dir.path(), by_hand);
         assert_eq!((tidied.live_before, tidied.newly_deleted, tidied.deletion_wave()), (first.live, 3, None));
-        assert_eq!(archive.last_deletion_wave().unwrap(), None);
+        assert_eq!(archive.last_deletion_wave(&devices).unwrap(), None);
 
         // Kobo's cloud sync answered with no annotations: the device dropped every one.
         let emptied = ingest_version(&archive, dir.path(), "DELETE FROM Bookmark");
+        assert_eq!(archive.last_deletion_wave(&["clara".into()]).unwrap(), None, "only the devices asked about");
         let told = DeletionWave { deleted: tidied.live as u64, live_before: tidied.live as u64, device: None };
         assert_eq!((emptied.live, emptied.deletion_wave()), (0, Some(told.clone())));
         let named = DeletionWave { device: Some(SINGLE_DEVICE.into()), ..told };
-        assert_eq!(archive.last_deletion_wave().unwrap(), Some(named.clone()));
+        assert_eq!(archive.last_deletion_wave(&devices).unwrap(), Some(named.clone()));
         assert_eq!(archive.counts().unwrap().deleted_on_device, first.live as u64, "all kept");
 
         // Another device's ordinary sync does not hide it: each device's last ingest counts.
         ingest_version_of(&archive, (dir.path(), "clara"), "");
-        assert_eq!(archive.last_deletion_wave().unwrap(), Some(named));
+        assert_eq!(archive.last_deletion_wave(&devices).unwrap(), Some(named));
 
         let next = ingest_version(&archive, dir.path(), "DELETE FROM Bookmark; UPDATE content SET Title = Title");
-        assert_eq!((next.newly_deleted, archive.last_deletion_wave().unwrap()), (0, None));
+        assert_eq!((next.newly_deleted, archive.last_deletion_wave(&devices).unwrap()), (0, None));
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub struct AnnotationRow<'a> {
     pub favourite: bool,
     pub tags: &'a [String],
     pub web_note: Option<&'a str>,
-    /// The devices that have (or had) it, where its book is on more than one.
+    /// The devices that have (or had) it, where the library has several.
     pub devices: &'a [String],
 }
 

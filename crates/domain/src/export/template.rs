@@ -147,7 +147,7 @@ struct HighlightContext<'a> {
     favourite: bool,
     tags: &'a [String],
     web_note: Option<&'a str>,
-    /// The devices that have (or had) it, where its book is on more than one.
+    /// The devices that have (or had) it, where the library has several.
     devices: &'a [String],
 }
 

@@ -2,10 +2,11 @@
 //! household sharing one server, has the same book on several devices, as a store kepub on one
 //! and a sideloaded EPUB on another: the library lists it once.
 //!
-//! Entries of different devices are one book when their real ISBNs are equal, else when their
-//! folded titles and authors are (and no two different ISBNs say otherwise), else when they
-//! share a ContentID. Entries of one device are never merged here (the reader merged its copies
-//! already), so a library of one device lists exactly what it did before.
+//! Entries of different devices are one book when they share a ContentID (the same file, the
+//! same store product: one entry answers to each id), else when their real ISBNs are equal,
+//! else when their folded titles and authors are (and no two different ISBNs say otherwise).
+//! Entries of one device are never merged here (the reader merged its copies already), so a
+//! library of one device lists exactly what it did before.
 
 use crate::model::BookSummary;
 use kobo_reader::{fold, Entry};
@@ -19,6 +20,15 @@ pub(super) enum Member {
     /// A book only the archive knows: removed from its device, or on the retired device
     /// `device` (a removed book's device is not recorded with it).
     Archived { id: String, device: Option<String> },
+}
+
+impl Member {
+    /// The ContentID the archive keeps this member's annotations under.
+    pub(super) fn id(&self) -> &str {
+        match self {
+            Member::OnDevice { id, .. } | Member::Archived { id, .. } => id,
+        }
+    }
 }
 
 /// One entry of the merged list.
@@ -79,8 +89,9 @@ impl Merger {
         self.entries
     }
 
-    /// The entry the book of `isbn`, `summary` and `copies` joins, if any: by ISBN, else
-    /// title and author, else a shared ContentID; only entries `free` accepts.
+    /// The entry the book of `isbn`, `summary` and `copies` joins, if any: the one with a
+    /// ContentID of `copies` (whatever the ISBNs say: an id names one entry), else by ISBN, else
+    /// title and author; only entries `free` accepts.
     fn candidate(
         &self,
         isbn: Option<&str>,
@@ -95,10 +106,10 @@ impl Merger {
             let merged = &self.entries[**position];
             free(merged) && (isbn.is_none() || merged.isbn.is_none() || merged.isbn.as_deref() == isbn)
         };
-        let by_isbn = isbn.and_then(|isbn| self.by_isbn.get(isbn)).and_then(|found| found.iter().find(usable));
+        let by_copy = copies.iter().find_map(|copy| self.by_copy.get(copy)?.iter().find(|p| free(&self.entries[**p])));
+        let by_isbn = || isbn.and_then(|isbn| self.by_isbn.get(isbn)).and_then(|found| found.iter().find(usable));
         let by_title = || self.by_title.get(&title_key(summary)).and_then(|found| found.iter().find(usable));
-        let by_copy = || copies.iter().find_map(|copy| self.by_copy.get(copy)?.iter().find(usable));
-        by_isbn.or_else(by_title).or_else(by_copy).copied()
+        by_copy.or_else(by_isbn).or_else(by_title).copied()
     }
 
     fn place(
@@ -245,6 +256,21 @@ mod tests {
         let entries = merged(true, &[("libra", vec![untitled]), ("clara", vec![renamed])]);
         assert_eq!(entries.len(), 1);
         assert!(entries[0].overlapping);
+    }
+
+    #[test]
+    fn a_shared_content_id_names_one_entry_whatever_the_isbns_say() {
+        let libra = entry("kepub-a", "Foo", Some("9780199232765"), "2025-03-10T00:00:00");
+        let clara = entry("kepub-b", "Foo", Some("9780140447934"), "2025-03-11T00:00:00");
+        let mut merger = Merger::new(true);
+        merger.add_device_entry((0, "libra"), &libra, BookSummary::from(&libra.item));
+        merger.add_device_entry((1, "clara"), &clara, BookSummary::from(&clara.item));
+        let old = BookSummary { id: "kepub-b".into(), ..BookSummary::from(&libra.item) };
+        merger.add_archived(old, Some("aura"));
+        let entries = merger.finish();
+        let ids: Vec<&[String]> = entries.iter().map(|merged| merged.ids.as_slice()).collect();
+        assert_eq!(ids, [&["kepub-a".to_string()][..], &["kepub-b".to_string()][..]], "no id in two entries");
+        assert_eq!(entries[1].summary.devices, ["clara", "aura"]);
     }
 
     #[test]

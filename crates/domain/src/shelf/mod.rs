@@ -73,7 +73,12 @@ impl Shelf {
         for (name, store) in &self.devices {
             match store.current() {
                 Ok(snapshot) => files.push(DeviceFile { name: name.clone(), snapshot }),
-                Err(error) => first_error = first_error.or(Some(error)),
+                Err(error) => {
+                    if !matches!(error, KoboError::Missing) {
+                        tracing::warn!(device = %name, %error, "a device's copy is left out of the library");
+                    }
+                    first_error = first_error.or(Some(error));
+                }
             }
         }
         if let (true, Some(error)) = (files.is_empty(), first_error) {

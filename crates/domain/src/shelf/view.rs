@@ -1,10 +1,12 @@
-//! One library view: the device's file at one version merged with the archive at one
+//! One library view: every device's file at one version merged with the archive at one
 //! generation. Every way of reading the library (pages, read API, exports, search, statistics)
 //! reads it through a view, so they agree on which books exist and on every count:
-//! - a book's `highlight_count` is its highlights and notes (never markups), those the device
-//!   deleted included; `deleted_on_device` is how many of them the device deleted;
-//! - a book the device no longer has, whose annotations the archive keeps, is listed, marked
-//!   `removed_from_device`, with all of them counted as deleted on the device.
+//! - a book's `highlight_count` is its highlights and notes (never markups), those deleted on
+//!   the device included; `deleted_on_device` is how many of them no device shows any more;
+//! - a book no device has any more, whose annotations the archive keeps, is listed, marked
+//!   `removed_from_device`, with all of them counted as deleted on the device;
+//! - with several devices, one book on several is one entry (`merge`), and a retired device's
+//!   books stay listed from the archive.
 
 use super::{
     listing::Listing,
@@ -116,7 +118,7 @@ impl LibraryView {
             with_deleted: deleted.into_keys().collect(),
             removed,
             deletion_wave: archive
-                .last_deletion_wave()?
+                .last_deletion_wave(configured)?
                 .map(|wave| DeletionWave { device: wave.device.filter(|_| several), ..wave }),
             archive,
             edits,
@@ -124,7 +126,7 @@ impl LibraryView {
         })
     }
 
-    /// The device file's version this view shows (what the sync badge compares).
+    /// The versions of the device files this view shows (what the sync badge compares).
     pub fn device_version(&self) -> &str {
         &self.version
     }
@@ -312,14 +314,20 @@ impl LibraryView {
         (!self.several).then(|| self.files.first().map(|viewed| &*viewed.file.snapshot)).flatten()
     }
 
-    /// Calls `each` with every merged entry that has highlights (without the reader's edits),
-    /// in title order, one at a time.
+    /// Calls `each` with every merged entry that has annotations (highlights, or markups the
+    /// archive holds), without the reader's edits, in title order, one at a time.
     fn for_each_merged_book(
         &self,
         mut each: impl FnMut(BookDetail) -> Result<(), ShelfError>,
     ) -> Result<(), ShelfError> {
-        for summary in self.listing.in_order(LibrarySort::Title).filter(|summary| summary.highlight_count > 0) {
-            each(self.merged_book(self.by_id[&summary.id])?)?;
+        let in_archive = self.archive.annotated_books()?;
+        for summary in self.listing.in_order(LibrarySort::Title) {
+            let position = self.by_id[&summary.id];
+            let annotated = summary.highlight_count > 0
+                || self.members[position].iter().any(|member| in_archive.contains(member.id()));
+            if annotated {
+                each(self.merged_book(position)?)?;
+            }
         }
         Ok(())
     }
@@ -475,13 +483,11 @@ fn merge_entries(
     }
     let on_a_device = |id: &str| files.iter().any(|viewed| viewed.file.snapshot.entry(id).is_some());
     let mut archived: HashSet<String> = HashSet::new();
-    // A retired device's book joins the entry of the same book on a current device (its
-    // annotations are the archive's under its own id), else is listed alone.
+    // A retired device's book joins the entry of the same book on a current device (or on
+    // another retired one: its annotations are the archive's under its own id), else is listed
+    // alone.
     for device in retired {
         for id in counts.archive.books_of_device(device)? {
-            if archived.contains(&id) {
-                continue;
-            }
             if let Some(mut summary) = counts.archive.last_known(&id)? {
                 counts.count(&mut summary, std::slice::from_ref(&id))?;
                 merger.add_archived(summary, Some(device));

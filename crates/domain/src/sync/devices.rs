@@ -4,13 +4,11 @@
 
 use super::{StatusRevision, SyncService};
 use crate::model::{combined_sync_status, SyncStart, SyncStatus};
-use kobo_reader::LibraryStore;
 use std::sync::Arc;
 
-/// One device: its name (in the archive and the settings), its local copy and its sync.
+/// One device: its name (in the archive and the settings) and its sync.
 pub struct Device {
     pub name: String,
-    pub library: Arc<LibraryStore>,
     pub sync: Arc<SyncService>,
 }
 
@@ -22,11 +20,6 @@ impl Devices {
     pub fn new(devices: Vec<Device>) -> Devices {
         assert!(!devices.is_empty(), "at least one device");
         Devices(devices)
-    }
-
-    /// The first device: the one whose library the pages show until the library merges them.
-    pub fn first(&self) -> &Device {
-        &self.0[0]
     }
 
     /// Starts every device's check in the background; initiated when any was.
@@ -59,9 +52,11 @@ mod tests {
         settings::{SourceLocation, SyncSettings},
         sync::open_source,
     };
+    use kobo_reader::LibraryStore;
     use std::time::Duration;
 
-    fn device(dir: &std::path::Path, name: &str, source: &std::path::Path) -> Device {
+    /// The device `name` syncing from `source`, with its local copy.
+    fn device(dir: &std::path::Path, name: &str, source: &std::path::Path) -> (Device, Arc<LibraryStore>) {
         let limits = SyncSettings {
             check_interval: Duration::from_secs(10),
             stall_timeout: Duration::from_secs(5),
@@ -76,7 +71,7 @@ mod tests {
             library.clone(),
             limits,
         );
-        Device { name: name.into(), library, sync: Arc::new(sync) }
+        (Device { name: name.into(), sync: Arc::new(sync) }, library)
     }
 
     #[tokio::test(flavor = "multi_thread")]
@@ -86,7 +81,9 @@ mod tests {
         write_library(&good, &DemoOptions::default()).unwrap();
         let junk = dir.path().join("junk.sqlite");
         std::fs::write(&junk, b"not a database at all, but long enough to be read as one ....... ....").unwrap();
-        let devices = Devices::new(vec![device(dir.path(), "libra", &junk), device(dir.path(), "clara", &good)]);
+        let ((libra, libra_copy), (clara, clara_copy)) =
+            (device(dir.path(), "libra", &junk), device(dir.path(), "clara", &good));
+        let devices = Devices::new(vec![libra, clara]);
         assert!(devices.start().initiated);
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         let status = loop {
@@ -102,6 +99,6 @@ mod tests {
         assert_eq!(steps, [("libra", SyncStep::Failed), ("clara", SyncStep::Completed)]);
         assert!(status.error.as_deref().is_some_and(|error| error.starts_with("libra: ")), "{status:?}");
         assert!(status.needs_reload, "clara installed its first version");
-        assert!(devices.0[1].library.current().is_ok() && devices.0[0].library.current().is_err());
+        assert!(clara_copy.current().is_ok() && libra_copy.current().is_err());
     }
 }
