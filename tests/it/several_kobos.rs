@@ -112,6 +112,9 @@ async fn each_device_syncs_on_its_own_and_a_failing_one_leaves_the_others() {
     let after = app.page(&book_href(PRIDE_STORE_ID)).await.1;
     assert!(after.contains("On libra, clara") && after.contains(" · clara<"), "{after}");
     assert!(app.page("/").await.1.contains(">clara, retired ("), "the device filter names it retired");
+    let response = client().get(app.url("/markup/0f7c2b9e-5d2a-4e61-9a0b-1c2d3e4f5a6b.jpg")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200, "what clara's cache kept is still served");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"\xff\xd8\xff clara's page");
 }
 
 /// A generated library (`seed`, `books`) for device `name` without the copy `id` of a book.

@@ -10,7 +10,7 @@ use super::{
     sibling_cache::{DeviceFolder, DeviceSiblings},
 };
 use bytes::Bytes;
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 /// The folder beside the database that holds the covers.
 pub const COVERS_FOLDER: &str = "covers";
@@ -73,8 +73,9 @@ pub struct CoverStore {
 }
 
 impl CoverStore {
-    /// Covers from beside each device's database, cached in `<its folder>/covers/`.
-    pub fn new(devices: &[DeviceFolder], revalidate: Duration) -> CoverStore {
+    /// Covers from beside each device's database, cached in `<its folder>/covers/` (a retired
+    /// device's folder: what it kept).
+    pub fn new(devices: (&[DeviceFolder], &[PathBuf]), revalidate: Duration) -> CoverStore {
         CoverStore { cache: DeviceSiblings::new(devices, COVERS_FOLDER, revalidate) }
     }
 

@@ -5,7 +5,7 @@
 
 use super::sibling_cache::{DeviceFolder, DeviceSiblings};
 use bytes::Bytes;
-use std::time::Duration;
+use std::{path::PathBuf, time::Duration};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {
@@ -36,8 +36,9 @@ pub struct MarkupStore {
 }
 
 impl MarkupStore {
-    /// Markups from beside each device's database, cached in `<its folder>/markups/`.
-    pub fn new(devices: &[DeviceFolder], revalidate: Duration) -> MarkupStore {
+    /// Markups from beside each device's database, cached in `<its folder>/markups/` (a
+    /// retired device's folder: what it kept).
+    pub fn new(devices: (&[DeviceFolder], &[PathBuf]), revalidate: Duration) -> MarkupStore {
         MarkupStore { cache: DeviceSiblings::new(devices, "markups", revalidate) }
     }
 

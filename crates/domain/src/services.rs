@@ -99,6 +99,13 @@ impl Services {
             folders.push(DeviceFolder { source, folder });
         }
         let archive = Arc::new(Archive::open(&settings.data_dir)?);
+        // Retired devices' folders: what their caches kept is still served.
+        let retired: Vec<PathBuf> = archive
+            .devices()?
+            .into_iter()
+            .filter(|name| !settings.devices.iter().any(|device| &device.name == name))
+            .filter_map(|name| Some(settings.database_path_of(&name).parent()?.to_path_buf()))
+            .collect();
         let replica = match &settings.replica {
             Some(replica) => {
                 let work_dir = settings.data_dir.clone();
@@ -112,8 +119,8 @@ impl Services {
             replica.clone().map(|replica| -> OnWrite { Arc::new(move || replica.archive_changed()) });
         let edits = Arc::new(AnnotationEdits::open(&settings.data_dir, copy_after_write.clone())?);
         let shelf = Arc::new(Shelf::new(stores.clone(), archive, edits.clone(), SearchIndex::new(&settings.data_dir)));
-        let markups = Arc::new(MarkupStore::new(&folders, settings.sync.check_interval));
-        let covers = Arc::new(CoverStore::new(&folders, settings.sync.check_interval));
+        let markups = Arc::new(MarkupStore::new((&folders, &retired), settings.sync.check_interval));
+        let covers = Arc::new(CoverStore::new((&folders, &retired), settings.sync.check_interval));
         let mut devices = Vec::new();
         for ((device, (name, store)), folder) in settings.devices.iter().zip(&stores).zip(&folders) {
             let source = folder.source.clone();

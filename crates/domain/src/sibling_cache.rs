@@ -22,23 +22,42 @@ pub struct DeviceFolder {
 /// The same kind of file beside each device's database (a library of several Kobos): asked of
 /// each device in the settings' order, the first that has it answers (a store book's cover may
 /// be beside several: any is the book's); one that lacks it is asked again only after the
-/// revalidation interval.
-pub struct DeviceSiblings(Vec<SiblingCache>);
+/// revalidation interval. A retired device (no longer in the settings, so without a source)
+/// still answers from what its cache kept.
+pub struct DeviceSiblings {
+    synced: Vec<SiblingCache>,
+    /// The cache folders of retired devices.
+    kept: Vec<PathBuf>,
+}
 
 impl DeviceSiblings {
-    /// Caches of `devices`' files, each in `<its folder>/<cache_folder>`.
-    pub fn new(devices: &[DeviceFolder], cache_folder: &str, revalidate: Duration) -> DeviceSiblings {
-        let caches = devices
+    /// Caches of `devices`' files, each in `<its folder>/<cache_folder>`, and what the retired
+    /// devices' folders `retired` kept there.
+    pub fn new(
+        (devices, retired): (&[DeviceFolder], &[PathBuf]),
+        cache_folder: &str,
+        revalidate: Duration,
+    ) -> DeviceSiblings {
+        let synced = devices
             .iter()
             .map(|device| SiblingCache::new(device.source.clone(), device.folder.join(cache_folder), revalidate));
-        DeviceSiblings(caches.collect())
+        DeviceSiblings {
+            synced: synced.collect(),
+            kept: retired.iter().map(|folder| folder.join(cache_folder)).collect(),
+        }
     }
 
-    /// See [`SiblingCache::get`]: the first device's that has the file.
+    /// See [`SiblingCache::get`]: the first device's that has the file, else a retired
+    /// device's cached copy (`name` is a plain file name the caller checked).
     pub async fn get(&self, relative: &str, name: &str) -> Option<Bytes> {
-        for cache in &self.0 {
+        for cache in &self.synced {
             if let Some(bytes) = cache.get(relative, name).await {
                 return Some(bytes);
+            }
+        }
+        for folder in &self.kept {
+            if let Ok(bytes) = tokio::fs::read(folder.join(name)).await {
+                return Some(bytes.into());
             }
         }
         None
