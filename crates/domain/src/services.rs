@@ -100,10 +100,10 @@ impl Services {
         }
         let archive = Arc::new(Archive::open(&settings.data_dir)?);
         // Retired devices' folders: what their caches kept is still served.
+        let names: Vec<String> = stores.iter().map(|(name, _)| name.clone()).collect();
         let retired: Vec<PathBuf> = archive
-            .devices()?
+            .retired_devices(&names)?
             .into_iter()
-            .filter(|name| !settings.devices.iter().any(|device| &device.name == name))
             .filter_map(|name| Some(settings.database_path_of(&name).parent()?.to_path_buf()))
             .collect();
         let replica = match &settings.replica {

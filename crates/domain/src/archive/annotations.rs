@@ -118,27 +118,29 @@ impl Archive {
 
     /// The books (ContentIDs as ingested) the archive holds any annotation of, markups included.
     pub fn annotated_books(&self) -> Result<HashSet<String>, ArchiveError> {
-        let conn = self.reader();
-        let mut statement = conn.prepare_cached("SELECT DISTINCT book_id FROM archive_annotation")?;
-        let rows = statement.query_map([], |row| row.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.texts("SELECT DISTINCT book_id FROM archive_annotation", [])
     }
 
-    /// Every device the archive has taken a version of, by name.
-    pub fn devices(&self) -> Result<Vec<String>, ArchiveError> {
-        let conn = self.reader();
-        let mut statement = conn.prepare_cached("SELECT DISTINCT device FROM archive_ingest ORDER BY device")?;
-        let rows = statement.query_map([], |row| row.get(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    /// The devices the archive has taken a version of that `configured` does not name (retired:
+    /// removed from the settings), by name.
+    pub fn retired_devices(&self, configured: &[String]) -> Result<Vec<String>, ArchiveError> {
+        let all: Vec<String> = self.texts("SELECT DISTINCT device FROM archive_ingest ORDER BY device", [])?;
+        Ok(all.into_iter().filter(|name| !configured.contains(name)).collect())
     }
 
     /// The books (ContentIDs as ingested) in which `device` shows or showed annotations.
     pub fn books_of_device(&self, device: &str) -> Result<Vec<String>, ArchiveError> {
-        let conn = self.reader();
-        let mut statement = conn.prepare_cached(
+        self.texts(
             "SELECT DISTINCT book_id FROM archive_device_annotation WHERE device = ?1 ORDER BY book_id",
-        )?;
-        let rows = statement.query_map([device], |row| row.get(0))?;
+            [device],
+        )
+    }
+
+    /// The one text column `sql` selects, every row.
+    fn texts<C: FromIterator<String>>(&self, sql: &str, params: impl rusqlite::Params) -> Result<C, ArchiveError> {
+        let conn = self.reader();
+        let mut statement = conn.prepare_cached(sql)?;
+        let rows = statement.query_map(params, |row| row.get(0))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 

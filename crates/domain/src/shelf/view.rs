@@ -79,7 +79,7 @@ impl LibraryView {
         (archive, edits): (Arc<Archive>, Arc<AnnotationEdits>),
         generation: i64,
     ) -> Result<LibraryView, ShelfError> {
-        let retired: Vec<String> = archive.devices()?.into_iter().filter(|name| !configured.contains(name)).collect();
+        let retired = archive.retired_devices(configured)?;
         let several = configured.len() > 1 || !retired.is_empty();
         let files = files
             .into_iter()
